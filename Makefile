@@ -1,0 +1,65 @@
+# Two commands do everything: `make run` and `make test`. Both install what they need first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint typecheck unit synth deploy layer openapi bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+## Start the whole system locally on http://127.0.0.1:$(PORT)
+run: $(STAMP)
+	$(PY) -m infra.local --port $(PORT)
+
+## Lint, type-check and run every test (unit, integration, infra, e2e)
+test: $(STAMP) $(NODE_STAMP) layer
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy layers/core/python functions infra tests bench scripts
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: $(STAMP)
+	$(PY) -m mypy layers/core/python functions infra tests bench scripts
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+## Build the Lambda dependency layer (manylinux wheels, no Docker)
+layer: $(STAMP)
+	$(PY) scripts/build_deps_layer.py
+
+## Regenerate the committed OpenAPI document from the handlers
+openapi: $(STAMP)
+	$(PY) scripts/openapi.py --write
+
+## CloudFormation for AWS, offline
+synth: $(STAMP) $(NODE_STAMP) layer
+	npx cdk synth --quiet
+
+## Deploy to the AWS account of the current credentials
+deploy: $(STAMP) $(NODE_STAMP) layer
+	npx cdk deploy --all
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out build

@@ -1,0 +1,53 @@
+"""Resolver factory: every function's API shares validation, errors and limits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from furusato.api import errors
+from furusato.clock import JST
+
+MAX_BODY_BYTES = 256 * 1024
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(body, ensure_ascii=False, default=str),
+        headers=headers,
+    )
+
+
+def no_content() -> Response:
+    return Response(status_code=204, content_type="application/json", body="")
+
+
+def _body_limit(app: APIGatewayRestResolver, next_middleware: Callable[..., Response]) -> Response:
+    body = app.current_event.body or ""
+    if len(body.encode()) > MAX_BODY_BYTES:
+        return errors.error_response(413, "PAYLOAD_TOO_LARGE", f"request body over {MAX_BODY_BYTES} bytes")
+    return next_middleware(app)
+
+
+def build_resolver(*routers: Router) -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+    errors.register(app)
+    app.use(middlewares=[_body_limit])
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def page(items: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]:
+    return {"items": items, "next_cursor": next_cursor}
+
+
+__all__ = ["JST", "build_resolver", "json_response", "no_content", "page"]

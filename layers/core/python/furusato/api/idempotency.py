@@ -1,0 +1,74 @@
+"""`Idempotency-Key` on creates: the same key from the same caller with the same body returns
+the first response; with another body, 409 IDEMPOTENCY_KEY_REUSED.
+
+Powertools Idempotency stores the responses. It only caches: business invariants are enforced
+by DynamoDB conditions in the store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from furusato.domain.errors import Conflict, InvalidInput, Unavailable
+from furusato.settings import settings
+
+MAX_KEY_LENGTH = 128
+EXPIRES_AFTER_SECONDS = 24 * 3600
+
+
+@lru_cache(maxsize=1)
+def _persistence() -> Any:
+    # Imported lazily: only requests that carry a key pay for it.
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
+
+
+def run(*, sub: str, key: str | None, route: str, body: Any, create: Callable[[], Response]) -> Response:
+    if key is None:
+        return create()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput("bad Idempotency-Key", details={"Idempotency-Key": f"1 to {MAX_KEY_LENGTH} characters"})
+
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
+
+    config = IdempotencyConfig(
+        event_key_jmespath="id",
+        payload_validation_jmespath="body",
+        expires_after_seconds=EXPIRES_AFTER_SECONDS,
+        hash_function="sha256",
+    )
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=_persistence(), config=config)
+    def _once(request: dict[str, Any]) -> dict[str, Any]:
+        response = create()
+        return {"status": response.status_code, "body": response.body, "headers": response.headers}
+
+    try:
+        # The key is scoped by the caller's sub and the route: keys of others never collide.
+        stored = _once(request={"id": f"{sub}|{route}|{key}", "body": body})
+    except IdempotencyValidationError as exc:
+        raise Conflict(
+            "this Idempotency-Key was used with a different request", code="IDEMPOTENCY_KEY_REUSED"
+        ) from exc
+    except IdempotencyAlreadyInProgressError as exc:
+        raise Unavailable("the same request is still in progress", retry_after=1) from exc
+    except IdempotencyPersistenceLayerError as exc:
+        raise Unavailable() from exc
+    headers = {k: v for k, v in (stored.get("headers") or {}).items() if isinstance(v, str)}
+    return Response(
+        status_code=int(stored["status"]),
+        content_type="application/json",
+        body=stored["body"] if isinstance(stored["body"], str) else json.dumps(stored["body"]),
+        headers=headers,
+    )

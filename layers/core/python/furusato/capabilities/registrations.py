@@ -1,0 +1,169 @@
+"""Profiles and registrations of a person (rules 1-6): the use cases behind /v1/me."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from furusato import clock
+from furusato.domain.errors import Conflict, NotFound
+from furusato.domain.lg import LocalGovernment
+from furusato.domain.lg_code import is_valid_lg_code
+from furusato.domain.profile import Profile
+from furusato.domain.registration import (
+    Registration,
+    is_own_residence,
+    prefecture_of_municipality,
+    prefecture_to_withdraw,
+    progress,
+)
+from furusato.domain.survey import validate_answers
+from furusato.store import lgs, people
+from furusato.store.ids import new_id
+
+
+def _check_code(lg_code: str) -> None:
+    if not is_valid_lg_code(lg_code):
+        from furusato.domain.errors import invalid_field
+
+        raise invalid_field("lg_code", "6 digits with a valid check digit")
+
+
+def registration_view(reg: Registration, lg: LocalGovernment | None, record: people.PersonRecord) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "registration_id": reg.registration_id,
+        "lg_code": reg.lg_code,
+        "plan": reg.plan,
+        "status": reg.status,
+        "own_residence": reg.own_residence,
+        "auto_created": reg.auto_created,
+        "registered_at": reg.registered_at,
+        "premium": (
+            {"valid_until": reg.premium_valid_until, "long_term_stayer": reg.long_term_stayer}
+            if reg.plan == "premium"
+            else None
+        ),
+        "progress": progress(lg, record.participations, clock.today()).to_dict() if lg else None,
+    }
+    return view
+
+
+def _touch_day(record: people.PersonRecord) -> date | None:
+    today = clock.today()
+    return None if record.last_seen == today.isoformat() else today
+
+
+def load_seen(sub: str) -> people.PersonRecord:
+    """Load the person and record today's access (at most one write a day)."""
+    record = people.load(sub)
+    people.touch_last_seen(record, clock.today())
+    return record
+
+
+def me(sub: str) -> dict[str, Any]:
+    record = load_seen(sub)
+    governments = lgs.batch_get(record.registrations)
+    return {
+        "sub": sub,
+        "profile": record.profile.to_dict() if record.profile else None,
+        "identity": {"verified": False, "verified_at": None, "minor": None, "guardian_consent": None},
+        "registrations": [
+            registration_view(reg, governments.get(code), record) for code, reg in sorted(record.registrations.items())
+        ],
+    }
+
+
+def list_registrations(sub: str) -> list[dict[str, Any]]:
+    return me(sub)["registrations"]  # type: ignore[no-any-return]
+
+
+def put_profile(sub: str, profile: Profile) -> dict[str, Any]:
+    """Save the profile; the residence may have moved, so `own_residence` is re-derived."""
+    record = people.load(sub)
+    changed = []
+    for reg in record.registrations.values():
+        own = is_own_residence(reg.lg_code, profile.residence_lg_code)
+        if own != reg.own_residence and reg.status != "withdrawn":
+            changed.append(replace(reg, own_residence=own))
+    people.save(record, changed, profile=profile, touch=_touch_day(record))
+    return profile.to_dict()
+
+
+def put_registration(sub: str, lg_code: str, plan: str, survey_answers: dict[str, Any] | None) -> tuple[int, dict[str, Any]]:
+    """Register (201) or update (200) a registration; a municipality brings its prefecture (rule 3)."""
+    _check_code(lg_code)
+    prefecture = prefecture_of_municipality(lg_code)
+    governments = lgs.batch_get([lg_code] + ([prefecture] if prefecture else []))
+    lg = governments.get(lg_code)
+    if lg is None:
+        raise NotFound("this local government does not accept registrations", code="LG_NOT_ONBOARDED")
+    record = people.load(sub)
+    residence = record.profile.residence_lg_code if record.profile else None
+    existing = record.registrations.get(lg_code)
+    now = clock.iso(clock.now())
+    creating = existing is None or not existing.live
+
+    if plan == "premium":
+        # Identity verification comes before any other premium requirement (rule 7).
+        raise Conflict("premium needs a verified identity", code="IDENTITY_NOT_VERIFIED")
+
+    if creating:
+        answers = validate_answers(lg.survey, survey_answers or {}, require_all=True)
+        reg = Registration(
+            registration_id=new_id("reg"),
+            lg_code=lg_code,
+            plan="basic",
+            status="active",
+            own_residence=is_own_residence(lg_code, residence),
+            auto_created=False,
+            registered_at=now,
+            survey_answers=answers,
+        )
+    else:
+        assert existing is not None
+        answers = existing.survey_answers
+        if survey_answers is not None:
+            answers = {**existing.survey_answers, **validate_answers(lg.survey, survey_answers, require_all=False)}
+            validate_answers(lg.survey, answers, require_all=True)
+        # Registering directly where the registration was automatic makes it direct (rule 3).
+        reg = replace(existing, survey_answers=answers, auto_created=False)
+
+    changed = [] if reg == existing else [reg]
+    also: list[str] = []
+    if prefecture and prefecture in governments:
+        current = record.registrations.get(prefecture)
+        if current is None or not current.live:
+            changed.append(
+                Registration(
+                    registration_id=new_id("reg"),
+                    lg_code=prefecture,
+                    plan="basic",
+                    status="active",
+                    own_residence=is_own_residence(prefecture, residence),
+                    auto_created=True,
+                    registered_at=now,
+                )
+            )
+            also.append(prefecture)
+    if changed or not record.exists or _touch_day(record):
+        people.save(record, changed, touch=_touch_day(record))
+    body = registration_view(reg, lg, record)
+    body["also_registered"] = also
+    return (201 if creating else 200), body
+
+
+def withdraw_registration(sub: str, lg_code: str) -> None:
+    """End a registration; the automatic prefecture registration follows when it was the last
+    municipality of that prefecture (rule 3). Survey answers are personal data: dropped."""
+    _check_code(lg_code)
+    record = people.load(sub)
+    reg = record.registrations.get(lg_code)
+    if reg is None or reg.status == "withdrawn":
+        raise NotFound("no such registration")
+    ended = replace(reg, status="withdrawn", survey_answers={})
+    changed = [ended]
+    pref_code = prefecture_to_withdraw(lg_code, record.registrations.values())
+    if pref_code:
+        changed.append(replace(record.registrations[pref_code], status="withdrawn", survey_answers={}))
+    people.save(record, changed, touch=_touch_day(record))

@@ -1,0 +1,120 @@
+"""Local governments: kinds, premium settings and the judgement window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from furusato.domain.errors import InvalidInput
+from furusato.domain.lg_code import is_prefecture, is_valid_lg_code, is_valid_prefecture_code, prefecture_code_of
+from furusato.domain.survey import Question, full_survey
+
+Kind = Literal["prefecture", "municipality"]
+Window = Literal["rolling_365d", "fiscal_year"]
+
+MIN_ACTIVITIES_FLOOR = 3  # rule 10: a government may require more, never fewer
+# Records from this day on count (rule 11).
+RECORDS_COUNT_FROM = date(2026, 4, 1)
+
+
+@dataclass(frozen=True)
+class PremiumSettings:
+    min_activities: int = MIN_ACTIVITIES_FLOOR
+    window: Window = "rolling_365d"
+    long_stay_days: int = 10
+    auto_approval: bool = True
+    inactivity_months: int = 24
+    count_municipal_activities: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "min_activities": self.min_activities,
+            "window": self.window,
+            "long_stay_days": self.long_stay_days,
+            "auto_approval": self.auto_approval,
+            "inactivity_months": self.inactivity_months,
+            "count_municipal_activities": self.count_municipal_activities,
+        }
+
+
+def check_settings(kind: Kind, settings: PremiumSettings) -> PremiumSettings:
+    """Range checks beyond the types; municipalities have no municipal activities to count."""
+    if settings.count_municipal_activities and kind != "prefecture":
+        raise InvalidInput(
+            "only a prefecture counts its municipalities' activities",
+            details={"count_municipal_activities": "allowed only for a prefecture"},
+        )
+    return settings
+
+
+@dataclass(frozen=True)
+class Page:
+    title: str = ""
+    body: str = ""
+    updated_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "body": self.body, "updated_at": self.updated_at}
+
+
+@dataclass(frozen=True)
+class LocalGovernment:
+    lg_code: str
+    name: str
+    kind: Kind
+    prefecture_code: str
+    settings: PremiumSettings = field(default_factory=PremiumSettings)
+    page: Page = field(default_factory=Page)
+    own_questions: tuple[Question, ...] = ()
+    onboarded_at: str | None = None
+
+    @property
+    def survey(self) -> tuple[Question, ...]:
+        return full_survey(self.own_questions)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "lg_code": self.lg_code,
+            "name": self.name,
+            "kind": self.kind,
+            "prefecture_code": self.prefecture_code,
+        }
+
+    def with_settings(self, settings: PremiumSettings) -> LocalGovernment:
+        return replace(self, settings=check_settings(self.kind, settings))
+
+
+def check_onboarding(lg_code: str, kind: Kind, prefecture_code: str) -> None:
+    """An onboarded government's code, kind and prefecture must agree with each other."""
+    if not is_valid_lg_code(lg_code):
+        raise InvalidInput("invalid lg_code", details={"lg_code": "6 digits with a valid check digit"})
+    if not is_valid_prefecture_code(prefecture_code):
+        raise InvalidInput("invalid prefecture_code", details={"prefecture_code": "\"01\" to \"47\""})
+    if prefecture_code_of(lg_code) != prefecture_code:
+        raise InvalidInput(
+            "lg_code is not in that prefecture", details={"prefecture_code": "must match lg_code's first 2 digits"}
+        )
+    if (kind == "prefecture") != is_prefecture(lg_code):
+        raise InvalidInput("kind does not match lg_code", details={"kind": f"lg_code {lg_code} is not a {kind}"})
+
+
+@dataclass(frozen=True)
+class JudgementWindow:
+    start: date
+    end: date
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end and day >= RECORDS_COUNT_FROM
+
+
+def judgement_window(settings: PremiumSettings, today: date) -> JudgementWindow:
+    """The days whose records count (rule 10), as JST dates, both ends included.
+
+    rolling_365d: the 365 days up to and including `today`.
+    fiscal_year: 1 April to 31 March of the fiscal year containing `today`.
+    """
+    if settings.window == "fiscal_year":
+        start_year = today.year if today.month >= 4 else today.year - 1
+        return JudgementWindow(date(start_year, 4, 1), date(start_year + 1, 3, 31))
+    return JudgementWindow(today - timedelta(days=364), today)

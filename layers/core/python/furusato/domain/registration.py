@@ -1,0 +1,144 @@
+"""Registrations of a person with local governments (rules 1-6) and their progress (rules 10-16)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from furusato.domain.lg import LocalGovernment, judgement_window
+from furusato.domain.lg_code import is_prefecture, prefecture_code_of, prefecture_lg_code
+
+Plan = Literal["basic", "premium"]
+Status = Literal["active", "pending_review", "lapsed", "withdrawn"]
+LIVE_STATUSES: frozenset[str] = frozenset({"active", "pending_review"})
+
+
+@dataclass
+class Registration:
+    registration_id: str
+    lg_code: str
+    plan: Plan
+    status: Status
+    own_residence: bool
+    auto_created: bool
+    registered_at: str
+    survey_answers: dict[str, Any] = field(default_factory=dict)
+    premium_valid_until: str | None = None
+    long_term_stayer: bool = False
+
+    @property
+    def live(self) -> bool:
+        """Counts as a registration the person holds (not lapsed or withdrawn)."""
+        return self.status in LIVE_STATUSES
+
+
+@dataclass(frozen=True)
+class Participation:
+    """One person's attendance at one activity, as far as progress needs it."""
+
+    activity_id: str
+    lg_code: str  # the government that holds the activity
+    designated: bool
+    day: date  # JST date of the activity
+
+
+def is_own_residence(lg_code: str, residence_lg_code: str | None) -> bool:
+    """Rule 5: the municipality covering the address and its prefecture are both own residence."""
+    if not residence_lg_code:
+        return False
+    if lg_code == residence_lg_code:
+        return True
+    return is_prefecture(lg_code) and prefecture_code_of(lg_code) == prefecture_code_of(residence_lg_code)
+
+
+def prefecture_of_municipality(lg_code: str) -> str | None:
+    """The prefecture a municipality belongs to (rule 3); None for a prefecture."""
+    return None if is_prefecture(lg_code) else prefecture_lg_code(prefecture_code_of(lg_code))
+
+
+def prefecture_to_withdraw(ended_lg_code: str, registrations: Iterable[Registration]) -> str | None:
+    """Rule 3: after a municipal registration ends, the automatic prefecture registration ends
+    too when no other live registration with a municipality of that prefecture remains, unless the
+    person registered with the prefecture directly (then it is not `auto_created`)."""
+    prefecture = prefecture_of_municipality(ended_lg_code)
+    if prefecture is None:
+        return None
+    regs = list(registrations)
+    pref_reg = next((r for r in regs if r.lg_code == prefecture), None)
+    if pref_reg is None or not pref_reg.live or not pref_reg.auto_created:
+        return None
+    for reg in regs:
+        if reg.lg_code in (ended_lg_code, prefecture) or not reg.live:
+            continue
+        if prefecture_of_municipality(reg.lg_code) == prefecture:
+            return None
+    return prefecture
+
+
+def counts_toward(lg: LocalGovernment, participation: Participation) -> bool:
+    """Rules 11-12: designated activities of the government itself, or of its municipalities when
+    a prefecture's setting says so."""
+    if not participation.designated:
+        return False
+    if participation.lg_code == lg.lg_code:
+        return True
+    return (
+        lg.kind == "prefecture"
+        and lg.settings.count_municipal_activities
+        and prefecture_code_of(participation.lg_code) == lg.prefecture_code
+    )
+
+
+def in_area(lg: LocalGovernment, participation: Participation) -> bool:
+    """Presence in the government's area: its own territory, a prefecture's covers its municipalities."""
+    if lg.kind == "prefecture":
+        return prefecture_code_of(participation.lg_code) == lg.prefecture_code
+    return participation.lg_code == lg.lg_code
+
+
+@dataclass(frozen=True)
+class Progress:
+    activities_counted: int
+    activities_required: int
+    stay_days: int
+    long_stay_days: int
+    window_start: date
+    window_end: date
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "activities_counted": self.activities_counted,
+            "activities_required": self.activities_required,
+            "stay_days": self.stay_days,
+            "long_stay_days": self.long_stay_days,
+            "window_start": self.window_start.isoformat(),
+            "window_end": self.window_end.isoformat(),
+        }
+
+
+def progress(
+    lg: LocalGovernment,
+    participations: Iterable[Participation],
+    today: date,
+    stay_declaration_days: Iterable[date] = (),
+) -> Progress:
+    window = judgement_window(lg.settings, today)
+    counted: set[str] = set()
+    days: set[date] = {d for d in stay_declaration_days if window.contains(d)}
+    for p in participations:
+        if not window.contains(p.day) or p.day > today:
+            continue
+        if counts_toward(lg, p):
+            counted.add(p.activity_id)
+        if in_area(lg, p):
+            days.add(p.day)
+    return Progress(
+        activities_counted=len(counted),
+        activities_required=lg.settings.min_activities,
+        stay_days=len(days),
+        long_stay_days=lg.settings.long_stay_days,
+        window_start=window.start,
+        window_end=window.end,
+    )

@@ -1,0 +1,38 @@
+"""Configuration, read from the environment once per process."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    stage: str = "local"
+    region: str = "ap-northeast-1"
+    main_table: str = "furusato-main"
+    idempotency_table: str = "furusato-idempotency"
+    imports_bucket: str = "furusato-imports"
+    # Set only where a stand-in (moto) replaces AWS.
+    endpoint_url: str | None = None
+    staff_user_pool_id: str | None = None
+    # Public base URL of the API, used in links handed to people (QR codes, reports).
+    public_base_url: str = "http://127.0.0.1:8000"
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    env = os.environ
+    return Settings(
+        stage=env.get("FURUSATO_STAGE", "local"),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "ap-northeast-1",
+        main_table=env.get("FURUSATO_MAIN_TABLE", "furusato-main"),
+        idempotency_table=env.get("FURUSATO_IDEMPOTENCY_TABLE", "furusato-idempotency"),
+        imports_bucket=env.get("FURUSATO_IMPORTS_BUCKET", "furusato-imports"),
+        endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+        staff_user_pool_id=env.get("FURUSATO_STAFF_USER_POOL_ID") or None,
+        public_base_url=env.get("FURUSATO_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+    )

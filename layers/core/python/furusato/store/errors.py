@@ -1,0 +1,56 @@
+"""Translate storage failures into domain errors: nothing above store/ sees boto or pynamodb."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pynamodb.exceptions import PynamoDBException
+
+from furusato.domain.errors import Unavailable
+
+THROTTLING_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+CONDITION_FAILED = "ConditionalCheckFailedException"
+TRANSACTION_CANCELLED = "TransactionCanceledException"
+
+
+def cancellation_reasons(exc: PynamoDBException) -> list[str]:
+    """Per-item reason codes of a cancelled transaction ("None" for items that were fine)."""
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return [(r.code if r is not None else "None") or "None" for r in reasons]
+
+
+def is_condition_failure(exc: PynamoDBException) -> bool:
+    if exc.cause_response_code == CONDITION_FAILED:
+        return True
+    return exc.cause_response_code == TRANSACTION_CANCELLED and "ConditionalCheckFailed" in cancellation_reasons(
+        exc
+    )
+
+
+def is_throttled(exc: PynamoDBException) -> bool:
+    if exc.cause_response_code in THROTTLING_CODES:
+        return True
+    return exc.cause_response_code == TRANSACTION_CANCELLED and any(
+        r in ("ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict")
+        for r in cancellation_reasons(exc)
+    )
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Throttling that outlived botocore's retries becomes a 503 the caller may retry."""
+    try:
+        yield
+    except PynamoDBException as exc:
+        if is_throttled(exc):
+            raise Unavailable() from exc
+        raise

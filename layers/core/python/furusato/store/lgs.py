@@ -1,0 +1,151 @@
+"""Local governments in the main table.
+
+Access patterns:
+- one government: GetItem pk=LG#{lg_code}, sk=LG
+- several governments: BatchGetItem of those keys
+- the directory: Query gsi1 gsi1pk=LGS, gsi1sk begins_with {prefecture_code}#
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from furusato.domain.errors import Conflict, NotFound
+from furusato.domain.lg import LocalGovernment, Page, PremiumSettings
+from furusato.domain.survey import Question
+from furusato.store import cursor as cursors
+from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.models import LgItem
+
+DIRECTORY = "LGS"
+
+
+def key(lg_code: str) -> tuple[str, str]:
+    return f"LG#{lg_code}", "LG"
+
+
+def _question(raw: dict[str, Any]) -> Question:
+    return Question(
+        id=raw["id"],
+        label=raw["label"],
+        type=raw["type"],
+        required=bool(raw["required"]),
+        options=tuple(raw.get("options") or ()),
+        source="own",
+    )
+
+
+def to_domain(item: LgItem) -> LocalGovernment:
+    return LocalGovernment(
+        lg_code=item.lg_code,
+        name=item.name,
+        kind=item.kind,  # type: ignore[arg-type]
+        prefecture_code=item.prefecture_code,
+        settings=PremiumSettings(**(item.settings or {})),
+        page=Page(**(item.page or {})),
+        own_questions=tuple(_question(q) for q in item.own_questions or ()),
+        onboarded_at=item.onboarded_at,
+    )
+
+
+def get(lg_code: str) -> LocalGovernment | None:
+    pk, sk = key(lg_code)
+    with storage_errors():
+        try:
+            return to_domain(LgItem.get(pk, sk))
+        except LgItem.DoesNotExist:
+            return None
+
+
+def require(lg_code: str) -> LocalGovernment:
+    lg = get(lg_code)
+    if lg is None:
+        raise NotFound("local government not found")
+    return lg
+
+
+def batch_get(lg_codes: Iterable[str]) -> dict[str, LocalGovernment]:
+    """One BatchGetItem for up to 100 governments (a person holds far fewer)."""
+    keys = sorted({key(code) for code in lg_codes})
+    if not keys:
+        return {}
+    with storage_errors():
+        return {item.lg_code: to_domain(item) for item in LgItem.batch_get(keys)}
+
+
+def onboard(lg: LocalGovernment) -> None:
+    pk, sk = key(lg.lg_code)
+    item = LgItem(
+        pk,
+        sk,
+        gsi1pk=DIRECTORY,
+        gsi1sk=f"{lg.prefecture_code}#{lg.lg_code}",
+        lg_code=lg.lg_code,
+        name=lg.name,
+        kind=lg.kind,
+        prefecture_code=lg.prefecture_code,
+        settings=lg.settings.to_dict(),
+        page={"title": lg.page.title, "body": lg.page.body, "updated_at": lg.page.updated_at},
+        own_questions=[],
+        onboarded_at=lg.onboarded_at,
+    )
+    with storage_errors():
+        try:
+            item.save(condition=LgItem.pk.does_not_exist())
+        except PutError as exc:
+            if is_condition_failure(exc):
+                raise Conflict("already onboarded", code="ALREADY_ONBOARDED") from exc
+            raise
+
+
+def list_directory(
+    *, prefecture_code: str | None, kind: str | None, q: str | None, limit: int, cursor: str | None
+) -> tuple[list[LocalGovernment], str | None]:
+    start = cursors.decode(cursor, partition=("gsi1pk", DIRECTORY))
+    range_condition = LgItem.gsi1sk.startswith(f"{prefecture_code}#") if prefecture_code else None
+    filters = []
+    if kind:
+        filters.append(LgItem.kind == kind)
+    if q:
+        filters.append(LgItem.name.contains(q))
+    filter_condition = None
+    for f in filters:
+        filter_condition = f if filter_condition is None else filter_condition & f
+    with storage_errors():
+        result = LgItem.gsi1.query(
+            DIRECTORY,
+            range_key_condition=range_condition,
+            filter_condition=filter_condition,
+            limit=limit,
+            last_evaluated_key=start,
+            page_size=limit,
+        )
+        items = [to_domain(item) for item in result]  # type: ignore[arg-type]
+        return items, cursors.encode(result.last_evaluated_key)
+
+
+def _update(lg_code: str, actions: list[Any]) -> None:
+    pk, sk = key(lg_code)
+    with storage_errors():
+        try:
+            LgItem(pk, sk).update(actions=actions, condition=LgItem.pk.exists())
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                raise NotFound("local government not found") from exc
+            raise
+
+
+def save_settings(lg_code: str, settings: PremiumSettings) -> None:
+    _update(lg_code, [LgItem.settings.set(settings.to_dict())])
+
+
+def save_page(lg_code: str, page: Page) -> None:
+    _update(lg_code, [LgItem.page.set(page.to_dict())])
+
+
+def save_own_questions(lg_code: str, questions: tuple[Question, ...]) -> None:
+    raw = [{k: v for k, v in q.to_dict().items() if k != "source"} for q in questions]
+    _update(lg_code, [LgItem.own_questions.set(raw)])

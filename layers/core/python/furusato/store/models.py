@@ -1,0 +1,128 @@
+"""PynamoDB models of the main table (single-table design, see docs/data-model.md).
+
+Every entity lives in one table under `pk`/`sk`; a `type` discriminator lets one Query over a
+person's partition return their profile, registrations and participations together.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from furusato.settings import settings
+
+_settings = settings()
+
+
+class _Meta:
+    region = _settings.region
+    host = _settings.endpoint_url
+    # botocore retries throttling with backoff; past these the store raises Unavailable.
+    max_retry_attempts = 3
+    base_backoff_ms = 25
+
+
+class Gsi1(GlobalSecondaryIndex["MainItem"]):
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi2(GlobalSecondaryIndex["MainItem"]):
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class MainItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.main_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    type = DiscriminatorAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    gsi1 = Gsi1()
+    gsi2 = Gsi2()
+
+
+class LgItem(MainItem, discriminator="lg"):
+    """An onboarded local government with its settings, page and own survey questions."""
+
+    lg_code = UnicodeAttribute()
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    prefecture_code = UnicodeAttribute()
+    settings = JSONAttribute(default=dict)
+    page = JSONAttribute(default=dict)
+    own_questions = JSONAttribute(default=list)
+    onboarded_at = UnicodeAttribute()
+
+
+class PersonItem(MainItem, discriminator="person"):
+    """A registrant's profile. Only what a rule needs: never the individual number."""
+
+    name = UnicodeAttribute(null=True)
+    birth_date = UnicodeAttribute(null=True)
+    gender = UnicodeAttribute(null=True)
+    postal_code = UnicodeAttribute(null=True)
+    address = UnicodeAttribute(null=True)
+    residence_lg_code = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute(null=True)
+    # JST date of the last access; written at most once a day.
+    last_seen = UnicodeAttribute(null=True)
+
+
+class RegistrationItem(MainItem, discriminator="registration"):
+    registration_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    plan = UnicodeAttribute()
+    status = UnicodeAttribute()
+    own_residence = BooleanAttribute(default=False)
+    auto_created = BooleanAttribute(default=False)
+    registered_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    survey_answers = JSONAttribute(default=dict)
+    premium_valid_until = UnicodeAttribute(null=True)
+    long_term_stayer = BooleanAttribute(default=False)
+    withdrawn_at = UnicodeAttribute(null=True)
+    version = NumberAttribute(default=0)
+
+
+MODELS: tuple[type[MainItem], ...] = (LgItem, PersonItem, RegistrationItem)
+
+
+def key_schema(model: type[Model]) -> dict[str, Any]:
+    """The table's key schema and indexes as this model declares them (tested against topology)."""
+    meta: Any = model.Meta
+    hash_key = model._hash_keyname  # noqa: SLF001 - pynamodb exposes no public accessor
+    range_key = model._range_keyname  # noqa: SLF001
+    indexes = {}
+    for index in model._indexes.values():  # noqa: SLF001
+        idx_meta: Any = index.Meta
+        keys = {a.attr_name: ("HASH" if a.is_hash_key else "RANGE") for a in index.Meta.attributes.values()}
+        pk = next(k for k, v in keys.items() if v == "HASH")
+        sk = next((k for k, v in keys.items() if v == "RANGE"), None)
+        indexes[idx_meta.index_name] = (pk, sk)
+    return {"table_name": meta.table_name, "partition_key": hash_key, "sort_key": range_key, "indexes": indexes}

@@ -1,0 +1,214 @@
+"""The one declaration of the system's shape.
+
+Functions with their routes, tables with their keys and indexes, buckets and schedules are
+declared here once. `infra/cdk` builds the AWS resources from it and `infra/local` builds the
+local stack from it, so the two cannot drift. Pure data: no boto3, no CDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Auth = Literal["public", "registrant", "staff", "operator"]
+Access = Literal["read", "write"]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # API Gateway style: /v1/me/registrations/{lg_code}
+    auth: Auth
+
+    @property
+    def powertools_path(self) -> str:
+        """The same path in Powertools' resolver syntax (`<lg_code>`)."""
+        return self.path.replace("{", "<").replace("}", ">")
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: str
+    sort_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # logical name; the physical name comes from the environment
+    env_var: str
+    partition_key: str
+    sort_key: str | None = None
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+    stream: bool = False
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    env_var: str
+    # Objects created under this prefix trigger `notify_function`.
+    notify_prefix: str | None = None
+    notify_function: str | None = None
+    # Personal data in uploads and reports expires after this many days.
+    expire_days: int | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    function: str
+    cron: str  # EventBridge Scheduler cron body, evaluated in `timezone`
+    timezone: str = "Asia/Tokyo"
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    description: str
+    routes: tuple[Route, ...] = ()
+    tables: dict[str, Access] = field(default_factory=dict)
+    buckets: dict[str, Access] = field(default_factory=dict)
+    memory_mb: int = 512
+    timeout_s: int = 15
+    # Functions that may create Cognito staff users.
+    manages_staff: bool = False
+
+    @property
+    def handler(self) -> str:
+        return "handler.lambda_handler"
+
+    @property
+    def source_dir(self) -> str:
+        return f"functions/{self.name}"
+
+
+MAIN_TABLE = Table(
+    name="main",
+    env_var="FURUSATO_MAIN_TABLE",
+    partition_key="pk",
+    sort_key="sk",
+    indexes=(
+        # Overloaded index: directory listing, registrations of a government, ...
+        Index("gsi1", "gsi1pk", "gsi1sk"),
+        # Overloaded index for the sweeps: items keyed by the day they fall due.
+        Index("gsi2", "gsi2pk", "gsi2sk"),
+    ),
+    ttl_attribute="expires_at",
+    stream=True,
+)
+
+IDEMPOTENCY_TABLE = Table(
+    name="idempotency",
+    env_var="FURUSATO_IDEMPOTENCY_TABLE",
+    partition_key="id",
+    ttl_attribute="expiration",
+)
+
+TABLES: tuple[Table, ...] = (MAIN_TABLE, IDEMPOTENCY_TABLE)
+
+IMPORTS_BUCKET = Bucket(
+    name="imports",
+    env_var="FURUSATO_IMPORTS_BUCKET",
+    notify_prefix="imports/",
+    notify_function="imports",
+    expire_days=90,
+)
+
+BUCKETS: tuple[Bucket, ...] = (IMPORTS_BUCKET,)
+
+_RW: dict[str, Access] = {"main": "write", "idempotency": "write"}
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function(
+        name="registration",
+        description="Directory, profiles, registrations and operator onboarding",
+        routes=(
+            Route("GET", "/health", "public"),
+            Route("GET", "/v1/local-governments", "public"),
+            Route("GET", "/v1/local-governments/{lg_code}", "public"),
+            Route("GET", "/v1/me", "registrant"),
+            Route("PUT", "/v1/me/profile", "registrant"),
+            Route("GET", "/v1/me/registrations", "registrant"),
+            Route("PUT", "/v1/me/registrations/{lg_code}", "registrant"),
+            Route("DELETE", "/v1/me/registrations/{lg_code}", "registrant"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/settings", "staff"),
+            Route("PUT", "/v1/admin/lgs/{lg_code}/settings", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/registrations", "staff"),
+            Route("POST", "/v1/operator/lgs", "operator"),
+            Route("GET", "/v1/operator/lgs", "operator"),
+            Route("POST", "/v1/operator/lgs/{lg_code}/staff", "operator"),
+        ),
+        tables=_RW,
+        manages_staff=True,
+    ),
+    Function(
+        name="checkin",
+        description="Organizations, activities, QR check-in and participation history",
+        routes=(),
+        tables=_RW,
+    ),
+    Function(
+        name="content",
+        description="Introduction pages, surveys and published content",
+        routes=(
+            Route("GET", "/v1/admin/lgs/{lg_code}/page", "staff"),
+            Route("PUT", "/v1/admin/lgs/{lg_code}/page", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/survey", "staff"),
+            Route("PUT", "/v1/admin/lgs/{lg_code}/survey", "staff"),
+        ),
+        tables=_RW,
+    ),
+    Function(
+        name="support",
+        description="Support measures, applications and payments",
+        routes=(),
+        tables=_RW,
+    ),
+    Function(
+        name="sweeps",
+        description="Scheduled renewal and inactivity sweeps",
+        tables={"main": "write"},
+        timeout_s=900,
+    ),
+    Function(
+        name="imports",
+        description="Spreadsheet backfill imports from S3",
+        tables={"main": "write"},
+        buckets={"imports": "write"},
+        memory_mb=1024,
+        timeout_s=900,
+    ),
+)
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule("renewal", "sweeps", "cron(0 3 * * ? *)"),
+    Schedule("inactivity", "sweeps", "cron(30 3 * * ? *)"),
+)
+
+# Routes served only by the local stack; never deployed.
+LOCAL_ROUTES: tuple[Route, ...] = (
+    Route("POST", "/local/token", "public"),
+    Route("PUT", "/local/clock", "public"),
+    Route("DELETE", "/local/clock", "public"),
+    Route("POST", "/local/sweeps/{name}", "public"),
+)
+
+
+def function(name: str) -> Function:
+    for fn in FUNCTIONS:
+        if fn.name == name:
+            return fn
+    raise KeyError(name)
+
+
+def table(name: str) -> Table:
+    for tbl in TABLES:
+        if tbl.name == name:
+            return tbl
+    raise KeyError(name)
+
+
+def all_routes() -> list[tuple[Function, Route]]:
+    return [(fn, route) for fn in FUNCTIONS for route in fn.routes]
