@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -105,6 +107,11 @@ def create_resources(endpoint_url: str, prefix: str = "furusato") -> dict[str, s
         name = physical_name(bucket.name, prefix)
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
         env[bucket.env_var] = name
+    secretsmanager = client("secretsmanager", endpoint_url)
+    for secret in topology.SECRETS:
+        name = physical_name(secret.name, prefix)
+        arn = secretsmanager.create_secret(Name=name, SecretString=json.dumps(local_keyring()))["ARN"]
+        env[secret.env_var] = arn
     cognito = client("cognito-idp", endpoint_url)
     pool = cognito.create_user_pool(
         PoolName=f"{prefix}-staff",
@@ -116,6 +123,11 @@ def create_resources(endpoint_url: str, prefix: str = "furusato") -> dict[str, s
     )
     env["FURUSATO_STAFF_USER_POOL_ID"] = pool["UserPool"]["Id"]
     return env
+
+
+def local_keyring() -> dict[str, str]:
+    """A fresh signing keyring, generated at start as the local stand-in for Secrets Manager's."""
+    return {"active_kid": "local1", "local1": secrets.token_urlsafe(32)}
 
 
 def base_environment(endpoint_url: str) -> dict[str, str]:

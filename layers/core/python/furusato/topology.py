@@ -56,6 +56,15 @@ class Bucket:
 
 
 @dataclass(frozen=True)
+class Secret:
+    """A Secrets Manager secret holding a JSON document (e.g. the token signing keyring)."""
+
+    name: str
+    env_var: str
+    description: str
+
+
+@dataclass(frozen=True)
 class Schedule:
     name: str
     function: str
@@ -70,6 +79,8 @@ class Function:
     routes: tuple[Route, ...] = ()
     tables: dict[str, Access] = field(default_factory=dict)
     buckets: dict[str, Access] = field(default_factory=dict)
+    # Secrets the function may read (by Secret.name).
+    secrets: tuple[str, ...] = ()
     memory_mb: int = 512
     timeout_s: int = 15
     # Functions that may create Cognito staff users.
@@ -117,6 +128,16 @@ IMPORTS_BUCKET = Bucket(
 )
 
 BUCKETS: tuple[Bucket, ...] = (IMPORTS_BUCKET,)
+
+# Keyring for check-in and member tokens: {"active_kid": "k1", "k1": "<secret>", ...}.
+# Rotation adds a key and moves active_kid; removing a kid revokes every token signed with it.
+TOKEN_KEYS = Secret(
+    name="token-keys",
+    env_var="FURUSATO_TOKEN_KEYS_SECRET",
+    description="HMAC keys (by key id) that sign QR check-in and member tokens",
+)
+
+SECRETS: tuple[Secret, ...] = (TOKEN_KEYS,)
 
 _RW: dict[str, Access] = {"main": "write", "idempotency": "write"}
 
