@@ -30,7 +30,7 @@ test: $(STAMP) $(NODE_STAMP) layer
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy layers/core/python functions infra tests bench scripts
-	$(PY) -m pytest
+	$(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -2,13 +2,13 @@
 
 from typing import Any
 
-from furusato.api.app import build_resolver
+from furusato.api.app import api_handler
 from furusato.api.observability import api_entrypoint
 from furusato.routes import pages
 
-app = build_resolver(pages.router)
+app, handle = api_handler("content", pages.router)
 
 
 @api_entrypoint
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return handle(event, context)

@@ -57,7 +57,7 @@ def test_invalid_lg_codes(code6: str) -> None:
 
 def test_exactly_one_check_digit_is_valid() -> None:
     # A check digit that accepted two suffixes would not catch single-digit typos.
-    for n in range(0, 100_000, 7):
+    for n in range(1_000, 48_000, 7):  # prefectures 01..47
         code5 = f"{n:05d}"
         valid = [d for d in "0123456789" if is_valid_lg_code(code5 + d)]
         assert valid == [lg_check_digit(code5)]
@@ -89,3 +89,8 @@ def test_valid_prefecture_codes(code: str) -> None:
 @pytest.mark.parametrize("code", ["00", "48", "99", "1", "013", "", "ab"])
 def test_invalid_prefecture_codes(code: str) -> None:
     assert not is_valid_prefecture_code(code)
+
+
+@pytest.mark.parametrize("code6", ["000001", "480005", "１３０００１"])
+def test_codes_outside_the_prefectures_or_not_ascii_are_invalid(code6: str) -> None:
+    assert not is_valid_lg_code(code6)

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato.api import errors
+from furusato.api.guard import RouteGuard
 from furusato.clock import JST
 
 MAX_BODY_BYTES = 256 * 1024
@@ -44,6 +45,21 @@ def build_resolver(*routers: Router) -> APIGatewayRestResolver:
     for router in routers:
         app.include_router(router)
     return app
+
+
+def api_handler(function_name: str, *routers: Router) -> tuple[APIGatewayRestResolver, Callable[..., Any]]:
+    """The resolver of one function and its entry point: route access from the topology is
+    checked first, then Powertools resolves (validation, routing, error mapping)."""
+    app = build_resolver(*routers)
+    guard = RouteGuard(function_name)
+
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        refused = guard.check(event)
+        if refused is not None:
+            return refused
+        return app.resolve(event, context)
+
+    return app, handle
 
 
 def page(items: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]:

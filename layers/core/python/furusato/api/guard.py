@@ -1,0 +1,52 @@
+"""Route-level access from the topology, checked before the request is even parsed.
+
+Each declared route names its audience (public, registrant, staff, operator). Checking it here,
+ahead of body validation, means a caller outside the audience learns nothing about the route
+(not even its body shape), and a staff route's `{lg_code}` must be the caller's own government.
+Finer checks (admin vs viewer, organization staff) stay in the routes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from furusato import topology
+from furusato.api.auth import principal_from_claims
+from furusato.domain.errors import DomainError, Forbidden
+
+
+def _routes(function_name: str) -> dict[tuple[str, str], topology.Route]:
+    return {(r.method, r.path): r for r in topology.function(function_name).routes}
+
+
+def _refuse(error: DomainError) -> dict[str, Any]:
+    body = {"error": {"code": error.code, "message": error.message, "details": error.details}}
+    return {
+        "statusCode": error.status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(body, ensure_ascii=False),
+        "isBase64Encoded": False,
+    }
+
+
+class RouteGuard:
+    def __init__(self, function_name: str):
+        self.routes = _routes(function_name)
+
+    def check(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        """None when the caller may proceed; otherwise the error response to return."""
+        route = self.routes.get((event.get("httpMethod", ""), event.get("resource", "")))
+        if route is None or route.auth == "public":
+            return None  # unknown routes get the resolver's 404
+        claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims")
+        try:
+            who = principal_from_claims(claims)
+            if who.role != route.auth:
+                raise Forbidden(f"this route is for {route.auth}s")
+            if route.auth == "staff":
+                lg_code = (event.get("pathParameters") or {}).get("lg_code")
+                if lg_code != who.lg_code:
+                    raise Forbidden("not staff of this local government")
+        except DomainError as error:
+            return _refuse(error)
+        return None

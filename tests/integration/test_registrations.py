@@ -1,0 +1,190 @@
+"""Basic registration through the registration function's lambda_handler (rules 1-6)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import boto3
+
+from bench.roundtrips import count_calls
+from furusato import clock
+from furusato.clock import JST
+from tests.support.lambda_api import call
+from tests.support.world import onboard, person, register, registrations, set_profile
+
+
+HIDA, GIFU, TAKAYAMA, TOKYO, SHINJUKU, MATSUE = "212172", "210005", "212032", "130001", "131041", "322016"
+
+
+def test_registering_with_a_municipality_registers_its_onboarded_prefecture() -> None:
+    onboard(HIDA, GIFU)
+    reply = register("u1", HIDA)
+    assert reply.status == 201
+    assert reply.body["also_registered"] == [GIFU]
+    assert reply.body["plan"] == "basic" and reply.body["status"] == "active"
+    assert reply.body["premium"] is None
+    assert reply.body["progress"]["activities_required"] == 3
+    regs = registrations("u1")
+    assert regs[GIFU]["auto_created"] is True and regs[HIDA]["auto_created"] is False
+
+
+def test_prefecture_not_onboarded_is_not_registered() -> None:
+    onboard(HIDA)
+    reply = register("u1", HIDA)
+    assert reply.status == 201 and reply.body["also_registered"] == []
+    assert set(registrations("u1")) == {HIDA}
+
+
+def test_only_onboarded_governments_accept_registrations() -> None:
+    onboard(GIFU)
+    reply = register("u1", HIDA)
+    assert reply.status == 404 and reply.error_code == "LG_NOT_ONBOARDED"
+    assert registrations("u1") == {}
+
+
+def test_bad_check_digit_is_a_validation_error() -> None:
+    reply = register("u1", "212173")
+    assert reply.status == 400 and reply.error_code == "VALIDATION_ERROR"
+    assert "lg_code" in reply.body["error"]["details"]
+
+
+def test_updating_returns_200_and_keeps_one_registration() -> None:
+    onboard(HIDA)
+    assert register("u1", HIDA).status == 201
+    again = register("u1", HIDA, {"relationship": ["出身地"]})
+    assert again.status == 200 and again.body["also_registered"] == []
+    regs = registrations("u1")
+    assert len(regs) == 1
+
+
+def test_required_survey_questions_are_enforced() -> None:
+    onboard(HIDA)
+    reply = register("u1", HIDA, {})
+    assert reply.status == 400 and reply.error_code == "SURVEY_INCOMPLETE"
+    assert reply.body["error"]["details"]["missing"] == ["relationship"]
+    reply = register("u1", HIDA, {"relationship": "出身地"})
+    assert reply.status == 400 and reply.error_code == "VALIDATION_ERROR"
+    assert registrations("u1") == {}
+
+
+def test_unknown_fields_are_refused_and_nothing_is_stored() -> None:
+    onboard(HIDA)
+    reply = call("PUT", f"/v1/me/registrations/{HIDA}", {"plan": "basic", "extra": 1}, claims=person("u1"))
+    assert reply.status == 400 and reply.body["error"]["details"] == {"extra": "unknown field"}
+    assert registrations("u1") == {}
+
+
+def test_malformed_json_is_a_validation_error() -> None:
+    onboard(HIDA)
+    reply = call("PUT", f"/v1/me/registrations/{HIDA}", raw_body="{not json", claims=person("u1"))
+    assert reply.status == 400 and reply.error_code == "VALIDATION_ERROR"
+
+
+def test_premium_without_verified_identity_is_refused() -> None:
+    onboard(HIDA)
+    reply = call(
+        "PUT", f"/v1/me/registrations/{HIDA}", {"plan": "premium", "survey_answers": {"relationship": ["出身地"]}},
+        claims=person("u1"),
+    )
+    assert reply.status == 409 and reply.error_code == "IDENTITY_NOT_VERIFIED"
+    assert registrations("u1") == {}
+
+
+def test_own_residence_covers_municipality_and_prefecture_and_follows_a_move() -> None:
+    onboard(TOKYO, SHINJUKU, HIDA, GIFU)
+    assert set_profile("u1", "160-0022").body["residence_lg_code"] == SHINJUKU
+    assert register("u1", SHINJUKU).body["own_residence"] is True
+    register("u1", HIDA)
+    regs = registrations("u1")
+    assert regs[TOKYO]["own_residence"] is True
+    assert regs[HIDA]["own_residence"] is False and regs[GIFU]["own_residence"] is False
+    # Moving to 飛騨市 flips every flag.
+    assert set_profile("u1", "509-4292").body["residence_lg_code"] == HIDA
+    regs = registrations("u1")
+    assert regs[SHINJUKU]["own_residence"] is False and regs[TOKYO]["own_residence"] is False
+    assert regs[HIDA]["own_residence"] is True and regs[GIFU]["own_residence"] is True
+
+
+def test_withdrawal_of_last_municipality_withdraws_the_automatic_prefecture() -> None:
+    onboard(HIDA, TAKAYAMA, GIFU)
+    register("u1", HIDA)
+    register("u1", TAKAYAMA)
+    assert call("DELETE", f"/v1/me/registrations/{HIDA}", claims=person("u1")).status == 204
+    assert registrations("u1")[GIFU]["status"] == "active"
+    assert call("DELETE", f"/v1/me/registrations/{TAKAYAMA}", claims=person("u1")).status == 204
+    regs = registrations("u1")
+    assert regs[GIFU]["status"] == "withdrawn" and regs[TAKAYAMA]["status"] == "withdrawn"
+
+
+def test_direct_prefecture_registration_survives_the_municipality() -> None:
+    onboard(HIDA, GIFU)
+    register("u1", HIDA)
+    # Registering directly with the prefecture turns the automatic registration into a direct one.
+    assert register("u1", GIFU).status == 200
+    call("DELETE", f"/v1/me/registrations/{HIDA}", claims=person("u1"))
+    assert registrations("u1")[GIFU]["status"] == "active"
+
+
+def test_withdrawn_registration_can_be_renewed_and_unknown_one_is_404() -> None:
+    onboard(HIDA)
+    register("u1", HIDA)
+    call("DELETE", f"/v1/me/registrations/{HIDA}", claims=person("u1"))
+    assert call("DELETE", f"/v1/me/registrations/{HIDA}", claims=person("u1")).status == 404
+    assert register("u1", HIDA).status == 201
+    assert registrations("u1")[HIDA]["status"] == "active"
+
+
+def test_profile_validation_and_unknown_postal_code() -> None:
+    reply = set_profile("u1", "000-0000")
+    assert reply.status == 400 and reply.body["error"]["details"] == {"postal_code": "unknown postal code"}
+    reply = set_profile("u1", birth_date="1990-02-30")
+    assert reply.status == 400 and "birth_date" in reply.body["error"]["details"]
+    me = call("GET", "/v1/me", claims=person("u1")).body
+    assert me["profile"] is None
+
+
+def test_me_shows_profile_identity_and_registrations() -> None:
+    onboard(MATSUE)
+    set_profile("u1", "690-0001")
+    register("u1", MATSUE)
+    me = call("GET", "/v1/me", claims=person("u1")).body
+    assert me["profile"]["residence_lg_code"] == MATSUE
+    assert me["identity"]["verified"] is False
+    assert [r["lg_code"] for r in me["registrations"]] == [MATSUE]
+    assert me["registrations"][0]["own_residence"] is True
+
+
+def _last_seen(endpoint: str, sub: str) -> str | None:
+    table = boto3.resource("dynamodb", endpoint_url=endpoint, region_name="ap-northeast-1").Table("furusato-main")
+    item = table.get_item(Key={"pk": f"P#{sub}", "sk": "PROFILE"}).get("Item")
+    return item.get("last_seen") if item else None  # type: ignore[return-value]
+
+
+def test_last_seen_is_written_once_per_jst_day(clean_aws: str) -> None:
+    clock.freeze(datetime(2026, 11, 26, 23, 59, tzinfo=JST))
+    with count_calls() as first:
+        call("GET", "/v1/me", claims=person("u1"))
+    assert _last_seen(clean_aws, "u1") == "2026-11-26"
+    assert first["UpdateItem"] == 1
+    with count_calls() as second:
+        call("GET", "/v1/me", claims=person("u1"))
+    assert sum(second.values()) and "UpdateItem" not in second and "TransactWriteItems" not in second
+    # 00:00 JST is a new day even though it is still the 26th in UTC.
+    clock.freeze(datetime(2026, 11, 27, 0, 0, tzinfo=JST))
+    call("GET", "/v1/me", claims=person("u1"))
+    assert _last_seen(clean_aws, "u1") == "2026-11-27"
+
+
+def test_round_trips_per_request() -> None:
+    onboard(HIDA, GIFU)
+    set_profile("u1")
+    with count_calls() as put:
+        assert register("u1", HIDA).status == 201
+    assert sum(put.values()) <= 3, put
+    call("GET", "/v1/me", claims=person("u1"))  # today's last_seen is written
+    with count_calls() as me:
+        call("GET", "/v1/me", claims=person("u1"))
+    assert sum(me.values()) <= 2, me
+    with count_calls() as directory:
+        call("GET", f"/v1/local-governments/{HIDA}")
+    assert sum(directory.values()) == 1, directory

@@ -1,0 +1,76 @@
+"""Staff of one government never reach another's data: every staff route of the topology."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from furusato import topology
+from tests.support.lambda_api import call, operator_claims, registrant_claims
+from tests.support.world import admin, onboard
+
+TARGET, OTHER = "212172", "131041"
+STAFF_ROUTES = [route for _, route in topology.all_routes() if route.auth == "staff"]
+OPERATOR_ROUTES = [route for _, route in topology.all_routes() if route.auth == "operator"]
+REGISTRANT_ROUTES = [route for _, route in topology.all_routes() if route.auth == "registrant"]
+
+
+def _path(route: topology.Route, lg_code: str = TARGET) -> str:
+    path = route.path.replace("{lg_code}", lg_code)
+    return re.sub(r"\{\w+\}", "x0000000000", path)
+
+
+def _ids(route: topology.Route) -> str:
+    return f"{route.method} {route.path}"
+
+
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=_ids)
+def test_staff_of_another_government_get_403(route: topology.Route) -> None:
+    onboard(TARGET, OTHER)
+    for role in ("admin", "coordinator", "viewer"):
+        reply = call(route.method, _path(route), {}, claims=admin(OTHER, role))
+        assert reply.status == 403 and reply.error_code == "FORBIDDEN", (role, reply)
+
+
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=_ids)
+def test_registrants_and_operators_are_not_staff(route: topology.Route) -> None:
+    onboard(TARGET)
+    for claims in (registrant_claims("u1"), operator_claims()):
+        reply = call(route.method, _path(route), {}, claims=claims)
+        assert reply.status == 403, reply
+
+
+@pytest.mark.parametrize("route", OPERATOR_ROUTES, ids=_ids)
+def test_only_operators_reach_operator_routes(route: topology.Route) -> None:
+    for claims in (registrant_claims("u1"), admin(TARGET)):
+        reply = call(route.method, _path(route), {}, claims=claims)
+        assert reply.status == 403, reply
+
+
+@pytest.mark.parametrize("route", STAFF_ROUTES + OPERATOR_ROUTES + REGISTRANT_ROUTES, ids=_ids)
+def test_no_token_is_401(route: topology.Route) -> None:
+    reply = call(route.method, _path(route), {}, claims=None)
+    assert reply.status == 401 and reply.error_code == "UNAUTHENTICATED", reply
+
+
+def test_staff_list_shows_only_their_own_registrations() -> None:
+    onboard(TARGET, OTHER)
+    for sub, code in (("u1", TARGET), ("u2", OTHER), ("u3", OTHER)):
+        call("PUT", f"/v1/me/registrations/{code}", {"plan": "basic", "survey_answers": {"relationship": ["出身地"]}}, claims=registrant_claims(sub))
+    mine = call("GET", f"/v1/admin/lgs/{TARGET}/registrations", claims=admin(TARGET, "viewer")).body["items"]
+    assert [r["lg_code"] for r in mine] == [TARGET]
+    theirs = call("GET", f"/v1/admin/lgs/{OTHER}/registrations", claims=admin(OTHER)).body
+    assert len(theirs["items"]) == 2 and all(r["lg_code"] == OTHER for r in theirs["items"])
+
+
+def test_a_cursor_of_another_government_is_refused() -> None:
+    onboard(TARGET, OTHER)
+    for sub in ("u1", "u2", "u3"):
+        call("PUT", f"/v1/me/registrations/{OTHER}", {"plan": "basic", "survey_answers": {"relationship": ["出身地"]}}, claims=registrant_claims(sub))
+    first = call("GET", f"/v1/admin/lgs/{OTHER}/registrations", claims=admin(OTHER), query={"limit": "1"}).body
+    assert first["next_cursor"]
+    stolen = call(
+        "GET", f"/v1/admin/lgs/{TARGET}/registrations", claims=admin(TARGET), query={"cursor": first["next_cursor"]}
+    )
+    assert stolen.status == 400 and stolen.error_code == "VALIDATION_ERROR"
