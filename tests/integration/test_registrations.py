@@ -12,7 +12,6 @@ from furusato.clock import JST
 from tests.support.lambda_api import call
 from tests.support.world import onboard, person, register, registrations, set_profile
 
-
 HIDA, GIFU, TAKAYAMA, TOKYO, SHINJUKU, MATSUE = "212172", "210005", "212032", "130001", "131041", "322016"
 
 
@@ -83,7 +82,9 @@ def test_malformed_json_is_a_validation_error() -> None:
 def test_premium_without_verified_identity_is_refused() -> None:
     onboard(HIDA)
     reply = call(
-        "PUT", f"/v1/me/registrations/{HIDA}", {"plan": "premium", "survey_answers": {"relationship": ["出身地"]}},
+        "PUT",
+        f"/v1/me/registrations/{HIDA}",
+        {"plan": "premium", "survey_answers": {"relationship": ["出身地"]}},
         claims=person("u1"),
     )
     assert reply.status == 409 and reply.error_code == "IDENTITY_NOT_VERIFIED"
@@ -155,7 +156,9 @@ def test_me_shows_profile_identity_and_registrations() -> None:
 
 
 def _last_seen(endpoint: str, sub: str) -> str | None:
-    table = boto3.resource("dynamodb", endpoint_url=endpoint, region_name="ap-northeast-1").Table("furusato-main")
+    table = boto3.resource("dynamodb", endpoint_url=endpoint, region_name="ap-northeast-1").Table(
+        "furusato-main"
+    )
     item = table.get_item(Key={"pk": f"P#{sub}", "sk": "PROFILE"}).get("Item")
     return item.get("last_seen") if item else None  # type: ignore[return-value]
 

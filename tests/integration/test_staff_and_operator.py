@@ -20,7 +20,10 @@ SETTINGS = {
 
 def test_admin_changes_settings_and_the_public_page_shows_them() -> None:
     onboard(HIDA)
-    assert call("GET", f"/v1/admin/lgs/{HIDA}/settings", claims=admin(HIDA, "viewer")).body["min_activities"] == 3
+    assert (
+        call("GET", f"/v1/admin/lgs/{HIDA}/settings", claims=admin(HIDA, "viewer")).body["min_activities"]
+        == 3
+    )
     reply = call("PUT", f"/v1/admin/lgs/{HIDA}/settings", SETTINGS, claims=admin(HIDA))
     assert reply.status == 200 and reply.body == SETTINGS
     public = call("GET", f"/v1/local-governments/{HIDA}").body
@@ -34,12 +37,27 @@ def test_admin_changes_settings_and_the_public_page_shows_them() -> None:
 
 def test_settings_validation() -> None:
     onboard(HIDA, GIFU)
-    for bad in ({"min_activities": 2}, {"long_stay_days": 0}, {"window": "calendar"}, {"min_activities": "5"}):
+    for bad in (
+        {"min_activities": 2},
+        {"long_stay_days": 0},
+        {"window": "calendar"},
+        {"min_activities": "5"},
+    ):
         reply = call("PUT", f"/v1/admin/lgs/{HIDA}/settings", {**SETTINGS, **bad}, claims=admin(HIDA))
         assert reply.status == 400 and set(bad) <= set(reply.body["error"]["details"]), reply
-    reply = call("PUT", f"/v1/admin/lgs/{HIDA}/settings", {**SETTINGS, "count_municipal_activities": True}, claims=admin(HIDA))
+    reply = call(
+        "PUT",
+        f"/v1/admin/lgs/{HIDA}/settings",
+        {**SETTINGS, "count_municipal_activities": True},
+        claims=admin(HIDA),
+    )
     assert reply.status == 400
-    reply = call("PUT", f"/v1/admin/lgs/{GIFU}/settings", {**SETTINGS, "count_municipal_activities": True}, claims=admin(GIFU))
+    reply = call(
+        "PUT",
+        f"/v1/admin/lgs/{GIFU}/settings",
+        {**SETTINGS, "count_municipal_activities": True},
+        claims=admin(GIFU),
+    )
     assert reply.status == 200
     missing = dict(SETTINGS)
     del missing["auto_approval"]
@@ -51,7 +69,12 @@ def test_only_admins_change_things() -> None:
     onboard(HIDA)
     for role in ("coordinator", "viewer"):
         assert call("PUT", f"/v1/admin/lgs/{HIDA}/settings", SETTINGS, claims=admin(HIDA, role)).status == 403
-        assert call("PUT", f"/v1/admin/lgs/{HIDA}/page", {"title": "t", "body": "b"}, claims=admin(HIDA, role)).status == 403
+        assert (
+            call(
+                "PUT", f"/v1/admin/lgs/{HIDA}/page", {"title": "t", "body": "b"}, claims=admin(HIDA, role)
+            ).status
+            == 403
+        )
     # Organization staff see nothing of the government beyond their organization.
     assert call("GET", f"/v1/admin/lgs/{HIDA}/settings", claims=admin(HIDA, "org", "org1")).status == 403
     assert call("GET", f"/v1/admin/lgs/{HIDA}/registrations", claims=admin(HIDA, "org", "org1")).status == 403
@@ -63,12 +86,19 @@ def test_staff_of_a_government_not_onboarded_get_404() -> None:
 
 def test_page_and_own_survey_appear_in_the_public_directory() -> None:
     onboard(HIDA)
-    page = call("PUT", f"/v1/admin/lgs/{HIDA}/page", {"title": "飛騨市へようこそ", "body": "古い町並み"}, claims=admin(HIDA))
+    page = call(
+        "PUT",
+        f"/v1/admin/lgs/{HIDA}/page",
+        {"title": "飛騨市へようこそ", "body": "古い町並み"},
+        claims=admin(HIDA),
+    )
     assert page.status == 200 and page.body["updated_at"]
     question = {"id": "visits", "label": "訪問回数", "type": "number", "required": True}
     survey = call("PUT", f"/v1/admin/lgs/{HIDA}/survey", {"questions": [question]}, claims=admin(HIDA))
     assert survey.status == 200 and survey.body == {"questions": [question]}
-    assert call("GET", f"/v1/admin/lgs/{HIDA}/survey", claims=admin(HIDA, "viewer")).body == {"questions": [question]}
+    assert call("GET", f"/v1/admin/lgs/{HIDA}/survey", claims=admin(HIDA, "viewer")).body == {
+        "questions": [question]
+    }
     public = call("GET", f"/v1/local-governments/{HIDA}").body
     assert public["page"]["title"] == "飛騨市へようこそ"
     assert [(q["id"], q["source"]) for q in public["survey"]] == [
@@ -93,7 +123,9 @@ def test_registrations_list_filters_and_pages() -> None:
     for sub in ("u1", "u2", "u3"):
         register(sub, HIDA)
     call("DELETE", f"/v1/me/registrations/{HIDA}", claims=registrant_claims("u2"))
-    active = call("GET", f"/v1/admin/lgs/{HIDA}/registrations", claims=admin(HIDA), query={"status": "active"}).body
+    active = call(
+        "GET", f"/v1/admin/lgs/{HIDA}/registrations", claims=admin(HIDA), query={"status": "active"}
+    ).body
     assert len(active["items"]) == 2
     seen, cursor = [], None
     while True:
@@ -104,7 +136,10 @@ def test_registrations_list_filters_and_pages() -> None:
         if not cursor:
             break
     assert len(seen) == 3 == len(set(seen))
-    assert call("GET", f"/v1/admin/lgs/{HIDA}/registrations", claims=admin(HIDA), query={"limit": "500"}).status == 400
+    assert (
+        call("GET", f"/v1/admin/lgs/{HIDA}/registrations", claims=admin(HIDA), query={"limit": "500"}).status
+        == 400
+    )
 
 
 def test_onboarding_validates_and_refuses_duplicates() -> None:
@@ -112,7 +147,12 @@ def test_onboarding_validates_and_refuses_duplicates() -> None:
     assert call("POST", "/v1/operator/lgs", body, claims=operator_claims()).status == 201
     again = call("POST", "/v1/operator/lgs", body, claims=operator_claims())
     assert again.status == 409 and again.error_code == "ALREADY_ONBOARDED"
-    for bad in ({"lg_code": "212173"}, {"kind": "prefecture"}, {"prefecture_code": "13"}, {"lg_code": "21217"}):
+    for bad in (
+        {"lg_code": "212173"},
+        {"kind": "prefecture"},
+        {"prefecture_code": "13"},
+        {"lg_code": "21217"},
+    ):
         reply = call("POST", "/v1/operator/lgs", {**body, **bad}, claims=operator_claims())
         assert reply.status == 400, (bad, reply)
     listed = call("GET", "/v1/operator/lgs", claims=operator_claims()).body["items"]
@@ -142,7 +182,9 @@ def test_operator_issues_a_staff_id_in_the_staff_pool(clean_aws: str) -> None:
     import os
 
     cognito = boto3.client("cognito-idp", endpoint_url=clean_aws, region_name="ap-northeast-1")
-    user = cognito.admin_get_user(UserPoolId=os.environ["FURUSATO_STAFF_USER_POOL_ID"], Username=body["email"])
+    user = cognito.admin_get_user(
+        UserPoolId=os.environ["FURUSATO_STAFF_USER_POOL_ID"], Username=body["email"]
+    )
     attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
     assert attributes["custom:lg_code"] == HIDA and attributes["custom:staff_role"] == "admin"
     assert call("POST", f"/v1/operator/lgs/{HIDA}/staff", body, claims=operator_claims()).status == 409

@@ -57,7 +57,12 @@ def test_no_token_is_401(route: topology.Route) -> None:
 def test_staff_list_shows_only_their_own_registrations() -> None:
     onboard(TARGET, OTHER)
     for sub, code in (("u1", TARGET), ("u2", OTHER), ("u3", OTHER)):
-        call("PUT", f"/v1/me/registrations/{code}", {"plan": "basic", "survey_answers": {"relationship": ["出身地"]}}, claims=registrant_claims(sub))
+        call(
+            "PUT",
+            f"/v1/me/registrations/{code}",
+            {"plan": "basic", "survey_answers": {"relationship": ["出身地"]}},
+            claims=registrant_claims(sub),
+        )
     mine = call("GET", f"/v1/admin/lgs/{TARGET}/registrations", claims=admin(TARGET, "viewer")).body["items"]
     assert [r["lg_code"] for r in mine] == [TARGET]
     theirs = call("GET", f"/v1/admin/lgs/{OTHER}/registrations", claims=admin(OTHER)).body
@@ -67,10 +72,20 @@ def test_staff_list_shows_only_their_own_registrations() -> None:
 def test_a_cursor_of_another_government_is_refused() -> None:
     onboard(TARGET, OTHER)
     for sub in ("u1", "u2", "u3"):
-        call("PUT", f"/v1/me/registrations/{OTHER}", {"plan": "basic", "survey_answers": {"relationship": ["出身地"]}}, claims=registrant_claims(sub))
-    first = call("GET", f"/v1/admin/lgs/{OTHER}/registrations", claims=admin(OTHER), query={"limit": "1"}).body
+        call(
+            "PUT",
+            f"/v1/me/registrations/{OTHER}",
+            {"plan": "basic", "survey_answers": {"relationship": ["出身地"]}},
+            claims=registrant_claims(sub),
+        )
+    first = call(
+        "GET", f"/v1/admin/lgs/{OTHER}/registrations", claims=admin(OTHER), query={"limit": "1"}
+    ).body
     assert first["next_cursor"]
     stolen = call(
-        "GET", f"/v1/admin/lgs/{TARGET}/registrations", claims=admin(TARGET), query={"cursor": first["next_cursor"]}
+        "GET",
+        f"/v1/admin/lgs/{TARGET}/registrations",
+        claims=admin(TARGET),
+        query={"cursor": first["next_cursor"]},
     )
     assert stolen.status == 400 and stolen.error_code == "VALIDATION_ERROR"

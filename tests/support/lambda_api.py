@@ -68,7 +68,9 @@ def registrant_claims(sub: str) -> dict[str, str]:
     return {"sub": sub, "token_use": "id"}
 
 
-def staff_claims(sub: str, lg_code: str, staff_role: str = "admin", org_id: str | None = None) -> dict[str, str]:
+def staff_claims(
+    sub: str, lg_code: str, staff_role: str = "admin", org_id: str | None = None
+) -> dict[str, str]:
     claims = {"sub": sub, "token_use": "id", "custom:lg_code": lg_code, "custom:staff_role": staff_role}
     if org_id:
         claims["custom:org_id"] = org_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from furusato.domain.lg_code import (
     is_prefecture,
     is_valid_lg_code,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import struct
 
 import pytest
+
 from furusato.domain import postal
 from furusato.domain.lg_code import is_valid_lg_code
 from furusato.domain.postal import (

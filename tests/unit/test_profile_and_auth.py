@@ -38,7 +38,13 @@ def test_unknown_postal_code_names_the_field() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("birth_date", date(2026, 11, 27)), ("birth_date", date(1899, 12, 31)), ("gender", "m"), ("name", " "), ("postal_code", "abc")],
+    [
+        ("birth_date", date(2026, 11, 27)),
+        ("birth_date", date(1899, 12, 31)),
+        ("gender", "m"),
+        ("name", " "),
+        ("postal_code", "abc"),
+    ],
 )
 def test_bad_profile_fields_are_named(field: str, value: object) -> None:
     with pytest.raises(InvalidInput) as err:
@@ -57,14 +63,23 @@ def test_individual_numbers_are_refused_in_free_text() -> None:
 
 def test_claims_of_each_pool() -> None:
     assert principal_from_claims({"sub": "u"}).role == "registrant"
-    staff = principal_from_claims({"sub": "s", "custom:lg_code": "212172", "custom:staff_role": "org", "custom:org_id": "o1"})
+    staff = principal_from_claims(
+        {"sub": "s", "custom:lg_code": "212172", "custom:staff_role": "org", "custom:org_id": "o1"}
+    )
     assert (staff.role, staff.lg_code, staff.staff_role, staff.org_id) == ("staff", "212172", "org", "o1")
     assert principal_from_claims({"sub": "o", "cognito:groups": "operator"}).role == "operator"
     assert principal_from_claims({"sub": "o", "cognito:groups": "[admins operator]"}).role == "operator"
 
 
 @pytest.mark.parametrize(
-    "claims", [None, {}, {"sub": ""}, {"sub": "s", "custom:staff_role": "root", "custom:lg_code": "212172"}, {"sub": "s", "custom:staff_role": "admin"}]
+    "claims",
+    [
+        None,
+        {},
+        {"sub": ""},
+        {"sub": "s", "custom:staff_role": "root", "custom:lg_code": "212172"},
+        {"sub": "s", "custom:staff_role": "admin"},
+    ],
 )
 def test_missing_or_incomplete_claims_are_unauthenticated(claims: dict[str, str] | None) -> None:
     with pytest.raises(Unauthenticated):

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 
+from furusato.domain.errors import InvalidInput
 from furusato.domain.lg import (
     JudgementWindow,
     LocalGovernment,
@@ -10,7 +11,6 @@ from furusato.domain.lg import (
     check_settings,
     judgement_window,
 )
-from furusato.domain.errors import InvalidInput
 from furusato.domain.registration import (
     Participation,
     Registration,
@@ -111,7 +111,10 @@ def test_prefecture_counts_municipal_activities_only_with_its_setting() -> None:
     today = date(2026, 10, 1)
     parts = [part("a1", HIDA, date(2026, 5, 1)), part("a2", GIFU, date(2026, 5, 2))]
     assert progress(lg(GIFU, "prefecture"), parts, today).activities_counted == 1
-    assert progress(lg(GIFU, "prefecture", count_municipal_activities=True), parts, today).activities_counted == 2
+    assert (
+        progress(lg(GIFU, "prefecture", count_municipal_activities=True), parts, today).activities_counted
+        == 2
+    )
     # Presence anywhere in the prefecture is a stay day either way.
     assert progress(lg(GIFU, "prefecture"), parts, today).stay_days == 2
 
@@ -124,7 +127,13 @@ def test_settings_checks() -> None:
 
 @pytest.mark.parametrize(
     ("code", "kind", "pref"),
-    [("212173", "municipality", "21"), ("212172", "prefecture", "21"), ("212172", "municipality", "13"), ("210005", "municipality", "21"), ("212172", "municipality", "48")],
+    [
+        ("212173", "municipality", "21"),
+        ("212172", "prefecture", "21"),
+        ("212172", "municipality", "13"),
+        ("210005", "municipality", "21"),
+        ("212172", "municipality", "48"),
+    ],
 )
 def test_onboarding_rejects_inconsistent_codes(code: str, kind: str, pref: str) -> None:
     with pytest.raises(InvalidInput):

@@ -12,7 +12,13 @@ from furusato.domain.survey import (
 OWN = parse_own_questions(
     [
         {"id": "visits", "label": "訪問回数", "type": "number", "required": True},
-        {"id": "season", "label": "好きな季節", "type": "single_choice", "options": ["春", "夏"], "required": False},
+        {
+            "id": "season",
+            "label": "好きな季節",
+            "type": "single_choice",
+            "options": ["春", "夏"],
+            "required": False,
+        },
         {"id": "memo", "label": "ひとこと", "type": "text", "required": False},
     ]
 )

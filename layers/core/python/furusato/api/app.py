@@ -14,8 +14,6 @@ from furusato.api.guard import RouteGuard
 from furusato.clock import JST
 
 MAX_BODY_BYTES = 256 * 1024
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -39,7 +37,7 @@ def _body_limit(app: APIGatewayRestResolver, next_middleware: Callable[..., Resp
 
 
 def build_resolver(*routers: Router) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver()
     errors.register(app)
     app.use(middlewares=[_body_limit])
     for router in routers:

@@ -7,7 +7,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from furusato.domain.errors import DomainError, Unavailable
 
@@ -15,7 +14,11 @@ logger = Logger(service="furusato")
 
 
 def error_response(
-    status: int, code: str, message: str, details: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     body = {"error": {"code": code, "message": message, "details": details or {}}}
     return Response(
@@ -26,35 +29,7 @@ def error_response(
     )
 
 
-def _field_name(loc: tuple[Any, ...]) -> str:
-    # Powertools locates body fields as ("body", "field", ...); drop the part name.
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
-
-
-def _reason(error: dict[str, Any]) -> str:
-    kind = error.get("type", "")
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind == "missing":
-        return "required"
-    if kind == "json_invalid":
-        return "not valid JSON"
-    return str(error.get("msg", "invalid"))
-
-
-def validation_details(errors: list[dict[str, Any]]) -> dict[str, str]:
-    details: dict[str, str] = {}
-    for error in errors:
-        details.setdefault(_field_name(tuple(error.get("loc", ()))), _reason(error))
-    return details
-
-
 def register(app: APIGatewayRestResolver) -> None:
-    @app.exception_handler(RequestValidationError)
-    def _validation(exc: RequestValidationError) -> Response:
-        return error_response(400, "VALIDATION_ERROR", "the request is invalid", validation_details(exc.errors()))
-
     @app.exception_handler(Unavailable)
     def _unavailable(exc: Unavailable) -> Response:
         logger.warning("storage unavailable", extra={"code": exc.code})

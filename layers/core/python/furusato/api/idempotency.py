@@ -33,7 +33,9 @@ def run(*, sub: str, key: str | None, route: str, body: Any, create: Callable[[]
     if key is None:
         return create()
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise InvalidInput("bad Idempotency-Key", details={"Idempotency-Key": f"1 to {MAX_KEY_LENGTH} characters"})
+        raise InvalidInput(
+            "bad Idempotency-Key", details={"Idempotency-Key": f"1 to {MAX_KEY_LENGTH} characters"}
+        )
 
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (

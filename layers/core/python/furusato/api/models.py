@@ -1,63 +1,207 @@
-"""Request bodies. Unknown fields are refused (extra="forbid"), never silently stored."""
+"""Request and response shapes of the contract (../shared/API.md), see api/schema.py."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Literal
+from furusato.api.schema import Bool, Date, FreeMap, Int, List, Obj, Str
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+LG_CODE = r"[0-9]{6}"
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+GENDERS = ("male", "female", "other", "no_answer")
+QUESTION_TYPES = ("single_choice", "multi_choice", "text", "number")
+
+# ---- requests -------------------------------------------------------------------------------
+
+PROFILE_IN = Obj(
+    "ProfileIn",
+    {
+        "name": Str(min_length=1, max_length=100),
+        "birth_date": Date(),
+        "gender": Str(choices=GENDERS),
+        "postal_code": Str(
+            min_length=7, max_length=16, description="e.g. 160-0022; 〒 and full-width digits accepted"
+        ),
+        "address": Str(min_length=1, max_length=200),
+    },
+)
+
+REGISTRATION_IN = Obj(
+    "RegistrationIn",
+    {
+        "plan": Str(choices=("basic", "premium")),
+        "survey_answers": FreeMap(
+            required=False, nullable=True, description="question id -> answer (see the government's survey)"
+        ),
+    },
+)
+
+SETTINGS_FIELDS = {
+    "min_activities": Int(ge=3, le=100),
+    "window": Str(choices=("rolling_365d", "fiscal_year")),
+    "long_stay_days": Int(ge=1, le=366),
+    "auto_approval": Bool(),
+    "inactivity_months": Int(ge=1, le=120),
+    "count_municipal_activities": Bool(),
+}
+SETTINGS_IN = Obj("SettingsIn", SETTINGS_FIELDS)
+
+PAGE_IN = Obj("PageIn", {"title": Str(min_length=1, max_length=200), "body": Str(max_length=20_000)})
+
+QUESTION = Obj(
+    "Question",
+    {
+        "id": Str(min_length=1, max_length=40, pattern=r"[a-z][a-z0-9_]*"),
+        "label": Str(min_length=1, max_length=200),
+        "type": Str(choices=QUESTION_TYPES),
+        "options": List(Str(min_length=1, max_length=200), max_items=50, required=False, nullable=True),
+        "required": Bool(),
+    },
+)
+SURVEY = Obj("Survey", {"questions": List(QUESTION, max_items=30)})
+
+ONBOARD_IN = Obj(
+    "OnboardIn",
+    {
+        "lg_code": Str(pattern=LG_CODE),
+        "name": Str(min_length=1, max_length=100),
+        "kind": Str(choices=("prefecture", "municipality")),
+        "prefecture_code": Str(pattern=r"[0-9]{2}"),
+    },
+)
+
+STAFF_IN = Obj(
+    "StaffIn",
+    {
+        "email": Str(max_length=254, pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+"),
+        "staff_role": Str(choices=("admin", "coordinator", "viewer")),
+    },
+)
+
+PAGING = {
+    "limit": Int(ge=1, le=MAX_LIMIT, default=DEFAULT_LIMIT),
+    "cursor": Str(max_length=2048, default=None),
+}
+PAGING_QUERY = Obj("Paging", PAGING)
+
+DIRECTORY_QUERY = Obj(
+    "DirectoryQuery",
+    {
+        "prefecture_code": Str(pattern=r"[0-9]{2}", default=None),
+        "kind": Str(choices=("prefecture", "municipality"), default=None),
+        "q": Str(max_length=50, default=None),
+        **PAGING,
+    },
+)
+
+STAFF_REGISTRATIONS_QUERY = Obj(
+    "StaffRegistrationsQuery",
+    {
+        "plan": Str(choices=("basic", "premium"), default=None),
+        "status": Str(choices=("active", "pending_review", "lapsed", "withdrawn"), default=None),
+        **PAGING,
+    },
+)
+
+# ---- responses (documentation of what the handlers return) ---------------------------------
+
+NEXT_CURSOR = Str(nullable=True, max_length=2048, description="opaque; null on the last page")
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def page_of(name: str, item: Obj) -> Obj:
+    return Obj(name, {"items": List(item, max_items=MAX_LIMIT), "next_cursor": NEXT_CURSOR})
 
 
-class ProfileIn(Strict):
-    name: StrictStr = Field(min_length=1, max_length=100)
-    birth_date: date
-    gender: Literal["male", "female", "other", "no_answer"]
-    postal_code: StrictStr = Field(min_length=7, max_length=16)
-    address: StrictStr = Field(min_length=1, max_length=200)
-
-
-class RegistrationIn(Strict):
-    plan: Literal["basic", "premium"]
-    survey_answers: dict[str, Any] | None = None
-
-
-class SettingsIn(Strict):
-    min_activities: StrictInt = Field(ge=3, le=100)
-    window: Literal["rolling_365d", "fiscal_year"]
-    long_stay_days: StrictInt = Field(ge=1, le=366)
-    auto_approval: StrictBool
-    inactivity_months: StrictInt = Field(ge=1, le=120)
-    count_municipal_activities: StrictBool
-
-
-class PageIn(Strict):
-    title: StrictStr = Field(min_length=1, max_length=200)
-    body: StrictStr = Field(max_length=20_000)
-
-
-class QuestionIn(Strict):
-    id: StrictStr = Field(min_length=1, max_length=40)
-    label: StrictStr = Field(min_length=1, max_length=200)
-    type: Literal["single_choice", "multi_choice", "text", "number"]
-    options: list[StrictStr] | None = Field(default=None, max_length=50)
-    required: StrictBool
-
-
-class SurveyIn(Strict):
-    questions: list[QuestionIn] = Field(max_length=30)
-
-
-class OnboardIn(Strict):
-    lg_code: StrictStr = Field(pattern=r"^[0-9]{6}$")
-    name: StrictStr = Field(min_length=1, max_length=100)
-    kind: Literal["prefecture", "municipality"]
-    prefecture_code: StrictStr = Field(pattern=r"^[0-9]{2}$")
-
-
-class StaffIn(Strict):
-    email: StrictStr = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
-    staff_role: Literal["admin", "coordinator", "viewer"]
+HEALTH = Obj("Health", {"status": Str(choices=("ok",))})
+LG_SUMMARY = Obj(
+    "LocalGovernmentSummary",
+    {
+        "lg_code": Str(pattern=LG_CODE),
+        "name": Str(),
+        "kind": Str(choices=("prefecture", "municipality")),
+        "prefecture_code": Str(pattern=r"[0-9]{2}"),
+    },
+)
+LG_ONBOARDED = Obj("OnboardedLocalGovernment", {**LG_SUMMARY.fields, "onboarded_at": Str()})
+PAGE = Obj("Page", {"title": Str(), "body": Str(max_length=20_000), "updated_at": Str(nullable=True)})
+SURVEY_QUESTION = Obj(
+    "SurveyQuestion",
+    {**QUESTION.fields, "source": Str(choices=("standard", "own"))},
+)
+LG_DETAIL = Obj(
+    "LocalGovernment",
+    {
+        **LG_SUMMARY.fields,
+        "page": PAGE,
+        "survey": List(SURVEY_QUESTION),
+        "premium_requirements": Obj(
+            "PremiumRequirements",
+            {
+                "min_activities": Int(ge=3),
+                "window": Str(choices=("rolling_365d", "fiscal_year")),
+                "long_stay_days": Int(ge=1),
+                "auto_approval": Bool(),
+            },
+        ),
+    },
+)
+SETTINGS = Obj("Settings", SETTINGS_FIELDS)
+PROFILE = Obj("Profile", {**PROFILE_IN.fields, "residence_lg_code": Str(pattern=LG_CODE)})
+PROGRESS = Obj(
+    "Progress",
+    {
+        "activities_counted": Int(ge=0),
+        "activities_required": Int(ge=3),
+        "stay_days": Int(ge=0),
+        "long_stay_days": Int(ge=1),
+        "window_start": Date(),
+        "window_end": Date(),
+    },
+)
+PREMIUM = Obj("Premium", {"valid_until": Str(nullable=True), "long_term_stayer": Bool()}, nullable=True)
+REGISTRATION = Obj(
+    "Registration",
+    {
+        "registration_id": Str(),
+        "lg_code": Str(pattern=LG_CODE),
+        "plan": Str(choices=("basic", "premium")),
+        "status": Str(choices=("active", "pending_review", "lapsed", "withdrawn")),
+        "own_residence": Bool(),
+        "auto_created": Bool(),
+        "registered_at": Str(),
+        "premium": PREMIUM,
+        "progress": PROGRESS,
+    },
+)
+REGISTRATION_PUT = Obj(
+    "RegistrationResult",
+    {
+        **REGISTRATION.fields,
+        "also_registered": List(Str(pattern=LG_CODE), description="automatic prefecture registrations"),
+    },
+)
+STAFF_REGISTRATION = Obj(
+    "StaffRegistration",
+    {
+        **{k: v for k, v in REGISTRATION.fields.items() if k != "progress"},
+        "survey_answers": FreeMap(),
+    },
+)
+IDENTITY = Obj(
+    "Identity",
+    {
+        "verified": Bool(),
+        "verified_at": Str(nullable=True),
+        "minor": Bool(nullable=True),
+        "guardian_consent": FreeMap(nullable=True),
+    },
+)
+ME = Obj(
+    "Me",
+    {
+        "sub": Str(),
+        "profile": Obj("ProfileOrNull", PROFILE.fields, nullable=True),
+        "identity": IDENTITY,
+        "registrations": List(REGISTRATION),
+    },
+)
+STAFF_USER = Obj("StaffUser", {"lg_code": Str(pattern=LG_CODE), "staff_role": Str(), "status": Str()})

@@ -1,32 +1,43 @@
-"""Powertools logger, tracer and metrics, configured by environment (POWERTOOLS_*)."""
+"""Powertools logger, metrics and (optionally) tracer, configured by environment (POWERTOOLS_*).
+
+Lambda active tracing records every invocation without any SDK. The Powertools Tracer adds
+subsegments per handler and AWS call, but importing the X-Ray SDK costs ~250 ms of cold start
+(bench/coldstart.py), so it is opt-in: FURUSATO_XRAY_SUBSEGMENTS=true.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 
 logger = Logger(service="furusato")
-tracer = Tracer(service="furusato")
 metrics = Metrics(namespace="Furusato", service="furusato")
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
+def _traced(handle: Handler) -> Handler:
+    if os.environ.get("FURUSATO_XRAY_SUBSEGMENTS", "false").lower() != "true":
+        return handle
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service="furusato").capture_lambda_handler(handle, capture_response=False)  # type: ignore[no-any-return]
+
+
 def api_entrypoint(resolve: Handler) -> Handler:
-    """Wrap an API Gateway entry point: correlation id, a trace segment, flushed metrics.
+    """Wrap an API Gateway entry point: correlation id, flushed metrics, optional subsegments.
     The event is never logged: it carries personal data."""
-    wrapped = logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)(
-        resolve
-    )
-    wrapped = tracer.capture_lambda_handler(wrapped, capture_response=False)
-    return metrics.log_metrics(wrapped)  # type: ignore[no-any-return]
+    wrapped = logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False
+    )(resolve)
+    return metrics.log_metrics(_traced(wrapped))  # type: ignore[no-any-return]
 
 
 def event_entrypoint(handle: Handler) -> Handler:
     """Wrap a non-HTTP entry point (S3, schedules)."""
     wrapped = logger.inject_lambda_context(log_event=False)(handle)
-    wrapped = tracer.capture_lambda_handler(wrapped, capture_response=False)
-    return metrics.log_metrics(wrapped)  # type: ignore[no-any-return]
+    return metrics.log_metrics(_traced(wrapped))  # type: ignore[no-any-return]

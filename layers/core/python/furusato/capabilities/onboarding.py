@@ -26,7 +26,9 @@ def onboard(*, lg_code: str, name: str, kind: Any, prefecture_code: str) -> dict
 
 
 def list_onboarded(*, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    items, next_cursor = lgs.list_directory(prefecture_code=None, kind=None, q=None, limit=limit, cursor=cursor)
+    items, next_cursor = lgs.list_directory(
+        prefecture_code=None, kind=None, q=None, limit=limit, cursor=cursor
+    )
     return [{**lg.summary(), "onboarded_at": lg.onboarded_at} for lg in items], next_cursor
 
 
@@ -56,4 +58,8 @@ def create_staff(lg_code: str, email: str, staff_role: str) -> dict[str, Any]:
         )["User"]
     except cognito.exceptions.UsernameExistsException as exc:
         raise Conflict("a staff user with this e-mail exists", code="STAFF_ALREADY_EXISTS") from exc
-    return {"lg_code": lg_code, "staff_role": staff_role, "status": user.get("UserStatus", "FORCE_CHANGE_PASSWORD")}
+    return {
+        "lg_code": lg_code,
+        "staff_role": staff_role,
+        "status": user.get("UserStatus", "FORCE_CHANGE_PASSWORD"),
+    }

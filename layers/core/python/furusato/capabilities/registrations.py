@@ -30,7 +30,9 @@ def _check_code(lg_code: str) -> None:
         raise invalid_field("lg_code", "6 digits with a valid check digit")
 
 
-def registration_view(reg: Registration, lg: LocalGovernment | None, record: people.PersonRecord) -> dict[str, Any]:
+def registration_view(
+    reg: Registration, lg: LocalGovernment | None, record: people.PersonRecord
+) -> dict[str, Any]:
     view: dict[str, Any] = {
         "registration_id": reg.registration_id,
         "lg_code": reg.lg_code,
@@ -69,7 +71,8 @@ def me(sub: str) -> dict[str, Any]:
         "profile": record.profile.to_dict() if record.profile else None,
         "identity": {"verified": False, "verified_at": None, "minor": None, "guardian_consent": None},
         "registrations": [
-            registration_view(reg, governments.get(code), record) for code, reg in sorted(record.registrations.items())
+            registration_view(reg, governments.get(code), record)
+            for code, reg in sorted(record.registrations.items())
         ],
     }
 
@@ -90,7 +93,9 @@ def put_profile(sub: str, profile: Profile) -> dict[str, Any]:
     return profile.to_dict()
 
 
-def put_registration(sub: str, lg_code: str, plan: str, survey_answers: dict[str, Any] | None) -> tuple[int, dict[str, Any]]:
+def put_registration(
+    sub: str, lg_code: str, plan: str, survey_answers: dict[str, Any] | None
+) -> tuple[int, dict[str, Any]]:
     """Register (201) or update (200) a registration; a municipality brings its prefecture (rule 3)."""
     _check_code(lg_code)
     prefecture = prefecture_of_municipality(lg_code)
@@ -124,7 +129,10 @@ def put_registration(sub: str, lg_code: str, plan: str, survey_answers: dict[str
         assert existing is not None
         answers = existing.survey_answers
         if survey_answers is not None:
-            answers = {**existing.survey_answers, **validate_answers(lg.survey, survey_answers, require_all=False)}
+            answers = {
+                **existing.survey_answers,
+                **validate_answers(lg.survey, survey_answers, require_all=False),
+            }
             validate_answers(lg.survey, answers, require_all=True)
         # Registering directly where the registration was automatic makes it direct (rule 3).
         reg = replace(existing, survey_answers=answers, auto_created=False)

@@ -7,7 +7,12 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from furusato.domain.errors import InvalidInput
-from furusato.domain.lg_code import is_prefecture, is_valid_lg_code, is_valid_prefecture_code, prefecture_code_of
+from furusato.domain.lg_code import (
+    is_prefecture,
+    is_valid_lg_code,
+    is_valid_prefecture_code,
+    prefecture_code_of,
+)
 from furusato.domain.survey import Question, full_survey
 
 Kind = Literal["prefecture", "municipality"]
@@ -90,13 +95,16 @@ def check_onboarding(lg_code: str, kind: Kind, prefecture_code: str) -> None:
     if not is_valid_lg_code(lg_code):
         raise InvalidInput("invalid lg_code", details={"lg_code": "6 digits with a valid check digit"})
     if not is_valid_prefecture_code(prefecture_code):
-        raise InvalidInput("invalid prefecture_code", details={"prefecture_code": "\"01\" to \"47\""})
+        raise InvalidInput("invalid prefecture_code", details={"prefecture_code": '"01" to "47"'})
     if prefecture_code_of(lg_code) != prefecture_code:
         raise InvalidInput(
-            "lg_code is not in that prefecture", details={"prefecture_code": "must match lg_code's first 2 digits"}
+            "lg_code is not in that prefecture",
+            details={"prefecture_code": "must match lg_code's first 2 digits"},
         )
     if (kind == "prefecture") != is_prefecture(lg_code):
-        raise InvalidInput("kind does not match lg_code", details={"kind": f"lg_code {lg_code} is not a {kind}"})
+        raise InvalidInput(
+            "kind does not match lg_code", details={"kind": f"lg_code {lg_code} is not a {kind}"}
+        )
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,9 @@ def contains_individual_number(text: str) -> bool:
     return bool(_TWELVE_DIGITS.search(re.sub(r"[\s\-‐－ー−]", "", text)))
 
 
-def make_profile(*, name: str, birth_date: date, gender: str, postal_code: str, address: str, today: date) -> Profile:
+def make_profile(
+    *, name: str, birth_date: date, gender: str, postal_code: str, address: str, today: date
+) -> Profile:
     bad: dict[str, str] = {}
     name = " ".join(name.split())
     address = address.strip()

@@ -28,7 +28,12 @@ class Question:
     source: Literal["standard", "own"] = "own"
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "label": self.label, "type": self.type, "required": self.required}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "label": self.label,
+            "type": self.type,
+            "required": self.required,
+        }
         if self.type in ("single_choice", "multi_choice"):
             out["options"] = list(self.options)
         out["source"] = self.source
@@ -95,7 +100,9 @@ def parse_own_questions(raw: list[dict[str, Any]]) -> tuple[Question, ...]:
             if any(not o.strip() for o in options):
                 raise InvalidInput("bad options", details={f"{where}.options": "options cannot be blank"})
         elif options:
-            raise InvalidInput("options not allowed", details={f"{where}.options": f"not allowed for {qtype}"})
+            raise InvalidInput(
+                "options not allowed", details={f"{where}.options": f"not allowed for {qtype}"}
+            )
         out.append(Question(qid, item["label"], qtype, bool(item["required"]), options, "own"))
     return tuple(out)
 

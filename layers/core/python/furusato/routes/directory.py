@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from furusato.api.app import DEFAULT_LIMIT, MAX_LIMIT, json_response, page
+from furusato.api import models
+from furusato.api.app import json_response, page
+from furusato.api.endpoint import endpoint
 from furusato.domain.errors import invalid_field
 from furusato.domain.lg_code import is_valid_lg_code
 from furusato.store import lgs
@@ -17,25 +18,25 @@ router = Router()
 
 
 @router.get("/health")
+@endpoint(router, "Liveness", responses={200: models.HEALTH})
 def health() -> Response[Any]:
     return json_response(200, {"status": "ok"})
 
 
 @router.get("/v1/local-governments")
-def list_local_governments(
-    prefecture_code: Annotated[str | None, Query(pattern=r"^[0-9]{2}$")] = None,
-    kind: Annotated[str | None, Query(pattern=r"^(prefecture|municipality)$")] = None,
-    q: Annotated[str | None, Query(max_length=50)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=1024)] = None,
-) -> Response[Any]:
-    items, next_cursor = lgs.list_directory(
-        prefecture_code=prefecture_code, kind=kind, q=q, limit=limit, cursor=cursor
-    )
+@endpoint(
+    router,
+    "Onboarded local governments",
+    query=models.DIRECTORY_QUERY,
+    responses={200: models.page_of("LocalGovernmentPage", models.LG_SUMMARY)},
+)
+def list_local_governments(query: dict[str, Any]) -> Response[Any]:
+    items, next_cursor = lgs.list_directory(**query)
     return json_response(200, page([lg.summary() for lg in items], next_cursor))
 
 
 @router.get("/v1/local-governments/<lg_code>")
+@endpoint(router, "A local government: page, survey, premium requirements", responses={200: models.LG_DETAIL})
 def get_local_government(lg_code: str) -> Response[Any]:
     if not is_valid_lg_code(lg_code):
         raise invalid_field("lg_code", "6 digits with a valid check digit")

@@ -2,51 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from furusato import clock
-from furusato.api import auth
+from furusato.api import auth, models
 from furusato.api.app import json_response
-from furusato.api.models import PageIn, SurveyIn
+from furusato.api.endpoint import endpoint
 from furusato.domain.lg import Page
-from furusato.domain.survey import parse_own_questions
+from furusato.domain.survey import Question, parse_own_questions
 from furusato.store import lgs
 
 router = Router()
 
 
 @router.get("/v1/admin/lgs/<lg_code>/page")
+@endpoint(router, "The introduction page", responses={200: models.PAGE})
 def get_page(lg_code: str) -> Response[Any]:
     auth.staff(router, lg_code, auth.READERS)
     return json_response(200, lgs.require(lg_code).page.to_dict())
 
 
 @router.put("/v1/admin/lgs/<lg_code>/page")
-def put_page(lg_code: str, body: Annotated[PageIn, Body()]) -> Response[Any]:
+@endpoint(router, "Publish the introduction page (admin)", body=models.PAGE_IN, responses={200: models.PAGE})
+def put_page(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, auth.ADMIN)
-    page = Page(title=body.title.strip(), body=body.body, updated_at=clock.iso(clock.now()))
+    lgs.require(lg_code)
+    page = Page(title=body["title"].strip(), body=body["body"], updated_at=clock.iso(clock.now()))
     lgs.save_page(lg_code, page)
     return json_response(200, page.to_dict())
 
 
 @router.get("/v1/admin/lgs/<lg_code>/survey")
+@endpoint(router, "The government's own survey questions", responses={200: models.SURVEY})
 def get_survey(lg_code: str) -> Response[Any]:
     auth.staff(router, lg_code, auth.READERS)
-    lg = lgs.require(lg_code)
-    return json_response(200, {"questions": [_own(q.to_dict()) for q in lg.own_questions]})
+    return json_response(200, _survey(lgs.require(lg_code).own_questions))
 
 
 @router.put("/v1/admin/lgs/<lg_code>/survey")
-def put_survey(lg_code: str, body: Annotated[SurveyIn, Body()]) -> Response[Any]:
+@endpoint(
+    router, "Replace the own survey questions (admin)", body=models.SURVEY, responses={200: models.SURVEY}
+)
+def put_survey(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, auth.ADMIN)
-    questions = parse_own_questions([q.model_dump() for q in body.questions])
+    questions = parse_own_questions(body["questions"])
     lgs.save_own_questions(lg_code, questions)
-    return json_response(200, {"questions": [_own(q.to_dict()) for q in questions]})
+    return json_response(200, _survey(questions))
 
 
-def _own(question: dict[str, object]) -> dict[str, object]:
-    return {k: v for k, v in question.items() if k != "source"}
+def _survey(questions: tuple[Question, ...]) -> dict[str, Any]:
+    return {"questions": [{k: v for k, v in q.to_dict().items() if k != "source"} for q in questions]}

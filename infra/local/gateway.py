@@ -1,0 +1,615 @@
+"""The local API Gateway: routes from the topology, REST proxy events, Cognito authorizers.
+
+Each request is matched against every route of every function in `topology.FUNCTIONS`, checked by
+the authorizer of its pool, turned into the event API Gateway (REST, Lambda proxy integration)
+would send, and handed to that function's real `lambda_handler`, loaded from
+`functions/<name>/handler.py`. The routes of `topology.LOCAL_ROUTES` are served here directly.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import importlib.util
+import json
+import logging
+import re
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from furusato import clock, topology
+from infra.local.aws import REGION
+from infra.local.tokens import (
+    POOL_OF_AUTH,
+    LocalIssuer,
+    TokenRequestError,
+    Unauthenticated,
+    authorizer_claims,
+    bearer_token,
+    parse_token_request,
+)
+
+log = logging.getLogger("infra.local")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS_DIR = REPO_ROOT / "functions"
+STAGE = "local"
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+_PARAM = re.compile(r"^\{([A-Za-z0-9_]+)(\+?)\}$")
+Headers = list[tuple[str, str]]
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: Headers = field(default_factory=list)
+    body: bytes = b""
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+def json_response(status: int, body: Any, headers: Headers | None = None) -> HttpResponse:
+    data = json.dumps(body, ensure_ascii=False).encode()
+    return HttpResponse(status, [("Content-Type", "application/json"), *(headers or [])], data)
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: Headers | None = None,
+) -> HttpResponse:
+    """An error in the contract's shape, for what the gateway itself refuses."""
+    return json_response(
+        status, {"error": {"code": code, "message": message, "details": details or {}}}, headers
+    )
+
+
+# --- routing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """What serves a route: a function of the topology, or one of the local-only routes."""
+
+    route: topology.Route
+    function: topology.Function | None  # None for LOCAL_ROUTES
+
+
+@dataclass(frozen=True)
+class Resource:
+    """An API Gateway resource: one path template with its methods."""
+
+    template: str
+    segments: tuple[str, ...]
+    methods: dict[str, Target]
+
+    def match(self, segments: list[str]) -> dict[str, str] | None:
+        params: dict[str, str] = {}
+        for i, part in enumerate(self.segments):
+            m = _PARAM.match(part)
+            if m and m.group(2):  # greedy {proxy+}: the rest of the path
+                if i >= len(segments):
+                    return None
+                params[m.group(1)] = "/".join(unquote(s) for s in segments[i:])
+                return params
+            if i >= len(segments):
+                return None
+            if m:
+                if not segments[i]:
+                    return None
+                params[m.group(1)] = unquote(segments[i])
+            elif part != segments[i]:
+                return None
+        return params if len(segments) == len(self.segments) else None
+
+    @property
+    def specificity(self) -> tuple[int, ...]:
+        # API Gateway prefers a literal segment to a parameter at the same depth.
+        return tuple(1 if _PARAM.match(s) else 0 for s in self.segments)
+
+
+def _split(path: str) -> list[str]:
+    return [s for s in path.strip("/").split("/")] if path.strip("/") else []
+
+
+class Router:
+    def __init__(self, targets: Iterable[Target]) -> None:
+        by_template: dict[str, dict[str, Target]] = {}
+        for target in targets:
+            methods = by_template.setdefault(target.route.path, {})
+            if target.route.method in methods:
+                raise ValueError(f"route declared twice: {target.route.method} {target.route.path}")
+            methods[target.route.method] = target
+        self.resources = [Resource(t, tuple(_split(t)), m) for t, m in by_template.items()]
+
+    def resolve(self, raw_path: str) -> tuple[Resource, dict[str, str]] | None:
+        segments = _split(raw_path)
+        matches = [(r, p) for r in self.resources if (p := r.match(segments)) is not None]
+        if not matches:
+            return None
+        return min(matches, key=lambda rp: rp[0].specificity)
+
+
+def topology_targets() -> list[Target]:
+    targets = [Target(route, fn) for fn, route in topology.all_routes()]
+    targets += [Target(route, None) for route in topology.LOCAL_ROUTES]
+    return targets
+
+
+# --- functions -----------------------------------------------------------------------------
+
+
+class LocalLambdaContext:
+    """The parts of the Lambda context object handlers and Powertools read."""
+
+    def __init__(self, fn: topology.Function) -> None:
+        self.function_name = f"furusato-{fn.name}"
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = (
+            f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:{self.function_name}"
+        )
+        self.memory_limit_in_mb = fn.memory_mb
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = f"local/[$LATEST]{uuid.uuid4().hex}"
+        self.identity = None
+        self.client_context = None
+        self._deadline = time.monotonic() + fn.timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class FunctionMissing(Exception):
+    pass
+
+
+class FunctionHost:
+    """Loads each function's handler on first use and invokes it one event at a time.
+
+    One lock per function stands for one warm Lambda instance: Powertools resolvers keep the
+    current event on a module-level object, so two events must never run in one module at once.
+    """
+
+    def __init__(self, functions_dir: Path = FUNCTIONS_DIR) -> None:
+        self.functions_dir = functions_dir
+        self._modules: dict[str, ModuleType] = {}
+        self._locks: dict[str, threading.Lock] = {fn.name: threading.Lock() for fn in topology.FUNCTIONS}
+        self._load_lock = threading.Lock()
+
+    def handler_path(self, name: str) -> Path:
+        return self.functions_dir / name / "handler.py"
+
+    def exists(self, name: str) -> bool:
+        return name in self._modules or self.handler_path(name).is_file()
+
+    def _load(self, name: str) -> ModuleType:
+        with self._load_lock:
+            if name in self._modules:
+                return self._modules[name]
+            path = self.handler_path(name)
+            if not path.is_file():
+                # Not cached: the function may be written while the stack runs.
+                raise FunctionMissing(name)
+            module_name = f"furusato_local_fn_{name}"
+            spec = importlib.util.spec_from_file_location(module_name, path)
+            if spec is None or spec.loader is None:
+                raise ImportError(f"cannot load {path}")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[module_name] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                # A failed import is retried on the next request, as a new cold start would.
+                sys.modules.pop(module_name, None)
+                raise
+            self._modules[name] = module
+            return module
+
+    def invoke(self, fn: topology.Function, event: dict[str, Any]) -> Any:
+        """Run the handler as Lambda would: JSON in, JSON out. Raises FunctionMissing."""
+        module = self._load(fn.name)
+        handler: Callable[[Any, Any], Any] = module.lambda_handler
+        payload = json.loads(json.dumps(event))
+        lock = self._locks.setdefault(fn.name, threading.Lock())
+        with lock:
+            result = handler(payload, LocalLambdaContext(fn))
+        return json.loads(json.dumps(result))
+
+
+# --- the gateway ---------------------------------------------------------------------------
+
+
+@dataclass
+class Request:
+    method: str
+    raw_path: str  # path and query as sent
+    headers: Headers
+    body: bytes = b""
+    source_ip: str = "127.0.0.1"
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.raw_path).path or "/"
+
+    @property
+    def query(self) -> str:
+        return urlsplit(self.raw_path).query
+
+    def header(self, name: str) -> str | None:
+        found = [v for k, v in self.headers if k.lower() == name.lower()]
+        return found[-1] if found else None
+
+
+class Gateway:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        issuer: LocalIssuer,
+        host: FunctionHost | None = None,
+        after_write: Callable[[], None] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.issuer = issuer
+        self.host = host or FunctionHost()
+        self.router = Router(topology_targets())
+        # Called after each request that may have written to a bucket (S3 dispatch wakes up).
+        self.after_write = after_write
+        self._local: dict[tuple[str, str], Callable[[Request, dict[str, str]], HttpResponse]] = {
+            ("POST", "/local/token"): self._local_token,
+            ("PUT", "/local/clock"): self._local_clock_freeze,
+            ("DELETE", "/local/clock"): self._local_clock_restore,
+            ("POST", "/local/sweeps/{name}"): self._local_sweep,
+        }
+
+    # The one entry point, used by the HTTP server and, in-process, by the seed.
+    def handle(self, request: Request) -> HttpResponse:
+        if len(request.body) > MAX_PAYLOAD_BYTES:
+            return error_response(413, "PAYLOAD_TOO_LARGE", "request body over 10 MB")
+        found = self.router.resolve(request.path)
+        if found is None:
+            return error_response(404, "NOT_FOUND", "no such route")
+        resource, params = found
+        target = resource.methods.get(request.method)
+        if target is None:
+            allowed = ", ".join(sorted(resource.methods))
+            return error_response(
+                405, "METHOD_NOT_ALLOWED", "method not allowed", headers=[("Allow", allowed)]
+            )
+        if target.function is None:
+            local = self._local.get((target.route.method, target.route.path))
+            if local is None:
+                return error_response(501, "NOT_IMPLEMENTED", "local route not implemented")
+            return local(request, params)
+        claims: dict[str, str] | None = None
+        pool = POOL_OF_AUTH.get(target.route.auth)
+        if pool is not None:
+            try:
+                token = bearer_token(request.header("Authorization"))
+                claims = authorizer_claims(self.issuer.verify(token, pool))
+            except Unauthenticated as exc:
+                return error_response(401, "UNAUTHENTICATED", str(exc))
+        event = self.build_event(request, target.route, params, claims)
+        response = self._invoke_api(target.function, event)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and target.function.buckets and self.after_write:
+            self.after_write()
+        return response
+
+    def build_event(
+        self,
+        request: Request,
+        route: topology.Route,
+        params: dict[str, str],
+        claims: dict[str, str] | None,
+    ) -> dict[str, Any]:
+        """The Lambda proxy event of a REST API, as API Gateway sends it."""
+        headers: dict[str, str] = {}
+        multi_headers: dict[str, list[str]] = {}
+        host = request.header("Host") or urlsplit(self.base_url).netloc
+        port = host.rsplit(":", 1)[1] if ":" in host else "80"
+        added = [
+            ("X-Forwarded-For", request.source_ip),
+            ("X-Forwarded-Port", port),
+            ("X-Forwarded-Proto", "http"),
+        ]
+        for name, value in [*request.headers, *added]:
+            headers[name] = value
+            multi_headers.setdefault(name, []).append(value)
+        query: dict[str, str] = {}
+        multi_query: dict[str, list[str]] = {}
+        for name, value in parse_qsl(request.query, keep_blank_values=True):
+            query[name] = value
+            multi_query.setdefault(name, []).append(value)
+        body: str | None = None
+        is_base64 = False
+        if request.body:
+            try:
+                body = request.body.decode("utf-8")
+            except UnicodeDecodeError:
+                body, is_base64 = base64.b64encode(request.body).decode(), True
+        now = datetime.now(UTC)
+        request_id = str(uuid.uuid4())
+        context: dict[str, Any] = {
+            "accountId": DEFAULT_ACCOUNT_ID,
+            "apiId": "local",
+            "resourceId": uuid.uuid5(uuid.NAMESPACE_URL, route.path).hex[:6],
+            "resourcePath": route.path,
+            "httpMethod": request.method,
+            "extendedRequestId": request_id,
+            "requestId": request_id,
+            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "requestTimeEpoch": int(now.timestamp() * 1000),
+            "path": f"/{STAGE}{request.path}",
+            "protocol": "HTTP/1.1",
+            "stage": STAGE,
+            "domainName": host,
+            "domainPrefix": host.split(".")[0].split(":")[0],
+            "identity": {
+                "sourceIp": request.source_ip,
+                "userAgent": request.header("User-Agent"),
+                "accessKey": None,
+                "accountId": None,
+                "apiKey": None,
+                "apiKeyId": None,
+                "caller": None,
+                "clientCert": None,
+                "cognitoAuthenticationProvider": None,
+                "cognitoAuthenticationType": None,
+                "cognitoIdentityId": None,
+                "cognitoIdentityPoolId": None,
+                "principalOrgId": None,
+                "user": None,
+                "userArn": None,
+            },
+        }
+        if claims is not None:
+            context["authorizer"] = {"claims": claims}
+        return {
+            "resource": route.path,
+            "path": request.path,
+            "httpMethod": request.method,
+            "headers": headers or None,
+            "multiValueHeaders": multi_headers or None,
+            "queryStringParameters": query or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": params or None,
+            "stageVariables": None,
+            "requestContext": context,
+            "body": body,
+            "isBase64Encoded": is_base64,
+        }
+
+    def _invoke_api(self, fn: topology.Function, event: dict[str, Any]) -> HttpResponse:
+        request_id = event["requestContext"]["requestId"]
+        trace = [("x-amzn-RequestId", request_id)]
+        try:
+            result = self.host.invoke(fn, event)
+        except FunctionMissing:
+            return error_response(
+                501, "NOT_IMPLEMENTED", f"function {fn.name} is not implemented yet", headers=trace
+            )
+        except Exception:
+            # As API Gateway does when the Lambda fails: 502, and the error in the function's log.
+            log.error("function %s failed:\n%s", fn.name, traceback.format_exc())
+            return error_response(502, "INTERNAL", "Internal server error", headers=trace)
+        try:
+            return _proxy_response(result, trace)
+        except (TypeError, ValueError, KeyError, binascii.Error):
+            log.error("function %s returned a malformed proxy response", fn.name)
+            return error_response(502, "INTERNAL", "Internal server error", headers=trace)
+
+    # --- local-only routes -----------------------------------------------------------------
+
+    def _local_token(self, request: Request, _params: dict[str, str]) -> HttpResponse:
+        try:
+            minted = self.issuer.mint(parse_token_request(_json_body(request)))
+        except BadJson:
+            return _bad_json()
+        except TokenRequestError as exc:
+            return error_response(400, "VALIDATION_ERROR", exc.message, exc.details)
+        return json_response(200, minted.to_dict())
+
+    def _local_clock_freeze(self, request: Request, _params: dict[str, str]) -> HttpResponse:
+        try:
+            body = _json_body(request)
+        except BadJson:
+            return _bad_json()
+        bad = {name: "unknown field" for name in body if name != "now"} if isinstance(body, dict) else {}
+        raw = body.get("now") if isinstance(body, dict) else None
+        instant: datetime | None = None
+        if isinstance(raw, str):
+            try:
+                instant = datetime.fromisoformat(raw)
+            except ValueError:
+                instant = None
+        if instant is None or instant.tzinfo is None:
+            bad["now"] = "an ISO 8601 instant with its offset, e.g. 2026-05-01T10:00:00+09:00"
+        if bad or instant is None:
+            return error_response(400, "VALIDATION_ERROR", "invalid clock request", bad)
+        clock.freeze(instant)
+        return json_response(200, {"now": clock.iso(clock.now()), "frozen": True})
+
+    def _local_clock_restore(self, _request: Request, _params: dict[str, str]) -> HttpResponse:
+        clock.unfreeze()
+        return json_response(200, {"now": clock.iso(clock.now()), "frozen": False})
+
+    def _local_sweep(self, _request: Request, params: dict[str, str]) -> HttpResponse:
+        name = params["name"]
+        schedule = next((s for s in topology.SCHEDULES if s.name == name), None)
+        if schedule is None:
+            return error_response(404, "NOT_FOUND", "no such schedule")
+        fn = next((f for f in topology.FUNCTIONS if f.name == schedule.function), None)
+        if fn is None:
+            return error_response(501, "NOT_IMPLEMENTED", f"function {schedule.function} is not declared")
+        # The payload the EventBridge Scheduler target sends; its time follows the local clock.
+        scheduled_time = clock.iso(clock.now())
+        try:
+            result = self.host.invoke(fn, {"sweep": name, "scheduled_time": scheduled_time})
+        except FunctionMissing:
+            return error_response(501, "NOT_IMPLEMENTED", f"function {fn.name} is not implemented yet")
+        except Exception:
+            log.error("function %s failed:\n%s", fn.name, traceback.format_exc())
+            return error_response(502, "INTERNAL", "the sweep failed; see the stack's log")
+        return json_response(200, {"sweep": name, "scheduled_time": scheduled_time, "result": result})
+
+
+class BadJson(ValueError):
+    pass
+
+
+def _json_body(request: Request) -> Any:
+    try:
+        return json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise BadJson from None
+
+
+def _bad_json() -> HttpResponse:
+    return error_response(400, "VALIDATION_ERROR", "body is not valid JSON", {"body": "not valid JSON"})
+
+
+def _proxy_response(result: Any, extra_headers: Headers) -> HttpResponse:
+    """Turn a Lambda proxy result into the HTTP response API Gateway would send."""
+    if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
+        raise ValueError("statusCode missing")
+    headers: Headers = []
+    for name, value in (result.get("headers") or {}).items():
+        headers.append((str(name), str(value)))
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        single = {k.lower() for k, _ in headers}
+        if name.lower() in single:
+            # API Gateway: a header in both maps takes the multi-value list.
+            headers = [(k, v) for k, v in headers if k.lower() != name.lower()]
+        headers.extend((str(name), str(v)) for v in values)
+    body = result.get("body")
+    if body is None:
+        data = b""
+    elif not isinstance(body, str):
+        raise TypeError("body must be a string")
+    elif result.get("isBase64Encoded"):
+        data = base64.b64decode(body, validate=True)
+    else:
+        data = body.encode("utf-8")
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        # API Gateway's default for a proxy response that names no type.
+        headers.append(("Content-Type", "application/json"))
+    return HttpResponse(result["statusCode"], headers + extra_headers, data)
+
+
+# --- HTTP ----------------------------------------------------------------------------------
+
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"})
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server: GatewayServer
+    protocol_version = "HTTP/1.1"
+    server_version = "furusato-local"
+
+    def _serve(self) -> None:
+        started = time.perf_counter()
+        path_only = urlsplit(self.path).path
+        try:
+            body = self._read_body()
+        except ValueError:
+            response = error_response(400, "VALIDATION_ERROR", "unreadable request body")
+        else:
+            if body is None:
+                response = error_response(413, "PAYLOAD_TOO_LARGE", "request body over 10 MB")
+            else:
+                request = Request(
+                    self.command, self.path, list(self.headers.items()), body, self.client_address[0]
+                )
+                try:
+                    response = self.server.gateway.handle(request)
+                except Exception:
+                    log.error("gateway error:\n%s", traceback.format_exc())
+                    response = error_response(500, "INTERNAL", "local gateway error")
+        self._write(response)
+        # Method, path (no query: it may hold search terms), status and time: never bodies or tokens.
+        log.info(
+            "%s %s %d %.1fms",
+            self.command,
+            path_only,
+            response.status,
+            (time.perf_counter() - started) * 1000,
+        )
+
+    def _read_body(self) -> bytes | None:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks: list[bytes] = []
+            total = 0
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                total += size
+                if total > MAX_PAYLOAD_BYTES:
+                    self.close_connection = True
+                    return None
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_PAYLOAD_BYTES:
+            self.close_connection = True
+            return None
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _write(self, response: HttpResponse) -> None:
+        try:
+            self.send_response(
+                response.status, HTTPStatus(response.status).phrase if _known(response.status) else ""
+            )
+            for name, value in response.headers:
+                if name.lower() not in _HOP_BY_HOP:
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            if self.command != "HEAD" and response.body:
+                self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # The default logs the request line with its query string; `_serve` logs instead.
+        pass
+
+
+def _known(status: int) -> bool:
+    try:
+        HTTPStatus(status)
+    except ValueError:
+        return False
+    return True
+
+
+class GatewayServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
+        self.gateway = gateway
+        super().__init__(address, _RequestHandler)

@@ -1,0 +1,62 @@
+"""Route decorator: parses the body and query with their declared shapes and records them for
+the OpenAPI document (scripts/openapi.py), so the document and the validation are one."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from furusato.api.schema import Obj
+
+NO_FIELDS = Obj("Empty", {})
+
+
+@dataclass(frozen=True)
+class EndpointDoc:
+    summary: str
+    body: Obj | None
+    query: Obj | None
+    # status -> response body shape (None: no body, or a non-JSON body described in `media`)
+    responses: dict[int, Obj | None] = field(default_factory=dict)
+    media: str | None = None  # e.g. an xlsx or image response
+    idempotent: bool = False
+
+
+def endpoint(
+    router: Any,
+    summary: str,
+    *,
+    body: Obj | None = None,
+    query: Obj | None = None,
+    responses: dict[int, Obj | None] | None = None,
+    media: str | None = None,
+    idempotent: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`body=` and `query=` arrive as validated dicts in the `body` / `query` keyword arguments."""
+    doc = EndpointDoc(summary, body, query, responses or {200: None}, media, idempotent)
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def inner(**path_params: Any) -> Any:
+            event = router.current_event
+            kwargs = dict(path_params)
+            if body is not None:
+                kwargs["body"] = body.parse_json(event.body)
+            elif event.body and event.body.strip() not in ("{}", "null"):
+                # A body on a route that takes none: its fields would be silently ignored.
+                NO_FIELDS.parse_json(event.body)
+            params = event.query_string_parameters
+            if query is not None:
+                kwargs["query"] = query.parse_query(params)
+            elif params:
+                NO_FIELDS.parse_query(params)
+            if idempotent:
+                kwargs["idempotency_key"] = event.get_header_value("Idempotency-Key", case_sensitive=False)
+            return fn(**kwargs)
+
+        inner.__furusato_doc__ = doc  # type: ignore[attr-defined]
+        return inner
+
+    return wrap
