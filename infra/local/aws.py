@@ -108,6 +108,8 @@ def create_resources(endpoint_url: str, prefix: str = "furusato") -> dict[str, s
     for bucket in topology.BUCKETS:
         name = physical_name(bucket.name, prefix)
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        # Versioned as in AWS: S3 events then carry the versionId that imports are keyed by.
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         env[bucket.env_var] = name
     secretsmanager = client("secretsmanager", endpoint_url)
     for secret in topology.SECRETS:

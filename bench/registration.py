@@ -1,0 +1,54 @@
+"""DynamoDB round trips per request of the registration slice, counted with a botocore hook.
+
+    python -m bench registration
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bench.roundtrips import count_calls
+from bench.stack import moto_endpoint
+
+TARGETS = {
+    "PUT /v1/me/registrations/{lg_code}": 3,
+    "GET /v1/me": 2,
+    "GET /v1/local-governments/{lg_code}": 1,
+}
+
+
+def measure() -> list[tuple[str, str, int, int | None]]:
+    moto_endpoint()
+    from furusato import clock
+    from tests.support.lambda_api import call
+    from tests.support.world import onboard, person, register, set_profile
+
+    clock.freeze(datetime.fromisoformat("2026-11-26T10:00:00+09:00"))
+    onboard("212172", "210005")
+    set_profile("bench-1")
+    rows: list[tuple[str, str, int, int | None]] = []
+
+    def counted(label: str, case: str, action: object) -> None:
+        with count_calls() as calls:
+            action()  # type: ignore[operator]
+        rows.append((label, case, sum(calls.values()), TARGETS.get(label)))
+
+    counted("PUT /v1/me/registrations/{lg_code}", "create (+ prefecture)", lambda: register("bench-1", "212172"))
+    counted("PUT /v1/me/registrations/{lg_code}", "update", lambda: register("bench-1", "212172", {"relationship": ["出身地"]}))
+    counted("GET /v1/me", "later the same day", lambda: call("GET", "/v1/me", claims=person("bench-1")))
+    clock.freeze(datetime.fromisoformat("2026-11-27T10:00:00+09:00"))
+    counted("GET /v1/me", "first access of a JST day (writes last_seen)", lambda: call("GET", "/v1/me", claims=person("bench-1")))
+    counted("GET /v1/local-governments/{lg_code}", "", lambda: call("GET", "/v1/local-governments/212172"))
+    clock.unfreeze()
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    print("| request | case | DynamoDB round trips | target |")
+    print("|---|---|---:|---:|")
+    for label, case, trips, target in measure():
+        print(f"| `{label}` | {case} | {trips} | {'≤ ' + str(target) if target else ''} |")
+
+
+if __name__ == "__main__":
+    main()
