@@ -1,0 +1,143 @@
+"""Premium judgement (rules 7, 10-16): pure, from the records, with the reason for every refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from furusato.domain.errors import Conflict
+from furusato.domain.lg import LocalGovernment, judgement_window
+from furusato.domain.lg_code import is_prefecture, prefecture_code_of
+from furusato.domain.registration import Participation, counts_toward, in_area, is_own_residence
+
+PREMIUM_LIMIT = 3  # rule 13
+RENEWAL_NOTICE = timedelta(days=30)  # rule 15: notice 30 days before expiry
+
+
+def premium_slots(lg_codes: Iterable[str]) -> int:
+    """How many of the 3 premium places these governments take (rule 13): a prefecture takes
+    none while a municipality inside it is premium too."""
+    codes = set(lg_codes)
+    municipal_prefectures = {prefecture_code_of(c) for c in codes if not is_prefecture(c)}
+    return sum(1 for c in codes if not (is_prefecture(c) and prefecture_code_of(c) in municipal_prefectures))
+
+
+@dataclass(frozen=True)
+class Counted:
+    activities: int
+    stay_days: int
+    window_start: date
+    window_end: date
+
+
+def count(
+    lg: LocalGovernment, participations: Iterable[Participation], today: date, stay_days: Iterable[date] = ()
+) -> Counted:
+    """Distinct designated activities counted for `lg` and distinct stay days, in the window up to
+    `today` (a fiscal-year window counts only what already happened)."""
+    window = judgement_window(lg.settings, today)
+    activities: set[str] = set()
+    days: set[date] = {d for d in stay_days if window.contains(d) and d <= today}
+    for p in participations:
+        if p.day > today or not window.contains(p.day):
+            continue
+        if counts_toward(lg, p):
+            activities.add(p.activity_id)
+        if in_area(lg, p):
+            days.add(p.day)
+    return Counted(len(activities), len(days), window.start, window.end)
+
+
+def is_long_term_stayer(lg: LocalGovernment, counted: Counted) -> bool:
+    """Rule 16: the flag when stay days reach the government's N (default 10)."""
+    return counted.stay_days >= lg.settings.long_stay_days
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The outcome of a judgement that passed: active now, or waiting for a coordinator."""
+
+    status: str  # "active" | "pending_review"
+    valid_until: date | None
+    long_term_stayer: bool
+    counted: Counted
+
+
+def judge(
+    *,
+    lg: LocalGovernment,
+    identity_verified: bool,
+    residence_lg_code: str | None,
+    participations: Iterable[Participation],
+    stay_days: Iterable[date] = (),
+    other_premium_lg_codes: Iterable[str],
+    today: date,
+) -> Judgement:
+    """Judge a premium application or renewal; raise Conflict with the contract's code otherwise.
+
+    `other_premium_lg_codes`: the person's other premium registrations (active or pending review),
+    which hold their places against the limit of 3.
+    """
+    if not identity_verified:
+        raise Conflict("premium needs a verified identity (My Number Card)", code="IDENTITY_NOT_VERIFIED")
+    if is_own_residence(lg.lg_code, residence_lg_code):
+        raise Conflict(
+            "premium is not available where you live",
+            code="OWN_RESIDENCE_NOT_ALLOWED",
+            details={"residence_lg_code": residence_lg_code},
+        )
+    counted = count(lg, participations, today, stay_days)
+    required = lg.settings.min_activities
+    if counted.activities < required:
+        raise Conflict(
+            f"{required} designated activities are required in the window; {counted.activities} counted",
+            code="NOT_ENOUGH_ACTIVITIES",
+            details={
+                "required": required,
+                "counted": counted.activities,
+                "window": {"start": counted.window_start.isoformat(), "end": counted.window_end.isoformat()},
+            },
+        )
+    others = sorted(set(other_premium_lg_codes) - {lg.lg_code})
+    if premium_slots([*others, lg.lg_code]) > PREMIUM_LIMIT:
+        raise Conflict(
+            f"premium is limited to {PREMIUM_LIMIT} local governments",
+            code="PREMIUM_LIMIT_REACHED",
+            details={"current": others, "limit": PREMIUM_LIMIT},
+        )
+    stayer = is_long_term_stayer(lg, counted)
+    if not lg.settings.auto_approval:
+        return Judgement("pending_review", None, stayer, counted)
+    return Judgement("active", one_year_after(today), stayer, counted)
+
+
+def one_year_after(day: date) -> date:
+    """Rule 15: premium holds for one year; the renewal is judged on this date. A 29 February
+    grant runs to 28 February."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def refusal_details(error: Conflict) -> dict[str, Any]:
+    return {"code": error.code, "message": error.message, **error.details}
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Age in full years on a JST day. By Japanese law a year of age is completed at the end of
+    the day before the birthday, so on the birthday itself (and on 1 March for a 29 February
+    birthday in a common year) the new age holds all day."""
+    years = day.year - birth_date.year
+    if (day.month, day.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years
+
+
+ADULT_AGE = 18
+
+
+def is_minor(birth_date: date, day: date) -> bool:
+    return age_on(birth_date, day) < ADULT_AGE
