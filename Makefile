@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Extra arguments for cdk, e.g. CDK_ARGS='-c stage=prod -c alarm_email=ops@example.jp'
+CDK_ARGS ?=
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
@@ -52,11 +54,11 @@ openapi: $(STAMP)
 
 ## CloudFormation for AWS, offline
 synth: $(STAMP) $(NODE_STAMP) layer
-	npx cdk synth --quiet
+	npx cdk synth --quiet $(CDK_ARGS)
 
 ## Deploy to the AWS account of the current credentials
 deploy: $(STAMP) $(NODE_STAMP) layer
-	npx cdk deploy --all
+	npx cdk deploy --all $(CDK_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench

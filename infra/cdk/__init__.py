@@ -1,0 +1,1 @@
+"""The CDK app of furusato: one construct per capability, built from `furusato.topology`."""

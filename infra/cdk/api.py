@@ -1,0 +1,277 @@
+"""The REST API, built from every route of every function in `topology.FUNCTIONS`.
+
+Registrant routes use the registrant pool's authorizer, staff and operator routes the staff
+pool's (the handlers then check `lg_code`, `staff_role` and the `operator` group); public routes
+have no authorizer. API Gateway's own error responses use the API's error envelope.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from furusato import topology
+
+from .config import DeployConfig
+from .nag import acknowledge, resource_of
+
+_PATH_PARAM = re.compile(r"{(\w+)}")
+
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "extendedRequestId": "$context.extendedRequestId",
+    "requestTime": "$context.requestTime",
+    "ip": "$context.identity.sourceIp",
+    "userAgent": "$context.identity.userAgent",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "path": "$context.path",
+    "protocol": "$context.protocol",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationStatus": "$context.integration.status",
+    "integrationLatency": "$context.integration.latency",
+    "errorMessage": "$context.error.message",
+    "authorizerError": "$context.authorizer.error",
+    "sub": "$context.authorizer.claims.sub",
+    "wafStatus": "$context.waf.status",
+    "xrayTraceId": "$context.xrayTraceId",
+}
+
+# API Gateway's own errors (before a handler runs), in the API's error envelope.
+GATEWAY_ERRORS: dict[str, tuple[apigw.ResponseType, str, str]] = {
+    "Unauthorized": (apigw.ResponseType.UNAUTHORIZED, "401", "UNAUTHENTICATED"),
+    "AccessDenied": (apigw.ResponseType.ACCESS_DENIED, "403", "FORBIDDEN"),
+    "WafFiltered": (apigw.ResponseType.WAF_FILTERED, "403", "FORBIDDEN"),
+    # A REST API answers an unknown path or method with this response type.
+    "UnknownRoute": (apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, "404", "NOT_FOUND"),
+    "BadParameters": (apigw.ResponseType.BAD_REQUEST_PARAMETERS, "400", "VALIDATION_ERROR"),
+    "BadBody": (apigw.ResponseType.BAD_REQUEST_BODY, "400", "VALIDATION_ERROR"),
+    "TooLarge": (apigw.ResponseType.REQUEST_TOO_LARGE, "413", "PAYLOAD_TOO_LARGE"),
+    "Throttled": (apigw.ResponseType.THROTTLED, "429", "RATE_LIMITED"),
+    "QuotaExceeded": (apigw.ResponseType.QUOTA_EXCEEDED, "429", "RATE_LIMITED"),
+    "Default5xx": (apigw.ResponseType.DEFAULT_5_XX, "503", "UNAVAILABLE"),
+}
+
+# Responses the handlers return as base64 (QR posters, xlsx exports and templates).
+BINARY_MEDIA_TYPES = [
+    "image/png",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+]
+
+
+class Api(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeployConfig,
+        functions: dict[str, lambda_.Function],
+        registrant_pool: cognito.IUserPool,
+        staff_pool: cognito.IUserPool,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=config.log_retention,
+            removal_policy=config.removal_policy,
+        )
+        self.api = apigw.RestApi(
+            self,
+            "RestApi",
+            rest_api_name=f"furusato-{config.stage}",
+            description="Furusato Resident Registration API (v1)",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            binary_media_types=BINARY_MEDIA_TYPES,
+            # Execution logging needs the account-level API Gateway CloudWatch role.
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=config.removal_policy,
+            disable_execute_api_endpoint=bool(config.domain_name),
+            deploy_options=apigw.StageOptions(
+                stage_name=config.stage,
+                throttling_rate_limit=config.api_throttle_rate,
+                throttling_burst_limit=config.api_throttle_burst,
+                access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
+                access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT)),
+                tracing_enabled=True,
+                metrics_enabled=True,
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                # Request and response bodies carry personal data: never into execution logs.
+                data_trace_enabled=False,
+            ),
+        )
+        acknowledge(
+            resource_of(self.api.node.find_child("CloudWatchRole")),
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs]",
+            "API Gateway execution logging (AwsSolutions-APIG6) needs the account-level CloudWatch role; "
+            "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-maintained policy documented for exactly "
+            "that role, shared by every REST API of the account and region.",
+        )
+        self.validator = self.api.add_request_validator(
+            "Basic", validate_request_body=True, validate_request_parameters=True
+        )
+        self._add_gateway_responses()
+
+        authorizers: dict[str, apigw.CognitoUserPoolsAuthorizer] = {}
+
+        def authorizer_for(auth: str) -> apigw.CognitoUserPoolsAuthorizer:
+            pool_name = "registrant" if auth == "registrant" else "staff"
+            if pool_name not in authorizers:
+                authorizers[pool_name] = apigw.CognitoUserPoolsAuthorizer(
+                    self,
+                    f"{pool_name.capitalize()}Authorizer",
+                    authorizer_name=f"furusato-{config.stage}-{pool_name}",
+                    cognito_user_pools=[registrant_pool if pool_name == "registrant" else staff_pool],
+                    identity_source="method.request.header.Authorization",
+                    results_cache_ttl=Duration.minutes(5),
+                )
+            return authorizers[pool_name]
+
+        integrations = {
+            name: apigw.LambdaIntegration(function, allow_test_invoke=False, proxy=True)
+            for name, function in functions.items()
+        }
+        self.methods: list[apigw.Method] = []
+        for spec, route in topology.all_routes():
+            resource = self.api.root.resource_for_path(route.path)
+            parameters = {f"method.request.path.{name}": True for name in _PATH_PARAM.findall(route.path)}
+            if route.auth == "public":
+                method = resource.add_method(
+                    route.method,
+                    integrations[spec.name],
+                    authorization_type=apigw.AuthorizationType.NONE,
+                    request_validator=self.validator,
+                    request_parameters=parameters or None,
+                )
+                reason = (
+                    f"{route.method} {route.path} is declared public in furusato.topology, as the API "
+                    "contract wants it readable without an account (health, the directory, public "
+                    "activities); the stage is throttled and WAF-protected."
+                )
+                acknowledge(resource_of(method), "AwsSolutions-APIG4", reason)
+                acknowledge(resource_of(method), "AwsSolutions-COG4", reason)
+            else:
+                method = resource.add_method(
+                    route.method,
+                    integrations[spec.name],
+                    authorization_type=apigw.AuthorizationType.COGNITO,
+                    authorizer=authorizer_for(route.auth),
+                    request_validator=self.validator,
+                    request_parameters=parameters or None,
+                )
+            self.methods.append(method)
+
+        self.base_url = (
+            f"https://{self.api.rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/{config.stage}"
+        )
+        self.domain: apigw.DomainName | None = None
+        if config.domain_name and config.certificate_arn:
+            self.domain = self.api.add_domain_name(
+                "Domain",
+                domain_name=config.domain_name,
+                certificate=acm.Certificate.from_certificate_arn(self, "Certificate", config.certificate_arn),
+                endpoint_type=apigw.EndpointType.REGIONAL,
+                security_policy=apigw.SecurityPolicy.TLS_1_2,
+            )
+            self.base_url = f"https://{config.domain_name}"
+
+        if config.waf:
+            self._add_waf(config)
+        else:
+            acknowledge(
+                resource_of(self.api.deployment_stage),
+                "AwsSolutions-APIG3",
+                "WAF switched off for this deployment with -c waf=false (e.g. a short-lived test stage); "
+                "the stage keeps throttling, Cognito authorizers and request validation.",
+            )
+
+    def _add_gateway_responses(self) -> None:
+        for construct_id, (response_type, status, code) in GATEWAY_ERRORS.items():
+            headers = {"Content-Type": "'application/json'"}
+            if status in {"429", "503"}:
+                headers["Retry-After"] = "'1'"
+            self.api.add_gateway_response(
+                construct_id,
+                type=response_type,
+                status_code=status,
+                response_headers=headers,
+                templates={
+                    "application/json": (
+                        '{"error": {"code": "' + code + '", "message": $context.error.messageString, '
+                        '"details": {}}}'
+                    )
+                },
+            )
+
+    def _add_waf(self, config: DeployConfig) -> None:
+        def managed(name: str, priority: int, *, count: tuple[str, ...] = ()) -> wafv2.CfnWebACL.RuleProperty:
+            return wafv2.CfnWebACL.RuleProperty(
+                name=name,
+                priority=priority,
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                        vendor_name="AWS",
+                        name=name,
+                        rule_action_overrides=[
+                            wafv2.CfnWebACL.RuleActionOverrideProperty(
+                                name=rule, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={})
+                            )
+                            for rule in count
+                        ]
+                        or None,
+                    )
+                ),
+                visibility_config=_visibility(name),
+            )
+
+        acl = wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            visibility_config=_visibility(f"furusato-{config.stage}-api"),
+            rules=[
+                # Introduction pages and surveys can exceed the common rule set's 8 KB body limit;
+                # the handlers enforce their own size limits (413).
+                managed("AWSManagedRulesCommonRuleSet", 0, count=("SizeRestrictions_BODY",)),
+                managed("AWSManagedRulesKnownBadInputsRuleSet", 1),
+                managed("AWSManagedRulesAmazonIpReputationList", 2),
+                wafv2.CfnWebACL.RuleProperty(
+                    name="RatePerIp",
+                    priority=3,
+                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                            limit=config.waf_rate_limit, aggregate_key_type="IP"
+                        )
+                    ),
+                    visibility_config=_visibility("RatePerIp"),
+                ),
+            ],
+        )
+        wafv2.CfnWebACLAssociation(
+            self,
+            "WebAclAssociation",
+            resource_arn=self.api.deployment_stage.stage_arn,
+            web_acl_arn=acl.attr_arn,
+        )
+
+
+def _visibility(metric_name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+    return wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True, metric_name=metric_name, sampled_requests_enabled=True
+    )

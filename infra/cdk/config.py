@@ -1,0 +1,164 @@
+"""Deployment settings an operator chooses, read once from the CDK context.
+
+Every value has a default in `cdk.json` or here; override one with `-c key=value`
+(see docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_logs as logs
+from constructs import Node
+
+# The repository root: assets (functions/, layers/, build/) are resolved from here, so the app
+# synthesizes the same wherever the CLI was started.
+ROOT = Path(__file__).resolve().parents[2]
+
+_STAGE = re.compile(r"^[a-z][a-z0-9-]{0,11}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+_RETENTION: dict[int, logs.RetentionDays] = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+}
+
+
+class ConfigError(ValueError):
+    """A context value an operator set is not usable."""
+
+
+def _bool(value: Any, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {"true", "false", "1", "0", "yes", "no"}:
+        return value.lower() in {"true", "1", "yes"}
+    raise ConfigError(f"context {key!r} must be true or false, got {value!r}")
+
+
+def _int(value: Any, key: str, minimum: int = 0) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"context {key!r} must be an integer, got {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"context {key!r} must be at least {minimum}, got {number}")
+    return number
+
+
+def _optional_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _str_list(value: Any, key: str) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise ConfigError(f"context {key!r} must be a list of strings or a comma-separated string")
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    stage: str = "dev"
+    # Keep data (tables, user pools, buckets) when the stack is deleted; deletion protection on.
+    retain_data: bool = False
+    alarm_email: str | None = None
+    # Optional custom domain for the API: both or neither.
+    domain_name: str | None = None
+    certificate_arn: str | None = None
+    # Overrides the public base URL the handlers put in links (QR codes, reports).
+    public_base_url: str | None = None
+    log_retention_days: int = 90
+    powertools_log_level: str = "INFO"
+    api_throttle_rate: int = 50
+    api_throttle_burst: int = 100
+    waf: bool = True
+    waf_rate_limit: int = 3000
+    # Cognito Plus tier (threat protection) for the registrant pool; the staff pool always has it.
+    registrant_threat_protection: bool = False
+    # Send Cognito mail through SES from this verified address instead of the Cognito default.
+    ses_from_email: str | None = None
+    # Browser origins allowed to upload straight to the imports bucket (presigned POST/PUT).
+    upload_cors_origins: tuple[str, ...] = ()
+
+    @property
+    def removal_policy(self) -> RemovalPolicy:
+        return RemovalPolicy.RETAIN if self.retain_data else RemovalPolicy.DESTROY
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        return _RETENTION[self.log_retention_days]
+
+    @classmethod
+    def from_context(cls, node: Node) -> DeployConfig:
+        def ctx(key: str, default: Any = None) -> Any:
+            value = node.try_get_context(key)
+            return default if value is None else value
+
+        stage = str(ctx("stage", cls.stage))
+        if not _STAGE.match(stage):
+            raise ConfigError(
+                "context 'stage' must be 1-12 lowercase letters, digits or '-', starting with a letter: "
+                f"{stage!r}"
+            )
+        retention = _int(ctx("log_retention_days", cls.log_retention_days), "log_retention_days", 1)
+        if retention not in _RETENTION:
+            raise ConfigError(f"context 'log_retention_days' must be one of {sorted(_RETENTION)}")
+        alarm_email = _optional_str(ctx("alarm_email"))
+        if alarm_email and not _EMAIL.match(alarm_email):
+            raise ConfigError(f"context 'alarm_email' is not an email address: {alarm_email!r}")
+        domain_name = _optional_str(ctx("domain_name"))
+        certificate_arn = _optional_str(ctx("certificate_arn"))
+        if bool(domain_name) != bool(certificate_arn):
+            raise ConfigError(
+                "set both 'domain_name' and 'certificate_arn' (an ACM certificate in the region)"
+            )
+        log_level = str(ctx("powertools_log_level", cls.powertools_log_level)).upper()
+        if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ConfigError(f"context 'powertools_log_level' is not a log level: {log_level!r}")
+        return cls(
+            stage=stage,
+            retain_data=_bool(ctx("retain_data", stage == "prod"), "retain_data"),
+            alarm_email=alarm_email,
+            domain_name=domain_name,
+            certificate_arn=certificate_arn,
+            public_base_url=_optional_str(ctx("public_base_url")),
+            log_retention_days=retention,
+            powertools_log_level=log_level,
+            api_throttle_rate=_int(ctx("api_throttle_rate", cls.api_throttle_rate), "api_throttle_rate", 1),
+            api_throttle_burst=_int(
+                ctx("api_throttle_burst", cls.api_throttle_burst), "api_throttle_burst", 1
+            ),
+            waf=_bool(ctx("waf", cls.waf), "waf"),
+            waf_rate_limit=_int(ctx("waf_rate_limit", cls.waf_rate_limit), "waf_rate_limit", 10),
+            registrant_threat_protection=_bool(
+                ctx("registrant_threat_protection", cls.registrant_threat_protection),
+                "registrant_threat_protection",
+            ),
+            ses_from_email=_optional_str(ctx("ses_from_email")),
+            upload_cors_origins=_str_list(ctx("upload_cors_origins"), "upload_cors_origins"),
+        )
