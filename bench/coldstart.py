@@ -51,7 +51,7 @@ def _sample(code: str) -> dict[str, object]:
         env=env,
         cwd=ROOT,
     ).stdout
-    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def measure(runs: int) -> list[dict[str, object]]:
@@ -65,7 +65,9 @@ def measure(runs: int) -> list[dict[str, object]]:
     _sample(FRAMEWORK)
     rows = []
     for name in functions:
-        base, handler, heavy = [], [], set()
+        base: list[float] = []
+        handler: list[float] = []
+        heavy: set[str] = set()
         for _ in range(runs):
             base.append(float(_sample(FRAMEWORK)["s"]))  # type: ignore[arg-type]
             probe = _sample(_handler_code(name))

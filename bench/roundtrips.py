@@ -27,8 +27,8 @@ def count_calls(service: str = "dynamodb") -> Iterator[Counter[str]]:
                 calls[operation_name] += 1
         return original(self, operation_name, api_params)
 
-    BaseClient._make_api_call = counting  # type: ignore[method-assign]
+    BaseClient._make_api_call = counting
     try:
         yield calls
     finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]
+        BaseClient._make_api_call = original

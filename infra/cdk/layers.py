@@ -29,7 +29,8 @@ class Layers(Construct):
         super().__init__(scope, construct_id)
         if not (DEPS_DIR / "python").is_dir() or not (CORE_DIR / "python").is_dir():
             raise FileNotFoundError(
-                f"{DEPS_DIR / 'python'} or {CORE_DIR / 'python'} is missing: build the layers with `make layer` "
+                f"{DEPS_DIR / 'python'} or {CORE_DIR / 'python'} is missing: "
+                "build the layers with `make layer` "
                 "(python scripts/build_deps_layer.py)"
             )
         self.core = lambda_.LayerVersion(

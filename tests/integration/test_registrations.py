@@ -160,7 +160,7 @@ def _last_seen(endpoint: str, sub: str) -> str | None:
         "furusato-main"
     )
     item = table.get_item(Key={"pk": f"P#{sub}", "sk": "PROFILE"}).get("Item")
-    return item.get("last_seen") if item else None  # type: ignore[return-value]
+    return item.get("last_seen") if item else None
 
 
 def test_last_seen_is_written_once_per_jst_day(clean_aws: str) -> None:

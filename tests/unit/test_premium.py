@@ -31,7 +31,7 @@ def parts(lg_code: str, days: list[date], designated: bool = True) -> list[Parti
     return [Participation(f"{lg_code}-a{i}", lg_code, designated, d) for i, d in enumerate(days)]
 
 
-def run(government: LocalGovernment, participations: list[Participation], today: date, **kw: object):  # type: ignore[no-untyped-def]
+def run(government: LocalGovernment, participations: list[Participation], today: date, **kw: object):
     args: dict[str, object] = {
         "lg": government,
         "identity_verified": True,
@@ -82,7 +82,7 @@ def test_undesignated_activities_do_not_count() -> None:
 @pytest.mark.parametrize(("offset", "counts"), [(364, True), (365, False)])
 def test_rolling_window_edge(offset: int, counts: bool) -> None:
     edge = TODAY - timedelta(days=offset)
-    participations = parts(HIDA, [date(2027, 5, 1)] * 2) + [Participation("edge", HIDA, True, edge)]
+    participations = [*parts(HIDA, [date(2027, 5, 1)] * 2), Participation("edge", HIDA, True, edge)]
     if counts:
         assert run(lg(HIDA), participations, TODAY).counted.activities == 3
     else:
@@ -90,9 +90,8 @@ def test_rolling_window_edge(offset: int, counts: bool) -> None:
 
 
 def test_activity_after_today_is_not_counted() -> None:
-    participations = parts(HIDA, [date(2027, 5, 1)] * 2) + [
-        Participation("later", HIDA, True, TODAY + timedelta(1))
-    ]
+    later = Participation("later", HIDA, True, TODAY + timedelta(1))
+    participations = [*parts(HIDA, [date(2027, 5, 1)] * 2), later]
     refused("NOT_ENOUGH_ACTIVITIES", lg(HIDA), participations, TODAY)
 
 

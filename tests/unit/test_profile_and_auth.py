@@ -10,7 +10,7 @@ from furusato.store import cursor
 TODAY = date(2026, 11, 26)
 
 
-def profile(**overrides: object):  # type: ignore[no-untyped-def]
+def profile(**overrides: object):
     values: dict[str, object] = {
         "name": "山田　太郎",
         "birth_date": date(1990, 1, 1),

@@ -37,7 +37,9 @@ def register(app: APIGatewayRestResolver) -> None:
 
     @app.exception_handler(DomainError)
     def _domain(exc: DomainError) -> Response:
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        retry_after = exc.details.get("retry_after") if exc.status == 429 else None
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return error_response(exc.status, exc.code, exc.message, exc.details, headers=headers)
 
     @app.not_found
     def _not_found(exc: Exception) -> Response:

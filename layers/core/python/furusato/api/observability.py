@@ -25,7 +25,7 @@ def _traced(handle: Handler) -> Handler:
         return handle
     from aws_lambda_powertools import Tracer
 
-    return Tracer(service="furusato").capture_lambda_handler(handle, capture_response=False)  # type: ignore[no-any-return]
+    return Tracer(service="furusato").capture_lambda_handler(handle, capture_response=False)
 
 
 def api_entrypoint(resolve: Handler) -> Handler:
@@ -34,10 +34,10 @@ def api_entrypoint(resolve: Handler) -> Handler:
     wrapped = logger.inject_lambda_context(
         correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False
     )(resolve)
-    return metrics.log_metrics(_traced(wrapped))  # type: ignore[no-any-return]
+    return metrics.log_metrics(_traced(wrapped))
 
 
 def event_entrypoint(handle: Handler) -> Handler:
     """Wrap a non-HTTP entry point (S3, schedules)."""
     wrapped = logger.inject_lambda_context(log_event=False)(handle)
-    return metrics.log_metrics(_traced(wrapped))  # type: ignore[no-any-return]
+    return metrics.log_metrics(_traced(wrapped))

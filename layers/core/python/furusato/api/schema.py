@@ -284,7 +284,7 @@ class Obj(Field):
         if errors:
             raise InvalidInput("the request is invalid", details=errors)
         assert result is not None
-        return result  # type: ignore[no-any-return]
+        return result
 
     def parse_query(self, params: Mapping[str, str] | None) -> dict[str, Any]:
         """Query parameters: unknown ones are refused too, so a typo is never silently ignored."""

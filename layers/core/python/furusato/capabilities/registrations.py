@@ -78,7 +78,7 @@ def me(sub: str) -> dict[str, Any]:
 
 
 def list_registrations(sub: str) -> list[dict[str, Any]]:
-    return me(sub)["registrations"]  # type: ignore[no-any-return]
+    return me(sub)["registrations"]
 
 
 def put_profile(sub: str, profile: Profile) -> dict[str, Any]:

@@ -31,8 +31,9 @@ def cancellation_reasons(exc: PynamoDBException) -> list[str]:
 def is_condition_failure(exc: PynamoDBException) -> bool:
     if exc.cause_response_code == CONDITION_FAILED:
         return True
-    return exc.cause_response_code == TRANSACTION_CANCELLED and "ConditionalCheckFailed" in cancellation_reasons(
-        exc
+    return (
+        exc.cause_response_code == TRANSACTION_CANCELLED
+        and "ConditionalCheckFailed" in cancellation_reasons(exc)
     )
 
 

@@ -106,7 +106,7 @@ def list_directory(
 ) -> tuple[list[LocalGovernment], str | None]:
     start = cursors.decode(cursor, partition=("gsi1pk", DIRECTORY))
     range_condition = LgItem.gsi1sk.startswith(f"{prefecture_code}#") if prefecture_code else None
-    filters = []
+    filters: list[Any] = []
     if kind:
         filters.append(LgItem.kind == kind)
     if q:

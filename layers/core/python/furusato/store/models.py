@@ -6,12 +6,14 @@ person's partition return their profile, registrations and participations togeth
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
+    MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -19,6 +21,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from furusato.domain.checkin import ParticipationRecord
 from furusato.settings import settings
 
 _settings = settings()
@@ -116,13 +119,114 @@ MODELS: tuple[type[MainItem], ...] = (LgItem, PersonItem, RegistrationItem)
 def key_schema(model: type[Model]) -> dict[str, Any]:
     """The table's key schema and indexes as this model declares them (tested against topology)."""
     meta: Any = model.Meta
-    hash_key = model._hash_keyname  # noqa: SLF001 - pynamodb exposes no public accessor
-    range_key = model._range_keyname  # noqa: SLF001
+    hash_key = model._hash_keyname
+    range_key = model._range_keyname
     indexes = {}
-    for index in model._indexes.values():  # noqa: SLF001
+    for index in model._indexes.values():
         idx_meta: Any = index.Meta
         keys = {a.attr_name: ("HASH" if a.is_hash_key else "RANGE") for a in index.Meta.attributes.values()}
         pk = next(k for k, v in keys.items() if v == "HASH")
         sk = next((k for k, v in keys.items() if v == "RANGE"), None)
         indexes[idx_meta.index_name] = (pk, sk)
-    return {"table_name": meta.table_name, "partition_key": hash_key, "sort_key": range_key, "indexes": indexes}
+    return {
+        "table_name": meta.table_name,
+        "partition_key": hash_key,
+        "sort_key": range_key,
+        "indexes": indexes,
+    }
+
+
+# --- activities and check-in (issue 3; see docs/checkin.md) ---------------------------------
+
+
+class OrganizationItem(MainItem, discriminator="organization"):
+    """pk=LG#{lg_code}, sk=ORG#{org_id}: an organization (関係団体) of one government."""
+
+    org_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    designation = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class ActivityItem(MainItem, discriminator="activity"):
+    """pk=LG#{lg_code}, sk=ACT#{activity_id}; gsi1pk=LG#{lg_code}#ACT, gsi1sk={starts_at}#{id}."""
+
+    activity_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    name = UnicodeAttribute()
+    starts_at = UnicodeAttribute()  # ISO 8601, JST offset: sorts as time within one government
+    ends_at = UnicodeAttribute()
+    place = UnicodeAttribute()
+    conditions = UnicodeAttribute(null=True)
+    capacity = NumberAttribute(null=True)
+    organization_id = UnicodeAttribute(null=True)
+    designated = BooleanAttribute(default=False)
+    checkin_mode = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    cancelled_at = UnicodeAttribute(null=True)
+    cancel_reason = UnicodeAttribute(null=True)
+    # Failed scans by reason code; only failure paths write it, never a check-in that succeeds.
+    scan_failures = MapAttribute(default=dict)  # type: ignore[var-annotated]
+
+
+class ParticipationItem(MainItem, discriminator="participation"):
+    """pk=P#{sub}, sk=PART#{activity_id}: one per person and activity (a put condition keeps it
+    so); gsi1pk=ACT#{activity_id}, gsi1sk={checked_in_at}#{participation_id} is the roster."""
+
+    participation_id = UnicodeAttribute()
+    sub = UnicodeAttribute()
+    activity_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    organization_id = UnicodeAttribute(null=True)
+    activity_name = UnicodeAttribute()
+    activity_starts_at = UnicodeAttribute()
+    activity_ends_at = UnicodeAttribute()
+    place = UnicodeAttribute()
+    designated = BooleanAttribute(default=False)
+    day = UnicodeAttribute()  # JST date presence was proven
+    source = UnicodeAttribute()
+    checkin_mode = UnicodeAttribute()
+    checked_in_at = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
+    offline = BooleanAttribute(default=False)
+    nonce = UnicodeAttribute(null=True)
+    recorded_by = UnicodeAttribute(null=True)
+
+    def to_record(self) -> ParticipationRecord:
+        """The domain record (a `domain.registration.Participation` with every field)."""
+        return ParticipationRecord(
+            activity_id=self.activity_id,
+            lg_code=self.lg_code,
+            designated=self.designated,
+            day=date.fromisoformat(self.day),
+            sub=self.sub,
+            participation_id=self.participation_id,
+            organization_id=self.organization_id,
+            activity_name=self.activity_name,
+            activity_starts_at=self.activity_starts_at,
+            activity_ends_at=self.activity_ends_at,
+            place=self.place,
+            source=self.source,  # type: ignore[arg-type]
+            checkin_mode=self.checkin_mode,
+            checked_in_at=self.checked_in_at,
+            recorded_at=self.recorded_at,
+            offline=self.offline,
+            nonce=self.nonce,
+            recorded_by=self.recorded_by,
+        )
+
+
+class ScanFailureItem(MainItem, discriminator="scan_failures"):
+    """pk=RL#{sub}, sk=SCANFAIL#{window}: failed scans of one person in one fixed window;
+    DynamoDB's TTL removes it after the window."""
+
+    failures = NumberAttribute(default=0)
+
+
+MODELS = (*MODELS, OrganizationItem, ActivityItem, ParticipationItem, ScanFailureItem)

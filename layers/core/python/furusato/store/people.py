@@ -22,7 +22,7 @@ from furusato.domain.profile import Profile
 from furusato.domain.registration import Participation, Registration
 from furusato.store import cursor as cursors
 from furusato.store.errors import is_condition_failure, storage_errors
-from furusato.store.models import MainItem, PersonItem, RegistrationItem
+from furusato.store.models import MainItem, ParticipationItem, PersonItem, RegistrationItem
 
 PROFILE_SK = "PROFILE"
 
@@ -77,9 +77,9 @@ def load(sub: str) -> PersonRecord:
                 record.profile = _profile(item)
             elif isinstance(item, RegistrationItem):
                 record.registrations[item.lg_code] = _registration(item)
-                record.versions[item.lg_code] = item.version
-            elif hasattr(item, "to_participation"):
-                record.participations.append(item.to_participation())
+                record.versions[item.lg_code] = int(item.version)
+            elif isinstance(item, ParticipationItem):
+                record.participations.append(item.to_record())
     return record
 
 
@@ -166,6 +166,7 @@ def save(
                 for reg in changed:
                     version = record.versions.get(reg.lg_code)
                     item = _registration_item(record.sub, reg, (version or 0) + 1)
+                    condition: Any
                     if version is None:
                         condition = RegistrationItem.pk.does_not_exist()
                     else:
@@ -192,7 +193,10 @@ def save(
 def _person_actions(profile: Profile | None, touch: date | None) -> list[Any]:
     now = clock.iso(clock.now())
     # The update may create the item: it must carry its type discriminator.
-    actions: list[Any] = [PersonItem.type.set(PersonItem), PersonItem.created_at.set(PersonItem.created_at | now)]
+    actions: list[Any] = [
+        PersonItem.type.set(PersonItem),
+        PersonItem.created_at.set(PersonItem.created_at | now),
+    ]
     if touch is not None:
         actions.append(PersonItem.last_seen.set(touch.isoformat()))
     if profile is not None:

@@ -1,0 +1,310 @@
+"""Check-in (rules 16-18): scans that record participation, the person's history and card.
+
+A check-in costs three DynamoDB round trips, two of them in sequence:
+  1. BatchGetItem: the activity and its government (keys from the verified token)
+  2. PutItem: the participation, conditional on none existing for this person and activity;
+     a losing (repeated) write gets the stored record back from the failed condition
+  and, concurrently with both, keyed by the verified subject only:
+  3. Query: the person's partition, projected to what progress needs
+Nothing in the person's partition can refuse a check-in, so the write does not wait for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from furusato import clock
+from furusato.domain import tokens
+from furusato.domain.activity import Activity, ActivityCancelled, Actor, OutsideWindow, require_manageable
+from furusato.domain.checkin import (
+    FAILURE_LIMIT,
+    ParticipationRecord,
+    check_activity,
+    check_token,
+    failure_window,
+    new_record,
+    scan_instant,
+)
+from furusato.domain.errors import DomainError, InvalidInput, RateLimited
+from furusato.domain.lg import LocalGovernment, judgement_window
+from furusato.domain.registration import counts_toward, progress
+from furusato.store import activities as activity_store
+from furusato.store import keyring, lgs, participations, people
+from furusato.store.ids import new_id
+
+logger = Logger(service="furusato", child=True)
+
+# Refusals of a scan: logged, counted per activity and per person (rate limit).
+REFUSALS: tuple[type[DomainError], ...] = (
+    tokens.InvalidToken,
+    tokens.TokenExpired,
+    OutsideWindow,
+    ActivityCancelled,
+    InvalidInput,
+)
+
+
+@dataclass
+class _Target:
+    """What a refused scan was aimed at, once the token's signature proved it."""
+
+    lg_code: str | None = None
+    activity_id: str | None = None
+
+
+@contextmanager
+def _refusals(sub: str, target: _Target) -> Iterator[None]:
+    try:
+        yield
+    except REFUSALS as exc:
+        _refused(sub, exc, target)
+        raise
+
+
+def _refused(sub: str, exc: DomainError, target: _Target) -> None:
+    """Log the reason (the subject id is the only personal datum), count it for the activity's
+    staff, and answer 429 once the person failed too often in the current window."""
+    now = clock.now()
+    logger.warning(
+        "check-in refused", extra={"reason": exc.code, "activity_id": target.activity_id, "sub": sub}
+    )
+    if target.lg_code and target.activity_id:
+        activity_store.add_scan_failure(target.lg_code, target.activity_id, exc.code)
+    window, window_end = failure_window(now)
+    failures = participations.count_failure(sub, window, window_end + timedelta(hours=1))
+    if failures > FAILURE_LIMIT:
+        retry_after = max(1, int((window_end - now).total_seconds()))
+        raise RateLimited(
+            "too many failed scans; try again later", details={"retry_after": retry_after}
+        ) from exc
+
+
+def _verified(token: str) -> tokens.Claims:
+    ring = keyring.knowing(tokens.peek_kid(token) or "")
+    return tokens.verify(ring, token)
+
+
+def _load_activity(lg_code: str, activity_id: str) -> tuple[Activity, LocalGovernment]:
+    activity, lg = activity_store.get_for_checkin(lg_code, activity_id)
+    if activity is None or lg is None:
+        # A valid signature over an activity this government does not have: not our token.
+        raise tokens.InvalidToken("unknown activity")
+    return activity, lg
+
+
+# --- background reads --------------------------------------------------------------------
+
+_pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
+
+
+def _background() -> ThreadPoolExecutor:
+    """A few threads for reads that need not block the request's critical path (one pool per
+    process: a forked process gets its own)."""
+    global _pool, _pool_pid
+    if _pool is None or _pool_pid != os.getpid():
+        _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="checkin-read")
+        _pool_pid = os.getpid()
+    return _pool
+
+
+# --- registrant scans --------------------------------------------------------------------
+
+
+def check_in(sub: str, *, token: str, nonce: str, scanned_at: datetime | None) -> tuple[int, dict[str, Any]]:
+    """POST /v1/checkins: a registrant scanned a static or rotating QR code."""
+    now = clock.now()
+    target = _Target()
+    with _refusals(sub, target):
+        claims = _verified(token)
+        if isinstance(claims, tokens.MemberClaims):
+            raise tokens.InvalidToken("a member code is scanned by staff, not checked in by its holder")
+        target.lg_code, target.activity_id = claims.lg_code, claims.activity_id
+        instant = scan_instant(claims, now=now, scanned_at=scanned_at)
+        check_token(claims, instant=instant)
+    standing = _background().submit(participations.standing, sub)
+    with _refusals(sub, target):
+        activity, lg = _load_activity(claims.lg_code, claims.activity_id)
+        mode = "static_qr" if isinstance(claims, tokens.StaticClaims) else "rotating_qr"
+        check_activity(activity, mode=mode, instant=instant)
+    record = new_record(
+        sub=sub,
+        participation_id=new_id("part"),
+        activity=activity,
+        source="qr",
+        instant=instant,
+        now=now,
+        offline=scanned_at is not None,
+        nonce=nonce,
+        recorded_by=None,
+    )
+    return _write(record, activity, lg, standing)
+
+
+# --- staff scans -------------------------------------------------------------------------
+
+
+def staff_check_in(
+    actor: Actor, activity_id: str, *, member_token: str, nonce: str
+) -> tuple[int, dict[str, Any]]:
+    """POST .../activities/{id}/checkins: staff scanned a registrant's member card code.
+
+    Allowed for any check-in mode (staff presence is the strongest proof), within the window."""
+    now = clock.now()
+    target = _Target()
+    with _refusals(actor.sub, target):
+        activity, lg = activity_store.get_for_checkin(actor.lg_code, activity_id)
+        activity = require_manageable(actor, activity)
+        target.lg_code, target.activity_id = activity.lg_code, activity.activity_id
+        claims = _verified(member_token)
+        if not isinstance(claims, tokens.MemberClaims):
+            raise tokens.InvalidToken("not a member code")
+        tokens.check_member(claims, now)
+        check_activity(activity, mode="staff_scan", instant=now)
+    assert lg is not None
+    standing = _background().submit(participations.standing, claims.sub)
+    record = new_record(
+        sub=claims.sub,
+        participation_id=new_id("part"),
+        activity=activity,
+        source="staff_scan",
+        instant=now,
+        now=now,
+        offline=False,
+        nonce=nonce,
+        recorded_by=actor.sub,
+    )
+    status, body = _write(record, activity, lg, standing)
+    # Staff see that the record exists, not the person's progress or other records.
+    participation = body["participation"]
+    return status, {
+        "status": body["status"],
+        "activity": body["activity"],
+        "lg_code": body["lg_code"],
+        "counted": body["counted"],
+        "registered": body["registered"],
+        "participation": {
+            "participation_id": participation["participation_id"],
+            "source": participation["source"],
+            "checked_in_at": participation["checked_in_at"],
+        },
+    }
+
+
+# --- recording ---------------------------------------------------------------------------
+
+
+def _write(
+    record: ParticipationRecord,
+    activity: Activity,
+    lg: LocalGovernment,
+    standing: Future[participations.Standing],
+) -> tuple[int, dict[str, Any]]:
+    created, stored = participations.record(record)
+    person = standing.result()
+    # The Query ran alongside the write: it may or may not have seen this record.
+    others = [p for p in person.participations if p.activity_id != activity.activity_id]
+    today = clock.today()
+    window = judgement_window(lg.settings, today)
+    body = {
+        "status": "recorded" if created else "already_recorded",
+        "activity": activity.public_dict(),
+        "lg_code": lg.lg_code,
+        "counted": counts_toward(lg, stored) and window.contains(stored.day) and stored.day <= today,
+        "progress": progress(lg, [*others, stored], today).to_dict(),
+        "registered": lg.lg_code in person.registrations,
+        "participation": stored.me_dict(),
+    }
+    return (201 if created else 200), body
+
+
+# --- history and card --------------------------------------------------------------------
+
+
+def _encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": key}).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        key = raw["after"]
+        if not isinstance(key, str):
+            raise TypeError
+        return key
+    except (binascii.Error, ValueError, TypeError, KeyError):
+        raise InvalidInput("invalid cursor", details={"cursor": "not a cursor from this list"}) from None
+
+
+def my_participations(
+    sub: str,
+    *,
+    lg_code: str | None,
+    from_day: date | None,
+    to_day: date | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The person's records, newest first (they live in the person's own partition)."""
+    person = people.load(sub)
+    people.touch_last_seen(person, clock.today())
+    after = _decode_cursor(cursor)
+    records = sorted(
+        (p for p in person.participations if isinstance(p, ParticipationRecord)),
+        key=lambda p: (p.checked_in_at, p.participation_id),
+        reverse=True,
+    )
+    selected = [
+        p
+        for p in records
+        if (lg_code is None or p.lg_code == lg_code)
+        and (from_day is None or p.day >= from_day)
+        and (to_day is None or p.day <= to_day)
+        and (after is None or f"{p.checked_in_at}#{p.participation_id}" < after)
+    ]
+    page = selected[:limit]
+    next_cursor = (
+        _encode_cursor(f"{page[-1].checked_in_at}#{page[-1].participation_id}")
+        if len(selected) > limit
+        else None
+    )
+    return [p.me_dict() for p in page], next_cursor
+
+
+def card(sub: str) -> dict[str, Any]:
+    """GET /v1/me/card: a short-lived member code for staff scans and one card per active
+    registration."""
+    person = people.load(sub)
+    people.touch_last_seen(person, clock.today())
+    token, expires_at = tokens.issue_member(keyring.current(), sub=sub, now=clock.now())
+    active = sorted(
+        (r for r in person.registrations.values() if r.status == "active"), key=lambda r: r.lg_code
+    )
+    governments = lgs.batch_get(r.lg_code for r in active)
+    return {
+        "member_token": token,
+        "member_token_expires_at": clock.iso(expires_at),
+        "cards": [
+            {
+                "lg_code": r.lg_code,
+                "name": governments[r.lg_code].name if r.lg_code in governments else None,
+                "plan": r.plan,
+                "long_term_stayer": r.long_term_stayer if r.plan == "premium" else False,
+                "valid_until": r.premium_valid_until if r.plan == "premium" else None,
+            }
+            for r in active
+        ],
+    }

@@ -1,0 +1,175 @@
+"""Check-in rules (rules 17-18): which scan proves presence, and the participation it records.
+
+Pure: the instant of a scan, the window and mode checks, the record and its views.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from furusato.clock import iso
+from furusato.domain import tokens
+from furusato.domain.activity import Activity, ActivityCancelled, OutsideWindow, jst_day
+from furusato.domain.errors import InvalidInput
+from furusato.domain.registration import Participation
+
+Source = Literal["qr", "staff_scan", "backfill"]
+SOURCES: tuple[str, ...] = ("qr", "staff_scan", "backfill")
+
+# An offline scan (static QR only) must reach the server within this time.
+OFFLINE_MAX_AGE = timedelta(hours=72)
+# Phones' clocks drift a little; a scan this far "in the future" is still taken as now.
+CLOCK_SKEW = timedelta(seconds=60)
+
+# Failed scans per person before further failures answer 429 (fixed window).
+FAILURE_LIMIT = 10
+FAILURE_WINDOW_S = 600
+
+
+@dataclass(frozen=True)
+class ParticipationRecord(Participation):
+    """The whole participation record; `Participation` (its base) is what progress needs."""
+
+    sub: str = ""
+    participation_id: str = ""
+    organization_id: str | None = None
+    activity_name: str = ""
+    activity_starts_at: str = ""
+    activity_ends_at: str = ""
+    place: str = ""
+    source: Source = "qr"
+    checkin_mode: str = "static_qr"
+    checked_in_at: str = ""  # the instant presence was proven (the scan)
+    recorded_at: str = ""  # when the server recorded it (later than the scan when offline)
+    offline: bool = False
+    nonce: str | None = None
+    recorded_by: str | None = None  # staff sub for staff scans
+
+    def me_dict(self) -> dict[str, Any]:
+        return {
+            "participation_id": self.participation_id,
+            "activity_id": self.activity_id,
+            "lg_code": self.lg_code,
+            "activity": {
+                "name": self.activity_name,
+                "starts_at": self.activity_starts_at,
+                "ends_at": self.activity_ends_at,
+                "place": self.place,
+            },
+            "designated": self.designated,
+            "day": self.day.isoformat(),
+            "source": self.source,
+            "checkin_mode": self.checkin_mode,
+            "checked_in_at": self.checked_in_at,
+            "recorded_at": self.recorded_at,
+            "offline": self.offline,
+        }
+
+    def roster_dict(self, *, name: str | None, registration_id: str | None) -> dict[str, Any]:
+        """A roster line; the name and registration are read when the roster is (withdrawn people
+        have neither)."""
+        return {
+            "participation_id": self.participation_id,
+            "name": name,
+            "registered": registration_id is not None,
+            "registration_id": registration_id,
+            "source": self.source,
+            "checkin_mode": self.checkin_mode,
+            "checked_in_at": self.checked_in_at,
+            "recorded_at": self.recorded_at,
+            "offline": self.offline,
+        }
+
+
+def scan_instant(
+    claims: tokens.StaticClaims | tokens.RotatingClaims, *, now: datetime, scanned_at: datetime | None
+) -> datetime:
+    """The instant the scan proves presence: now, or `scanned_at` for an offline static scan."""
+    if scanned_at is None:
+        return now
+    if scanned_at.tzinfo is None:
+        raise InvalidInput(
+            "scanned_at needs its offset", details={"scanned_at": "an instant with its offset"}
+        )
+    if not isinstance(claims, tokens.StaticClaims):
+        raise InvalidInput(
+            "offline scans are accepted only for printed (static) QR codes",
+            details={"scanned_at": "only for static QR codes"},
+        )
+    if scanned_at > now + CLOCK_SKEW:
+        raise InvalidInput("scanned_at is in the future", details={"scanned_at": "not in the future"})
+    if now - scanned_at > OFFLINE_MAX_AGE:
+        raise tokens.TokenExpired(
+            "an offline scan must arrive within 72 hours", details={"scanned_at": "within 72 hours"}
+        )
+    return min(scanned_at, now)
+
+
+def check_token(claims: tokens.StaticClaims | tokens.RotatingClaims, *, instant: datetime) -> None:
+    """Token-level checks, before any read: a rotating token's step, a static token's window."""
+    if isinstance(claims, tokens.RotatingClaims):
+        tokens.check_rotating(claims, instant)
+    elif not claims.valid_at(instant):
+        raise OutsideWindow("this QR code is not valid at this time", details=_window(claims))
+
+
+def check_activity(activity: Activity, *, mode: str, instant: datetime) -> None:
+    """The activity accepts this kind of scan at this instant."""
+    if activity.cancelled:
+        raise ActivityCancelled("this activity was cancelled")
+    if mode != "staff_scan" and activity.checkin_mode != mode:
+        # e.g. a printed code of an activity that moved to rotating codes: refused as a token.
+        raise tokens.InvalidToken("this code is not valid for this activity's check-in mode")
+    if not activity.in_window(instant):
+        raise OutsideWindow(
+            "check-in is open from 60 minutes before the start to 60 minutes after the end",
+            details={"opens_at": iso(activity.checkin_opens), "closes_at": iso(activity.checkin_closes)},
+        )
+
+
+def _window(claims: tokens.StaticClaims) -> dict[str, str]:
+    return {"opens_at": iso(claims.valid_from), "closes_at": iso(claims.valid_until)}
+
+
+def new_record(
+    *,
+    sub: str,
+    participation_id: str,
+    activity: Activity,
+    source: Source,
+    instant: datetime,
+    now: datetime,
+    offline: bool,
+    nonce: str | None,
+    recorded_by: str | None,
+) -> ParticipationRecord:
+    return ParticipationRecord(
+        activity_id=activity.activity_id,
+        lg_code=activity.lg_code,
+        designated=activity.designated,
+        day=jst_day(instant),
+        sub=sub,
+        participation_id=participation_id,
+        organization_id=activity.organization_id,
+        activity_name=activity.name,
+        activity_starts_at=iso(activity.starts_at),
+        activity_ends_at=iso(activity.ends_at),
+        place=activity.place,
+        source=source,
+        checkin_mode=activity.checkin_mode,
+        checked_in_at=iso(instant),
+        recorded_at=iso(now),
+        offline=offline,
+        nonce=nonce,
+        recorded_by=recorded_by,
+    )
+
+
+def failure_window(now: datetime) -> tuple[int, datetime]:
+    """The fixed rate-limit window containing `now`: its number and its end."""
+    epoch = int(now.timestamp())
+    number = epoch // FAILURE_WINDOW_S
+    end = datetime.fromtimestamp((number + 1) * FAILURE_WINDOW_S, now.tzinfo)
+    return number, end

@@ -1,0 +1,62 @@
+"""The registrant's scans and records: POST /v1/checkins, GET /v1/me/participations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from furusato.api import auth, idempotency
+from furusato.api.app import json_response, page
+from furusato.api.endpoint import endpoint
+from furusato.capabilities import checkins
+from furusato.routes import checkin_shapes as shapes
+
+router = Router()
+
+
+@router.post("/v1/checkins")
+@endpoint(
+    router,
+    "Record participation from a scanned QR code (a repeated scan changes nothing)",
+    body=shapes.CHECKIN_IN,
+    responses={201: shapes.CHECKIN_RESULT, 200: shapes.CHECKIN_RESULT},
+    idempotent=True,
+)
+def check_in(body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+    who = auth.registrant(router)
+
+    def create() -> Response[Any]:
+        status, view = checkins.check_in(
+            who.sub, token=body["token"], nonce=body["nonce"], scanned_at=body["scanned_at"]
+        )
+        return json_response(status, view)
+
+    return idempotency.run(
+        sub=who.sub,
+        key=idempotency_key,
+        route="POST /v1/checkins",
+        body={**body, "scanned_at": body["scanned_at"].isoformat() if body["scanned_at"] else None},
+        create=create,
+    )
+
+
+@router.get("/v1/me/participations")
+@endpoint(
+    router,
+    "My participation records, newest first",
+    query=shapes.MY_PARTICIPATIONS_QUERY,
+    responses={200: shapes.PARTICIPATION_PAGE},
+)
+def my_participations(query: dict[str, Any]) -> Response[Any]:
+    who = auth.registrant(router)
+    items, next_cursor = checkins.my_participations(
+        who.sub,
+        lg_code=query["lg_code"],
+        from_day=query["from"],
+        to_day=query["to"],
+        limit=query["limit"],
+        cursor=query["cursor"],
+    )
+    return json_response(200, page(items, next_cursor))

@@ -1,0 +1,328 @@
+"""Organizations and activities of a government in the main table.
+
+Access patterns:
+- one organization: GetItem pk=LG#{lg_code}, sk=ORG#{org_id}
+- organizations of a government: Query pk=LG#{lg_code}, sk begins_with ORG#
+- one activity: GetItem pk=LG#{lg_code}, sk=ACT#{activity_id}
+- activity + its government for a check-in: one BatchGetItem of both keys, projected, kept per
+  container for CHECKIN_CACHE_TTL_S (a rush of check-ins to one activity reads it once per
+  container and interval, not once per scan: no hot read key; see docs/checkin.md)
+- activities of a government by start time: Query gsi1 gsi1pk=LG#{lg_code}#ACT,
+  gsi1sk between {from} and {to} ({starts_at ISO JST}#{activity_id}); an organization's are the
+  same Query with a filter on organization_id
+- failed scans of an activity: UpdateItem SET scan_failures.{code} += 1 (failure paths only)
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from furusato.domain.activity import Activity, Organization
+from furusato.domain.errors import NotFound
+from furusato.domain.lg import LocalGovernment
+from furusato.store import cursor as cursors
+from furusato.store import lgs
+from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.models import ActivityItem, LgItem, MainItem, OrganizationItem
+
+
+def lg_pk(lg_code: str) -> str:
+    return f"LG#{lg_code}"
+
+
+def org_sk(org_id: str) -> str:
+    return f"ORG#{org_id}"
+
+
+def activity_sk(activity_id: str) -> str:
+    return f"ACT#{activity_id}"
+
+
+def activities_by_time_pk(lg_code: str) -> str:
+    return f"LG#{lg_code}#ACT"
+
+
+def _by_time_sk(activity: Activity) -> str:
+    return f"{activity.starts_at.isoformat()}#{activity.activity_id}"
+
+
+# --- organizations -----------------------------------------------------------------------
+
+
+def _org(item: OrganizationItem) -> Organization:
+    return Organization(
+        org_id=item.org_id,
+        lg_code=item.lg_code,
+        name=item.name,
+        kind=item.kind,  # type: ignore[arg-type]
+        designation=item.designation,  # type: ignore[arg-type]
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def _org_item(org: Organization) -> OrganizationItem:
+    return OrganizationItem(
+        lg_pk(org.lg_code),
+        org_sk(org.org_id),
+        org_id=org.org_id,
+        lg_code=org.lg_code,
+        name=org.name,
+        kind=org.kind,
+        designation=org.designation,
+        created_at=org.created_at,
+        updated_at=org.updated_at,
+    )
+
+
+def create_organization(org: Organization) -> None:
+    with storage_errors():
+        _org_item(org).save(condition=OrganizationItem.pk.does_not_exist())
+
+
+def save_organization(org: Organization) -> None:
+    with storage_errors():
+        try:
+            _org_item(org).save(condition=OrganizationItem.pk.exists())
+        except PutError as exc:
+            if is_condition_failure(exc):
+                raise NotFound("organization not found") from exc
+            raise
+
+
+def get_organization(lg_code: str, org_id: str) -> Organization | None:
+    with storage_errors():
+        try:
+            item = OrganizationItem.get(lg_pk(lg_code), org_sk(org_id))
+        except OrganizationItem.DoesNotExist:
+            return None
+    return _org(item) if isinstance(item, OrganizationItem) else None
+
+
+def list_organizations(
+    lg_code: str, *, limit: int, cursor: str | None
+) -> tuple[list[Organization], str | None]:
+    partition = lg_pk(lg_code)
+    start = cursors.decode(cursor, partition=("pk", partition))
+    with storage_errors():
+        result = OrganizationItem.query(
+            partition,
+            OrganizationItem.sk.startswith("ORG#"),
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start,
+        )
+        items = [_org(item) for item in result if isinstance(item, OrganizationItem)]
+        return items, cursors.encode(result.last_evaluated_key)
+
+
+# --- activities --------------------------------------------------------------------------
+
+
+def to_activity(item: ActivityItem) -> Activity:
+    failures = item.scan_failures.as_dict() if item.scan_failures is not None else {}
+    return Activity(
+        activity_id=item.activity_id,
+        lg_code=item.lg_code,
+        name=item.name,
+        starts_at=datetime.fromisoformat(item.starts_at),
+        ends_at=datetime.fromisoformat(item.ends_at),
+        place=item.place,
+        conditions=item.conditions,
+        capacity=int(item.capacity) if item.capacity is not None else None,
+        organization_id=item.organization_id,
+        designated=item.designated,
+        checkin_mode=item.checkin_mode,  # type: ignore[arg-type]
+        status=item.status,  # type: ignore[arg-type]
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        cancelled_at=item.cancelled_at,
+        cancel_reason=item.cancel_reason,
+        scan_failures={str(k): int(v) for k, v in failures.items()},
+    )
+
+
+def create_activity(activity: Activity, *, created_by: str) -> None:
+    item = ActivityItem(
+        lg_pk(activity.lg_code),
+        activity_sk(activity.activity_id),
+        gsi1pk=activities_by_time_pk(activity.lg_code),
+        gsi1sk=_by_time_sk(activity),
+        activity_id=activity.activity_id,
+        lg_code=activity.lg_code,
+        name=activity.name,
+        starts_at=activity.starts_at.isoformat(),
+        ends_at=activity.ends_at.isoformat(),
+        place=activity.place,
+        conditions=activity.conditions,
+        capacity=activity.capacity,
+        organization_id=activity.organization_id,
+        designated=activity.designated,
+        checkin_mode=activity.checkin_mode,
+        status=activity.status,
+        created_at=activity.created_at,
+        updated_at=activity.updated_at,
+        created_by=created_by,
+        scan_failures={},
+    )
+    with storage_errors():
+        item.save(condition=ActivityItem.pk.does_not_exist())
+
+
+def update_activity(activity: Activity) -> None:
+    """Write the changeable fields; the failure counters written meanwhile are kept."""
+    a = ActivityItem
+    actions: list[Any] = [
+        a.gsi1sk.set(_by_time_sk(activity)),
+        a.name.set(activity.name),
+        a.starts_at.set(activity.starts_at.isoformat()),
+        a.ends_at.set(activity.ends_at.isoformat()),
+        a.place.set(activity.place),
+        a.designated.set(activity.designated),
+        a.checkin_mode.set(activity.checkin_mode),
+        a.status.set(activity.status),
+        a.updated_at.set(activity.updated_at),
+    ]
+    for text, value in (
+        (a.conditions, activity.conditions),
+        (a.cancelled_at, activity.cancelled_at),
+        (a.cancel_reason, activity.cancel_reason),
+    ):
+        actions.append(text.remove() if value is None else text.set(value))
+    actions.append(a.capacity.remove() if activity.capacity is None else a.capacity.set(activity.capacity))
+    forget_checkin_copy(activity.lg_code, activity.activity_id)
+    with storage_errors():
+        try:
+            ActivityItem(lg_pk(activity.lg_code), activity_sk(activity.activity_id)).update(
+                actions=actions, condition=ActivityItem.pk.exists()
+            )
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                raise NotFound("activity not found") from exc
+            raise
+
+
+def get_activity(lg_code: str, activity_id: str) -> Activity | None:
+    with storage_errors():
+        try:
+            item = ActivityItem.get(lg_pk(lg_code), activity_sk(activity_id))
+        except ActivityItem.DoesNotExist:
+            return None
+    return to_activity(item) if isinstance(item, ActivityItem) else None
+
+
+# What a check-in reads of the activity and its government: not the introduction page, the survey
+# or the failure counters (the page alone may be 20 KB).
+_CHECKIN_ATTRIBUTES = [
+    "pk", "sk", "type", "activity_id", "lg_code", "name", "starts_at", "ends_at", "place", "conditions",
+    "capacity", "organization_id", "designated", "checkin_mode", "status", "created_at", "updated_at",
+    "kind", "prefecture_code", "settings",
+]  # fmt: skip
+
+
+# How long a container may use an activity definition it read for check-ins. A change made by
+# another container (a cancellation, a new designation) applies to this one's scans within it.
+CHECKIN_CACHE_TTL_S = 3.0
+_CACHE_MAX = 2048
+_cache: dict[tuple[str, str], tuple[float, Activity | None, LocalGovernment | None]] = {}
+_cache_lock = threading.Lock()
+
+
+def get_for_checkin(lg_code: str, activity_id: str) -> tuple[Activity | None, LocalGovernment | None]:
+    """The activity and its government for a check-in: round trip 1, or none while this
+    container's copy is younger than CHECKIN_CACHE_TTL_S."""
+    key = (lg_code, activity_id)
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and now - hit[0] < CHECKIN_CACHE_TTL_S:
+        return hit[1], hit[2]
+    activity, lg = _read_for_checkin(lg_code, activity_id)
+    with _cache_lock:
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()
+        _cache[key] = (now, activity, lg)
+    return activity, lg
+
+
+def forget_checkin_copy(lg_code: str, activity_id: str) -> None:
+    """This container changed the activity: its next check-in reads it again."""
+    with _cache_lock:
+        _cache.pop((lg_code, activity_id), None)
+
+
+def _read_for_checkin(lg_code: str, activity_id: str) -> tuple[Activity | None, LocalGovernment | None]:
+    """The activity and its government in one projected BatchGetItem."""
+    activity: Activity | None = None
+    lg: LocalGovernment | None = None
+    keys = [(lg_pk(lg_code), activity_sk(activity_id)), lgs.key(lg_code)]
+    with storage_errors():
+        for item in MainItem.batch_get(keys, attributes_to_get=_CHECKIN_ATTRIBUTES):
+            if isinstance(item, ActivityItem):
+                activity = to_activity(item)
+            elif isinstance(item, LgItem):
+                lg = lgs.to_domain(item)
+    return activity, lg
+
+
+def list_activities(
+    lg_code: str,
+    *,
+    from_day: date | None,
+    to_day: date | None,
+    organization_id: str | None,
+    scheduled_only: bool,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Activity], str | None]:
+    partition = activities_by_time_pk(lg_code)
+    start = cursors.decode(cursor, partition=("gsi1pk", partition))
+    low = from_day.isoformat() if from_day else "0"
+    high = f"{to_day.isoformat()}~" if to_day else "~"
+    filters: list[Any] = []
+    if organization_id is not None:
+        filters.append(ActivityItem.organization_id == organization_id)
+    if scheduled_only:
+        filters.append(ActivityItem.status == "scheduled")
+    condition: Any = None
+    for f in filters:
+        condition = f if condition is None else condition & f
+    with storage_errors():
+        result = ActivityItem.gsi1.query(
+            partition,
+            ActivityItem.gsi1sk.between(low, high),
+            filter_condition=condition,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start,
+        )
+        items = [to_activity(item) for item in result if isinstance(item, ActivityItem)]
+        return items, cursors.encode(result.last_evaluated_key)
+
+
+def all_of_organization(lg_code: str, organization_id: str) -> Iterator[Activity]:
+    with storage_errors():
+        for item in ActivityItem.gsi1.query(
+            activities_by_time_pk(lg_code), filter_condition=ActivityItem.organization_id == organization_id
+        ):
+            if isinstance(item, ActivityItem):
+                yield to_activity(item)
+
+
+def add_scan_failure(lg_code: str, activity_id: str, reason: str) -> None:
+    """Count a failed scan on the activity; never creates an activity that does not exist."""
+    counter = ActivityItem.scan_failures[reason]
+    with storage_errors():
+        try:
+            ActivityItem(lg_pk(lg_code), activity_sk(activity_id)).update(
+                actions=[counter.set((counter | 0) + 1)], condition=ActivityItem.pk.exists()
+            )
+        except UpdateError as exc:
+            if not is_condition_failure(exc):
+                raise

@@ -1,0 +1,245 @@
+"""Participations (実績) and the failed-scan counters in the main table.
+
+Access patterns:
+- record a participation: PutItem pk=P#{sub}, sk=PART#{activity_id} with
+  attribute_not_exists(pk): exactly one per person and activity, decided by DynamoDB; a losing
+  write gets the stored record back (ReturnValuesOnConditionCheckFailure=ALL_OLD), no extra read
+- a person's participations: part of the person's partition (store.people.load, one Query);
+  alone: Query pk=P#{sub}, sk begins_with PART#
+- what a check-in's progress needs: the same partition Query, projected to the few attributes
+  of registrations and participations that progress reads (`standing`)
+- names and registrations on a roster page: BatchGetItem of (P#{sub}, PROFILE) and
+  (P#{sub}, REG#{lg_code}) for the page's people (read when the roster is read, so a person who
+  withdrew has no name on it)
+- roster of an activity: Query gsi1 gsi1pk=ACT#{activity_id} (gsi1sk={checked_in_at}#{id})
+- participant count: the same Query with Select=COUNT (no counter item: no hot key on the
+  check-in path)
+- failed scans of a person: UpdateItem ADD count on pk=RL#{sub}, sk=SCANFAIL#{window}, with TTL
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import UpdateError
+
+from furusato.domain.activity import Activity
+from furusato.domain.checkin import ParticipationRecord
+from furusato.domain.errors import Unavailable
+from furusato.domain.registration import LIVE_STATUSES, Participation
+from furusato.store import cursor as cursors
+from furusato.store.errors import CONDITION_FAILED, THROTTLING_CODES, is_condition_failure, storage_errors
+from furusato.store.models import MainItem, ParticipationItem, PersonItem, RegistrationItem, ScanFailureItem
+
+
+def person_pk(sub: str) -> str:
+    return f"P#{sub}"  # the person's partition (store.people)
+
+
+def participation_sk(activity_id: str) -> str:
+    return f"PART#{activity_id}"
+
+
+def roster_pk(activity_id: str) -> str:
+    return f"ACT#{activity_id}"
+
+
+def _item(record: ParticipationRecord) -> ParticipationItem:
+    return ParticipationItem(
+        person_pk(record.sub),
+        participation_sk(record.activity_id),
+        gsi1pk=roster_pk(record.activity_id),
+        gsi1sk=f"{record.checked_in_at}#{record.participation_id}",
+        participation_id=record.participation_id,
+        sub=record.sub,
+        activity_id=record.activity_id,
+        lg_code=record.lg_code,
+        organization_id=record.organization_id,
+        activity_name=record.activity_name,
+        activity_starts_at=record.activity_starts_at,
+        activity_ends_at=record.activity_ends_at,
+        place=record.place,
+        designated=record.designated,
+        day=record.day.isoformat(),
+        source=record.source,
+        checkin_mode=record.checkin_mode,
+        checked_in_at=record.checked_in_at,
+        recorded_at=record.recorded_at,
+        offline=record.offline,
+        nonce=record.nonce,
+        recorded_by=record.recorded_by,
+    )
+
+
+def record(participation: ParticipationRecord) -> tuple[bool, ParticipationRecord]:
+    """Write the participation unless one exists for this person and activity.
+
+    Returns (True, the new record) or (False, the record stored before). One conditional
+    PutItem: pynamodb's `save` cannot ask for the old item on a failed condition, so the call goes
+    through the model's own botocore client (same retry configuration, same endpoint).
+    """
+    item = _item(participation)
+    kwargs = item.get_save_kwargs_from_instance(
+        condition=ParticipationItem.pk.does_not_exist(), return_values_on_condition_failure="ALL_OLD"
+    )
+    client = ParticipationItem._get_connection().connection.client
+    try:
+        client.put_item(**kwargs)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == CONDITION_FAILED:
+            old = exc.response.get("Item")
+            if old:
+                stored = ParticipationItem.from_raw_data(old)
+                return False, stored.to_record()
+            return False, participation  # the table does not echo the item (older emulators)
+        if code in THROTTLING_CODES:
+            raise Unavailable() from exc
+        raise
+    except BotoCoreError as exc:
+        raise Unavailable() from exc
+    return True, participation
+
+
+@dataclass
+class Standing:
+    """A person's live registrations (lg_code -> registration_id) and participations."""
+
+    registrations: dict[str, str] = field(default_factory=dict)
+    participations: list[Participation] = field(default_factory=list)
+
+
+_STANDING_ATTRIBUTES = [
+    "sk",
+    "type",
+    "lg_code",
+    "status",
+    "registration_id",
+    "activity_id",
+    "designated",
+    "day",
+]
+
+
+def standing(sub: str) -> Standing:
+    """The person's partition, projected to what progress needs: one Query, small items."""
+    found = Standing()
+    with storage_errors():
+        for item in MainItem.query(person_pk(sub), attributes_to_get=_STANDING_ATTRIBUTES):
+            if isinstance(item, RegistrationItem):
+                if item.status in LIVE_STATUSES:
+                    found.registrations[item.lg_code] = item.registration_id
+            elif isinstance(item, ParticipationItem):
+                found.participations.append(
+                    Participation(
+                        activity_id=item.activity_id,
+                        lg_code=item.lg_code,
+                        designated=bool(item.designated),
+                        day=date.fromisoformat(item.day),
+                    )
+                )
+    return found
+
+
+def roster_people(subs: Iterable[str], lg_code: str) -> dict[str, tuple[str | None, str | None]]:
+    """sub -> (name, live registration id with `lg_code`) for the people of a roster page."""
+    wanted = sorted(set(subs))
+    keys = [(person_pk(sub), sk) for sub in wanted for sk in ("PROFILE", f"REG#{lg_code}")]
+    names: dict[str, str | None] = {}
+    registrations: dict[str, str | None] = {}
+    with storage_errors():
+        for item in MainItem.batch_get(
+            keys, attributes_to_get=["pk", "sk", "type", "name", "status", "registration_id"]
+        ):
+            sub = item.pk[2:]
+            if isinstance(item, PersonItem):
+                names[sub] = item.name
+            elif isinstance(item, RegistrationItem) and item.status in LIVE_STATUSES:
+                registrations[sub] = item.registration_id
+    return {sub: (names.get(sub), registrations.get(sub)) for sub in wanted}
+
+
+def of_person(sub: str) -> list[ParticipationRecord]:
+    with storage_errors():
+        return [
+            item.to_record()
+            for item in ParticipationItem.query(person_pk(sub), ParticipationItem.sk.startswith("PART#"))
+            if isinstance(item, ParticipationItem)
+        ]
+
+
+def roster(
+    activity_id: str, *, limit: int, cursor: str | None
+) -> tuple[list[ParticipationRecord], str | None]:
+    partition = roster_pk(activity_id)
+    start = cursors.decode(cursor, partition=("gsi1pk", partition))
+    with storage_errors():
+        result = ParticipationItem.gsi1.query(
+            partition, limit=limit, page_size=limit, last_evaluated_key=start
+        )
+        items = [item.to_record() for item in result if isinstance(item, ParticipationItem)]
+        return items, cursors.encode(result.last_evaluated_key)
+
+
+def whole_roster(activity_id: str) -> Iterator[ParticipationRecord]:
+    with storage_errors():
+        for item in ParticipationItem.gsi1.query(roster_pk(activity_id), page_size=500):
+            if isinstance(item, ParticipationItem):
+                yield item.to_record()
+
+
+def count(activity_id: str) -> int:
+    """Participants of an activity: a Select=COUNT Query on the roster index."""
+    with storage_errors():
+        return ParticipationItem.gsi1.count(roster_pk(activity_id))
+
+
+def refresh_snapshots(activity: Activity) -> int:
+    """Copy the activity's description and designation into its participation records (they
+    carry them so that progress and history need no other read). Returns the records changed."""
+    p = ParticipationItem
+    changed = 0
+    for stored in whole_roster(activity.activity_id):
+        if (
+            stored.designated == activity.designated
+            and stored.activity_name == activity.name
+            and stored.activity_starts_at == activity.starts_at.isoformat()
+            and stored.activity_ends_at == activity.ends_at.isoformat()
+            and stored.place == activity.place
+        ):
+            continue
+        actions: list[Any] = [
+            p.designated.set(activity.designated),
+            p.activity_name.set(activity.name),
+            p.activity_starts_at.set(activity.starts_at.isoformat()),
+            p.activity_ends_at.set(activity.ends_at.isoformat()),
+            p.place.set(activity.place),
+        ]
+        with storage_errors():
+            try:
+                ParticipationItem(person_pk(stored.sub), participation_sk(activity.activity_id)).update(
+                    actions=actions, condition=p.pk.exists()
+                )
+            except UpdateError as exc:
+                if not is_condition_failure(exc):  # withdrawn meanwhile: nothing to change
+                    raise
+        changed += 1
+    return changed
+
+
+def count_failure(sub: str, window: int, expires: datetime) -> int:
+    """Add one failed scan to the person's counter for this window; the new total."""
+    item = ScanFailureItem(f"RL#{sub}", f"SCANFAIL#{window}")
+    with storage_errors():
+        item.update(
+            actions=[
+                ScanFailureItem.type.set(ScanFailureItem),  # the update may create the item
+                ScanFailureItem.failures.add(1),
+                ScanFailureItem.expires_at.set(expires),
+            ]
+        )
+    return int(item.failures)

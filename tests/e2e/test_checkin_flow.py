@@ -1,0 +1,96 @@
+"""Issue 3 over real HTTP: staff create an activity and print its QR, a registrant scans it and
+sees it counted, a second scan changes nothing, a forwarded rotating code fails a minute later,
+and staff scanning a member card works."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.e2e.conftest import StackClient
+
+pytestmark = pytest.mark.e2e
+HIDA = "212172"
+
+
+@pytest.fixture
+def frozen(stack: StackClient) -> Iterator[None]:
+    stack.set_clock("2026-05-10T09:30:00+09:00")
+    yield
+    stack.reset_clock()
+
+
+def test_the_check_in_story(stack: StackClient, frozen: None) -> None:
+    staff = stack.token("e2e-checkin-staff", "staff", lg_code=HIDA, staff_role="coordinator")
+    base = f"/v1/admin/lgs/{HIDA}/activities"
+    activity = {
+        "name": "e2e 雪かきボランティア",
+        "starts_at": "2026-05-10T10:00:00+09:00",
+        "ends_at": "2026-05-10T12:00:00+09:00",
+        "place": "古川町公民館",
+        "designated": True,
+    }
+    created = stack.post(base, token=staff, json=activity)
+    assert created.status_code == 201, created.text
+    static_id = created.json()["activity_id"]
+
+    # The poster prints; the app's link carries the token in the fragment.
+    poster = stack.get(f"{base}/{static_id}/qr", token=staff)
+    assert poster.status_code == 200 and poster.content[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = stack.get(f"{base}/{static_id}/qr", token=staff, params={"format": "svg"})
+    assert "e2e 雪かきボランティア" in svg.content.decode()
+    code = stack.get(f"{base}/{static_id}/qr", token=staff, params={"format": "json"}).json()
+    assert "#" in code["url"] and code["url"].endswith(code["token"])
+
+    # A registrant scans it at the venue and sees it counted; a second scan changes nothing.
+    stack.set_clock("2026-05-10T10:05:00+09:00")
+    person = stack.token("e2e-checkin-person", "registrant")
+    first = stack.post("/v1/checkins", token=person, json={"token": code["token"], "nonce": "e2e-nonce-0001"})
+    assert first.status_code == 201, first.text
+    assert first.json()["counted"] is True and first.json()["progress"]["activities_counted"] >= 1
+    second = stack.post(
+        "/v1/checkins", token=person, json={"token": code["token"], "nonce": "e2e-nonce-0002"}
+    )
+    assert second.status_code == 200 and second.json()["status"] == "already_recorded"
+    history = stack.get("/v1/me/participations", token=person, params={"lg_code": HIDA}).json()["items"]
+    assert [p["activity_id"] for p in history].count(static_id) == 1
+
+    # A rotating code on a screen: a photo forwarded to a friend fails a minute later.
+    rotating = stack.post(
+        base, token=staff, json={**activity, "name": "e2e 祭り", "checkin_mode": "rotating_qr"}
+    )
+    rotating_id = rotating.json()["activity_id"]
+    live = stack.get(f"{base}/{rotating_id}/live-token", token=staff).json()
+    later = datetime.fromisoformat(live["valid_from"]) + timedelta(seconds=61)
+    stack.set_clock(later.isoformat())
+    friend = stack.token("e2e-checkin-friend", "registrant")
+    forwarded = stack.post(
+        "/v1/checkins", token=friend, json={"token": live["token"], "nonce": "e2e-nonce-0003"}
+    )
+    assert forwarded.status_code == 409 and forwarded.json()["error"]["code"] == "TOKEN_EXPIRED"
+    fresh = stack.get(f"{base}/{rotating_id}/live-token", token=staff).json()
+    at_venue = stack.post(
+        "/v1/checkins", token=friend, json={"token": fresh["token"], "nonce": "e2e-nonce-0004"}
+    )
+    assert at_venue.status_code == 201, at_venue.text
+
+    # Staff scan a member card.
+    card = stack.get("/v1/me/card", token=friend).json()
+    scanned = stack.post(
+        f"{base}/{static_id}/checkins",
+        token=staff,
+        json={"member_token": card["member_token"], "nonce": "e2e-n-05"},
+    )
+    assert scanned.status_code == 201, scanned.text
+
+    # The roster shows both, with their sources; the spreadsheet downloads.
+    roster = stack.get(f"{base}/{static_id}/participants", token=staff).json()["items"]
+    assert sorted(p["source"] for p in roster) == ["qr", "staff_scan"]
+    sheet = stack.get(f"{base}/{static_id}/participants", token=staff, params={"format": "xlsx"})
+    assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
+
+    # Another government's staff cannot see any of it.
+    other = stack.token("e2e-checkin-other", "staff", lg_code="212032", staff_role="admin")
+    assert stack.get(f"{base}/{static_id}/participants", token=other).status_code == 403

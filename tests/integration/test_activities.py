@@ -1,0 +1,331 @@
+"""Organizations and activities: management by role, designation, public listing, isolation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.checkin_helpers import (
+    ENDS,
+    HIDA,
+    NOW,
+    STARTS,
+    TAKAYAMA,
+    activity,
+    at,
+    instant_resync,
+    org,
+    scan,
+    static_token,
+)
+from tests.support.lambda_api import call, registrant_claims
+from tests.support.world import admin, onboard, person
+
+BASE = f"/v1/admin/lgs/{HIDA}"
+
+
+@pytest.fixture(autouse=True)
+def _world(monkeypatch: pytest.MonkeyPatch) -> None:
+    instant_resync(monkeypatch)
+    onboard(HIDA, TAKAYAMA)
+    at(NOW)
+
+
+def _org_staff(org_id: str, lg_code: str = HIDA) -> dict[str, str]:
+    return admin(lg_code, "org", org_id)
+
+
+# --- organizations -------------------------------------------------------------------------
+
+
+def test_admin_manages_organizations() -> None:
+    created = org(designation="per_activity")
+    assert created["designation"] == "per_activity" and created["org_id"].startswith("org_")
+    listed = call("GET", f"{BASE}/organizations", claims=admin(HIDA, "viewer"))
+    assert [o["org_id"] for o in listed.body["items"]] == [created["org_id"]]
+    got = call("GET", f"{BASE}/organizations/{created['org_id']}", claims=admin(HIDA, "coordinator"))
+    assert got.body == created
+    patched = call(
+        "PATCH",
+        f"{BASE}/organizations/{created['org_id']}",
+        {"name": "飛騨市観光協会（改）"},
+        claims=admin(HIDA),
+    )
+    assert patched.status == 200 and patched.body["name"] == "飛騨市観光協会（改）"
+    assert patched.body["designation"] == "per_activity"
+    for role in ("coordinator", "viewer"):
+        denied = call(
+            "POST",
+            f"{BASE}/organizations",
+            {"name": "x", "kind": "npo", "designation": "per_activity"},
+            claims=admin(HIDA, role),
+        )
+        assert denied.status == 403
+    bad = call(
+        "POST",
+        f"{BASE}/organizations",
+        {"name": "x", "kind": "club", "designation": "all"},
+        claims=admin(HIDA),
+    )
+    assert bad.status == 400 and set(bad.body["error"]["details"]) == {"kind", "designation"}
+    empty = call("PATCH", f"{BASE}/organizations/{created['org_id']}", {}, claims=admin(HIDA))
+    assert empty.status == 400
+
+
+def test_organization_staff_see_only_their_organization() -> None:
+    mine, theirs = org(name="A会"), org(name="B会")
+    staff = _org_staff(mine["org_id"])
+    listed = call("GET", f"{BASE}/organizations", claims=staff)
+    assert [o["org_id"] for o in listed.body["items"]] == [mine["org_id"]]
+    assert call("GET", f"{BASE}/organizations/{mine['org_id']}", claims=staff).status == 200
+    assert call("GET", f"{BASE}/organizations/{theirs['org_id']}", claims=staff).status == 404
+    assert call("PATCH", f"{BASE}/organizations/{mine['org_id']}", {"name": "x"}, claims=staff).status == 403
+
+
+def test_all_activities_designation_designates_and_reaches_existing_records() -> None:
+    association = org(designation="per_activity")
+    act = activity(organization_id=association["org_id"], designated=False)
+    assert act["designated"] is False
+    at("2026-05-10T10:05:00+09:00")
+    first = scan("u1", static_token(HIDA, act["activity_id"]))
+    assert first.body["counted"] is False and first.body["progress"]["activities_counted"] == 0
+    patched = call(
+        "PATCH",
+        f"{BASE}/organizations/{association['org_id']}",
+        {"designation": "all_activities"},
+        claims=admin(HIDA),
+    )
+    assert patched.status == 200
+    got = call("GET", f"{BASE}/activities/{act['activity_id']}", claims=admin(HIDA))
+    assert got.body["designated"] is True
+    # The participant's record now counts (records carry the designation for progress).
+    again = scan("u1", static_token(HIDA, act["activity_id"]))
+    assert again.body["status"] == "already_recorded"
+    assert again.body["progress"]["activities_counted"] == 1
+    mine = call("GET", "/v1/me/participations", claims=person("u1")).body["items"]
+    assert mine[0]["designated"] is True
+    # New activities of the organization are designated; refusing that is an error.
+    assert activity(organization_id=association["org_id"], designated=None)["designated"] is True
+    refused = call(
+        "POST",
+        f"{BASE}/activities",
+        {
+            "name": "x",
+            "starts_at": STARTS,
+            "ends_at": ENDS,
+            "place": "p",
+            "organization_id": association["org_id"],
+            "designated": False,
+        },
+        claims=admin(HIDA),
+    )
+    assert refused.status == 400 and "designated" in refused.body["error"]["details"]
+
+
+# --- activities ----------------------------------------------------------------------------
+
+
+def test_activity_life_cycle() -> None:
+    created = activity(conditions="軍手持参", capacity=30)
+    assert created["status"] == "scheduled" and created["checkin_mode"] == "static_qr"
+    assert created["checkin_opens_at"] == "2026-05-10T09:00:00+09:00"
+    assert created["checkin_closes_at"] == "2026-05-10T13:00:00+09:00"
+    assert created["participant_count"] == 0 and created["scan_failures"] == {}
+    aid = created["activity_id"]
+    patched = call(
+        "PATCH",
+        f"{BASE}/activities/{aid}",
+        {"capacity": None, "place": "古川町体育館", "checkin_mode": "rotating_qr"},
+        claims=admin(HIDA, "coordinator"),
+    )
+    assert patched.status == 200, patched
+    assert patched.body["capacity"] is None and patched.body["place"] == "古川町体育館"
+    assert patched.body["conditions"] == "軍手持参" and patched.body["checkin_mode"] == "rotating_qr"
+    cancelled = call("POST", f"{BASE}/activities/{aid}/cancel", {}, claims=admin(HIDA))
+    assert cancelled.status == 200 and cancelled.body["status"] == "cancelled"
+    assert cancelled.body["cancelled_at"] == "2026-05-10T09:30:00+09:00"
+    again = call("POST", f"{BASE}/activities/{aid}/cancel", {"reason": "later"}, claims=admin(HIDA))
+    assert again.status == 200 and again.body["cancel_reason"] is None
+    frozen = call("PATCH", f"{BASE}/activities/{aid}", {"name": "x"}, claims=admin(HIDA))
+    assert (frozen.status, frozen.error_code) == (409, "ACTIVITY_CANCELLED")
+    qr = call("GET", f"{BASE}/activities/{aid}/live-token", claims=admin(HIDA))
+    assert qr.error_code == "ACTIVITY_CANCELLED"
+
+
+def test_activity_validation() -> None:
+    base = {"name": "x", "starts_at": STARTS, "ends_at": ENDS, "place": "p"}
+    for overrides, field in (
+        ({"ends_at": STARTS}, "ends_at"),
+        ({"starts_at": "2026-05-10T10:00:00"}, "starts_at"),
+        ({"checkin_mode": "nfc"}, "checkin_mode"),
+        ({"capacity": 0}, "capacity"),
+        ({"unknown": 1}, "unknown"),
+        ({"organization_id": "org_01jc5x8k9z3h7q2m4n6p8r0tab"}, "organization_id"),
+    ):
+        reply = call("POST", f"{BASE}/activities", {**base, **overrides}, claims=admin(HIDA))
+        assert reply.status in (400, 404) and field in reply.body["error"]["details"], (overrides, reply)
+    viewer = call("POST", f"{BASE}/activities", base, claims=admin(HIDA, "viewer"))
+    assert viewer.status == 403
+
+
+def test_organization_staff_manage_their_own_activities_only() -> None:
+    mine, theirs = org(name="A会"), org(name="B会")
+    staff = _org_staff(mine["org_id"])
+    own = activity(claims=staff, designated=False)
+    assert own["organization_id"] == mine["org_id"] and own["designated"] is False
+    other = activity(organization_id=theirs["org_id"])
+    government = activity(name="市の活動")
+    # They cannot designate under per_activity, nor plan for another organization.
+    body = {"name": "x", "starts_at": STARTS, "ends_at": ENDS, "place": "p"}
+    assert call("POST", f"{BASE}/activities", {**body, "designated": True}, claims=staff).status == 403
+    assert (
+        call("POST", f"{BASE}/activities", {**body, "organization_id": theirs["org_id"]}, claims=staff).status
+        == 403
+    )
+    assert (
+        call("PATCH", f"{BASE}/activities/{own['activity_id']}", {"designated": True}, claims=staff).status
+        == 403
+    )
+    assert (
+        call("PATCH", f"{BASE}/activities/{own['activity_id']}", {"name": "改名"}, claims=staff).status == 200
+    )
+    # The government designates it; the organization cannot undo that.
+    assert (
+        call(
+            "PATCH", f"{BASE}/activities/{own['activity_id']}", {"designated": True}, claims=admin(HIDA)
+        ).status
+        == 200
+    )
+    assert (
+        call("PATCH", f"{BASE}/activities/{own['activity_id']}", {"designated": False}, claims=staff).status
+        == 403
+    )
+    listed = call("GET", f"{BASE}/activities", claims=staff).body["items"]
+    assert [a["activity_id"] for a in listed] == [own["activity_id"]]
+    for hidden in (other, government):
+        aid = hidden["activity_id"]
+        for method, path, payload in (
+            ("GET", f"{BASE}/activities/{aid}", None),
+            ("PATCH", f"{BASE}/activities/{aid}", {"name": "x"}),
+            ("POST", f"{BASE}/activities/{aid}/cancel", {}),
+            ("GET", f"{BASE}/activities/{aid}/qr", None),
+            ("GET", f"{BASE}/activities/{aid}/live-token", None),
+            ("GET", f"{BASE}/activities/{aid}/participants", None),
+            ("POST", f"{BASE}/activities/{aid}/checkins", {"member_token": "x", "nonce": "n" * 10}),
+        ):
+            reply = call(method, path, payload, claims=staff)
+            assert (reply.status, reply.error_code) == (404, "NOT_FOUND"), (method, path, reply)
+    # Organization staff whose organization is not registered here cannot plan anything.
+    ghost = _org_staff("org_01jc5x8k9z3h7q2m4n6p8r0tab")
+    assert call("POST", f"{BASE}/activities", body, claims=ghost).status == 403
+
+
+def test_staff_list_by_time_and_status() -> None:
+    late = activity(name="遅い", starts_at="2026-06-01T10:00:00+09:00", ends_at="2026-06-01T12:00:00+09:00")
+    early = activity(name="早い", starts_at="2026-05-01T10:00:00+09:00", ends_at="2026-05-01T12:00:00+09:00")
+    middle = activity(name="中")
+    call("POST", f"{BASE}/activities/{middle['activity_id']}/cancel", {}, claims=admin(HIDA))
+    listed = call("GET", f"{BASE}/activities", claims=admin(HIDA, "viewer")).body["items"]
+    assert [a["name"] for a in listed] == ["早い", "中", "遅い"]
+    ranged = call(
+        "GET", f"{BASE}/activities", query={"from": "2026-05-02", "to": "2026-05-31"}, claims=admin(HIDA)
+    )
+    assert [a["activity_id"] for a in ranged.body["items"]] == [middle["activity_id"]]
+    scheduled = call("GET", f"{BASE}/activities", query={"status": "scheduled"}, claims=admin(HIDA)).body[
+        "items"
+    ]
+    assert {a["activity_id"] for a in scheduled} == {late["activity_id"], early["activity_id"]}
+    first = call("GET", f"{BASE}/activities", query={"limit": "2"}, claims=admin(HIDA))
+    rest = call(
+        "GET",
+        f"{BASE}/activities",
+        query={"limit": "2", "cursor": first.body["next_cursor"]},
+        claims=admin(HIDA),
+    )
+    assert [a["name"] for a in first.body["items"] + rest.body["items"]] == ["早い", "中", "遅い"]
+    assert call("GET", f"{BASE}/activities", query={"colour": "red"}, claims=admin(HIDA)).status == 400
+
+
+def test_public_listing_shows_upcoming_scheduled_activities() -> None:
+    past = activity(name="過去", starts_at="2026-05-01T10:00:00+09:00", ends_at="2026-05-01T12:00:00+09:00")
+    activity(name="今日")
+    later = activity(name="来月", starts_at="2026-06-01T10:00:00+09:00", ends_at="2026-06-01T12:00:00+09:00")
+    cancelled = activity(name="中止")
+    call("POST", f"{BASE}/activities/{cancelled['activity_id']}/cancel", {}, claims=admin(HIDA))
+    activity(TAKAYAMA, name="高山の活動")
+    reply = call("GET", f"/v1/local-governments/{HIDA}/activities")
+    assert reply.status == 200
+    names = [a["name"] for a in reply.body["items"]]
+    assert names == ["今日", "来月"]
+    item = reply.body["items"][0]
+    assert set(item) == {
+        "activity_id",
+        "lg_code",
+        "name",
+        "starts_at",
+        "ends_at",
+        "place",
+        "conditions",
+        "capacity",
+        "organization_id",
+        "designated",
+        "checkin_mode",
+        "status",
+    }
+    ranged = call(
+        "GET", f"/v1/local-governments/{HIDA}/activities", query={"from": "2026-04-01", "to": "2026-05-31"}
+    )
+    assert [a["name"] for a in ranged.body["items"]] == ["過去", "今日"]
+    assert past["activity_id"] and later["activity_id"]
+    assert call("GET", "/v1/local-governments/131041/activities").status == 404
+    assert call("GET", "/v1/local-governments/212171/activities").status == 400
+
+
+# --- tenant isolation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "payload"),
+    [
+        ("GET", "", None),
+        ("PATCH", "", {"name": "x"}),
+        ("POST", "/cancel", {}),
+        ("GET", "/qr", None),
+        ("GET", "/live-token", None),
+        ("POST", "/checkins", {"member_token": "x", "nonce": "n" * 10}),
+        ("GET", "/participants", None),
+    ],
+)
+def test_another_governments_activity_is_not_found(method: str, suffix: str, payload: Any) -> None:
+    theirs = activity(TAKAYAMA, name="高山の活動")
+    aid = theirs["activity_id"]
+    reply = call(method, f"{BASE}/activities/{aid}{suffix}", payload, claims=admin(HIDA))
+    assert (reply.status, reply.error_code) == (404, "NOT_FOUND"), reply
+    # ... and their own staff reach it; our staff under their lg_code are refused.
+    forbidden = call(
+        method, f"/v1/admin/lgs/{TAKAYAMA}/activities/{aid}{suffix}", payload, claims=admin(HIDA)
+    )
+    assert (forbidden.status, forbidden.error_code) == (403, "FORBIDDEN")
+
+
+@pytest.mark.parametrize(("method", "payload"), [("GET", None), ("PATCH", {"name": "x"})])
+def test_another_governments_organization_is_not_found(method: str, payload: Any) -> None:
+    theirs = org(TAKAYAMA, name="高山の会")
+    reply = call(method, f"{BASE}/organizations/{theirs['org_id']}", payload, claims=admin(HIDA))
+    assert (reply.status, reply.error_code) == (404, "NOT_FOUND")
+    listed = call("GET", f"{BASE}/organizations", claims=admin(HIDA)).body["items"]
+    assert listed == []
+
+
+def test_org_staff_of_one_government_are_nobody_in_another() -> None:
+    theirs = org(TAKAYAMA, name="高山の会")
+    staff = _org_staff(theirs["org_id"], TAKAYAMA)
+    for method, path in (("GET", f"{BASE}/activities"), ("GET", f"{BASE}/organizations")):
+        assert call(method, path, claims=staff).status == 403
+
+
+def test_registrants_cannot_use_staff_routes() -> None:
+    created = activity()
+    reply = call("GET", f"{BASE}/activities/{created['activity_id']}", claims=registrant_claims("u1"))
+    assert reply.status == 403
