@@ -1,6 +1,6 @@
 """DynamoDB round trips per request of the registration slice, counted with a botocore hook.
 
-    python -m bench registration
+python -m bench registration
 """
 
 from __future__ import annotations
@@ -33,11 +33,21 @@ def measure() -> list[tuple[str, str, int, int | None]]:
             action()  # type: ignore[operator]
         rows.append((label, case, sum(calls.values()), TARGETS.get(label)))
 
-    counted("PUT /v1/me/registrations/{lg_code}", "create (+ prefecture)", lambda: register("bench-1", "212172"))
-    counted("PUT /v1/me/registrations/{lg_code}", "update", lambda: register("bench-1", "212172", {"relationship": ["出身地"]}))
+    counted(
+        "PUT /v1/me/registrations/{lg_code}", "create (+ prefecture)", lambda: register("bench-1", "212172")
+    )
+    counted(
+        "PUT /v1/me/registrations/{lg_code}",
+        "update",
+        lambda: register("bench-1", "212172", {"relationship": ["出身地"]}),
+    )
     counted("GET /v1/me", "later the same day", lambda: call("GET", "/v1/me", claims=person("bench-1")))
     clock.freeze(datetime.fromisoformat("2026-11-27T10:00:00+09:00"))
-    counted("GET /v1/me", "first access of a JST day (writes last_seen)", lambda: call("GET", "/v1/me", claims=person("bench-1")))
+    counted(
+        "GET /v1/me",
+        "first access of a JST day (writes last_seen)",
+        lambda: call("GET", "/v1/me", claims=person("bench-1")),
+    )
     counted("GET /v1/local-governments/{lg_code}", "", lambda: call("GET", "/v1/local-governments/212172"))
     clock.unfreeze()
     return rows

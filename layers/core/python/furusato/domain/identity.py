@@ -89,7 +89,9 @@ def verify_assertion(token: str, provider: ProviderConfig, now: datetime) -> Ver
         raise InvalidAssertion("the assertion is malformed", details={"assertion": "malformed"}) from exc
     key = provider.keys.get(str(header.get("kid")))
     if key is None or header.get("alg") not in ALGORITHMS:
-        raise InvalidAssertion("the assertion is signed by an unknown key", details={"assertion": "unknown key"})
+        raise InvalidAssertion(
+            "the assertion is signed by an unknown key", details={"assertion": "unknown key"}
+        )
     try:
         claims = jwt.decode(
             token,
@@ -98,14 +100,25 @@ def verify_assertion(token: str, provider: ProviderConfig, now: datetime) -> Ver
             audience=provider.audience,
             issuer=provider.issuer,
             # Times are checked below against the business clock (frozen in tests).
-            options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "require": ["exp", "sub"]},
+            options={
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+                "require": ["exp", "sub"],
+            },
         )
     except jwt.InvalidAudienceError as exc:
-        raise InvalidAssertion("the assertion is for another audience", details={"assertion": "audience"}) from exc
+        raise InvalidAssertion(
+            "the assertion is for another audience", details={"assertion": "audience"}
+        ) from exc
     except jwt.InvalidIssuerError as exc:
-        raise InvalidAssertion("the assertion is from another issuer", details={"assertion": "issuer"}) from exc
+        raise InvalidAssertion(
+            "the assertion is from another issuer", details={"assertion": "issuer"}
+        ) from exc
     except jwt.InvalidSignatureError as exc:
-        raise InvalidAssertion("the assertion's signature is invalid", details={"assertion": "signature"}) from exc
+        raise InvalidAssertion(
+            "the assertion's signature is invalid", details={"assertion": "signature"}
+        ) from exc
     except jwt.PyJWTError as exc:
         raise InvalidAssertion("the assertion is invalid", details={"assertion": "invalid"}) from exc
     instant = now.timestamp()
