@@ -38,7 +38,7 @@ from furusato.domain.checkin import (
 )
 from furusato.domain.errors import DomainError, InvalidInput, RateLimited
 from furusato.domain.lg import LocalGovernment, judgement_window
-from furusato.domain.registration import counts_toward, progress
+from furusato.domain.registration import Registration, counts_toward, progress
 from furusato.store import activities as activity_store
 from furusato.store import keyring, lgs, participations, people
 from furusato.store.ids import new_id
@@ -294,6 +294,16 @@ def card(sub: str) -> dict[str, Any]:
         (r for r in person.registrations.values() if r.status == "active"), key=lambda r: r.lg_code
     )
     governments = lgs.batch_get(r.lg_code for r in active)
+    today = clock.today()
+
+    def stayer(r: Registration) -> bool:
+        # Rule 16, from the records as they are now (stays and participations keep coming).
+        lg = governments.get(r.lg_code)
+        if r.plan != "premium" or lg is None:
+            return False
+        p = progress(lg, person.participations, today, person.stays.get(r.lg_code, ()))
+        return p.stay_days >= p.long_stay_days
+
     return {
         "member_token": token,
         "member_token_expires_at": clock.iso(expires_at),
@@ -302,7 +312,7 @@ def card(sub: str) -> dict[str, Any]:
                 "lg_code": r.lg_code,
                 "name": governments[r.lg_code].name if r.lg_code in governments else None,
                 "plan": r.plan,
-                "long_term_stayer": r.long_term_stayer if r.plan == "premium" else False,
+                "long_term_stayer": stayer(r),
                 "valid_until": r.premium_valid_until if r.plan == "premium" else None,
             }
             for r in active

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from furusato import clock
+from furusato.capabilities import premium
 from furusato.domain.errors import Conflict, NotFound
 from furusato.domain.lg import LocalGovernment
 from furusato.domain.lg_code import is_valid_lg_code
@@ -33,6 +36,8 @@ def _check_code(lg_code: str) -> None:
 def registration_view(
     reg: Registration, lg: LocalGovernment | None, record: people.PersonRecord
 ) -> dict[str, Any]:
+    today = clock.today()
+    current = progress(lg, record.participations, today, record.stays.get(reg.lg_code, ())) if lg else None
     view: dict[str, Any] = {
         "registration_id": reg.registration_id,
         "lg_code": reg.lg_code,
@@ -42,11 +47,16 @@ def registration_view(
         "auto_created": reg.auto_created,
         "registered_at": reg.registered_at,
         "premium": (
-            {"valid_until": reg.premium_valid_until, "long_term_stayer": reg.long_term_stayer}
+            {
+                "valid_until": reg.premium_valid_until,
+                # Rule 16, from the records as they are now.
+                "long_term_stayer": bool(current and current.stay_days >= current.long_stay_days),
+            }
             if reg.plan == "premium"
             else None
         ),
-        "progress": progress(lg, record.participations, clock.today()).to_dict() if lg else None,
+        "decision_reason": reg.decision_reason,
+        "progress": current.to_dict() if current else None,
     }
     return view
 
@@ -93,25 +103,46 @@ def put_profile(sub: str, profile: Profile) -> dict[str, Any]:
     return profile.to_dict()
 
 
+# Concurrent premium upgrades of one person conflict on the places ledger; each loser is judged
+# again on fresh data (rule 13), so the limit holds and every request gets a real answer.
+PREMIUM_ATTEMPTS = 12
+
+
 def put_registration(
     sub: str, lg_code: str, plan: str, survey_answers: dict[str, Any] | None
 ) -> tuple[int, dict[str, Any]]:
-    """Register (201) or update (200) a registration; a municipality brings its prefecture (rule 3)."""
+    """Register (201) or update (200) a registration; a municipality brings its prefecture (rule 3).
+    `plan: premium` runs the judgement: 200/201 active, 202 pending_review, or 409 with the reason."""
     _check_code(lg_code)
     prefecture = prefecture_of_municipality(lg_code)
     governments = lgs.batch_get([lg_code] + ([prefecture] if prefecture else []))
     lg = governments.get(lg_code)
     if lg is None:
         raise NotFound("this local government does not accept registrations", code="LG_NOT_ONBOARDED")
-    record = people.load(sub)
+    for attempt in range(PREMIUM_ATTEMPTS):
+        record = people.load(sub)
+        try:
+            return _put(record, lg, governments, plan, survey_answers)
+        except Conflict as exc:
+            if exc.code != "CONCURRENT_UPDATE" or attempt == PREMIUM_ATTEMPTS - 1:
+                raise
+            time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))  # noqa: S311 - jitter, not crypto
+    raise AssertionError("unreachable")
+
+
+def _put(
+    record: people.PersonRecord,
+    lg: LocalGovernment,
+    governments: dict[str, LocalGovernment],
+    plan: str,
+    survey_answers: dict[str, Any] | None,
+) -> tuple[int, dict[str, Any]]:
+    lg_code = lg.lg_code
+    prefecture = prefecture_of_municipality(lg_code)
     residence = record.profile.residence_lg_code if record.profile else None
     existing = record.registrations.get(lg_code)
     now = clock.iso(clock.now())
     creating = existing is None or not existing.live
-
-    if plan == "premium":
-        # Identity verification comes before any other premium requirement (rule 7).
-        raise Conflict("premium needs a verified identity", code="IDENTITY_NOT_VERIFIED")
 
     if creating:
         answers = validate_answers(lg.survey, survey_answers or {}, require_all=True)
@@ -137,6 +168,12 @@ def put_registration(
         # Registering directly where the registration was automatic makes it direct (rule 3).
         reg = replace(existing, survey_answers=answers, auto_created=False)
 
+    if plan == "premium" and reg.plan != "premium":
+        judgement = premium.judge_record(record, lg, clock.today())
+        reg = premium.granted(reg, judgement)
+    elif plan == "basic" and reg.plan == "premium":
+        reg = replace(reg, plan="basic", status="active", premium_valid_until=None, notice_sent_for=None)
+
     changed = [] if reg == existing else [reg]
     also: list[str] = []
     if prefecture and prefecture in governments:
@@ -158,6 +195,8 @@ def put_registration(
         people.save(record, changed, touch=_touch_day(record))
     body = registration_view(reg, lg, record)
     body["also_registered"] = also
+    if reg.status == "pending_review":
+        return 202, body
     return (201 if creating else 200), body
 
 

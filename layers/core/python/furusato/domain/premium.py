@@ -16,6 +16,15 @@ PREMIUM_LIMIT = 3  # rule 13
 RENEWAL_NOTICE = timedelta(days=30)  # rule 15: notice 30 days before expiry
 
 
+def renewal_due(plan: str, status: str, valid_until: str | None, notice_sent_for: str | None) -> date | None:
+    """The day the renewal sweep next acts on a registration: the notice 30 days before
+    valid_until, then the judgement on valid_until itself; None when nothing is due."""
+    if plan != "premium" or status != "active" or not valid_until:
+        return None
+    until = date.fromisoformat(valid_until)
+    return until if notice_sent_for == valid_until else until - RENEWAL_NOTICE
+
+
 def premium_slots(lg_codes: Iterable[str]) -> int:
     """How many of the 3 premium places these governments take (rule 13): a prefecture takes
     none while a municipality inside it is premium too."""

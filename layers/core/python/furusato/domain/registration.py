@@ -27,6 +27,8 @@ class Registration:
     survey_answers: dict[str, Any] = field(default_factory=dict)
     premium_valid_until: str | None = None
     long_term_stayer: bool = False
+    decision_reason: str | None = None
+    notice_sent_for: str | None = None
 
     @property
     def live(self) -> bool:

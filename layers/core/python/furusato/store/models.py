@@ -93,8 +93,19 @@ class PersonItem(MainItem, discriminator="person"):
     residence_lg_code = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute(null=True)
-    # JST date of the last access; written at most once a day.
+    # JST date of the last access; written at most once a day. gsi2: SEEN#{date} for the
+    # inactivity sweep.
     last_seen = UnicodeAttribute(null=True)
+    # Identity verification (rules 7-9): the result only. `identity_key` is a hash of the
+    # provider's subject; the four facts live in the profile fields above.
+    identity_verified_at = UnicodeAttribute(null=True)
+    identity_key = UnicodeAttribute(null=True)
+    identity_minor = BooleanAttribute(null=True)
+    guardian_consent = JSONAttribute(null=True)
+    # The premium places held (rule 13): written with a version condition in the same
+    # transaction as the registration, so concurrent upgrades cannot pass the limit.
+    premium_lg_codes = JSONAttribute(default=list)
+    premium_version = NumberAttribute(default=0)
 
 
 class RegistrationItem(MainItem, discriminator="registration"):
@@ -111,6 +122,11 @@ class RegistrationItem(MainItem, discriminator="registration"):
     long_term_stayer = BooleanAttribute(default=False)
     withdrawn_at = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)
+    # Shown to the person: a coordinator's reason, or why premium fell back to basic.
+    decision_reason = UnicodeAttribute(null=True)
+    # The valid_until whose 30-day renewal notice was sent (the sweep sends it once).
+    notice_sent_for = UnicodeAttribute(null=True)
+    # gsi2 (DUE#{date}) holds premium registrations under the day the renewal sweep acts on them.
 
 
 MODELS: tuple[type[MainItem], ...] = (LgItem, PersonItem, RegistrationItem)
@@ -230,3 +246,46 @@ class ScanFailureItem(MainItem, discriminator="scan_failures"):
 
 
 MODELS = (*MODELS, OrganizationItem, ActivityItem, ParticipationItem, ScanFailureItem)
+
+
+class IdentityBindingItem(MainItem, discriminator="identity_binding"):
+    """One verified identity belongs to one account (rule 8): pk=IDENTITY#{identity_key}."""
+
+    sub = UnicodeAttribute()
+    bound_at = UnicodeAttribute()
+
+
+class StayItem(MainItem, discriminator="stay"):
+    """A coordinator-approved stay declaration: pk=P#{sub}, sk=STAY#{lg_code}#{date}."""
+
+    lg_code = UnicodeAttribute()
+    day = UnicodeAttribute()
+    approved_by = UnicodeAttribute()
+    approved_at = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+
+
+class NotificationItem(MainItem, discriminator="notification"):
+    """The inbox: pk=N#{sub}, sk={created_at}#{notification_id}, newest last."""
+
+    notification_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    lg_code = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    read = BooleanAttribute(default=False)
+
+
+class SweepRunItem(MainItem, discriminator="sweep_run"):
+    """A sweep's progress per scheduled time (pk=SWEEP#{name}, sk=RUN#{scheduled_time}) and its
+    state (sk=STATE: the last day completed), so runs resume and retries change nothing."""
+
+    status = UnicodeAttribute(null=True)
+    processed = NumberAttribute(default=0)
+    position = JSONAttribute(null=True)
+    last_completed_day = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+
+
+MODELS = (*MODELS, IdentityBindingItem, StayItem, NotificationItem, SweepRunItem)

@@ -13,16 +13,24 @@ from datetime import date
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from furusato import clock
 from furusato.domain.errors import Conflict
+from furusato.domain.premium import renewal_due
 from furusato.domain.profile import Profile
-from furusato.domain.registration import Participation, Registration
+from furusato.domain.registration import LIVE_STATUSES, Participation, Registration
 from furusato.store import cursor as cursors
 from furusato.store.errors import is_condition_failure, storage_errors
-from furusato.store.models import MainItem, ParticipationItem, PersonItem, RegistrationItem
+from furusato.store.models import (
+    IdentityBindingItem,
+    MainItem,
+    ParticipationItem,
+    PersonItem,
+    RegistrationItem,
+    StayItem,
+)
 
 PROFILE_SK = "PROFILE"
 
@@ -39,6 +47,14 @@ def lg_registrations_pk(lg_code: str) -> str:
     return f"LG#{lg_code}#REG"
 
 
+@dataclass(frozen=True)
+class Identity:
+    verified_at: str
+    identity_key: str
+    minor: bool
+    guardian_consent: dict[str, Any] | None
+
+
 @dataclass
 class PersonRecord:
     """What the system holds about one person, read in one Query."""
@@ -50,6 +66,18 @@ class PersonRecord:
     registrations: dict[str, Registration] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
     participations: list[Participation] = field(default_factory=list)
+    identity: Identity | None = None
+    premium_version: int = 0
+    # Approved stay declarations by government (rule 16).
+    stays: dict[str, list[date]] = field(default_factory=dict)
+
+    def premium_lg_codes(self, excluding: str | None = None) -> list[str]:
+        """Governments where the person holds premium or waits for its review (rule 13)."""
+        return sorted(
+            code
+            for code, reg in self.registrations.items()
+            if reg.plan == "premium" and reg.status in LIVE_STATUSES and code != excluding
+        )
 
 
 def _registration(item: RegistrationItem) -> Registration:
@@ -64,6 +92,8 @@ def _registration(item: RegistrationItem) -> Registration:
         survey_answers=item.survey_answers or {},
         premium_valid_until=item.premium_valid_until,
         long_term_stayer=item.long_term_stayer,
+        decision_reason=item.decision_reason,
+        notice_sent_for=item.notice_sent_for,
     )
 
 
@@ -75,11 +105,21 @@ def load(sub: str) -> PersonRecord:
                 record.exists = True
                 record.last_seen = item.last_seen
                 record.profile = _profile(item)
+                record.premium_version = int(item.premium_version or 0)
+                if item.identity_verified_at and item.identity_key:
+                    record.identity = Identity(
+                        verified_at=item.identity_verified_at,
+                        identity_key=item.identity_key,
+                        minor=bool(item.identity_minor),
+                        guardian_consent=item.guardian_consent,
+                    )
             elif isinstance(item, RegistrationItem):
                 record.registrations[item.lg_code] = _registration(item)
                 record.versions[item.lg_code] = int(item.version)
             elif isinstance(item, ParticipationItem):
                 record.participations.append(item.to_record())
+            elif isinstance(item, StayItem):
+                record.stays.setdefault(item.lg_code, []).append(date.fromisoformat(item.day))
     return record
 
 
@@ -112,6 +152,8 @@ def touch_last_seen(record: PersonRecord, today: date) -> bool:
                 actions=[
                     PersonItem.type.set(PersonItem),  # updates that create must name the item's type
                     PersonItem.last_seen.set(day),
+                    PersonItem.gsi2pk.set(seen_key(today)),
+                    PersonItem.gsi2sk.set(record.sub),
                     PersonItem.created_at.set(PersonItem.created_at | clock.iso(clock.now())),
                 ],
                 condition=PersonItem.last_seen.does_not_exist() | (PersonItem.last_seen != day),
@@ -125,7 +167,18 @@ def touch_last_seen(record: PersonRecord, today: date) -> bool:
     return True
 
 
+def seen_key(day: date) -> str:
+    """gsi2 partition of the people last seen on a day (the inactivity sweep reads it)."""
+    return f"SEEN#{day.isoformat()}"
+
+
+def due_key(day: date) -> str:
+    """gsi2 partition of the premium registrations the renewal sweep acts on that day."""
+    return f"DUE#{day.isoformat()}"
+
+
 def _registration_item(sub: str, reg: Registration, version: int) -> RegistrationItem:
+    due = renewal_due(reg.plan, reg.status, reg.premium_valid_until, reg.notice_sent_for)
     return RegistrationItem(
         person_pk(sub),
         registration_sk(reg.lg_code),
@@ -144,6 +197,10 @@ def _registration_item(sub: str, reg: Registration, version: int) -> Registratio
         long_term_stayer=reg.long_term_stayer,
         withdrawn_at=clock.iso(clock.now()) if reg.status == "withdrawn" else None,
         version=version,
+        decision_reason=reg.decision_reason,
+        notice_sent_for=reg.notice_sent_for,
+        gsi2pk=due_key(due) if due else None,
+        gsi2sk=f"{sub}#{reg.lg_code}" if due else None,
     )
 
 
@@ -153,6 +210,7 @@ def save(
     *,
     profile: Profile | None = None,
     touch: date | None = None,
+    identity: Identity | None = None,
 ) -> None:
     """Write registration changes (and optionally the profile / last_seen) atomically.
 
@@ -172,8 +230,16 @@ def save(
                     else:
                         condition = RegistrationItem.version == version
                     tx.save(item, condition=condition)
-                if profile is not None or touch is not None or not record.exists:
-                    tx.update(_person_item(record.sub), actions=_person_actions(profile, touch))
+                ledger = _ledger_after(record, changed)
+                if profile is not None or touch is not None or identity is not None or not record.exists:
+                    actions = _person_actions(profile, touch, identity, record.sub)
+                    if ledger is not None:
+                        actions += ledger[0]
+                    tx.update(
+                        _person_item(record.sub), actions=actions, condition=ledger[1] if ledger else None
+                    )
+                elif ledger is not None:
+                    tx.update(_person_item(record.sub), actions=ledger[0], condition=ledger[1])
         except TransactWriteError as exc:
             if is_condition_failure(exc):
                 raise Conflict(
@@ -187,10 +253,34 @@ def save(
         record.profile = profile
     if touch is not None:
         record.last_seen = touch.isoformat()
+    if identity is not None:
+        record.identity = identity
+    if ledger is not None:
+        record.premium_version += 1
     record.exists = True
 
 
-def _person_actions(profile: Profile | None, touch: date | None) -> list[Any]:
+def _ledger_after(record: PersonRecord, changed: list[Registration]) -> tuple[list[Any], Any] | None:
+    """When the premium places change, write them with a condition on the version read: of two
+    concurrent upgrades only one commits; the other is judged again on fresh data."""
+    before = record.premium_lg_codes()
+    merged = {**record.registrations, **{r.lg_code: r for r in changed}}
+    after = sorted(
+        code for code, reg in merged.items() if reg.plan == "premium" and reg.status in LIVE_STATUSES
+    )
+    if after == before:
+        return None
+    version = record.premium_version
+    condition = PersonItem.premium_version == version
+    if version == 0:
+        condition = PersonItem.premium_version.does_not_exist() | condition
+    actions = [PersonItem.premium_lg_codes.set(after), PersonItem.premium_version.set(version + 1)]
+    return actions, condition
+
+
+def _person_actions(
+    profile: Profile | None, touch: date | None, identity: Identity | None = None, sub: str = ""
+) -> list[Any]:
     now = clock.iso(clock.now())
     # The update may create the item: it must carry its type discriminator.
     actions: list[Any] = [
@@ -198,7 +288,20 @@ def _person_actions(profile: Profile | None, touch: date | None) -> list[Any]:
         PersonItem.created_at.set(PersonItem.created_at | now),
     ]
     if touch is not None:
-        actions.append(PersonItem.last_seen.set(touch.isoformat()))
+        actions += [
+            PersonItem.last_seen.set(touch.isoformat()),
+            PersonItem.gsi2pk.set(seen_key(touch)),
+            PersonItem.gsi2sk.set(sub),
+        ]
+    if identity is not None:
+        actions += [
+            PersonItem.identity_verified_at.set(identity.verified_at),
+            PersonItem.identity_key.set(identity.identity_key),
+            PersonItem.identity_minor.set(identity.minor),
+            PersonItem.guardian_consent.set(identity.guardian_consent)
+            if identity.guardian_consent
+            else PersonItem.guardian_consent.remove(),
+        ]
     if profile is not None:
         actions += [
             PersonItem.name.set(profile.name),
@@ -234,3 +337,63 @@ def list_for_lg(
         )
         items = [_registration(item) for item in result if isinstance(item, RegistrationItem)]
         return items, cursors.encode(result.last_evaluated_key)
+
+
+def identity_binding_key(identity_key: str) -> tuple[str, str]:
+    return f"IDENTITY#{identity_key}", "IDENTITY"
+
+
+def bind_identity(identity_key: str, sub: str) -> None:
+    """Rule 8: the first account to verify an identity keeps it; another gets
+    IDENTITY_ALREADY_BOUND. Re-verifying the same account is fine."""
+    pk, sk = identity_binding_key(identity_key)
+    item = IdentityBindingItem(pk, sk, sub=sub, bound_at=clock.iso(clock.now()))
+    with storage_errors():
+        try:
+            item.save(condition=IdentityBindingItem.pk.does_not_exist() | (IdentityBindingItem.sub == sub))
+        except PutError as exc:
+            if is_condition_failure(exc):
+                raise Conflict(
+                    "this identity is already verified on another account", code="IDENTITY_ALREADY_BOUND"
+                ) from exc
+            raise
+
+
+def release_identity(identity_key: str, sub: str) -> None:
+    """Free an identity this account no longer carries (a new verification replaced it)."""
+    pk, sk = identity_binding_key(identity_key)
+    with storage_errors():
+        try:
+            IdentityBindingItem(pk, sk).delete(condition=IdentityBindingItem.sub == sub)
+        except DeleteError as exc:
+            if not is_condition_failure(exc):
+                raise
+
+
+def save_stays(sub: str, lg_code: str, days: list[date], approved_by: str, note: str | None) -> None:
+    """Approved stay declarations; the same day twice is one stay day (the key is the day)."""
+    now = clock.iso(clock.now())
+    with StayItem.batch_write() as batch, storage_errors():
+        for day in days:
+            batch.save(
+                StayItem(
+                    person_pk(sub),
+                    f"STAY#{lg_code}#{day.isoformat()}",
+                    lg_code=lg_code,
+                    day=day.isoformat(),
+                    approved_by=approved_by,
+                    approved_at=now,
+                    note=note,
+                )
+            )
+
+
+def find_registration(lg_code: str, registration_id: str) -> tuple[str, Registration] | None:
+    """A registration of this government by id (staff routes): (sub, registration)."""
+    with storage_errors():
+        for item in RegistrationItem.gsi1.query(
+            lg_registrations_pk(lg_code), RegistrationItem.gsi1sk == registration_id, limit=1
+        ):
+            if isinstance(item, RegistrationItem):
+                return item.pk.removeprefix("P#"), _registration(item)
+    return None

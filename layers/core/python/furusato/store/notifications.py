@@ -1,0 +1,118 @@
+"""The notifications inbox of a person: pk=N#{sub}, sk={created_at}#{notification_id}.
+
+Access patterns:
+- the inbox, newest first: Query pk=N#{sub}, ScanIndexForward=false
+- add one: PutItem with attribute_not_exists, so a retried sweep or decision adds nothing twice
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from furusato import clock
+from furusato.store import cursor as cursors
+from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.models import NotificationItem
+
+KINDS = (
+    "renewal_due",
+    "renewed",
+    "downgraded",
+    "review_decided",
+    "lapse_warning",
+    "lapsed",
+    "support_decided",
+    "content",
+)
+
+
+def inbox_pk(sub: str) -> str:
+    return f"N#{sub}"
+
+
+@dataclass(frozen=True)
+class Notification:
+    notification_id: str
+    kind: str
+    title: str
+    body: str
+    lg_code: str | None
+    created_at: str
+    read: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "notification_id": self.notification_id,
+            "kind": self.kind,
+            "title": self.title,
+            "body": self.body,
+            "lg_code": self.lg_code,
+            "created_at": self.created_at,
+            "read": self.read,
+        }
+
+
+def notify(
+    sub: str,
+    kind: str,
+    *,
+    title: str,
+    body: str,
+    lg_code: str | None,
+    dedupe_key: str,
+    at: datetime | None = None,
+) -> bool:
+    """Add a notification once: the same (kind, lg_code, dedupe_key) at the same instant is the
+    same item. Sweeps pass their scheduled time as `at`, so a retried run adds nothing.
+    Returns False when it already existed."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind}")
+    created = clock.iso(at or clock.now())
+    notification_id = "n_" + hashlib.sha256(f"{kind}|{lg_code}|{dedupe_key}".encode()).hexdigest()[:20]
+    item = NotificationItem(
+        inbox_pk(sub),
+        f"{created}#{notification_id}",
+        notification_id=notification_id,
+        kind=kind,
+        title=title,
+        body=body,
+        lg_code=lg_code,
+        created_at=created,
+        read=False,
+    )
+    with storage_errors():
+        try:
+            item.save(condition=NotificationItem.pk.does_not_exist())
+        except PutError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+    return True
+
+
+def inbox(sub: str, *, limit: int, cursor: str | None) -> tuple[list[Notification], str | None]:
+    partition = inbox_pk(sub)
+    start = cursors.decode(cursor, partition=("pk", partition))
+    with storage_errors():
+        result = NotificationItem.query(
+            partition, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
+        )
+        items = [
+            Notification(
+                notification_id=i.notification_id,
+                kind=i.kind,
+                title=i.title,
+                body=i.body,
+                lg_code=i.lg_code,
+                created_at=i.created_at,
+                read=bool(i.read),
+            )
+            for i in result
+            if isinstance(i, NotificationItem)
+        ]
+        return items, cursors.encode(result.last_evaluated_key)
