@@ -11,10 +11,13 @@ from collections.abc import Iterator
 import pytest
 
 from infra.local import aws
+from infra.local.idp import LocalIdentityProvider
 
 _MOTO = aws.start_moto()
+IDENTITY_PROVIDER = LocalIdentityProvider(issuer="http://127.0.0.1/local/idp")
 os.environ.update(aws.base_environment(_MOTO.endpoint_url))
 os.environ.update(aws.create_resources(_MOTO.endpoint_url))
+os.environ.update(IDENTITY_PROVIDER.environment())
 
 
 @pytest.fixture(scope="session")

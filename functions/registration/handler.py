@@ -1,12 +1,21 @@
-"""Registration function: directory, profiles, registrations, premium settings, onboarding."""
+"""Registration function: directory, profiles, registrations, identity, premium decisions,
+notifications and operator onboarding."""
 
 from typing import Any
 
 from furusato.api.app import api_handler
 from furusato.api.observability import api_entrypoint
-from furusato.routes import directory, me, operator, staff_settings
+from furusato.routes import directory, identity, me, operator, reviews, staff_settings
 
-app, handle = api_handler("registration", directory.router, me.router, staff_settings.router, operator.router)
+app, handle = api_handler(
+    "registration",
+    directory.router,
+    me.router,
+    identity.router,
+    staff_settings.router,
+    reviews.router,
+    operator.router,
+)
 
 
 @api_entrypoint

@@ -33,6 +33,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from furusato import clock, topology
 from infra.local.aws import REGION
+from infra.local.idp import LocalIdentityProvider
+from infra.local.idp import parse_request as parse_identity_request
 from infra.local.tokens import (
     POOL_OF_AUTH,
     LocalIssuer,
@@ -266,7 +268,9 @@ class Gateway:
         issuer: LocalIssuer,
         host: FunctionHost | None = None,
         after_write: Callable[[], None] | None = None,
+        identity_provider: LocalIdentityProvider | None = None,
     ) -> None:
+        self.identity_provider = identity_provider
         self.base_url = base_url.rstrip("/")
         self.issuer = issuer
         self.host = host or FunctionHost()
@@ -278,6 +282,7 @@ class Gateway:
             ("PUT", "/local/clock"): self._local_clock_freeze,
             ("DELETE", "/local/clock"): self._local_clock_restore,
             ("POST", "/local/sweeps/{name}"): self._local_sweep,
+            ("POST", "/local/identity-assertion"): self._local_identity_assertion,
         }
 
     # The one entry point, used by the HTTP server and, in-process, by the seed.
@@ -446,6 +451,19 @@ class Gateway:
             return error_response(400, "VALIDATION_ERROR", "invalid clock request", bad)
         clock.freeze(instant)
         return json_response(200, {"now": clock.iso(clock.now()), "frozen": True})
+
+    def _local_identity_assertion(self, request: Request, _params: dict[str, str]) -> HttpResponse:
+        if self.identity_provider is None:
+            return error_response(501, "NOT_IMPLEMENTED", "no local identity provider")
+        try:
+            body = _json_body(request)
+        except BadJson:
+            return _bad_json()
+        facts, bad = parse_identity_request(body)
+        if bad:
+            return error_response(400, "VALIDATION_ERROR", "invalid assertion request", bad)
+        # Business time, so assertions made under a frozen clock are valid for it.
+        return json_response(200, {"assertion": self.identity_provider.sign(facts, clock.now())})
 
     def _local_clock_restore(self, _request: Request, _params: dict[str, str]) -> HttpResponse:
         clock.unfreeze()

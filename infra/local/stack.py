@@ -24,6 +24,7 @@ from furusato import settings, topology
 from infra.local.aws import MotoStack, base_environment, create_resources, start_moto
 from infra.local.dispatch import S3Dispatcher
 from infra.local.gateway import FunctionHost, Gateway, GatewayServer, Request
+from infra.local.idp import LocalIdentityProvider
 from infra.local.seed import Call, SeedReport, seed
 from infra.local.tokens import LocalIssuer
 
@@ -93,9 +94,11 @@ def start(port: int, moto_port: int | None = None, *, with_seed: bool = True) ->
     ensure_free(moto_port, "moto")
     base_url = f"http://{HOST}:{port}"
     moto = start_moto(moto_port)
+    identity_provider = LocalIdentityProvider(issuer=f"{base_url}/local/idp")
     environment = {
         **base_environment(moto.endpoint_url),
         **create_resources(moto.endpoint_url),
+        **identity_provider.environment(),
         "FURUSATO_PUBLIC_BASE_URL": base_url,
     }
     os.environ.update(environment)
@@ -103,7 +106,13 @@ def start(port: int, moto_port: int | None = None, *, with_seed: bool = True) ->
     # Only now may handlers be imported; FunctionHost loads them lazily, on first use.
     host = FunctionHost()
     dispatcher = S3Dispatcher(moto.endpoint_url, environment, host.invoke, host.exists)
-    gateway = Gateway(base_url=base_url, issuer=LocalIssuer(base_url), host=host, after_write=dispatcher.poke)
+    gateway = Gateway(
+        base_url=base_url,
+        issuer=LocalIssuer(base_url),
+        host=host,
+        after_write=dispatcher.poke,
+        identity_provider=identity_provider,
+    )
     report: SeedReport | None = None
     if with_seed:
         try:

@@ -15,18 +15,16 @@ under test is unchanged), so the outcome is decided by the condition, as in Dyna
 from __future__ import annotations
 
 import multiprocessing
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import pytest
 
 from furusato.store import keyring, participations
-from furusato.store.models import MainItem
 from tests.integration.checkin_helpers import HIDA, NOW, activity, at, static_token
+from tests.support.concurrency import fresh_connections, serialize_moto_writes
 from tests.support.lambda_api import call, handler_module
 from tests.support.world import admin, onboard, person
 
@@ -36,35 +34,14 @@ _barrier: Any = None
 
 @pytest.fixture(autouse=True)
 def _dynamodb_item_atomicity(monkeypatch: pytest.MonkeyPatch) -> None:
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-
-    def serialized(method: Callable[..., Any]) -> Callable[..., Any]:
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return run
-
-    # Writes, and the reads that iterate a table's items (a write meanwhile would break them).
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items", "query", "scan"):
-        monkeypatch.setattr(DynamoDBBackend, name, serialized(getattr(DynamoDBBackend, name)))
-
-
-def _all_models(cls: type[MainItem] = MainItem) -> Iterator[type[MainItem]]:
-    yield cls
-    for sub in cls.__subclasses__():
-        yield from _all_models(sub)
+    serialize_moto_writes(monkeypatch)
 
 
 def _start_worker(barrier: Any) -> None:
     """In the forked child: new connections (the parent's sockets are not ours), then wait for
     the others so the first requests leave together."""
     global _barrier
-    for model in _all_models():
-        model._connection = None
-    keyring.invalidate()
+    fresh_connections()
     _barrier = barrier
 
 

@@ -19,6 +19,12 @@ class Settings:
     staff_user_pool_id: str | None = None
     # Public base URL of the API, used in links handed to people (QR codes, reports).
     public_base_url: str = "http://127.0.0.1:8000"
+    # The identity provider (docs/deploy.md): its issuer, our audience, and its keys, either
+    # inline (a JWKS document) or fetched from its JWKS URL.
+    idp_issuer: str | None = None
+    idp_audience: str | None = None
+    idp_jwks: str | None = None
+    idp_jwks_url: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -33,4 +39,8 @@ def settings() -> Settings:
         endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
         staff_user_pool_id=env.get("FURUSATO_STAFF_USER_POOL_ID") or None,
         public_base_url=env.get("FURUSATO_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+        idp_issuer=env.get("FURUSATO_IDP_ISSUER") or None,
+        idp_audience=env.get("FURUSATO_IDP_AUDIENCE") or None,
+        idp_jwks=env.get("FURUSATO_IDP_JWKS") or None,
+        idp_jwks_url=env.get("FURUSATO_IDP_JWKS_URL") or None,
     )

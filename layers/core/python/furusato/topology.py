@@ -154,9 +154,13 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/v1/me/registrations", "registrant"),
             Route("PUT", "/v1/me/registrations/{lg_code}", "registrant"),
             Route("DELETE", "/v1/me/registrations/{lg_code}", "registrant"),
+            Route("POST", "/v1/me/identity-verifications", "registrant"),
+            Route("GET", "/v1/me/notifications", "registrant"),
             Route("GET", "/v1/admin/lgs/{lg_code}/settings", "staff"),
             Route("PUT", "/v1/admin/lgs/{lg_code}/settings", "staff"),
             Route("GET", "/v1/admin/lgs/{lg_code}/registrations", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/registrations/{registration_id}/review", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/stays", "staff"),
             Route("POST", "/v1/operator/lgs", "operator"),
             Route("GET", "/v1/operator/lgs", "operator"),
             Route("POST", "/v1/operator/lgs/{lg_code}/staff", "operator"),
@@ -227,6 +231,7 @@ LOCAL_ROUTES: tuple[Route, ...] = (
     Route("PUT", "/local/clock", "public"),
     Route("DELETE", "/local/clock", "public"),
     Route("POST", "/local/sweeps/{name}", "public"),
+    Route("POST", "/local/identity-assertion", "public"),
 )
 
 

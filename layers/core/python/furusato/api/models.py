@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from furusato.api.schema import Bool, Date, FreeMap, Int, List, Obj, Str
+from furusato.api.schema import Bool, Date, FreeMap, Instant, Int, List, Obj, Str
 
 LG_CODE = r"[0-9]{6}"
 MAX_LIMIT = 200
@@ -102,6 +102,39 @@ STAFF_REGISTRATIONS_QUERY = Obj(
     },
 )
 
+GUARDIAN_CONSENT = Obj(
+    "GuardianConsent",
+    {
+        "guardian_name": Str(min_length=1, max_length=100),
+        "relationship": Str(min_length=1, max_length=50, description="e.g. 父, 母, 後見人"),
+        "consented_at": Instant(),
+    },
+)
+IDENTITY_IN = Obj(
+    "IdentityVerificationIn",
+    {
+        "assertion": Str(min_length=20, max_length=16_000, description="the identity provider's signed JWT"),
+        "guardian_consent": Obj(
+            "GuardianConsentOrNull", GUARDIAN_CONSENT.fields, required=False, nullable=True
+        ),
+    },
+)
+REVIEW_IN = Obj(
+    "ReviewIn",
+    {
+        "decision": Str(choices=("approve", "reject")),
+        "reason": Str(min_length=1, max_length=1000, description="shown to the person"),
+    },
+)
+STAYS_IN = Obj(
+    "StaysIn",
+    {
+        "registration_id": Str(min_length=1, max_length=64),
+        "days": List(Date(), min_items=1, max_items=366),
+        "note": Str(max_length=500, default=None, nullable=True),
+    },
+)
+
 # ---- responses (documentation of what the handlers return) ---------------------------------
 
 NEXT_CURSOR = Str(nullable=True, max_length=2048, description="opaque; null on the last page")
@@ -169,6 +202,7 @@ REGISTRATION = Obj(
         "auto_created": Bool(),
         "registered_at": Str(),
         "premium": PREMIUM,
+        "decision_reason": Str(nullable=True, description="a coordinator's reason or why premium ended"),
         "progress": PROGRESS,
     },
 )
@@ -182,7 +216,7 @@ REGISTRATION_PUT = Obj(
 STAFF_REGISTRATION = Obj(
     "StaffRegistration",
     {
-        **{k: v for k, v in REGISTRATION.fields.items() if k != "progress"},
+        **{k: v for k, v in REGISTRATION.fields.items() if k not in ("progress", "decision_reason")},
         "survey_answers": FreeMap(),
     },
 )
@@ -205,3 +239,36 @@ ME = Obj(
     },
 )
 STAFF_USER = Obj("StaffUser", {"lg_code": Str(pattern=LG_CODE), "staff_role": Str(), "status": Str()})
+
+NOTIFICATION = Obj(
+    "Notification",
+    {
+        "notification_id": Str(),
+        "kind": Str(
+            choices=(
+                "renewal_due",
+                "renewed",
+                "downgraded",
+                "review_decided",
+                "lapse_warning",
+                "lapsed",
+                "support_decided",
+                "content",
+            )
+        ),
+        "title": Str(),
+        "body": Str(max_length=5000),
+        "lg_code": Str(nullable=True),
+        "created_at": Str(),
+        "read": Bool(),
+    },
+)
+STAYS = Obj(
+    "StaysResult",
+    {
+        "registration_id": Str(),
+        "days": List(Date(), max_items=366),
+        "stay_days": Int(ge=0),
+        "long_term_stayer": Bool(),
+    },
+)

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from furusato import clock
-from furusato.capabilities import premium
+from furusato.capabilities import identity, premium
 from furusato.domain.errors import Conflict, NotFound
 from furusato.domain.lg import LocalGovernment
 from furusato.domain.lg_code import is_valid_lg_code
@@ -79,7 +79,7 @@ def me(sub: str) -> dict[str, Any]:
     return {
         "sub": sub,
         "profile": record.profile.to_dict() if record.profile else None,
-        "identity": {"verified": False, "verified_at": None, "minor": None, "guardian_consent": None},
+        "identity": identity.identity_view(record.identity),
         "registrations": [
             registration_view(reg, governments.get(code), record)
             for code, reg in sorted(record.registrations.items())
@@ -94,6 +94,7 @@ def list_registrations(sub: str) -> list[dict[str, Any]]:
 def put_profile(sub: str, profile: Profile) -> dict[str, Any]:
     """Save the profile; the residence may have moved, so `own_residence` is re-derived."""
     record = people.load(sub)
+    profile = identity.check_unlocked(record, profile)
     changed = []
     for reg in record.registrations.values():
         own = is_own_residence(reg.lg_code, profile.residence_lg_code)

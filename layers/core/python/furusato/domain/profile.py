@@ -22,7 +22,7 @@ class Profile:
     name: str
     birth_date: date
     gender: Gender
-    postal_code: str  # 7 digits
+    postal_code: str  # 7 digits; empty when only a verified address is known
     address: str
     residence_lg_code: str
 
@@ -31,7 +31,7 @@ class Profile:
             "name": self.name,
             "birth_date": self.birth_date.isoformat(),
             "gender": self.gender,
-            "postal_code": f"{self.postal_code[:3]}-{self.postal_code[3:]}",
+            "postal_code": f"{self.postal_code[:3]}-{self.postal_code[3:]}" if self.postal_code else None,
             "address": self.address,
             "residence_lg_code": self.residence_lg_code,
         }

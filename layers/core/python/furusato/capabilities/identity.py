@@ -1,0 +1,115 @@
+"""Identity verification with the My Number Card (rules 7-9) and its effects on the profile."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from furusato import clock
+from furusato.domain.errors import Conflict, DomainError, InvalidInput
+from furusato.domain.identity import verify_assertion
+from furusato.domain.municipalities import lg_code_for_address
+from furusato.domain.premium import is_minor
+from furusato.domain.profile import Profile
+from furusato.domain.registration import is_own_residence
+from furusato.store import identity_provider, people
+
+
+class GuardianConsentRequired(DomainError):
+    status = 400
+    code = "GUARDIAN_CONSENT_REQUIRED"
+
+
+def identity_view(identity: people.Identity | None) -> dict[str, Any]:
+    if identity is None:
+        return {"verified": False, "verified_at": None, "minor": None, "guardian_consent": None}
+    return {
+        "verified": True,
+        "verified_at": identity.verified_at,
+        "minor": identity.minor,
+        "guardian_consent": identity.guardian_consent,
+    }
+
+
+def verify(sub: str, assertion: str, guardian_consent: dict[str, Any] | None) -> dict[str, Any]:
+    """Check the assertion, bind the identity to this account, and lock the four facts in the
+    profile. A new verification replaces the facts; a new address moves the residence."""
+    import jwt
+
+    try:
+        kid = jwt.get_unverified_header(assertion).get("kid")
+    except jwt.PyJWTError:
+        kid = None
+    facts = verify_assertion(assertion, identity_provider.provider(kid), clock.now())
+    today = clock.today()
+    minor = is_minor(facts.birth_date, today)
+    if minor and not guardian_consent:
+        raise GuardianConsentRequired(
+            "under 18 on the day of verification: a guardian's consent is required",
+            details={"guardian_consent": "required for a person under 18"},
+        )
+    residence = lg_code_for_address(facts.address)
+    if residence is None:
+        raise InvalidInput(
+            "the verified address does not name a municipality",
+            code="INVALID_ASSERTION",
+            details={"address": "no municipality found"},
+        )
+    record = people.load(sub)
+    people.bind_identity(facts.identity_key, sub)
+    previous = record.identity
+    postal_code = record.profile.postal_code if record.profile else ""
+    profile = Profile(
+        name=facts.name,
+        birth_date=facts.birth_date,
+        gender=facts.gender,  # type: ignore[arg-type]
+        postal_code=postal_code,
+        address=facts.address,
+        residence_lg_code=residence,
+    )
+    consent = None
+    if minor and guardian_consent:
+        consent = {
+            "guardian_name": guardian_consent["guardian_name"].strip(),
+            "relationship": guardian_consent["relationship"].strip(),
+            "consented_at": clock.iso(guardian_consent["consented_at"])
+            if isinstance(guardian_consent["consented_at"], datetime)
+            else guardian_consent["consented_at"],
+        }
+    identity = people.Identity(
+        verified_at=clock.iso(clock.now()),
+        identity_key=facts.identity_key,
+        minor=minor,
+        guardian_consent=consent,
+    )
+    changed = [
+        replace(reg, own_residence=own)
+        for reg in record.registrations.values()
+        if reg.status != "withdrawn"
+        and (own := is_own_residence(reg.lg_code, residence)) != reg.own_residence
+    ]
+    people.save(record, changed, profile=profile, identity=identity, touch=today)
+    if previous is not None and previous.identity_key != facts.identity_key:
+        # This account now carries another identity: the old one is free again.
+        people.release_identity(previous.identity_key, sub)
+    return identity_view(identity)
+
+
+LOCKED_FIELDS = ("name", "birth_date", "gender", "address")
+
+
+def check_unlocked(record: people.PersonRecord, profile: Profile) -> Profile:
+    """After verification the four facts are locked (409 IDENTITY_LOCKED); the postal code may
+    change but the residence stays the verified address's."""
+    if record.identity is None or record.profile is None:
+        return profile
+    current = record.profile
+    changed = [f for f in LOCKED_FIELDS if getattr(profile, f) != getattr(current, f)]
+    if changed:
+        raise Conflict(
+            "these facts come from your verified identity and cannot be edited",
+            code="IDENTITY_LOCKED",
+            details={"fields": changed},
+        )
+    return replace(profile, residence_lg_code=current.residence_lg_code)

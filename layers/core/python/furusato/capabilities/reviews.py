@@ -1,0 +1,95 @@
+"""Coordinators' decisions: premium applications waiting for review (rule 14) and approved stay
+declarations (rule 16)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from furusato import clock
+from furusato.domain.errors import Conflict, InvalidInput, NotFound
+from furusato.domain.lg import RECORDS_COUNT_FROM
+from furusato.domain.premium import one_year_after
+from furusato.domain.registration import progress
+from furusato.store import lgs, notifications, people
+
+
+def review(lg_code: str, registration_id: str, decision: str, reason: str, reviewer: str) -> dict[str, Any]:
+    found = people.find_registration(lg_code, registration_id)
+    if found is None:
+        raise NotFound("no such registration")
+    sub, _ = found
+    record = people.load(sub)
+    reg = record.registrations.get(lg_code)
+    if reg is None or reg.registration_id != registration_id:
+        raise NotFound("no such registration")
+    if reg.status != "pending_review":
+        raise Conflict("this registration is not waiting for a review", code="NOT_PENDING_REVIEW")
+    reason = reason.strip()
+    today = clock.today()
+    if decision == "approve":
+        decided = replace(
+            reg,
+            status="active",
+            premium_valid_until=one_year_after(today).isoformat(),
+            decision_reason=reason,
+        )
+        title, body = "プレミアム登録が承認されました", f"有効期限: {decided.premium_valid_until}。{reason}"
+    else:
+        decided = replace(
+            reg,
+            plan="basic",
+            status="active",
+            premium_valid_until=None,
+            notice_sent_for=None,
+            decision_reason=reason,
+        )
+        title, body = "プレミアム登録は承認されませんでした", f"理由: {reason}"
+    # The version condition refuses a decision on a registration that changed meanwhile.
+    people.save(record, [decided])
+    notifications.notify(
+        sub,
+        "review_decided",
+        title=title,
+        body=body,
+        lg_code=lg_code,
+        dedupe_key=f"{registration_id}:{decision}:{reviewer}",
+    )
+    return {
+        "registration_id": registration_id,
+        "lg_code": lg_code,
+        "plan": decided.plan,
+        "status": decided.status,
+        "decision": decision,
+        "decision_reason": reason,
+        "premium": {"valid_until": decided.premium_valid_until} if decided.plan == "premium" else None,
+    }
+
+
+def approve_stays(
+    lg_code: str, registration_id: str, days: list[date], note: str | None, approver: str
+) -> dict[str, Any]:
+    today = clock.today()
+    bad = {
+        f"days[{i}]": "between 2026-04-01 and today"
+        for i, day in enumerate(days)
+        if not RECORDS_COUNT_FROM <= day <= today
+    }
+    if bad:
+        raise InvalidInput("stay days must have happened", details=bad)
+    found = people.find_registration(lg_code, registration_id)
+    if found is None or not found[1].live:
+        raise NotFound("no such registration")
+    sub, _ = found
+    unique = sorted(set(days))
+    people.save_stays(sub, lg_code, unique, approver, note.strip() if note else None)
+    record = people.load(sub)
+    lg = lgs.require(lg_code)
+    current = progress(lg, record.participations, today, record.stays.get(lg_code, ()))
+    return {
+        "registration_id": registration_id,
+        "days": [d.isoformat() for d in unique],
+        "stay_days": current.stay_days,
+        "long_term_stayer": current.stay_days >= current.long_stay_days,
+    }

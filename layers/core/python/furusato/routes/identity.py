@@ -1,0 +1,41 @@
+"""The registrant's identity verification and notifications inbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from furusato.api import auth, models
+from furusato.api.app import json_response, page
+from furusato.api.endpoint import endpoint
+from furusato.capabilities import identity
+from furusato.store import notifications
+
+router = Router()
+
+
+@router.post("/v1/me/identity-verifications")
+@endpoint(
+    router,
+    "Verify identity with the My Number Card (an assertion of the identity provider)",
+    body=models.IDENTITY_IN,
+    responses={201: models.IDENTITY},
+)
+def verify_identity(body: dict[str, Any]) -> Response[Any]:
+    who = auth.registrant(router)
+    return json_response(201, identity.verify(who.sub, body["assertion"], body["guardian_consent"]))
+
+
+@router.get("/v1/me/notifications")
+@endpoint(
+    router,
+    "Notifications, newest first",
+    query=models.PAGING_QUERY,
+    responses={200: models.page_of("NotificationPage", models.NOTIFICATION)},
+)
+def list_notifications(query: dict[str, Any]) -> Response[Any]:
+    who = auth.registrant(router)
+    items, next_cursor = notifications.inbox(who.sub, **query)
+    return json_response(200, page([n.to_dict() for n in items], next_cursor))
