@@ -71,6 +71,12 @@ def _optional_str(value: Any) -> str | None:
     return text or None
 
 
+def _https(value: str | None, key: str) -> str | None:
+    if value is not None and not value.startswith("https://"):
+        raise ConfigError(f"context {key!r} must be an https:// URL, got {value!r}")
+    return value
+
+
 def _str_list(value: Any, key: str) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
@@ -104,6 +110,12 @@ class DeployConfig:
     ses_from_email: str | None = None
     # Browser origins allowed to upload straight to the imports bucket (presigned POST/PUT).
     upload_cors_origins: tuple[str, ...] = ()
+    # The identity provider (the national digital authentication app): see docs/deploy.md.
+    idp_issuer: str | None = None
+    idp_audience: str | None = None
+    idp_jwks_url: str | None = None
+    # Powertools Tracer subsegments (costs ~250 ms of cold start); active tracing is always on.
+    xray_subsegments: bool = False
 
     @property
     def removal_policy(self) -> RemovalPolicy:
@@ -161,4 +173,8 @@ class DeployConfig:
             ),
             ses_from_email=_optional_str(ctx("ses_from_email")),
             upload_cors_origins=_str_list(ctx("upload_cors_origins"), "upload_cors_origins"),
+            idp_issuer=_optional_str(ctx("idp_issuer")),
+            idp_audience=_optional_str(ctx("idp_audience")),
+            idp_jwks_url=_https(_optional_str(ctx("idp_jwks_url")), "idp_jwks_url"),
+            xray_subsegments=_bool(ctx("xray_subsegments", cls.xray_subsegments), "xray_subsegments"),
         )

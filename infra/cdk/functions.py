@@ -110,7 +110,17 @@ class Functions(Construct):
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": config.powertools_log_level,
                 "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+                "FURUSATO_XRAY_SUBSEGMENTS": "true" if config.xray_subsegments else "false",
             }
+            if spec.verifies_identity:
+                # Unset values leave identity verification answering 503 until configured.
+                for key, value in (
+                    ("FURUSATO_IDP_ISSUER", config.idp_issuer),
+                    ("FURUSATO_IDP_AUDIENCE", config.idp_audience),
+                    ("FURUSATO_IDP_JWKS_URL", config.idp_jwks_url),
+                ):
+                    if value:
+                        environment[key] = value
             for table_name, access in spec.tables.items():
                 table_spec = topology.table(table_name)
                 table = tables[table_name]

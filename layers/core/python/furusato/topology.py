@@ -85,6 +85,8 @@ class Function:
     timeout_s: int = 15
     # Functions that may create Cognito staff users.
     manages_staff: bool = False
+    # Functions that check identity-provider assertions (they get its issuer, audience, JWKS URL).
+    verifies_identity: bool = False
 
     @property
     def handler(self) -> str:
@@ -167,6 +169,7 @@ FUNCTIONS: tuple[Function, ...] = (
         ),
         tables=_RW,
         manages_staff=True,
+        verifies_identity=True,
     ),
     Function(
         name="checkin",
