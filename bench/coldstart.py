@@ -2,7 +2,8 @@
 
 Each sample is a fresh interpreter (as a Lambda cold start is) with compiled bytecode (as the
 deployed layers have it); samples of the baseline and of each handler alternate so that machine
-noise hits them alike. Reports medians and the ratio.
+noise hits them alike. Time is the process's CPU time (`time.process_time`), which other load on
+the machine barely moves, unlike wall time. Reports medians and the ratio.
 
     python -m bench coldstart [--runs 15]
 """
@@ -25,9 +26,9 @@ HEAVY = ("openpyxl", "qrcode", "PIL", "python_calamine")
 
 _PROBE = """
 import json, sys, time
-t0 = time.perf_counter()
+t0 = time.process_time()
 {code}
-elapsed = time.perf_counter() - t0
+elapsed = time.process_time() - t0
 print(json.dumps({{"s": elapsed, "heavy": sorted(m for m in {heavy!r} if m in sys.modules)}}))
 """
 

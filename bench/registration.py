@@ -12,6 +12,7 @@ from bench.stack import moto_endpoint
 
 TARGETS = {
     "PUT /v1/me/registrations/{lg_code}": 3,
+    "PUT /v1/me/registrations/{lg_code} (premium)": 4,
     "GET /v1/me": 2,
     "GET /v1/local-governments/{lg_code}": 1,
 }
@@ -49,6 +50,40 @@ def measure() -> list[tuple[str, str, int, int | None]]:
         lambda: call("GET", "/v1/me", claims=person("bench-1")),
     )
     counted("GET /v1/local-governments/{lg_code}", "", lambda: call("GET", "/v1/local-governments/212172"))
+
+    # A premium judgement: a verified person with three designated activities.
+    from bench.stack import IDENTITY_PROVIDER
+    from furusato.domain.checkin import ParticipationRecord
+    from furusato.store import participations
+
+    facts = {"subject": "bench-idp", "name": "山田 花子", "birth_date": "1990-04-01", "gender": "female"}
+    facts["address"] = "東京都新宿区西新宿2-8-1"
+    assertion = IDENTITY_PROVIDER.sign(facts, clock.now())
+    call("POST", "/v1/me/identity-verifications", {"assertion": assertion}, claims=person("bench-1"))
+    for i in range(3):
+        day = datetime.fromisoformat(f"2026-11-0{i + 1}T10:00:00+09:00")
+        participations.record(
+            ParticipationRecord(
+                activity_id=f"bench-act-{i}",
+                lg_code="212172",
+                designated=True,
+                day=day.date(),
+                sub="bench-1",
+                participation_id=f"bench-p-{i}",
+                activity_name="bench",
+                activity_starts_at=day.isoformat(),
+                activity_ends_at=day.isoformat(),
+                place="bench",
+                checked_in_at=day.isoformat(),
+                recorded_at=day.isoformat(),
+            )
+        )
+    body = {"plan": "premium", "survey_answers": None}
+    counted(
+        "PUT /v1/me/registrations/{lg_code} (premium)",
+        "judgement passes, premium granted",
+        lambda: call("PUT", "/v1/me/registrations/212172", body, claims=person("bench-1")),
+    )
     clock.unfreeze()
     return rows
 

@@ -6,6 +6,9 @@ import os
 from functools import lru_cache
 
 from infra.local import aws
+from infra.local.idp import LocalIdentityProvider
+
+IDENTITY_PROVIDER = LocalIdentityProvider(issuer="http://127.0.0.1/local/idp")
 
 
 @lru_cache(maxsize=1)
@@ -14,4 +17,5 @@ def moto_endpoint() -> str:
     stack = aws.start_moto()
     os.environ.update(aws.base_environment(stack.endpoint_url))
     os.environ.update(aws.create_resources(stack.endpoint_url))
+    os.environ.update(IDENTITY_PROVIDER.environment())
     return stack.endpoint_url
