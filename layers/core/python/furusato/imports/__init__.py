@@ -1,0 +1,175 @@
+"""Spreadsheet backfill of activities held from 2026-04 (DOMAIN.md, "The backfill template").
+
+Storage-independent core, in the order an import runs:
+
+    safety.check_xlsx(data)                      refuse oversized, zip-bomb, macro, non-xlsx files
+    parse.parse_xlsx(data, reader=None)          find the header, read and normalise every cell
+    validate.validate(sheet, lg_code=..., now=None)
+                                                 per-row issues, grouped activities and participations
+                                                 with deterministic keys
+    report.build_report(result, committed=...)   the per-row xlsx report (bytes)
+    template.build_template()                    the official empty template (bytes)
+
+`analyse()` runs the first three. Every file-level refusal raises `FileRejected` with a reason
+code; row-level problems never raise, they are reported per row.
+
+This module stays light: openpyxl is imported by template/report and by the openpyxl reader only,
+so a handler that only builds URLs does not pay for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from furusato.domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from furusato.imports.parse import ReaderName
+    from furusato.imports.validate import ValidationResult
+
+__all__ = ["COLUMNS", "COLUMN_BY_KEY", "Column", "FileRejected", "analyse"]
+
+ColumnKey = Literal[
+    "activity_ref",
+    "activity_name",
+    "starts_at",
+    "ends_at",
+    "place",
+    "conditions",
+    "name",
+    "postal_code",
+    "address",
+    "birth_date",
+    "gender",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: ColumnKey
+    header: str  # exactly as in the official template
+    required: bool
+    group: Literal["activity", "participant"]
+    # Other headers real files use for the same column (compared after header normalisation).
+    aliases: tuple[str, ...]
+    description: str
+    example: str
+
+
+# The official column order. Template, parser and report all derive from this one table.
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "activity_ref",
+        "ID",
+        False,
+        "activity",
+        ("活動ID", "活動番号"),
+        "同じ活動の行に同じIDを入れると、1つの活動としてまとめます。空欄の場合は活動名・開始日時・"
+        "終了日時・活動場所が同じ行をまとめます。同じIDの2行目以降は活動情報を空欄にしてもかまいません。",
+        "EVT-001",
+    ),
+    Column(
+        "activity_name", "活動名", True, "activity", ("活動名称",), "担い手活動の名称。", "農業ボランティア"
+    ),
+    Column(
+        "starts_at",
+        "活動開始日時",
+        True,
+        "activity",
+        ("開始日時", "活動開始"),
+        "日本時間の日付と時刻。令和8年(2026年)4月1日以降。",
+        "2026/4/10 10:00",
+    ),
+    Column(
+        "ends_at",
+        "活動終了日時",
+        True,
+        "activity",
+        ("終了日時", "活動終了"),
+        "日本時間の日付と時刻。開始日時より後。",
+        "2026/4/10 12:00",
+    ),
+    Column(
+        "place", "活動場所", True, "activity", ("場所", "実施場所"), "活動を行った場所。", "市中央ホールA"
+    ),
+    Column("conditions", "参加条件", False, "activity", (), "参加の条件があれば記入。", "先着30名"),
+    Column(
+        "name",
+        "氏名",
+        True,
+        "participant",
+        ("名前", "参加者氏名"),
+        "姓と名の間の空白は全角・半角どちらでもかまいません。本人確認情報と照合します。",
+        "佐藤 健一",
+    ),
+    Column(
+        "postal_code",
+        "郵便番号",
+        True,
+        "participant",
+        ("〒",),
+        "7桁。ハイフンはあってもなくてもかまいません。",
+        "124-7834",
+    ),
+    Column(
+        "address",
+        "住所(除郵便番号)",
+        True,
+        "participant",
+        ("住所", "住所(郵便番号除く)", "住所(郵便番号を除く)"),
+        "都道府県から記入。",
+        "東京都新宿区○○1丁目2番地",
+    ),
+    Column(
+        "birth_date",
+        "生年月日",
+        True,
+        "participant",
+        (),
+        "西暦(1974/2/18)または和暦(昭和49年2月18日)。",
+        "1974/2/18",
+    ),
+    Column(
+        "gender",
+        "性別",
+        True,
+        "participant",
+        (),
+        "男性・女性・その他・回答しない から選択。",
+        "男性",
+    ),
+)
+COLUMN_BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
+
+
+class FileRejected(InvalidInput):
+    """The whole file is refused (unsafe, not an xlsx, no header row...): nothing was imported.
+
+    `reason` is a stable machine code for the job status; `message_ja` is what the clerk reads.
+    """
+
+    code = "IMPORT_FILE_REJECTED"
+
+    def __init__(self, reason: str, message_ja: str, message_en: str, **details: object) -> None:
+        super().__init__(message_en, details={"reason": reason, "message_ja": message_ja, **details})
+        self.reason = reason
+        self.message_ja = message_ja
+        self.message_en = message_en
+
+
+def analyse(
+    data: bytes,
+    *,
+    lg_code: str,
+    reader: ReaderName | None = None,
+    now: datetime | None = None,
+) -> ValidationResult:
+    """Safety checks, parsing and validation of one uploaded file. Raises FileRejected."""
+    from furusato.imports.parse import parse_xlsx
+    from furusato.imports.safety import check_xlsx
+    from furusato.imports.validate import validate
+
+    check_xlsx(data)
+    return validate(parse_xlsx(data, reader=reader), lg_code=lg_code, now=now)

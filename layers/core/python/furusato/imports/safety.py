@@ -1,0 +1,252 @@
+"""Checks an uploaded file must pass before any spreadsheet library opens it.
+
+An xlsx is a zip of XML parts, so the dangers are those of zips (bombs: a few KB that inflate
+to gigabytes; entries lying about their size) and of XML (entity expansion), plus files that are
+not what they claim (macros, legacy .xls, encrypted workbooks). Everything here uses the
+standard library only and reads the zip through `zipfile`, which stops at each entry's declared
+size and checks its CRC, so a lying entry is caught while we count, not by the reader later.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+from furusato.imports import FileRejected
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "FileRejected",
+    "SafetyLimits",
+    "ZipSummary",
+    "check_xlsx",
+    "ensure_defused_xml",
+]
+
+MiB = 1024 * 1024
+
+# OLE compound file: a legacy .xls, or any password-protected Office file (encrypted xlsx too).
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_CHUNK = 1 * MiB
+# Parts Excel writes never carry a DTD; any DOCTYPE/ENTITY is an entity-expansion attempt.
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+_MAX_CONTENT_TYPES_BYTES = 1 * MiB
+
+
+@dataclass(frozen=True)
+class SafetyLimits:
+    max_file_bytes: int = 10 * MiB  # the presigned POST allows the same
+    max_entries: int = 500  # Excel writes ~10-20; images and comments add a few each
+    # A 100,000-row template sheet is ~30 MB of XML (docs/imports.md): room for ~4x that.
+    max_entry_bytes: int = 128 * MiB
+    max_total_bytes: int = 256 * MiB
+    # Sheet XML deflates 10-25x; bombs deflate 1000x. Small entries are exempt: harmless.
+    max_ratio: float = 100.0
+    ratio_min_bytes: int = 1 * MiB
+
+
+DEFAULT_LIMITS = SafetyLimits()
+
+
+@dataclass(frozen=True)
+class ZipSummary:
+    entries: int
+    compressed_bytes: int
+    uncompressed_bytes: int
+
+
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "empty": ("ファイルが空です。", "the file is empty"),
+    "too_large": (
+        "ファイルが大きすぎます（上限 {limit_mb} MB）。ファイルを分割してください。",
+        "the file exceeds {limit_mb} MB; split it",
+    ),
+    "legacy_or_encrypted": (
+        "古い形式(.xls)またはパスワード付きのファイルです。パスワードを外し、Excelブック(.xlsx)として保存してください。",
+        "a legacy .xls or password-protected file; save it as an unprotected .xlsx",
+    ),
+    "not_zip": (
+        "Excelブック(.xlsx)ではありません。様式をExcelで開き、.xlsx形式で保存してください。",
+        "not an .xlsx file (not a zip archive)",
+    ),
+    "not_xlsx": (
+        "Excelブック(.xlsx)ではありません（バイナリ形式や他のOffice文書は取り込めません）。",
+        "not an .xlsx workbook (no xl/workbook.xml)",
+    ),
+    "macro_enabled": (
+        "マクロを含むファイル(.xlsm)は取り込めません。.xlsx形式で保存し直してください。",
+        "macro-enabled workbooks are refused; save as .xlsx",
+    ),
+    "too_many_entries": (
+        "ファイルの内部構造が多すぎます（{count} 個、上限 {limit}）。",
+        "the archive has {count} entries (limit {limit})",
+    ),
+    "entry_too_large": (
+        "展開後のデータが大きすぎます（{name}）。ファイルを分割してください。",
+        "entry {name} inflates beyond {limit_mb} MB; split the file",
+    ),
+    "total_too_large": (
+        "展開後のデータが大きすぎます。ファイルを分割してください。",
+        "the archive inflates beyond {limit_mb} MB in total; split the file",
+    ),
+    "compression_ratio": (
+        "圧縮率が異常なファイルです（{name}）。",
+        "entry {name} has an abnormal compression ratio ({ratio:.0f}x): refused as a zip bomb",
+    ),
+    "encrypted_entry": ("暗号化されたファイルは取り込めません。", "encrypted zip entries are refused"),
+    "unsupported_compression": (
+        "Excel以外のツールで作られた、対応していない圧縮形式のファイルです。Excelで保存し直してください。",
+        "entry {name} uses an unsupported compression method",
+    ),
+    "corrupt_zip": (
+        "ファイルが壊れています。Excelで開いて保存し直してください。",
+        "the archive is corrupt: {detail}",
+    ),
+    "xml_dtd": (
+        "ファイルに許可されていない構造(DTD)が含まれています。",
+        "XML part {name} declares a DTD or entities: refused",
+    ),
+    "xml_encoding": (
+        "ファイルの文字コードが不正です。Excelで保存し直してください。",
+        "XML part {name} is not UTF-8",
+    ),
+}
+
+
+def _reject(reason: str, **fmt: object) -> FileRejected:
+    ja, en = _MESSAGES[reason]
+    return FileRejected(reason, ja.format(**fmt), en.format(**fmt), **{k: v for k, v in fmt.items()})
+
+
+def ensure_defused_xml() -> None:
+    """openpyxl parses with defusedxml only when it is installed: make that a hard requirement."""
+    try:
+        import defusedxml  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - a packaging bug
+        raise RuntimeError("defusedxml must be installed before reading uploaded xlsx files") from exc
+    import openpyxl.xml
+
+    if not openpyxl.xml.DEFUSEDXML:  # pragma: no cover - a packaging bug
+        raise RuntimeError("openpyxl is not using defusedxml")
+
+
+def check_xlsx(
+    data: bytes, limits: SafetyLimits = DEFAULT_LIMITS, *, verify_content: bool = True
+) -> ZipSummary:
+    """Refuse anything that is not a plain, reasonably sized .xlsx. Raises FileRejected.
+
+    With `verify_content` every entry is inflated once (streamed, nothing kept) so that sizes
+    are the real ones and every XML part is scanned for a DTD; a 10 MB file takes well under a
+    second (docs/imports.md).
+    """
+    size = len(data)
+    if size == 0:
+        raise _reject("empty")
+    if size > limits.max_file_bytes:
+        raise _reject("too_large", limit_mb=limits.max_file_bytes // MiB)
+    if data.startswith(_OLE_MAGIC):
+        raise _reject("legacy_or_encrypted")
+    if not data.startswith(_ZIP_MAGIC):
+        raise _reject("not_zip")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise _reject("not_zip") from exc
+    with archive:
+        infos = archive.infolist()
+        summary = _check_directory(infos, limits)
+        names = {info.filename for info in infos}
+        lowered = {name.lower() for name in names}
+        if any(name.endswith("vbaproject.bin") for name in lowered):
+            raise _reject("macro_enabled")
+        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+            raise _reject("not_xlsx")
+        content_types = _read_small(archive, "[Content_Types].xml")
+        if b"macroenabled" in content_types.lower():
+            raise _reject("macro_enabled")
+        if verify_content:
+            _verify_entries(archive, infos, limits)
+    return summary
+
+
+def _check_directory(infos: list[zipfile.ZipInfo], limits: SafetyLimits) -> ZipSummary:
+    if len(infos) > limits.max_entries:
+        raise _reject("too_many_entries", count=len(infos), limit=limits.max_entries)
+    seen: set[str] = set()
+    total = compressed = 0
+    for info in infos:
+        name = info.filename
+        if name in seen:
+            # Two readers may pick different copies: the one we checked need not be the one read.
+            raise _reject("corrupt_zip", detail=f"duplicate entry {name}")
+        seen.add(name)
+        if info.flag_bits & 0x1:
+            raise _reject("encrypted_entry")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _reject("unsupported_compression", name=name)
+        _check_size(name, info.file_size, info.compress_size, limits)
+        total += info.file_size
+        compressed += info.compress_size
+        if total > limits.max_total_bytes:
+            raise _reject("total_too_large", limit_mb=limits.max_total_bytes // MiB)
+    return ZipSummary(len(infos), compressed, total)
+
+
+def _check_size(name: str, inflated: int, deflated: int, limits: SafetyLimits) -> None:
+    if inflated > limits.max_entry_bytes:
+        raise _reject("entry_too_large", name=name, limit_mb=limits.max_entry_bytes // MiB)
+    if inflated >= limits.ratio_min_bytes:
+        ratio = inflated / max(deflated, 1)
+        if ratio > limits.max_ratio:
+            raise _reject("compression_ratio", name=name, ratio=ratio)
+
+
+def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
+    info = archive.getinfo(name)
+    if info.file_size > _MAX_CONTENT_TYPES_BYTES:
+        raise _reject("entry_too_large", name=name, limit_mb=_MAX_CONTENT_TYPES_BYTES // MiB)
+    try:
+        return archive.read(name)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise _reject("corrupt_zip", detail=str(exc)) from exc
+
+
+def _verify_entries(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limits: SafetyLimits) -> None:
+    total = 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        scan = info.filename.lower().endswith(_XML_SUFFIXES)
+        inflated = 0
+        tail = b""
+        try:
+            with archive.open(info) as entry:
+                while chunk := entry.read(_CHUNK):
+                    if scan:
+                        if inflated == 0 and _not_utf8_xml(chunk):
+                            raise _reject("xml_encoding", name=info.filename)
+                        window = tail + chunk
+                        if any(marker in window for marker in _DTD_MARKERS):
+                            raise _reject("xml_dtd", name=info.filename)
+                        tail = chunk[-16:]  # a marker split across two chunks
+                    inflated += len(chunk)
+                    total += len(chunk)
+                    # zipfile stops at the declared size, so these only fire on a lying
+                    # directory; the CRC check at the end of the entry catches the rest.
+                    _check_size(info.filename, inflated, info.compress_size, limits)
+                    if total > limits.max_total_bytes:
+                        raise _reject("total_too_large", limit_mb=limits.max_total_bytes // MiB)
+        except FileRejected:
+            raise
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            raise _reject("corrupt_zip", detail=f"{info.filename}: {exc}") from exc
+        if inflated != info.file_size:
+            raise _reject("corrupt_zip", detail=f"{info.filename}: size differs from its directory entry")
+
+
+def _not_utf8_xml(head: bytes) -> bool:
+    # UTF-16 (BOM or NUL bytes in the prolog) would hide a DOCTYPE from the byte scan above.
+    return head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:64]
