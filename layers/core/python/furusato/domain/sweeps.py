@@ -1,0 +1,241 @@
+"""The scheduled sweeps (rules 6 and 15), as pure rules: which JST days a run covers, which index
+partitions are due on a day, calendar-month arithmetic, and what the person is told.
+
+No I/O: `capabilities.sweeps` reads and writes; this module decides.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from furusato.clock import JST, iso
+from furusato.domain.errors import Conflict, InvalidInput
+from furusato.domain.registration import Participation, Registration, prefecture_of_municipality
+
+SWEEPS: tuple[str, ...] = ("renewal", "inactivity")
+# A run covers the days since the last completed one, at most this many (a longer outage is
+# an incident: the alarm has fired long before).
+MAX_CATCH_UP_DAYS = 45
+# Hand the rest on when less than this is left of the invocation (one item takes ~100 ms).
+DEFAULT_MARGIN_MS = 60_000
+# Hand-offs of one run before it gives up loudly (the error alarm fires): a loop guard.
+MAX_HANDOFFS = 50
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """The payload of the schedule's target: {"sweep", "scheduled_time", "resume"?}."""
+
+    sweep: str
+    scheduled_time: datetime  # aware
+    resume: bool = False
+
+    @property
+    def day(self) -> date:
+        """The business day the run acts for: the scheduled time's JST date (not the wall clock)."""
+        return business_day(self.scheduled_time)
+
+    @property
+    def run_id(self) -> str:
+        """The scheduled time in one canonical spelling (JST, seconds), so `...T18:00:00Z` and
+        `...T03:00:00+09:00` are the same run."""
+        return iso(self.scheduled_time)
+
+    def payload(self, *, resume: bool) -> dict[str, Any]:
+        body: dict[str, Any] = {"sweep": self.sweep, "scheduled_time": self.run_id}
+        if resume:
+            body["resume"] = True
+        return body
+
+
+def parse_request(event: Any) -> SweepRequest:
+    """Strict: exactly the schedule's fields; anything else is a malformed event (it fails the
+    invocation, which lands in the dead-letter queue and raises the alarm)."""
+    if not isinstance(event, dict):
+        raise InvalidInput("a sweep event is a JSON object", details={"event": "not an object"})
+    bad: dict[str, str] = {
+        name: "unknown field" for name in event if name not in ("sweep", "scheduled_time", "resume")
+    }
+    sweep = event.get("sweep")
+    if sweep not in SWEEPS:
+        bad["sweep"] = f"one of {', '.join(SWEEPS)}"
+    raw = event.get("scheduled_time")
+    scheduled: datetime | None = None
+    if isinstance(raw, str):
+        try:
+            scheduled = datetime.fromisoformat(raw)
+        except ValueError:
+            scheduled = None
+    if scheduled is None or scheduled.tzinfo is None:
+        bad["scheduled_time"] = "an ISO 8601 instant with its offset, e.g. 2026-07-01T03:00:00+09:00"
+    resume = event.get("resume", False)
+    if not isinstance(resume, bool):
+        bad["resume"] = "true or false"
+    if bad or scheduled is None:
+        raise InvalidInput("invalid sweep event", details=bad)
+    return SweepRequest(sweep=str(sweep), scheduled_time=scheduled, resume=resume)
+
+
+def business_day(instant: datetime) -> date:
+    return instant.astimezone(JST).date()
+
+
+def days_to_sweep(last_completed: date | None, day: date, cap: int = MAX_CATCH_UP_DAYS) -> list[date]:
+    """The JST days a run covers, oldest first: from the day after the last completed one up to
+    `day`, at most `cap` days; the first run ever covers `day` only. A run for a day that is
+    already covered (a manual re-run, a clock moved back) covers `day` again: every transition
+    is conditional, so that converges."""
+    if last_completed is None or last_completed >= day:
+        return [day]
+    first = max(last_completed + timedelta(days=1), day - timedelta(days=cap - 1))
+    return [first + timedelta(days=i) for i in range((day - first).days + 1)]
+
+
+# --- calendar months ------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months; a day the target month lacks becomes its last day (31 March + 1 month =
+    30 April; 31 March - 1 month = 28/29 February)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def seen_days_reaching(day: date, months: int) -> list[date]:
+    """Every day `s` with add_months(s, months) == day: the SEEN partitions whose people reach
+    `months` months without access on `day`. Usually one day; at a month's end, where the
+    earlier month is longer, several (28 Feb <- 28-31 Jan with 1 month); none where the later
+    month is the longer one (31 Mar <- nobody with 1 month: 28/29 Feb reached it on 28/29 Mar).
+    So every day of the calendar reaches its mark on exactly one day: nobody is skipped."""
+    start = add_months(day, -months)
+    last = calendar.monthrange(start.year, start.month)[1]
+    candidates = (start.replace(day=d) for d in range(start.day, last + 1))
+    return [s for s in candidates if add_months(s, months) == day]
+
+
+def lapse_day(last_access: date, months: int) -> date:
+    """Rule 6: a basic registration lapses on the day `months` months of no access are reached."""
+    return add_months(last_access, months)
+
+
+def warning_day(last_access: date, months: int) -> date | None:
+    """One month before the lapse (months - 1 of no access); none when the period is 1 month."""
+    return add_months(last_access, months - 1) if months >= 2 else None
+
+
+def seen_days_to_query(day: date, months: Iterable[int]) -> list[date]:
+    """The SEEN partitions the inactivity sweep reads on `day`, for the periods in use: the
+    people reaching a lapse (M months) or a warning (M - 1 months), each day once."""
+    days: set[date] = set()
+    for m in set(months):
+        days.update(seen_days_reaching(day, m))
+        if m >= 2:
+            days.update(seen_days_reaching(day, m - 1))
+    return sorted(days)
+
+
+def last_access(last_seen: str | None, participations: Iterable[Participation]) -> date | None:
+    """The person's latest access: the last day the app saw them, or the latest day they took
+    part in an activity (check-ins do not write last_seen)."""
+    days = [p.day for p in participations]
+    if last_seen:
+        days.append(date.fromisoformat(last_seen))
+    return max(days) if days else None
+
+
+def held_by_municipality(reg: Registration, registrations: Iterable[Registration]) -> bool:
+    """An automatic prefecture registration lives as long as a live registration with one of the
+    prefecture's municipalities (rule 3): it does not lapse by itself meanwhile, it ends with the
+    last of them."""
+    if not reg.auto_created or prefecture_of_municipality(reg.lg_code) is not None:
+        return False
+    return any(r.live and prefecture_of_municipality(r.lg_code) == reg.lg_code for r in registrations)
+
+
+# --- what the person is told ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+
+
+def renewal_notice(lg_name: str, valid_until: date) -> Message:
+    return Message(
+        f"{lg_name}のプレミアム登録の更新時期です",
+        f"プレミアム登録の有効期限は{valid_until.isoformat()}です。有効期限の日に、過去の活動実績で"
+        "更新を判定します。",
+    )
+
+
+def renewal_review_notice(lg_name: str, valid_until: date) -> Message:
+    return Message(
+        f"{lg_name}のプレミアム登録の更新は審査中です",
+        f"有効期限({valid_until.isoformat()})を迎えたプレミアム登録の更新は、条件を満たしています。"
+        "コーディネーターの審査をお待ちください。",
+    )
+
+
+def renewed_notice(lg_name: str, valid_until: date) -> Message:
+    return Message(
+        f"{lg_name}のプレミアム登録を更新しました",
+        f"新しい有効期限は{valid_until.isoformat()}です。",
+    )
+
+
+def refusal_reason(refusal: Conflict) -> str:
+    """Why a renewal was refused, in the figures the judgement counted:
+    "required 3, counted 2 in 2026-07-01..2027-06-30"."""
+    details = refusal.details
+    if refusal.code == "NOT_ENOUGH_ACTIVITIES":
+        window = details.get("window") or {}
+        return (
+            f"not enough designated activities: required {details.get('required')}, counted "
+            f"{details.get('counted')} in {window.get('start')}..{window.get('end')}"
+        )
+    return refusal.message
+
+
+def downgraded_notice(lg_name: str, valid_until: date, refusal: Conflict) -> Message:
+    details = refusal.details
+    if refusal.code == "NOT_ENOUGH_ACTIVITIES":
+        window = details.get("window") or {}
+        why = (
+            f"期間中の担い手活動が必要数に達しませんでした(必要 {details.get('required')} 件、"
+            f"実績 {details.get('counted')} 件、期間 {window.get('start')}..{window.get('end')})。"
+        )
+    elif refusal.code == "IDENTITY_NOT_VERIFIED":
+        why = "マイナンバーカードによる本人確認が確認できませんでした。"
+    elif refusal.code == "OWN_RESIDENCE_NOT_ALLOWED":
+        why = "お住まいの自治体ではプレミアム登録ができません。"
+    elif refusal.code == "PREMIUM_LIMIT_REACHED":
+        why = "プレミアム登録は3自治体までです。"
+    else:
+        why = refusal.message
+    return Message(
+        f"{lg_name}のプレミアム登録はベーシック登録に戻りました",
+        f"有効期限({valid_until.isoformat()})の更新判定で条件を満たしませんでした。{why}"
+        f"(reason: {refusal_reason(refusal)}) ベーシック登録は続きます。",
+    )
+
+
+def lapse_warning_notice(lg_name: str, lapses_on: date) -> Message:
+    return Message(
+        f"{lg_name}の登録がまもなく失効します",
+        f"長い間ご利用がないため、{lapses_on.isoformat()}にベーシック登録が失効します。"
+        "アプリを開くと登録は続きます。",
+    )
+
+
+def lapsed_notice(lg_name: str) -> Message:
+    return Message(
+        f"{lg_name}の登録が失効しました",
+        "長い間ご利用がなかったため、ベーシック登録が失効しました。いつでも登録し直せます。",
+    )

@@ -1,0 +1,217 @@
+"""What the scheduled sweeps read and keep: their run records and the gsi2 partitions.
+
+Access patterns (never a Scan):
+- a run of a sweep, per scheduled time: GetItem / PutItem / UpdateItem pk=SWEEP#{name}, sk=RUN#{time}
+- the last day a sweep completed: GetItem / UpdateItem pk=SWEEP#{name}, sk=STATE
+- premium registrations due on a day: Query gsi2 gsi2pk=DUE#{date} (people.due_key), one page
+- people last seen on a day: Query gsi2 gsi2pk=SEEN#{date} (people.seen_key), one page
+- move a person's SEEN key to their real last access: UpdateItem, conditional on last_seen
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from furusato import clock
+from furusato.domain.registration import Registration
+from furusato.store import people
+from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.models import PersonItem, RegistrationItem, SweepRunItem
+
+STATE_SK = "STATE"
+Key = dict[str, Any]  # a DynamoDB key in its wire format ({"pk": {"S": ...}, ...})
+
+
+def sweep_pk(name: str) -> str:
+    return f"SWEEP#{name}"
+
+
+def run_sk(run_id: str) -> str:
+    return f"RUN#{run_id}"
+
+
+@dataclass
+class SweepRun:
+    name: str
+    run_id: str
+    status: str  # "running" | "completed"
+    position: dict[str, Any] = field(default_factory=dict)
+    processed: int = 0
+
+
+def _run(name: str, run_id: str, item: SweepRunItem) -> SweepRun:
+    return SweepRun(
+        name, run_id, item.status or "running", dict(item.position or {}), int(item.processed or 0)
+    )
+
+
+def get_run(name: str, run_id: str) -> SweepRun | None:
+    with storage_errors():
+        try:
+            item = SweepRunItem.get(sweep_pk(name), run_sk(run_id), consistent_read=True)
+        except SweepRunItem.DoesNotExist:
+            return None
+    return _run(name, run_id, item)
+
+
+def create_run(name: str, run_id: str, position: dict[str, Any]) -> SweepRun:
+    """Start a run once: of two invocations racing for the same scheduled time, the second gets
+    the first one's record."""
+    item = SweepRunItem(
+        sweep_pk(name),
+        run_sk(run_id),
+        status="running",
+        processed=0,
+        position=position,
+        updated_at=clock.iso(clock.now()),
+    )
+    with storage_errors():
+        try:
+            item.save(condition=SweepRunItem.pk.does_not_exist())
+        except PutError as exc:
+            if not is_condition_failure(exc):
+                raise
+            existing = get_run(name, run_id)
+            assert existing is not None
+            return existing
+    return SweepRun(name, run_id, "running", position, 0)
+
+
+def save_run(run: SweepRun) -> None:
+    """Record the position reached (and, at the end, `completed`)."""
+    with storage_errors():
+        SweepRunItem(sweep_pk(run.name), run_sk(run.run_id)).update(
+            actions=[
+                SweepRunItem.type.set(SweepRunItem),
+                SweepRunItem.status.set(run.status),
+                SweepRunItem.position.set(run.position),
+                SweepRunItem.processed.set(run.processed),
+                SweepRunItem.updated_at.set(clock.iso(clock.now())),
+            ]
+        )
+
+
+def last_completed_day(name: str) -> date | None:
+    with storage_errors():
+        try:
+            item = SweepRunItem.get(sweep_pk(name), STATE_SK, consistent_read=True)
+        except SweepRunItem.DoesNotExist:
+            return None
+    return date.fromisoformat(item.last_completed_day) if item.last_completed_day else None
+
+
+def advance_last_completed_day(name: str, day: date) -> None:
+    """Move the state forward only: a late run for an older day never moves it back."""
+    value = day.isoformat()
+    with storage_errors():
+        try:
+            SweepRunItem(sweep_pk(name), STATE_SK).update(
+                actions=[
+                    SweepRunItem.type.set(SweepRunItem),
+                    SweepRunItem.last_completed_day.set(value),
+                    SweepRunItem.updated_at.set(clock.iso(clock.now())),
+                ],
+                condition=SweepRunItem.last_completed_day.does_not_exist()
+                | (SweepRunItem.last_completed_day < value),
+            )
+        except UpdateError as exc:
+            if not is_condition_failure(exc):
+                raise
+
+
+# --- gsi2 -------------------------------------------------------------------------------------
+
+
+def _gsi2_key(item: RegistrationItem | PersonItem) -> Key:
+    return {
+        "pk": {"S": item.pk},
+        "sk": {"S": item.sk},
+        "gsi2pk": {"S": item.gsi2pk},
+        "gsi2sk": {"S": item.gsi2sk},
+    }
+
+
+@dataclass(frozen=True)
+class DueRegistration:
+    """A premium registration as the index holds it (projection ALL): enough to send the 30-day
+    notice without reading the person's partition."""
+
+    sub: str
+    registration: Registration
+    version: int
+    key: Key  # its gsi2 key: where a page resumes after it
+
+
+def due_page(day: date, start_key: Key | None, limit: int) -> tuple[list[DueRegistration], Key | None]:
+    """One page of the registrations due on `day` (gsi2 DUE#{day}), in index order."""
+    with storage_errors():
+        result = RegistrationItem.gsi2.query(
+            people.due_key(day), limit=limit, page_size=limit, last_evaluated_key=start_key
+        )
+        items = [
+            DueRegistration(
+                sub=item.pk.removeprefix("P#"),
+                registration=people._registration(item),
+                version=int(item.version),
+                key=_gsi2_key(item),
+            )
+            for item in result
+            if isinstance(item, RegistrationItem)
+        ]
+        return items, result.last_evaluated_key
+
+
+@dataclass(frozen=True)
+class SeenPerson:
+    sub: str
+    key: Key
+
+
+def seen_page(day: date, start_key: Key | None, limit: int) -> tuple[list[SeenPerson], Key | None]:
+    """One page of the people whose last access the index holds as `day` (gsi2 SEEN#{day})."""
+    with storage_errors():
+        result = PersonItem.gsi2.query(
+            people.seen_key(day), limit=limit, page_size=limit, last_evaluated_key=start_key
+        )
+        items = [
+            SeenPerson(sub=item.pk.removeprefix("P#"), key=_gsi2_key(item))
+            for item in result
+            if isinstance(item, PersonItem)
+        ]
+        return items, result.last_evaluated_key
+
+
+def reindex_seen(sub: str, expected: str, day: date) -> bool:
+    """Move a person's last access (and SEEN key) to `day`, a later access the profile missed
+    (a check-in); only if last_seen is still what was read. True when it moved."""
+    with storage_errors():
+        try:
+            PersonItem(people.person_pk(sub), people.PROFILE_SK).update(
+                actions=[
+                    PersonItem.last_seen.set(day.isoformat()),
+                    PersonItem.gsi2pk.set(people.seen_key(day)),
+                    PersonItem.gsi2sk.set(sub),
+                ],
+                condition=PersonItem.last_seen == expected,
+            )
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+    return True
+
+
+def record_of(due: DueRegistration) -> people.PersonRecord:
+    """The part of a person's record the index item holds: one registration and its version.
+    `people.save` writes it with its version condition and leaves everything else alone (the
+    premium places do not change while the registration stays premium)."""
+    return people.PersonRecord(
+        sub=due.sub,
+        exists=True,
+        registrations={due.registration.lg_code: due.registration},
+        versions={due.registration.lg_code: due.version},
+    )

@@ -1,0 +1,700 @@
+"""The renewal and inactivity sweeps through the sweeps function's real `lambda_handler`, with
+the clock frozen at the scheduled time, at the edges of each rule (rules 3, 6, 15)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bench.roundtrips import count_items
+from furusato import clock
+from furusato.domain.checkin import ParticipationRecord
+from furusato.domain.errors import InvalidInput
+from furusato.domain.lg import PremiumSettings
+from furusato.domain.profile import Profile
+from furusato.domain.registration import Registration
+from furusato.store import lgs, notifications, participations, people
+from furusato.store import sweeps as sweep_store
+from infra.local import aws
+from tests.support.lambda_api import handler_module
+from tests.support.world import onboard
+
+HIDA, GIFU, TAKAYAMA, TOKYO, SHINJUKU = "212172", "210005", "212032", "130001", "131041"
+RELATIONSHIP = {"relationship": ["観光・訪問"]}
+
+
+# --- the world, written through the store layer ------------------------------------------------
+
+
+def jst(day: date, hour: int = 3, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=clock.JST)
+
+
+def premium(lg_code: str, valid_until: date, *, notice_sent: bool = False) -> Registration:
+    return Registration(
+        registration_id=f"reg-{lg_code}",
+        lg_code=lg_code,
+        plan="premium",
+        status="active",
+        own_residence=False,
+        auto_created=False,
+        registered_at="2026-04-01T10:00:00+09:00",
+        survey_answers=RELATIONSHIP,
+        premium_valid_until=valid_until.isoformat(),
+        notice_sent_for=valid_until.isoformat() if notice_sent else None,
+    )
+
+
+def basic(lg_code: str, *, auto: bool = False) -> Registration:
+    return Registration(
+        registration_id=f"reg-{lg_code}",
+        lg_code=lg_code,
+        plan="basic",
+        status="active",
+        own_residence=False,
+        auto_created=auto,
+        registered_at="2026-04-01T10:00:00+09:00",
+        survey_answers={} if auto else RELATIONSHIP,
+    )
+
+
+def seed(
+    sub: str,
+    regs: list[Registration],
+    *,
+    last_seen: date,
+    activities: dict[str, list[date]] | None = None,
+    verified: bool = True,
+) -> None:
+    """A person living in 新宿区 with these registrations, last seen on `last_seen`, who took
+    part in designated activities of the given governments on the given days."""
+    profile = Profile("山田 花子", date(1990, 4, 1), "female", "1600022", "新宿1-1-1", SHINJUKU)
+    identity = people.Identity("2026-04-01T10:00:00+09:00", f"idkey-{sub}", False, None) if verified else None
+    people.save(people.load(sub), regs, profile=profile, touch=last_seen, identity=identity)
+    for lg_code, days in (activities or {}).items():
+        for i, day in enumerate(days):
+            activity_id = f"act-{lg_code}-{i}"
+            instant = jst(day, 10).isoformat()
+            created, _ = participations.record(
+                ParticipationRecord(
+                    activity_id=activity_id,
+                    lg_code=lg_code,
+                    designated=True,
+                    day=day,
+                    sub=sub,
+                    participation_id=f"part-{sub}-{activity_id}",
+                    activity_name="雪かき",
+                    activity_starts_at=instant,
+                    activity_ends_at=instant,
+                    place="公民館",
+                    checked_in_at=instant,
+                    recorded_at=instant,
+                )
+            )
+            assert created
+
+
+def set_settings(lg_code: str, **changes: Any) -> None:
+    lg = lgs.require(lg_code)
+    lgs.save_settings(lg_code, PremiumSettings(**{**lg.settings.to_dict(), **changes}))
+
+
+class Context:
+    function_name = "furusato-local-sweeps"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:ap-northeast-1:123456789012:function:furusato-local-sweeps"
+    aws_request_id = "sweep-test"
+
+    def __init__(self, remaining: Callable[[], int] = lambda: 900_000) -> None:
+        self.remaining = remaining
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining()
+
+
+def sweep(name: str, day: date, *, context: Context | None = None, resume: bool = False) -> dict[str, Any]:
+    """Invoke the function as the schedule does on `day` (03:00 JST), with the clock there."""
+    instant = jst(day)
+    clock.freeze(instant)
+    event: dict[str, Any] = {"sweep": name, "scheduled_time": instant.isoformat()}
+    if resume:
+        event["resume"] = True
+    result: dict[str, Any] = handler_module("sweeps").lambda_handler(event, context or Context())
+    return result
+
+
+def reg_of(sub: str, lg_code: str) -> Registration:
+    return people.load(sub).registrations[lg_code]
+
+
+def inbox(sub: str) -> list[notifications.Notification]:
+    items, _ = notifications.inbox(sub, limit=200, cursor=None)
+    return items
+
+
+def kinds(sub: str) -> list[tuple[str, str | None]]:
+    return sorted((n.kind, n.lg_code) for n in inbox(sub))
+
+
+def due_keys(sub: str) -> dict[str, str | None]:
+    client = aws.client("dynamodb", clock_endpoint())
+    found = client.query(
+        TableName="furusato-main",
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :reg)",
+        ExpressionAttributeValues={":pk": {"S": f"P#{sub}"}, ":reg": {"S": "REG#"}},
+    )["Items"]
+    return {i["lg_code"]["S"]: i.get("gsi2pk", {}).get("S") for i in found}
+
+
+def person_item(sub: str) -> dict[str, Any]:
+    client = aws.client("dynamodb", clock_endpoint())
+    item = client.get_item(TableName="furusato-main", Key={"pk": {"S": f"P#{sub}"}, "sk": {"S": "PROFILE"}})
+    return dict(item["Item"])
+
+
+_ENDPOINT: list[str] = []
+
+
+def clock_endpoint() -> str:
+    return _ENDPOINT[0]
+
+
+def dump() -> list[dict[str, Any]]:
+    """Every item of the main table, in key order."""
+    client = aws.client("dynamodb", clock_endpoint())
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": "furusato-main"}
+    while True:
+        page = client.scan(**kwargs)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return sorted(items, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
+
+
+@pytest.fixture(autouse=True)
+def world(clean_aws: str) -> Iterator[None]:
+    _ENDPOINT[:] = [clean_aws]
+    clock.freeze(datetime(2026, 4, 1, 9, 0, tzinfo=clock.JST))
+    onboard(HIDA, GIFU, TAKAYAMA, TOKYO, SHINJUKU)
+    yield
+
+
+# --- renewal: the notice ---------------------------------------------------------------------------
+
+D = date(2027, 6, 1)
+
+
+def test_notice_exactly_30_days_before_valid_until() -> None:
+    seed("p30", [premium(HIDA, D + timedelta(days=30))], last_seen=D - timedelta(days=3))
+    seed("p29", [premium(HIDA, D + timedelta(days=29))], last_seen=D - timedelta(days=3))
+    seed("p31", [premium(HIDA, D + timedelta(days=31))], last_seen=D - timedelta(days=3))
+
+    result = sweep("renewal", D)
+
+    assert result["status"] == "completed" and result["counts"] == {"notices": 1, "read": 1}
+    assert kinds("p30") == [("renewal_due", HIDA)]
+    notice = inbox("p30")[0]
+    assert notice.created_at == "2027-06-01T03:00:00+09:00"
+    assert (D + timedelta(days=30)).isoformat() in notice.body
+    reg = reg_of("p30", HIDA)
+    assert reg.notice_sent_for == reg.premium_valid_until == "2027-07-01"
+    assert reg.plan == "premium" and reg.status == "active"
+    # The registration now waits under its expiry day for the judgement.
+    assert due_keys("p30") == {HIDA: "DUE#2027-07-01"}
+    assert inbox("p29") == [] and inbox("p31") == []
+    assert reg_of("p29", HIDA).notice_sent_for is None and reg_of("p31", HIDA).notice_sent_for is None
+
+
+def test_the_business_day_is_the_scheduled_times_jst_date() -> None:
+    """EventBridge Scheduler sends the scheduled time in UTC: 18:00Z is 03:00 JST the next day."""
+    seed("p", [premium(HIDA, D + timedelta(days=30))], last_seen=D)
+    clock.freeze(jst(D))
+    result = handler_module("sweeps").lambda_handler(
+        {"sweep": "renewal", "scheduled_time": "2027-05-31T18:00:00Z"}, Context()
+    )
+    assert result["days"] == {"from": "2027-06-01", "to": "2027-06-01"}
+    assert result["scheduled_time"] == "2027-06-01T03:00:00+09:00"
+    assert kinds("p") == [("renewal_due", HIDA)]
+
+
+# --- renewal: the judgement ----------------------------------------------------------------------
+
+UNTIL = date(2027, 7, 1)
+THREE = [date(2026, 9, 1), date(2026, 12, 1), date(2027, 5, 1)]
+
+
+def test_renewed_on_valid_until_with_enough_activities() -> None:
+    seed("p", [premium(HIDA, UNTIL, notice_sent=True)], last_seen=date(2027, 6, 20), activities={HIDA: THREE})
+
+    result = sweep("renewal", UNTIL)
+
+    assert result["counts"] == {"read": 1, "renewed": 1}
+    reg = reg_of("p", HIDA)
+    assert (reg.plan, reg.status, reg.premium_valid_until) == ("premium", "active", "2028-07-01")
+    assert reg.notice_sent_for is None and reg.decision_reason is None
+    assert due_keys("p")[HIDA] == "DUE#2028-06-01"  # next year's notice day
+    assert kinds("p") == [("renewed", HIDA)]
+    assert "2028-07-01" in inbox("p")[0].body
+    assert people.load("p").premium_lg_codes() == [HIDA]
+
+
+def test_renewal_a_day_before_valid_until_is_still_the_notice() -> None:
+    seed("p", [premium(HIDA, UNTIL, notice_sent=True)], last_seen=date(2027, 6, 20), activities={HIDA: THREE})
+    assert sweep("renewal", UNTIL - timedelta(days=1))["counts"] == {}
+    assert reg_of("p", HIDA).premium_valid_until == "2027-07-01"
+
+
+def test_not_enough_activities_falls_back_to_basic_with_the_reason() -> None:
+    seed(
+        "p",
+        [premium(HIDA, UNTIL, notice_sent=True), premium(TAKAYAMA, date(2027, 9, 1))],
+        last_seen=date(2027, 6, 20),
+        activities={HIDA: THREE[1:]},
+    )
+
+    result = sweep("renewal", UNTIL)
+
+    assert result["counts"] == {"downgraded": 1, "read": 1}
+    reg = reg_of("p", HIDA)
+    assert (reg.plan, reg.status, reg.premium_valid_until, reg.notice_sent_for) == (
+        "basic",
+        "active",
+        None,
+        None,
+    )
+    assert reg.registration_id == f"reg-{HIDA}" and reg.survey_answers == RELATIONSHIP  # not deleted
+    assert reg.decision_reason == (
+        "not enough designated activities: required 3, counted 2 in 2026-07-02..2027-07-01"
+    )
+    assert due_keys("p")[HIDA] is None
+    [notice] = inbox("p")
+    assert notice.kind == "downgraded" and notice.lg_code == HIDA
+    assert (
+        "必要 3 件" in notice.body and "実績 2 件" in notice.body and "2026-07-02..2027-07-01" in notice.body
+    )
+    # The premium place is free again: the ledger says so.
+    assert people.load("p").premium_lg_codes() == [TAKAYAMA]
+    assert person_item("p")["premium_lg_codes"] == {"S": f'["{TAKAYAMA}"]'}
+
+
+def test_a_person_no_longer_verified_falls_back_to_basic() -> None:
+    seed(
+        "p",
+        [premium(HIDA, UNTIL, notice_sent=True)],
+        last_seen=UNTIL,
+        activities={HIDA: THREE},
+        verified=False,
+    )
+    assert sweep("renewal", UNTIL)["counts"] == {"downgraded": 1, "read": 1}
+    reg = reg_of("p", HIDA)
+    assert reg.plan == "basic" and reg.decision_reason and "verified identity" in reg.decision_reason
+    assert "本人確認" in inbox("p")[0].body
+
+
+def test_renewal_with_auto_approval_off_waits_for_a_coordinator() -> None:
+    set_settings(HIDA, auto_approval=False)
+    seed("p", [premium(HIDA, UNTIL, notice_sent=True)], last_seen=UNTIL, activities={HIDA: THREE})
+
+    assert sweep("renewal", UNTIL)["counts"] == {"pending_review": 1, "read": 1}
+
+    reg = reg_of("p", HIDA)
+    assert (reg.plan, reg.status) == ("premium", "pending_review")
+    assert due_keys("p")[HIDA] is None  # the coordinator decides; the sweep is done with it
+    assert kinds("p") == [("renewal_due", HIDA)]
+    assert "審査" in inbox("p")[0].title
+    assert people.load("p").premium_lg_codes() == [HIDA]  # the place stays held while waiting
+
+
+def test_the_fiscal_year_window_counts_from_1_april() -> None:
+    """A fiscal-year government judging on 1 April counts only the new fiscal year's records."""
+    set_settings(HIDA, window="fiscal_year")
+    until = date(2028, 4, 1)
+    seed(
+        "p",
+        [premium(HIDA, until, notice_sent=True)],
+        last_seen=until,
+        activities={HIDA: [date(2027, 5, 1), date(2027, 8, 1), date(2028, 3, 31)]},
+    )
+    sweep("renewal", until)
+    reg = reg_of("p", HIDA)
+    assert reg.plan == "basic"
+    assert reg.decision_reason and "counted 0 in 2028-04-01..2029-03-31" in reg.decision_reason
+
+
+def test_only_due_registrations_are_read() -> None:
+    """The index holds every premium registration under its due day: the sweep reads the day's
+    partition only, and a person's partition only where a judgement needs it."""
+    for i in range(4):
+        seed(f"notice-{i}", [premium(HIDA, D + timedelta(days=30))], last_seen=D)
+    for i in range(2):
+        seed(f"judge-{i}", [premium(HIDA, D, notice_sent=True)], last_seen=D, activities={HIDA: THREE[:2]})
+    for i in range(20):  # due on other days: never read
+        seed(f"later-{i}", [premium(TAKAYAMA, D + timedelta(days=31 + i))], last_seen=D)
+        seed(f"earlier-{i}", [premium(TAKAYAMA, D + timedelta(days=i + 1), notice_sent=True)], last_seen=D)
+
+    with count_items() as (calls, items):
+        result = sweep("renewal", D)
+
+    assert result["counts"] == {"downgraded": 2, "notices": 4, "read": 6}
+    assert items["Query gsi2"] == 6 and calls["Query gsi2"] == 1
+    assert "Scan" not in calls
+    # Two person partitions (judgements), each: profile, registration, 2 participations.
+    assert calls["Query"] == 2 and items["Query"] == 2 * 4
+    # One government read (and cached for the run), the run record and the state.
+    assert items["GetItem"] == 1 and calls["GetItem"] == 3
+
+
+def test_a_registration_changed_during_the_sweep_is_read_again_once() -> None:
+    seed("p", [premium(HIDA, D + timedelta(days=30))], last_seen=D)
+    original = people.save
+    raced: list[bool] = []
+
+    def racing_save(record: people.PersonRecord, changed: list[Registration], **kwargs: Any) -> None:
+        if not raced:
+            raced.append(True)
+            # The person edits their survey answers between the sweep's read and its write.
+            fresh = people.load("p")
+            edited = replace(fresh.registrations[HIDA], survey_answers={"relationship": ["出身地"]})
+            original(fresh, [edited])
+        original(record, changed, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(people, "save", racing_save)
+        result = sweep("renewal", D)
+
+    assert result["counts"] == {"notices": 1, "read": 1}
+    reg = reg_of("p", HIDA)
+    assert reg.notice_sent_for == "2027-07-01" and reg.survey_answers == {"relationship": ["出身地"]}
+    assert kinds("p") == [("renewal_due", HIDA)]
+
+
+def test_an_item_whose_due_key_no_longer_matches_is_skipped() -> None:
+    """The index lags the table for a moment: an entry read there that the table has moved on
+    from (the renewal already happened) is left alone."""
+    seed("p", [premium(HIDA, date(2028, 7, 1))], last_seen=D)
+    stale = sweep_store.DueRegistration(
+        "p", premium(HIDA, UNTIL, notice_sent=True), 1, {"pk": {"S": "P#p"}, "sk": {"S": f"REG#{HIDA}"}}
+    )
+    before = dump()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sweep_store, "due_page", lambda day, key, limit: ([stale], None))
+        result = sweep("renewal", UNTIL)
+    assert result["counts"] == {"read": 1, "skipped": 1}
+    after = [i for i in dump() if not i["pk"]["S"].startswith("SWEEP#")]
+    assert after == [i for i in before if not i["pk"]["S"].startswith("SWEEP#")]
+
+
+# --- idempotency, resume, catch-up ---------------------------------------------------------------
+
+
+def renewal_world() -> None:
+    for i in range(5):
+        seed(f"n{i}", [premium(HIDA, D + timedelta(days=30))], last_seen=D)
+        seed(f"r{i}", [premium(HIDA, D, notice_sent=True)], last_seen=D, activities={HIDA: THREE})
+        seed(f"d{i}", [premium(TAKAYAMA, D, notice_sent=True)], last_seen=D, activities={TAKAYAMA: THREE[:1]})
+
+
+def test_a_retried_scheduled_time_changes_nothing() -> None:
+    renewal_world()
+    first = sweep("renewal", D)
+    assert first["counts"] == {"downgraded": 5, "notices": 5, "read": 15, "renewed": 5}
+    state = dump()
+
+    again = sweep("renewal", D)
+
+    assert again["status"] == "already_completed" and again["counts"] == first["counts"]
+    assert dump() == state
+    for i in range(5):
+        assert kinds(f"n{i}") == [("renewal_due", HIDA)]
+        assert kinds(f"r{i}") == [("renewed", HIDA)]
+        assert kinds(f"d{i}") == [("downgraded", TAKAYAMA)]
+
+
+def test_a_rerun_of_an_unfinished_run_converges() -> None:
+    """A crash after some items (no position saved for them): the retry reads them again; their
+    transitions already moved their keys, and their notifications exist."""
+    renewal_world()
+    crashing = iter(range(1000))
+
+    def crash_after_seven() -> int:
+        if next(crashing) >= 8:
+            raise RuntimeError("the invocation dies")
+        return 900_000
+
+    with pytest.raises(RuntimeError):
+        sweep("renewal", D, context=Context(crash_after_seven))
+    assert sweep_store.get_run("renewal", "2027-06-01T03:00:00+09:00").status == "running"  # type: ignore[union-attr]
+    result = sweep("renewal", D)
+    assert result["status"] == "completed"
+    for i in range(5):
+        assert len(inbox(f"n{i}")) == len(inbox(f"r{i}")) == len(inbox(f"d{i}")) == 1
+
+
+def test_a_resumed_run_reaches_the_state_of_one_run(clean_aws: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    renewal_world()
+    whole = sweep("renewal", D)
+    one_run = dump()
+
+    aws.reset_data(clean_aws)
+    clock.freeze(datetime(2026, 4, 1, 9, 0, tzinfo=clock.JST))
+    onboard(HIDA, GIFU, TAKAYAMA, TOKYO, SHINJUKU)
+    renewal_world()
+    handed: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        handler_module("sweeps"), "invoker", lambda arn, payload, context=None: handed.append(payload)
+    )
+    budget = iter([900_000] * 6 + [1_000] * 100)
+
+    first = sweep("renewal", D, context=Context(lambda: next(budget)))
+
+    assert first["status"] == "handed_off" and first["handoffs"] == 1
+    assert handed == [{"sweep": "renewal", "scheduled_time": "2027-06-01T03:00:00+09:00", "resume": True}]
+    assert 0 < sum(v for k, v in first["counts"].items() if k != "read") < 15
+    second = handler_module("sweeps").lambda_handler(handed[0], Context())
+    assert second["status"] == "completed"
+    # The same transitions; the rest of the page the hand-off interrupted was read again.
+    assert {**second["counts"], "read": 15} == whole["counts"]
+    assert second["counts"]["read"] == 15 + 10
+
+    def without_handoffs(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in i.items() if k != "position"} for i in items]
+
+    assert without_handoffs(dump()) == without_handoffs(one_run)
+    run = sweep_store.get_run("renewal", "2027-06-01T03:00:00+09:00")
+    assert run is not None and run.position["handoffs"] == 1
+
+
+def test_a_hand_off_in_the_local_stack_goes_on_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    renewal_world()
+    budget = iter([900_000] * 3 + [1_000] * 100)
+    result = sweep("renewal", D, context=Context(lambda: next(budget)))
+    assert result["status"] == "handed_off"
+    run = sweep_store.get_run("renewal", "2027-06-01T03:00:00+09:00")
+    assert run is not None and run.status == "completed" and run.processed == 15
+
+
+def test_resume_without_a_run_does_nothing() -> None:
+    renewal_world()
+    assert sweep("renewal", D, resume=True)["status"] == "nothing_to_resume"
+    assert inbox("n0") == []
+
+
+def test_catch_up_after_a_missed_day() -> None:
+    seed("a", [premium(HIDA, D + timedelta(days=30))], last_seen=D)
+    seed("b", [premium(HIDA, D + timedelta(days=31))], last_seen=D)  # due the missed day
+    seed("c", [premium(HIDA, D + timedelta(days=32))], last_seen=D)
+    seed("e", [premium(HIDA, D + timedelta(days=33))], last_seen=D)  # due tomorrow
+    sweep("renewal", D)
+    # The schedule did not run on D + 1.
+    result = sweep("renewal", D + timedelta(days=2))
+    assert result["days"] == {"from": "2027-06-02", "to": "2027-06-03"}
+    assert result["counts"] == {"notices": 2, "read": 2}
+    assert [len(inbox(s)) for s in "abce"] == [1, 1, 1, 0]
+    assert sweep_store.last_completed_day("renewal") == D + timedelta(days=2)
+
+
+def test_a_run_for_an_old_day_does_not_move_the_state_back() -> None:
+    sweep("renewal", D)
+    sweep("renewal", D - timedelta(days=5))
+    assert sweep_store.last_completed_day("renewal") == D
+
+
+def test_malformed_events_fail_loudly() -> None:
+    handler = handler_module("sweeps").lambda_handler
+    for event in (
+        {"sweep": "renewal"},
+        {"sweep": "cleanup", "scheduled_time": "2027-06-01T03:00:00+09:00"},
+        {"sweep": "renewal", "scheduled_time": "2027-06-01T03:00:00"},
+        {"sweep": "renewal", "scheduled_time": "2027-06-01T03:00:00+09:00", "extra": 1},
+        {"sweep": "renewal", "scheduled_time": "2027-06-01T03:00:00+09:00", "resume": "yes"},
+    ):
+        with pytest.raises(InvalidInput):
+            handler(event, Context())
+
+
+# --- inactivity ------------------------------------------------------------------------------------
+
+SEEN = date(2026, 6, 15)
+LAPSE = date(2028, 6, 15)  # 24 months later
+
+
+def test_lapse_at_exactly_the_period_and_not_a_day_before() -> None:
+    set_settings(GIFU, inactivity_months=36)  # the prefecture ends with 飛騨市 (rule 3), not by itself
+    seed("p", [basic(HIDA), basic(GIFU, auto=True)], last_seen=SEEN)
+
+    assert sweep("inactivity", LAPSE - timedelta(days=1))["counts"] == {}
+    assert reg_of("p", HIDA).status == "active"
+
+    result = sweep("inactivity", LAPSE)
+
+    assert result["counts"] == {"lapsed": 1, "read": 1}
+    reg = reg_of("p", HIDA)
+    assert reg.status == "lapsed" and reg.survey_answers == {} and reg.registration_id == f"reg-{HIDA}"
+    # Rule 3: the automatic prefecture registration ends with its last municipality.
+    assert reg_of("p", GIFU).status == "lapsed"
+    assert kinds("p") == [("lapsed", GIFU), ("lapsed", HIDA)]
+
+
+def test_warning_one_month_before() -> None:
+    seed("p", [basic(HIDA)], last_seen=SEEN)
+    assert sweep("inactivity", date(2028, 5, 14))["counts"] == {}
+
+    result = sweep("inactivity", date(2028, 5, 15))
+
+    assert result["counts"] == {"read": 1, "warned": 1}
+    reg = reg_of("p", HIDA)
+    assert reg.status == "active" and reg.notice_sent_for == "2028-06-15"
+    [warning] = inbox("p")
+    assert warning.kind == "lapse_warning" and "2028-06-15" in warning.body
+    # The same day again, by hand at another time: the registration says it was warned.
+    clock.freeze(jst(date(2028, 5, 15), 15))
+    handler_module("sweeps").lambda_handler(
+        {"sweep": "inactivity", "scheduled_time": jst(date(2028, 5, 15), 15).isoformat()}, Context()
+    )
+    assert len(inbox("p")) == 1
+
+
+def test_31_march_edges() -> None:
+    """Last seen 31 March 2026: warned on 29 February 2028 (23 months, clamped to the month's
+    end), lapsed on 31 March 2028. With a 1-month period, 28 January reaches it on 28 February
+    and 29-31 January all on 29 February (27 January's day, 27 February, was before the first
+    run)."""
+    seed("march", [basic(HIDA)], last_seen=date(2026, 3, 31))
+    set_settings(TAKAYAMA, inactivity_months=1)
+    for d in (27, 28, 29, 30, 31):
+        seed(f"jan{d}", [basic(TAKAYAMA)], last_seen=date(2028, 1, d))
+
+    assert sweep("inactivity", date(2028, 2, 28))["counts"] == {"lapsed": 1, "read": 1}  # jan28
+    result = sweep("inactivity", date(2028, 2, 29))
+    assert result["counts"] == {"lapsed": 3, "read": 4, "warned": 1}
+    assert [reg_of(f"jan{d}", TAKAYAMA).status for d in (27, 28, 29, 30, 31)] == ["active"] + ["lapsed"] * 4
+    assert kinds("march") == [("lapse_warning", HIDA)]
+    assert "2028-03-31" in inbox("march")[0].body
+
+    assert sweep("inactivity", date(2028, 3, 30))["counts"] == {}
+    assert sweep("inactivity", date(2028, 3, 31))["counts"] == {"lapsed": 1, "read": 1}
+    assert reg_of("march", HIDA).status == "lapsed"
+
+
+def test_premium_never_lapses() -> None:
+    seed("p", [premium(HIDA, date(2028, 9, 1)), basic(TAKAYAMA), basic(GIFU, auto=True)], last_seen=SEEN)
+    assert sweep("inactivity", LAPSE)["counts"] == {"lapsed": 1, "read": 1}
+    assert reg_of("p", HIDA).status == "active" and reg_of("p", HIDA).plan == "premium"
+    assert reg_of("p", TAKAYAMA).status == "lapsed"
+    # 飛騨市 (a municipality of 岐阜県) is still held: the prefecture stays.
+    assert reg_of("p", GIFU).status == "active"
+
+
+def test_a_check_in_after_the_last_app_access_prevents_the_lapse() -> None:
+    seed("p", [basic(HIDA)], last_seen=SEEN, activities={HIDA: [date(2026, 9, 1)]})
+
+    result = sweep("inactivity", LAPSE)
+
+    assert result["counts"] == {"read": 1, "reindexed": 1}
+    assert reg_of("p", HIDA).status == "active" and inbox("p") == []
+    # The SEEN key moved to the real last access: that day's sweep finds the person.
+    item = person_item("p")
+    assert item["last_seen"] == {"S": "2026-09-01"} and item["gsi2pk"] == {"S": "SEEN#2026-09-01"}
+    # Swept on (45 days of catch-up): warned on 1 August, lapsed on 1 September.
+    assert sweep("inactivity", date(2028, 9, 1))["counts"] == {"lapsed": 1, "read": 2, "warned": 1}
+    assert kinds("p") == [("lapse_warning", HIDA), ("lapsed", HIDA)]
+
+
+def test_the_prefecture_stays_while_another_municipality_is_live() -> None:
+    set_settings(TAKAYAMA, inactivity_months=36)
+    seed("p", [basic(HIDA), basic(TAKAYAMA), basic(GIFU, auto=True)], last_seen=SEEN)
+    set_settings(GIFU, inactivity_months=36)
+    sweep("inactivity", LAPSE)
+    statuses = {code: reg.status for code, reg in people.load("p").registrations.items()}
+    assert statuses == {HIDA: "lapsed", TAKAYAMA: "active", GIFU: "active"}
+
+
+def test_a_direct_prefecture_registration_does_not_follow() -> None:
+    set_settings(GIFU, inactivity_months=36)
+    seed("p", [basic(HIDA), basic(GIFU)], last_seen=SEEN)
+    sweep("inactivity", LAPSE)
+    assert reg_of("p", HIDA).status == "lapsed" and reg_of("p", GIFU).status == "active"
+
+
+def test_inactivity_reads_only_the_people_due() -> None:
+    set_settings(TAKAYAMA, inactivity_months=12)
+    seed("due24", [basic(HIDA)], last_seen=SEEN)
+    seed("due12", [basic(TAKAYAMA)], last_seen=date(2027, 6, 15))
+    seed("warn12", [basic(TAKAYAMA)], last_seen=date(2027, 7, 15))
+    for i in range(15):
+        seed(f"other-{i}", [basic(HIDA)], last_seen=SEEN + timedelta(days=i + 1))
+
+    with count_items() as (calls, items):
+        result = sweep("inactivity", LAPSE)
+
+    assert result["counts"] == {"lapsed": 2, "read": 3, "warned": 1}
+    # SEEN partitions: 24 and 23 months (HIDA, others) and 12 and 11 months (TAKAYAMA) before.
+    assert calls["Query gsi2"] == 4 and items["Query gsi2"] == 3
+    assert calls["Query"] == 3  # each person due, once
+    assert calls["Query gsi1"] == 1  # the directory, once per run
+    assert "Scan" not in calls
+
+
+def test_inactivity_retried_changes_nothing() -> None:
+    seed("p", [basic(HIDA), basic(GIFU, auto=True)], last_seen=SEEN)
+    seed("w", [basic(HIDA)], last_seen=date(2026, 7, 15))
+    sweep("inactivity", LAPSE)
+    state = dump()
+    assert sweep("inactivity", LAPSE)["status"] == "already_completed"
+    assert dump() == state
+    assert kinds("p") == [("lapsed", GIFU), ("lapsed", HIDA)] and kinds("w") == [("lapse_warning", HIDA)]
+
+
+def test_inactivity_catches_up_missed_days() -> None:
+    seed("a", [basic(HIDA)], last_seen=SEEN)
+    seed("b", [basic(HIDA)], last_seen=SEEN + timedelta(days=1))
+    sweep("inactivity", LAPSE - timedelta(days=1))
+    result = sweep("inactivity", LAPSE + timedelta(days=1))
+    assert result["days"] == {"from": "2028-06-15", "to": "2028-06-16"}
+    assert reg_of("a", HIDA).status == reg_of("b", HIDA).status == "lapsed"
+
+
+def test_a_person_changed_during_the_sweep_is_read_again_once() -> None:
+    seed("p", [basic(HIDA), basic(TAKAYAMA)], last_seen=SEEN)
+    original = people.save
+    raced: list[bool] = []
+
+    def racing_save(record: people.PersonRecord, changed: list[Registration], **kwargs: Any) -> None:
+        if not raced:
+            raced.append(True)
+            # A staff tool rewrites a registration between the sweep's read and its write.
+            fresh = people.load("p")
+            original(fresh, [replace(fresh.registrations[TAKAYAMA], own_residence=True)])
+        original(record, changed, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(people, "save", racing_save)
+        result = sweep("inactivity", LAPSE)
+
+    assert result["counts"] == {"lapsed": 1, "read": 1}
+    record = people.load("p")
+    assert {code: reg.status for code, reg in record.registrations.items()} == {
+        HIDA: "lapsed",
+        TAKAYAMA: "lapsed",
+    }
+    assert record.registrations[TAKAYAMA].own_residence is True  # the other write was kept
+    assert kinds("p") == [("lapsed", TAKAYAMA), ("lapsed", HIDA)]  # once each
+
+
+def test_a_person_who_came_back_is_left_alone() -> None:
+    seed("p", [basic(HIDA)], last_seen=SEEN)
+    stale = sweep_store.SeenPerson("p", {})
+    people.touch_last_seen(people.load("p"), date(2028, 6, 1))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(
+            sweep_store, "seen_page", lambda day, key, limit: ([stale], None) if day == SEEN else ([], None)
+        )
+        result = sweep("inactivity", LAPSE)
+    assert result["counts"] == {"read": 1, "skipped": 1}
+    assert reg_of("p", HIDA).status == "active"
