@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
@@ -180,6 +180,25 @@ class Functions(Construct):
                         sid="ManageStaffUsers",
                         actions=list(STAFF_ADMIN_ACTIONS),
                         resources=[staff_pool.user_pool_arn],
+                    )
+                )
+
+            if any(schedule.function == spec.name for schedule in topology.SCHEDULES):
+                # A sweep near the time limit hands the rest of its run to a new invocation of
+                # itself. The ARN is built from the fixed name: referring to the function object
+                # would make its role depend on it (a cycle).
+                statements.append(
+                    iam.PolicyStatement(
+                        sid="HandOnToItself",
+                        actions=["lambda:InvokeFunction"],
+                        resources=[
+                            Stack.of(self).format_arn(
+                                service="lambda",
+                                resource="function",
+                                resource_name=f"furusato-{config.stage}-{spec.name}",
+                                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                            )
+                        ],
                     )
                 )
 
