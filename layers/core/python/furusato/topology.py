@@ -215,8 +215,16 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         name="imports",
-        description="Spreadsheet backfill imports from S3",
-        tables={"main": "write"},
+        description="Spreadsheet backfill imports: template, uploads, jobs, and the S3 trigger",
+        routes=(
+            # The literal `template` before `{import_id}`: resolvers that try routes in order agree
+            # with API Gateway, which prefers a literal segment.
+            Route("GET", "/v1/admin/lgs/{lg_code}/imports/template", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/imports", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/imports/{import_id}", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/imports/{import_id}/commit", "staff"),
+        ),
+        tables=_RW,
         buckets={"imports": "write"},
         memory_mb=1024,
         timeout_s=900,

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from furusato import clock
+from furusato.capabilities import backfill
 from furusato.domain.errors import Conflict, DomainError, InvalidInput
 from furusato.domain.identity import verify_assertion
 from furusato.domain.municipalities import lg_code_for_address
@@ -89,7 +90,10 @@ def verify(sub: str, assertion: str, guardian_consent: dict[str, Any] | None) ->
         if reg.status != "withdrawn"
         and (own := is_own_residence(reg.lg_code, residence)) != reg.own_residence
     ]
+    before = record.profile  # save() replaces it
     people.save(record, changed, profile=profile, identity=identity, touch=today)
+    # Backfilled participations of someone with these facts now count for this person (rule 19).
+    backfill.attach_pending(sub, profile, previous=before, verified=True)
     if previous is not None and previous.identity_key != facts.identity_key:
         # This account now carries another identity: the old one is free again.
         people.release_identity(previous.identity_key, sub)

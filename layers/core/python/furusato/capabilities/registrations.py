@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from furusato import clock
-from furusato.capabilities import identity, premium
+from furusato.capabilities import backfill, identity, premium
 from furusato.domain.errors import Conflict, NotFound
 from furusato.domain.lg import LocalGovernment
 from furusato.domain.lg_code import is_valid_lg_code
@@ -100,7 +100,10 @@ def put_profile(sub: str, profile: Profile) -> dict[str, Any]:
         own = is_own_residence(reg.lg_code, profile.residence_lg_code)
         if own != reg.own_residence and reg.status != "withdrawn":
             changed.append(replace(reg, own_residence=own))
+    before = record.profile  # save() replaces it
     people.save(record, changed, profile=profile, touch=_touch_day(record))
+    # Backfilled participations of someone with these facts now count for this person (rule 19).
+    backfill.attach_pending(sub, profile, previous=before, verified=record.identity is not None)
     return profile.to_dict()
 
 

@@ -17,6 +17,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.connection import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -296,3 +297,82 @@ class SweepRunItem(MainItem, discriminator="sweep_run"):
 
 
 MODELS = (*MODELS, IdentityBindingItem, StayItem, NotificationItem, SweepRunItem)
+
+
+# --- spreadsheet backfill (issue 5; see docs/imports.md) -------------------------------------
+
+
+class ImportJobItem(MainItem, discriminator="import_job"):
+    """pk=LG#{lg_code}, sk=IMPORT#{import_id}: one backfill import and its progress.
+
+    No personal data: the file's name, counts, row counts and the S3 keys. `lease_until` (epoch
+    seconds, wall clock) and `lease_owner` mark the one invocation that processes the job; they
+    are removed when it stops. TTL: the bucket's `expire_days`, like the file and report."""
+
+    import_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    filename = UnicodeAttribute()
+    dry_run = BooleanAttribute(default=False)
+    # waiting_upload | processing | validated | completed | failed
+    status = UnicodeAttribute()
+    origin = UnicodeAttribute()  # "api" (POST /imports) or "direct" (put under imports/{lg_code}/)
+    object_key = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    # The S3 object version the job imports (bound once: a later upload to the key is ignored).
+    source_version = UnicodeAttribute(null=True)
+    source_etag = UnicodeAttribute(null=True)
+    source_size = NumberAttribute(null=True)
+    committed_at = UnicodeAttribute(null=True)
+    committed_by = UnicodeAttribute(null=True)
+    # The instant the rows were validated against ("not in the future"); kept so that a resumed
+    # run validates exactly as the interrupted one did.
+    analysed_at = UnicodeAttribute(null=True)
+    rows_total = NumberAttribute(null=True)
+    rows_imported = NumberAttribute(null=True)
+    rows_rejected = NumberAttribute(null=True)
+    rows_duplicate = NumberAttribute(null=True)
+    activities = NumberAttribute(null=True)
+    participants_matched = NumberAttribute(null=True)
+    participants_pending = NumberAttribute(null=True)
+    # People (distinct match keys, in order of first appearance) already written by this run.
+    progress = NumberAttribute(null=True)
+    report_key = UnicodeAttribute(null=True)
+    failure_reason = UnicodeAttribute(null=True)
+    failure_message = UnicodeAttribute(null=True)
+    completed_at = UnicodeAttribute(null=True)
+    lease_until = NumberAttribute(null=True)
+    lease_owner = UnicodeAttribute(null=True)
+
+
+class BackfillActivityItem(ActivityItem, discriminator="backfill_activity"):
+    """An activity created by a backfill import: an ActivityItem (same keys, listings, rosters)
+    whose id derives from the deterministic activity key, so every import of its rows finds it."""
+
+    source = UnicodeAttribute(default="backfill")
+    backfill_key = UnicodeAttribute()
+    import_id = UnicodeAttribute()
+
+
+class MatchItem(MainItem, discriminator="backfill_match"):
+    """pk=MATCH#{match_key}, sk=MATCH: the accounts whose profile (normalised name, birth date,
+    postal code) gives this key. Only the hash and account ids: no personal data in clear."""
+
+    subs = UnicodeSetAttribute(null=True)
+    verified_subs = UnicodeSetAttribute(null=True)
+
+
+class PendingParticipationItem(MainItem, discriminator="pending_participation"):
+    """pk=PENDING#{match_key}, sk=PART#{activity_key}: a backfilled participation of someone who
+    is not (yet) a registrant. Only what attaching it later needs; DynamoDB's TTL deletes it
+    PENDING_DAYS after its last import if nobody with the same facts registers."""
+
+    lg_code = UnicodeAttribute()
+    activity_id = UnicodeAttribute()
+    participation_id = UnicodeAttribute()
+    import_id = UnicodeAttribute()
+    written_at = UnicodeAttribute()
+
+
+MODELS = (*MODELS, ImportJobItem, BackfillActivityItem, MatchItem, PendingParticipationItem)

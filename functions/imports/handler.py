@@ -1,0 +1,51 @@
+"""Imports function: the backfill routes and the S3 ObjectCreated trigger of the imports bucket.
+
+One entry point, two kinds of event:
+- S3 (`Records` with `eventSource: aws:s3`): an uploaded file starts (or resumes) its job; a
+  job's `.run` marker (written on commit, or when a large import hands on before the time
+  limit) runs it again;
+- anything else: an API Gateway request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from furusato.api.app import api_handler
+from furusato.api.observability import api_entrypoint, event_entrypoint
+from furusato.capabilities import imports
+from furusato.routes import imports as import_routes
+
+app, handle = api_handler("imports", import_routes.router)
+
+
+def _remaining(context: Any) -> Any:
+    return getattr(context, "get_remaining_time_in_millis", lambda: 900_000)
+
+
+@api_entrypoint
+def _api(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(event, context)
+
+
+@event_entrypoint
+def _objects(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    outcomes = []
+    for record in event.get("Records") or []:
+        parsed = imports.parse_record(record)
+        if parsed is None:
+            outcomes.append("ignored:not_object_created")
+            continue
+        outcomes.append(imports.on_object_created(parsed, remaining_ms=_remaining(context)))
+    return {"outcomes": outcomes}
+
+
+def _is_s3(event: dict[str, Any]) -> bool:
+    records = event.get("Records")
+    return isinstance(records, list) and bool(records) and records[0].get("eventSource") == "aws:s3"
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if _is_s3(event):
+        return _objects(event, context)
+    return _api(event, context)

@@ -1,0 +1,393 @@
+"""Backfill import jobs, the activities they create, and the imports bucket.
+
+Access patterns (main table):
+- one job: GetItem pk=LG#{lg_code}, sk=IMPORT#{import_id} (strongly consistent); a job of another
+  government is simply not under this government's partition
+- create a job: PutItem attribute_not_exists(pk) (a direct upload's id is deterministic, so a
+  redelivered event finds the job it created)
+- state changes: UpdateItem with a condition on the state read: waiting_upload -> processing
+  (binding the uploaded version), the processing lease (only one invocation holds it), progress
+  and the end (only by the lease holder), validated -> processing on commit
+- backfilled activities: BatchGetItem of pk=LG#{lg_code}, sk=ACT#{activity_id}; a missing one is
+  a conditional PutItem (attribute_not_exists) that answers the stored item when it lost a race
+  (ReturnValuesOnConditionCheckFailure=ALL_OLD)
+
+Objects (imports bucket): uploads under `imports/{lg_code}/...` (presigned POST, read by version),
+reports under `reports/{lg_code}/{import_id}.xlsx` (presigned GET). Both expire by lifecycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PutError, UpdateError
+
+from furusato.domain.activity import Activity
+from furusato.domain.errors import Unavailable
+from furusato.settings import settings
+from furusato.store.activities import activities_by_time_pk, activity_sk, lg_pk, to_activity
+from furusato.store.errors import CONDITION_FAILED, THROTTLING_CODES, is_condition_failure, storage_errors
+from furusato.store.models import ActivityItem, BackfillActivityItem, ImportJobItem, MainItem
+
+BATCH_GET_MAX = 100
+
+
+def job_sk(import_id: str) -> str:
+    return f"IMPORT#{import_id}"
+
+
+@dataclass(frozen=True)
+class ImportJob:
+    import_id: str
+    lg_code: str
+    filename: str
+    dry_run: bool
+    status: str
+    origin: str
+    object_key: str
+    created_at: str
+    created_by: str | None
+    updated_at: str
+    source_version: str | None = None
+    source_etag: str | None = None
+    source_size: int | None = None
+    committed_at: str | None = None
+    committed_by: str | None = None
+    analysed_at: str | None = None
+    rows_total: int | None = None
+    rows_imported: int | None = None
+    rows_rejected: int | None = None
+    rows_duplicate: int | None = None
+    activities: int | None = None
+    participants_matched: int | None = None
+    participants_pending: int | None = None
+    progress: int | None = None
+    report_key: str | None = None
+    failure_reason: str | None = None
+    failure_message: str | None = None
+    completed_at: str | None = None
+    lease_until: int | None = None
+    lease_owner: str | None = None
+    expires_at: datetime | None = None
+
+    @property
+    def importing(self) -> bool:
+        """Writes participations when processed (not a dry run, or a committed one)."""
+        return not self.dry_run or self.committed_at is not None
+
+
+_INT_FIELDS = (
+    "source_size",
+    "rows_total",
+    "rows_imported",
+    "rows_rejected",
+    "rows_duplicate",
+    "activities",
+    "participants_matched",
+    "participants_pending",
+    "progress",
+    "lease_until",
+)
+
+
+def _job(item: ImportJobItem) -> ImportJob:
+    values: dict[str, Any] = {}
+    for name in ImportJob.__dataclass_fields__:
+        value = getattr(item, name, None)
+        if name in _INT_FIELDS and value is not None:
+            value = int(value)
+        values[name] = value
+    values["dry_run"] = bool(item.dry_run)
+    return ImportJob(**values)
+
+
+def create_job(job: ImportJob) -> bool:
+    """Store a new job; False when a job with this id exists already (a redelivered event)."""
+    fields = {
+        name: getattr(job, name)
+        for name in ImportJob.__dataclass_fields__
+        if getattr(job, name) is not None and name not in ("lease_until", "lease_owner")
+    }
+    item = ImportJobItem(lg_pk(job.lg_code), job_sk(job.import_id), **fields)
+    with storage_errors():
+        try:
+            item.save(condition=ImportJobItem.pk.does_not_exist())
+        except PutError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+    return True
+
+
+def get_job(lg_code: str, import_id: str) -> ImportJob | None:
+    with storage_errors():
+        try:
+            item = ImportJobItem.get(lg_pk(lg_code), job_sk(import_id), consistent_read=True)
+        except ImportJobItem.DoesNotExist:
+            return None
+    return _job(item) if isinstance(item, ImportJobItem) else None
+
+
+def _update(lg_code: str, import_id: str, actions: list[Any], condition: Any) -> ImportJob | None:
+    """Apply the actions when the condition holds: the job after, or None when it did not."""
+    item = ImportJobItem(lg_pk(lg_code), job_sk(import_id))
+    with storage_errors():
+        try:
+            item.update(actions=actions, condition=ImportJobItem.pk.exists() & condition)
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return None
+            raise
+    return _job(item)
+
+
+def bind_upload(
+    lg_code: str, import_id: str, *, version: str, etag: str, size: int, now: str
+) -> ImportJob | None:
+    """waiting_upload -> processing with this object version; None when the job had its file."""
+    j = ImportJobItem
+    return _update(
+        lg_code,
+        import_id,
+        [
+            j.status.set("processing"),
+            j.source_version.set(version),
+            j.source_etag.set(etag),
+            j.source_size.set(size),
+            j.updated_at.set(now),
+        ],
+        j.status == "waiting_upload",
+    )
+
+
+def acquire(lg_code: str, import_id: str, *, owner: str, until: int, wall_now: int) -> ImportJob | None:
+    """Take the processing lease: only a `processing` job whose lease is free or has run out
+    (its holder died). None when another invocation holds it or the job is not processing."""
+    j = ImportJobItem
+    return _update(
+        lg_code,
+        import_id,
+        [j.lease_owner.set(owner), j.lease_until.set(until)],
+        (j.status == "processing") & (j.lease_until.does_not_exist() | (j.lease_until < wall_now)),
+    )
+
+
+def release(lg_code: str, import_id: str, *, owner: str) -> bool:
+    """Give the lease back (the job stays `processing`, its progress kept)."""
+    j = ImportJobItem
+    done = _update(
+        lg_code, import_id, [j.lease_owner.remove(), j.lease_until.remove()], j.lease_owner == owner
+    )
+    return done is not None
+
+
+def record(lg_code: str, import_id: str, *, owner: str, now: str, **fields: Any) -> ImportJob | None:
+    """Write fields of the job while holding its lease (None values are removed)."""
+    j = ImportJobItem
+    actions: list[Any] = [j.updated_at.set(now)]
+    for name, value in fields.items():
+        attribute = getattr(j, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    return _update(lg_code, import_id, actions, j.lease_owner == owner)
+
+
+def finish(
+    lg_code: str, import_id: str, *, owner: str, status: str, now: str, **fields: Any
+) -> ImportJob | None:
+    """End the run: the final status and fields, and the lease removed (None: not the holder)."""
+    return record(
+        lg_code,
+        import_id,
+        owner=owner,
+        now=now,
+        status=status,
+        completed_at=now,
+        lease_owner=None,
+        lease_until=None,
+        **fields,
+    )
+
+
+def start_commit(lg_code: str, import_id: str, *, by: str, now: str) -> ImportJob | None:
+    """validated dry run -> processing, importing; None when the job is not a validated dry run."""
+    j = ImportJobItem
+    return _update(
+        lg_code,
+        import_id,
+        [
+            j.status.set("processing"),
+            j.committed_at.set(now),
+            j.committed_by.set(by),
+            j.updated_at.set(now),
+            j.analysed_at.remove(),
+            j.progress.remove(),
+            j.participants_matched.remove(),
+            j.participants_pending.remove(),
+            j.report_key.remove(),
+            j.completed_at.remove(),
+        ],
+        (j.status == "validated") & (j.dry_run == True),  # noqa: E712 - a condition expression
+    )
+
+
+# --- backfilled activities ---------------------------------------------------------------------
+
+
+def activities_by_id(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Activity]:
+    """(lg_code, activity_id) -> the stored activity, for those that exist (consistent reads)."""
+    wanted = sorted(set(keys))
+    found: dict[tuple[str, str], Activity] = {}
+    with storage_errors():
+        for start in range(0, len(wanted), BATCH_GET_MAX):
+            batch = [(lg_pk(lg), activity_sk(aid)) for lg, aid in wanted[start : start + BATCH_GET_MAX]]
+            for item in MainItem.batch_get(batch, consistent_read=True):
+                if isinstance(item, ActivityItem):
+                    found[(item.lg_code, item.activity_id)] = to_activity(item)
+    return found
+
+
+def create_backfill_activity(
+    activity: Activity, *, backfill_key: str, import_id: str, created_by: str
+) -> tuple[bool, Activity]:
+    """Create the activity unless it exists: (True, it) or (False, the stored one)."""
+    item = BackfillActivityItem(
+        lg_pk(activity.lg_code),
+        activity_sk(activity.activity_id),
+        gsi1pk=activities_by_time_pk(activity.lg_code),
+        gsi1sk=f"{activity.starts_at.isoformat()}#{activity.activity_id}",
+        activity_id=activity.activity_id,
+        lg_code=activity.lg_code,
+        name=activity.name,
+        starts_at=activity.starts_at.isoformat(),
+        ends_at=activity.ends_at.isoformat(),
+        place=activity.place,
+        conditions=activity.conditions,
+        capacity=activity.capacity,
+        organization_id=activity.organization_id,
+        designated=activity.designated,
+        checkin_mode=activity.checkin_mode,
+        status=activity.status,
+        created_at=activity.created_at,
+        updated_at=activity.updated_at,
+        created_by=created_by,
+        scan_failures={},
+        source="backfill",
+        backfill_key=backfill_key,
+        import_id=import_id,
+    )
+    kwargs = item.get_save_kwargs_from_instance(
+        condition=ActivityItem.pk.does_not_exist(), return_values_on_condition_failure="ALL_OLD"
+    )
+    client = MainItem._get_connection().connection.client
+    try:
+        client.put_item(**kwargs)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == CONDITION_FAILED:
+            old = exc.response.get("Item")
+            stored = MainItem.from_raw_data(old) if old else None
+            if isinstance(stored, ActivityItem):
+                return False, to_activity(stored)
+            found = activities_by_id([(activity.lg_code, activity.activity_id)])
+            return False, found.get((activity.lg_code, activity.activity_id), activity)
+        if code in THROTTLING_CODES:
+            raise Unavailable() from exc
+        raise
+    except BotoCoreError as exc:
+        raise Unavailable() from exc
+    return True, activity
+
+
+# --- the imports bucket ------------------------------------------------------------------------
+
+
+class ObjectMissing(Exception):
+    """The object (or that version of it) is gone: deleted, or expired by the lifecycle."""
+
+
+@lru_cache(maxsize=1)
+def _s3() -> Any:
+    """One S3 client per container (created on first use: most requests never need it)."""
+    import boto3
+    from botocore.config import Config
+
+    config = settings()
+    return boto3.client(
+        "s3",
+        region_name=config.region,
+        endpoint_url=config.endpoint_url,
+        config=Config(signature_version="s3v4", retries={"max_attempts": 3, "mode": "standard"}),
+    )
+
+
+def _bucket() -> str:
+    return settings().imports_bucket
+
+
+def presigned_post(
+    key: str, *, content_type: str, max_bytes: int, expires_s: int
+) -> tuple[str, dict[str, str]]:
+    """A browser-form upload of exactly this key: size and Content-Type fixed by the policy."""
+    signed = _s3().generate_presigned_post(
+        Bucket=_bucket(),
+        Key=key,
+        Fields={"Content-Type": content_type},
+        Conditions=[
+            ["content-length-range", 1, max_bytes],
+            {"Content-Type": content_type},
+        ],
+        ExpiresIn=expires_s,
+    )
+    return str(signed["url"]), {str(k): str(v) for k, v in signed["fields"].items()}
+
+
+def presigned_get(key: str, *, expires_s: int, filename: str, content_type: str) -> str:
+    return str(
+        _s3().generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": _bucket(),
+                "Key": key,
+                "ResponseContentDisposition": f'attachment; filename="{filename}"',
+                "ResponseContentType": content_type,
+            },
+            ExpiresIn=expires_s,
+        )
+    )
+
+
+def read_object(key: str, version: str | None, *, max_bytes: int) -> bytes:
+    """The object's bytes; ObjectMissing when gone. Reads at most `max_bytes` + 1 bytes."""
+    params: dict[str, Any] = {"Bucket": _bucket(), "Key": key}
+    if version and version != "null":
+        params["VersionId"] = version
+    try:
+        response = _s3().get_object(**params)
+        with response["Body"] as body:
+            return bytes(body.read(max_bytes + 1))
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("NoSuchKey", "NoSuchVersion", "404", "InvalidArgument"):
+            raise ObjectMissing(code) from exc
+        if code in ("SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout"):
+            raise Unavailable() from exc
+        raise
+    except BotoCoreError as exc:
+        raise Unavailable() from exc
+
+
+def write_object(key: str, data: bytes, *, content_type: str) -> None:
+    try:
+        _s3().put_object(Bucket=_bucket(), Key=key, Body=data, ContentType=content_type)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout"):
+            raise Unavailable() from exc
+        raise
+    except BotoCoreError as exc:
+        raise Unavailable() from exc
