@@ -7,14 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from furusato import clock
-from furusato.capabilities import backfill
 from furusato.domain.errors import Conflict, DomainError, InvalidInput
 from furusato.domain.identity import verify_assertion
 from furusato.domain.municipalities import lg_code_for_address
 from furusato.domain.premium import is_minor
 from furusato.domain.profile import Profile
 from furusato.domain.registration import is_own_residence
-from furusato.store import identity_provider, people
+from furusato.store import people
 
 
 class GuardianConsentRequired(DomainError):
@@ -42,6 +41,10 @@ def verify(sub: str, assertion: str, guardian_consent: dict[str, Any] | None) ->
         kid = jwt.get_unverified_header(assertion).get("kid")
     except jwt.PyJWTError:
         kid = None
+    # Imported here: only verifications pay for them, not every request of the function.
+    from furusato.capabilities import backfill
+    from furusato.store import identity_provider
+
     facts = verify_assertion(assertion, identity_provider.provider(kid), clock.now())
     today = clock.today()
     minor = is_minor(facts.birth_date, today)

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from furusato import clock
-from furusato.capabilities import backfill, identity, premium
+from furusato.capabilities import identity, premium
 from furusato.domain.errors import Conflict, NotFound
 from furusato.domain.lg import LocalGovernment
 from furusato.domain.lg_code import is_valid_lg_code
@@ -103,6 +103,8 @@ def put_profile(sub: str, profile: Profile) -> dict[str, Any]:
     before = record.profile  # save() replaces it
     people.save(record, changed, profile=profile, touch=_touch_day(record))
     # Backfilled participations of someone with these facts now count for this person (rule 19).
+    from furusato.capabilities import backfill  # only profile changes pay for the import
+
     backfill.attach_pending(sub, profile, previous=before, verified=record.identity is not None)
     return profile.to_dict()
 

@@ -7,7 +7,7 @@ person's partition return their profile, registrations and participations togeth
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -23,8 +23,10 @@ from pynamodb.connection import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from furusato.domain.checkin import ParticipationRecord
 from furusato.settings import settings
+
+if TYPE_CHECKING:  # imported when first needed: not every function reads participations
+    from furusato.domain.checkin import ParticipationRecord
 
 _settings = settings()
 
@@ -224,6 +226,8 @@ class ParticipationItem(MainItem, discriminator="participation"):
 
     def to_record(self) -> ParticipationRecord:
         """The domain record (a `domain.registration.Participation` with every field)."""
+        from furusato.domain.checkin import ParticipationRecord
+
         return ParticipationRecord(
             activity_id=self.activity_id,
             lg_code=self.lg_code,
