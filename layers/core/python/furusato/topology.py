@@ -2,20 +2,19 @@
 
 Functions with their routes, tables with their keys and indexes, buckets and schedules are
 declared here once. `infra/cdk` builds the AWS resources from it and `infra/local` builds the
-local stack from it, so the two cannot drift. Pure data: no boto3, no CDK.
+local stack from it, so the two cannot drift. Pure data: no boto3, no CDK. NamedTuples rather
+than dataclasses: every function imports this module, and defining dataclasses costs cold start.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Auth = Literal["public", "registrant", "staff", "operator"]
 Access = Literal["read", "write"]
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     method: str
     path: str  # API Gateway style: /v1/me/registrations/{lg_code}
     auth: Auth
@@ -26,15 +25,13 @@ class Route:
         return self.path.replace("{", "<").replace("}", ">")
 
 
-@dataclass(frozen=True)
-class Index:
+class Index(NamedTuple):
     name: str
     partition_key: str
     sort_key: str | None = None
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     name: str  # logical name; the physical name comes from the environment
     env_var: str
     partition_key: str
@@ -44,8 +41,7 @@ class Table:
     stream: bool = False
 
 
-@dataclass(frozen=True)
-class Bucket:
+class Bucket(NamedTuple):
     name: str
     env_var: str
     # Objects created under this prefix trigger `notify_function`.
@@ -55,8 +51,7 @@ class Bucket:
     expire_days: int | None = None
 
 
-@dataclass(frozen=True)
-class Secret:
+class Secret(NamedTuple):
     """A Secrets Manager secret holding a JSON document (e.g. the token signing keyring)."""
 
     name: str
@@ -64,21 +59,19 @@ class Secret:
     description: str
 
 
-@dataclass(frozen=True)
-class Schedule:
+class Schedule(NamedTuple):
     name: str
     function: str
     cron: str  # EventBridge Scheduler cron body, evaluated in `timezone`
     timezone: str = "Asia/Tokyo"
 
 
-@dataclass(frozen=True)
-class Function:
+class Function(NamedTuple):
     name: str
     description: str
     routes: tuple[Route, ...] = ()
-    tables: dict[str, Access] = field(default_factory=dict)
-    buckets: dict[str, Access] = field(default_factory=dict)
+    tables: dict[str, Access] = {}  # noqa: RUF012 - a constant of the declaration
+    buckets: dict[str, Access] = {}  # noqa: RUF012 - a constant of the declaration
     # Secrets the function may read (by Secret.name).
     secrets: tuple[str, ...] = ()
     memory_mb: int = 512
