@@ -11,6 +11,7 @@ version condition and moves or removes its due key, and every notification is de
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -200,7 +201,7 @@ def _summary(current: store.SweepRun, status: str) -> dict[str, Any]:
     }
 
 
-class _Sweeper:
+class _Sweeper(ABC):
     """One sweep's steps, pages and per-item transition. `process` returns the outcome's name."""
 
     def __init__(self, request: rules.SweepRequest) -> None:
@@ -208,14 +209,17 @@ class _Sweeper:
         self.today = request.day  # the business day D (JST date of the scheduled time)
         self.at: datetime = request.scheduled_time
 
+    @abstractmethod
     def steps(self, day: date) -> list[Step]:
-        raise NotImplementedError
+        """The index partitions to read for one business day."""
 
+    @abstractmethod
     def page(self, step: Step, start_key: Any, limit: int) -> tuple[list[Any], Any]:
-        raise NotImplementedError
+        """One page of a step's items and the key to continue from."""
 
+    @abstractmethod
     def process(self, item: Any, step: Step, day: date) -> str:
-        raise NotImplementedError
+        """Apply the transition an item is due for; the outcome's name."""
 
     def notify(self, sub: str, kind: str, lg_code: str, message: rules.Message, dedupe_key: str) -> None:
         notifications.notify(
