@@ -148,8 +148,11 @@ def to_activity(item: ActivityItem) -> Activity:
     )
 
 
-def create_activity(activity: Activity, *, created_by: str) -> None:
-    item = ActivityItem(
+def activity_item(
+    activity: Activity, *, created_by: str, model: type[ActivityItem] = ActivityItem, **extra: Any
+) -> ActivityItem:
+    """The stored form of a new activity (planned, or `model=BackfillActivityItem` from a file)."""
+    return model(
         lg_pk(activity.lg_code),
         activity_sk(activity.activity_id),
         gsi1pk=activities_by_time_pk(activity.lg_code),
@@ -170,7 +173,12 @@ def create_activity(activity: Activity, *, created_by: str) -> None:
         updated_at=activity.updated_at,
         created_by=created_by,
         scan_failures={},
+        **extra,
     )
+
+
+def create_activity(activity: Activity, *, created_by: str) -> None:
+    item = activity_item(activity, created_by=created_by)
     with storage_errors():
         item.save(condition=ActivityItem.pk.does_not_exist())
 

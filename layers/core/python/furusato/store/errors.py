@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from pynamodb.exceptions import PynamoDBException
 
@@ -55,3 +56,28 @@ def storage_errors() -> Iterator[None]:
         if is_throttled(exc):
             raise Unavailable() from exc
         raise
+
+
+def put_unless_exists(item: Any) -> dict[str, Any] | None:
+    """PutItem with `attribute_not_exists(pk)` in one round trip: None when written, else the
+    stored item's raw attributes ({} if the table does not echo them). pynamodb's `save` cannot
+    ask for the old item on a failed condition, so the call goes through the model's own botocore
+    client (same retry configuration, same endpoint)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    kwargs = item.get_save_kwargs_from_instance(
+        condition=type(item).pk.does_not_exist(), return_values_on_condition_failure="ALL_OLD"
+    )
+    client = type(item)._get_connection().connection.client
+    try:
+        client.put_item(**kwargs)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == CONDITION_FAILED:
+            return exc.response.get("Item") or {}
+        if code in THROTTLING_CODES:
+            raise Unavailable() from exc
+        raise
+    except BotoCoreError as exc:
+        raise Unavailable() from exc
+    return None

@@ -30,8 +30,8 @@ from pynamodb.exceptions import PutError, UpdateError
 from furusato.domain.activity import Activity
 from furusato.domain.errors import Unavailable
 from furusato.settings import settings
-from furusato.store.activities import activities_by_time_pk, activity_sk, lg_pk, to_activity
-from furusato.store.errors import CONDITION_FAILED, THROTTLING_CODES, is_condition_failure, storage_errors
+from furusato.store.activities import activity_item, activity_sk, lg_pk, to_activity
+from furusato.store.errors import is_condition_failure, put_unless_exists, storage_errors
 from furusato.store.models import ActivityItem, BackfillActivityItem, ImportJobItem, MainItem
 
 BATCH_GET_MAX = 100
@@ -255,52 +255,22 @@ def create_backfill_activity(
     activity: Activity, *, backfill_key: str, import_id: str, created_by: str
 ) -> tuple[bool, Activity]:
     """Create the activity unless it exists: (True, it) or (False, the stored one)."""
-    item = BackfillActivityItem(
-        lg_pk(activity.lg_code),
-        activity_sk(activity.activity_id),
-        gsi1pk=activities_by_time_pk(activity.lg_code),
-        gsi1sk=f"{activity.starts_at.isoformat()}#{activity.activity_id}",
-        activity_id=activity.activity_id,
-        lg_code=activity.lg_code,
-        name=activity.name,
-        starts_at=activity.starts_at.isoformat(),
-        ends_at=activity.ends_at.isoformat(),
-        place=activity.place,
-        conditions=activity.conditions,
-        capacity=activity.capacity,
-        organization_id=activity.organization_id,
-        designated=activity.designated,
-        checkin_mode=activity.checkin_mode,
-        status=activity.status,
-        created_at=activity.created_at,
-        updated_at=activity.updated_at,
+    item = activity_item(
+        activity,
         created_by=created_by,
-        scan_failures={},
+        model=BackfillActivityItem,
         source="backfill",
         backfill_key=backfill_key,
         import_id=import_id,
     )
-    kwargs = item.get_save_kwargs_from_instance(
-        condition=ActivityItem.pk.does_not_exist(), return_values_on_condition_failure="ALL_OLD"
-    )
-    client = MainItem._get_connection().connection.client
-    try:
-        client.put_item(**kwargs)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == CONDITION_FAILED:
-            old = exc.response.get("Item")
-            stored = MainItem.from_raw_data(old) if old else None
-            if isinstance(stored, ActivityItem):
-                return False, to_activity(stored)
-            found = activities_by_id([(activity.lg_code, activity.activity_id)])
-            return False, found.get((activity.lg_code, activity.activity_id), activity)
-        if code in THROTTLING_CODES:
-            raise Unavailable() from exc
-        raise
-    except BotoCoreError as exc:
-        raise Unavailable() from exc
-    return True, activity
+    old = put_unless_exists(item)
+    if old is None:
+        return True, activity
+    stored = MainItem.from_raw_data(old) if old else None
+    if isinstance(stored, ActivityItem):
+        return False, to_activity(stored)
+    found = activities_by_id([(activity.lg_code, activity.activity_id)])
+    return False, found.get((activity.lg_code, activity.activity_id), activity)
 
 
 # --- the imports bucket ------------------------------------------------------------------------

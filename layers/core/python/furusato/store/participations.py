@@ -24,15 +24,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import UpdateError
 
 from furusato.domain.activity import Activity
 from furusato.domain.checkin import ParticipationRecord
-from furusato.domain.errors import Unavailable
 from furusato.domain.registration import LIVE_STATUSES, Participation
 from furusato.store import cursor as cursors
-from furusato.store.errors import CONDITION_FAILED, THROTTLING_CODES, is_condition_failure, storage_errors
+from furusato.store.errors import is_condition_failure, put_unless_exists, storage_errors
 from furusato.store.models import MainItem, ParticipationItem, PersonItem, RegistrationItem, ScanFailureItem
 
 
@@ -82,27 +80,12 @@ def record(participation: ParticipationRecord) -> tuple[bool, ParticipationRecor
     PutItem: pynamodb's `save` cannot ask for the old item on a failed condition, so the call goes
     through the model's own botocore client (same retry configuration, same endpoint).
     """
-    item = _item(participation)
-    kwargs = item.get_save_kwargs_from_instance(
-        condition=ParticipationItem.pk.does_not_exist(), return_values_on_condition_failure="ALL_OLD"
-    )
-    client = ParticipationItem._get_connection().connection.client
-    try:
-        client.put_item(**kwargs)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == CONDITION_FAILED:
-            old = exc.response.get("Item")
-            if old:
-                stored = ParticipationItem.from_raw_data(old)
-                return False, stored.to_record()
-            return False, participation  # the table does not echo the item (older emulators)
-        if code in THROTTLING_CODES:
-            raise Unavailable() from exc
-        raise
-    except BotoCoreError as exc:
-        raise Unavailable() from exc
-    return True, participation
+    old = put_unless_exists(_item(participation))
+    if old is None:
+        return True, participation
+    if old:
+        return False, ParticipationItem.from_raw_data(old).to_record()
+    return False, participation  # the table does not echo the item (older emulators)
 
 
 @dataclass
