@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 
-from furusato import clock
+from furusato import audit, clock
 from furusato.domain import tokens
 from furusato.domain.activity import (
     Activity,
@@ -322,18 +322,14 @@ def live_token(actor: Actor, activity_id: str) -> dict[str, Any]:
 
 
 def _audit_read(actor: Actor, activity_id: str, what: str, count: int) -> None:
-    """Staff reads of personal data are recorded (rule 24): who, what, when."""
-    logger.info(
-        "staff read personal data",
-        extra={
-            "audit": True,
-            "staff_sub": actor.sub,
-            "lg_code": actor.lg_code,
-            "what": what,
-            "activity_id": activity_id,
-            "records": count,
-            "at": clock.iso(clock.now()),
-        },
+    audit.record(
+        actor_sub=actor.sub,
+        lg_code=actor.lg_code,
+        staff_role=actor.staff_role,
+        action="export" if what.endswith(".xlsx") else "read",
+        resource=f"activities/{activity_id}/{what}",
+        purpose="activity roster",
+        records=count,
     )
 
 

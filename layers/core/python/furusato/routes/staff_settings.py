@@ -7,11 +7,10 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from furusato import clock
+from furusato import audit
 from furusato.api import auth, models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
-from furusato.api.observability import logger
 from furusato.domain.lg import PremiumSettings, check_settings
 from furusato.store import lgs, people
 
@@ -48,16 +47,14 @@ def list_registrations(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, auth.READERS)
     items, next_cursor = people.list_for_lg(lg_code, **query)
     # Survey answers are personal data: staff reads are recorded (rule 24).
-    logger.info(
-        "staff read personal data",
-        extra={
-            "audit": True,
-            "staff_sub": who.sub,
-            "lg_code": lg_code,
-            "what": "registrations",
-            "records": len(items),
-            "at": clock.iso(clock.now()),
-        },
+    audit.record(
+        actor_sub=who.sub,
+        lg_code=lg_code,
+        staff_role=who.staff_role,
+        action="read",
+        resource="registrations",
+        purpose="registrant management",
+        records=len(items),
     )
     return json_response(
         200,
