@@ -114,7 +114,7 @@ STAFF_ACTIVITIES_QUERY = Obj(
     "StaffActivitiesQuery",
     {**_RANGE, "status": Str(choices=("scheduled", "cancelled"), default=None), **PAGING},
 )
-QR_QUERY = Obj("QrQuery", {"format": Str(choices=("png", "svg", "json"), default="png")})
+QR_QUERY = Obj("QrQuery", {"format": Str(choices=("pdf", "png", "svg", "json"), default="png")})
 PARTICIPANTS_QUERY = Obj(
     "ParticipantsQuery",
     {"format": Str(choices=("json", "xlsx"), default="json", description="xlsx: the whole roster"), **PAGING},
