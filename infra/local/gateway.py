@@ -49,6 +49,14 @@ log = logging.getLogger("infra.local")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
+WEB_DIR = REPO_ROOT / "infra" / "web"
+# The headers API Gateway adds to the static pages (infra/cdk/api.py), so both behave alike.
+STATIC_PAGE_HEADERS: Headers = [
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cache-Control", "public, max-age=300"),
+]
 STAGE = "local"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 _PARAM = re.compile(r"^\{([A-Za-z0-9_]+)(\+?)\}$")
@@ -275,6 +283,7 @@ class Gateway:
         self.issuer = issuer
         self.host = host or FunctionHost()
         self.router = Router(topology_targets())
+        self.static_pages = {page.path: page for page in topology.STATIC_PAGES}
         # Called after each request that may have written to a bucket (S3 dispatch wakes up).
         self.after_write = after_write
         self._local: dict[tuple[str, str], Callable[[Request, dict[str, str]], HttpResponse]] = {
@@ -289,6 +298,10 @@ class Gateway:
     def handle(self, request: Request) -> HttpResponse:
         if len(request.body) > MAX_PAYLOAD_BYTES:
             return error_response(413, "PAYLOAD_TOO_LARGE", "request body over 10 MB")
+        page = self.static_pages.get(request.path)
+        if page is not None and request.method == "GET":
+            body = (WEB_DIR / page.file).read_bytes()
+            return HttpResponse(200, [("Content-Type", page.content_type), *STATIC_PAGE_HEADERS], body)
         found = self.router.resolve(request.path)
         if found is None:
             return error_response(404, "NOT_FOUND", "no such route")

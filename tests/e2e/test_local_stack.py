@@ -50,6 +50,18 @@ def test_health(stack: StackClient) -> None:
     assert response.json() == {"status": "ok"}
 
 
+def test_the_checkin_page_a_phone_camera_opens(stack: StackClient) -> None:
+    """A QR code holds `{public_base_url}/checkin#<token>`: without the app, the camera opens this
+    page (the fragment never reaches the server), which says how to check in."""
+    response = stack.get("/checkin")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "ふるさと住民アプリ" in response.text and "<script" not in response.text
+    assert stack.post("/checkin").status_code == 404
+
+
 def test_unknown_path_is_404_in_the_contract_format(stack: StackClient) -> None:
     _error(stack.get("/v1/nowhere"), 404, "NOT_FOUND")
     _error(stack.get("/v1/local-governments/130001/nowhere/else"), 404, "NOT_FOUND")

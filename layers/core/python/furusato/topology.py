@@ -229,6 +229,20 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("inactivity", "sweeps", "cron(30 3 * * ? *)"),
 )
 
+
+class StaticPage(NamedTuple):
+    """A page served as it is, without a function: by an API Gateway mock integration in AWS and
+    by the local gateway. `file` is under `infra/web/`."""
+
+    path: str
+    file: str
+    content_type: str = "text/html; charset=utf-8"
+
+
+# What a phone camera opens from a QR code (`{public_base_url}/checkin#<token>`) when the app is
+# not installed: how to get it. With the app installed, the OS opens the app instead (app links).
+STATIC_PAGES: tuple[StaticPage, ...] = (StaticPage("/checkin", "checkin.html"),)
+
 # Routes served only by the local stack; never deployed.
 LOCAL_ROUTES: tuple[Route, ...] = (
     Route("POST", "/local/token", "public"),

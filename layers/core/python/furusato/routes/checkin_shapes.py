@@ -88,7 +88,11 @@ CANCEL_IN = Obj("ActivityCancelIn", {"reason": Str(max_length=500, nullable=True
 CHECKIN_IN = Obj(
     "CheckinIn",
     {
-        "token": Str(min_length=1, max_length=256, description="the scanned QR code's token"),
+        "token": Str(
+            min_length=1,
+            max_length=512,
+            description="what the QR code holds: the token, or the whole URL `…/checkin#<token>`",
+        ),
         "nonce": Str(pattern=NONCE, description="a fresh random value per scan, from the app"),
         "scanned_at": Instant(
             nullable=True, default=None, description="offline scans of static QR codes only, within 72 hours"
