@@ -65,12 +65,6 @@ GATEWAY_ERRORS: dict[str, tuple[apigw.ResponseType, str, str]] = {
     "Default5xx": (apigw.ResponseType.DEFAULT_5_XX, "503", "UNAVAILABLE"),
 }
 
-# Responses the handlers return as base64 (QR posters, xlsx exports and templates).
-BINARY_MEDIA_TYPES = [
-    "image/png",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-]
-
 
 class Api(Construct):
     def __init__(
@@ -96,7 +90,7 @@ class Api(Construct):
             rest_api_name=f"furusato-{config.stage}",
             description="Furusato Resident Registration API (v1)",
             endpoint_types=[apigw.EndpointType.REGIONAL],
-            binary_media_types=BINARY_MEDIA_TYPES,
+            binary_media_types=list(topology.BINARY_MEDIA_TYPES),
             # Execution logging needs the account-level API Gateway CloudWatch role.
             cloud_watch_role=True,
             cloud_watch_role_removal_policy=config.removal_policy,

@@ -429,7 +429,8 @@ class Gateway:
             log.error("function %s failed:\n%s", fn.name, traceback.format_exc())
             return error_response(502, "INTERNAL", "Internal server error", headers=trace)
         try:
-            return _proxy_response(result, trace)
+            accept = next((v for k, v in (event["headers"] or {}).items() if k.lower() == "accept"), None)
+            return _proxy_response(result, trace, accept=accept)
         except (TypeError, ValueError, KeyError, binascii.Error):
             log.error("function %s returned a malformed proxy response", fn.name)
             return error_response(502, "INTERNAL", "Internal server error", headers=trace)
@@ -517,7 +518,14 @@ def _bad_json() -> HttpResponse:
     return error_response(400, "VALIDATION_ERROR", "body is not valid JSON", {"body": "not valid JSON"})
 
 
-def _proxy_response(result: Any, extra_headers: Headers) -> HttpResponse:
+def binary_accepted(accept: str | None) -> bool:
+    """API Gateway's rule: a base64 proxy body becomes bytes only when the first media type of
+    `Accept` is one of the API's binary media types."""
+    first = (accept or "").split(",")[0].split(";")[0].strip().lower()
+    return first in topology.BINARY_MEDIA_TYPES
+
+
+def _proxy_response(result: Any, extra_headers: Headers, *, accept: str | None = None) -> HttpResponse:
     """Turn a Lambda proxy result into the HTTP response API Gateway would send."""
     if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
         raise ValueError("statusCode missing")
@@ -536,7 +544,8 @@ def _proxy_response(result: Any, extra_headers: Headers) -> HttpResponse:
     elif not isinstance(body, str):
         raise TypeError("body must be a string")
     elif result.get("isBase64Encoded"):
-        data = base64.b64decode(body, validate=True)
+        base64.b64decode(body, validate=True)  # API Gateway refuses a malformed body either way
+        data = base64.b64decode(body) if binary_accepted(accept) else body.encode("ascii")
     else:
         data = body.encode("utf-8")
     if not any(name.lower() == "content-type" for name, _ in headers):

@@ -21,7 +21,7 @@ import requests
 from furusato import topology
 from infra.local import aws
 from infra.local.dispatch import S3Dispatcher
-from infra.local.gateway import FunctionHost, Gateway, Request, Router, Target
+from infra.local.gateway import FunctionHost, Gateway, Request, Router, Target, _proxy_response
 from infra.local.seed import GOVERNMENTS
 from infra.local.tokens import LocalIssuer, TokenRequest
 from tests.e2e.conftest import ROOT, StackClient
@@ -310,6 +310,31 @@ def test_binary_body_is_base64(echo_gateway: tuple[Gateway, LocalIssuer]) -> Non
     event = _call(gateway, "GET", "/health", [], b"\xff\x00\xfe").json()["event"]
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == b"\xff\x00\xfe"
+
+
+@pytest.mark.parametrize(
+    ("accept", "binary"),
+    [
+        (None, False),
+        ("*/*", False),
+        ("application/json", False),
+        ("image/png", True),
+        ("image/png;q=0.9, application/json", True),
+        ("application/json, image/png", False),  # API Gateway looks at the first type only
+    ],
+)
+def test_base64_bodies_become_bytes_only_when_accept_names_a_binary_type(
+    accept: str | None, binary: bool
+) -> None:
+    data = b"\x89PNG\r\n\x1a\n"
+    result = {
+        "statusCode": 200,
+        "headers": {"Content-Type": "image/png"},
+        "body": base64.b64encode(data).decode(),
+        "isBase64Encoded": True,
+    }
+    response = _proxy_response(result, [], accept=accept)
+    assert response.body == (data if binary else base64.b64encode(data))
 
 
 def test_missing_and_failing_functions(echo_gateway: tuple[Gateway, LocalIssuer]) -> None:

@@ -230,6 +230,18 @@ SCHEDULES: tuple[Schedule, ...] = (
 )
 
 
+# Media types the API returns as binary (posters, spreadsheets). API Gateway (REST, Lambda proxy)
+# turns a base64 body back into bytes only when the request's `Accept` header names one of these
+# as its first type; otherwise the client receives the base64 text. The local gateway does the
+# same, so a client that forgets `Accept` fails locally as it would in AWS.
+BINARY_MEDIA_TYPES: tuple[str, ...] = (
+    "image/png",
+    "image/svg+xml",
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+
+
 class StaticPage(NamedTuple):
     """A page served as it is, without a function: by an API Gateway mock integration in AWS and
     by the local gateway. `file` is under `infra/web/`."""
