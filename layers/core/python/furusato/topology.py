@@ -161,6 +161,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("DELETE", "/v1/me/registrations/{lg_code}", "registrant"),
             Route("POST", "/v1/me/identity-verifications", "registrant"),
             Route("GET", "/v1/me/notifications", "registrant"),
+            Route("POST", "/v1/me/uploads", "registrant"),
             Route("GET", "/v1/admin/lgs/{lg_code}/settings", "staff"),
             Route("PUT", "/v1/admin/lgs/{lg_code}/settings", "staff"),
             Route("GET", "/v1/admin/lgs/{lg_code}/registrations", "staff"),
@@ -171,6 +172,9 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("POST", "/v1/operator/lgs/{lg_code}/staff", "operator"),
         ),
         tables=_RW,
+        # uploads: presigned POSTs, the check of stored files (and removal of refused ones),
+        # short-lived reads of documents attached to registrations
+        buckets={"uploads": "write"},
         manages_staff=True,
         verifies_identity=True,
     ),
