@@ -122,7 +122,17 @@ IMPORTS_BUCKET = Bucket(
     expire_days=90,
 )
 
-BUCKETS: tuple[Bucket, ...] = (IMPORTS_BUCKET,)
+# People's documents (and other files): each object is checked by the notify function once
+# stored (docs/uploads.md). No expiry: an attached document is kept with what it supports, and a
+# person's files are deleted with their data.
+UPLOADS_BUCKET = Bucket(
+    name="uploads",
+    env_var="FURUSATO_UPLOADS_BUCKET",
+    notify_prefix="uploads/",
+    notify_function="registration",
+)
+
+BUCKETS: tuple[Bucket, ...] = (IMPORTS_BUCKET, UPLOADS_BUCKET)
 
 # Keyring for check-in and member tokens: {"active_kid": "k1", "k1": "<secret>", ...}.
 # Rotation adds a key and moves active_kid; removing a kid revokes every token signed with it.
@@ -151,6 +161,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("DELETE", "/v1/me/registrations/{lg_code}", "registrant"),
             Route("POST", "/v1/me/identity-verifications", "registrant"),
             Route("GET", "/v1/me/notifications", "registrant"),
+            Route("POST", "/v1/me/uploads", "registrant"),
             Route("GET", "/v1/admin/lgs/{lg_code}/settings", "staff"),
             Route("PUT", "/v1/admin/lgs/{lg_code}/settings", "staff"),
             Route("GET", "/v1/admin/lgs/{lg_code}/registrations", "staff"),
@@ -161,6 +172,9 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("POST", "/v1/operator/lgs/{lg_code}/staff", "operator"),
         ),
         tables=_RW,
+        # uploads: presigned POSTs, the check of stored files (and removal of refused ones),
+        # short-lived reads of documents attached to registrations
+        buckets={"uploads": "write"},
         manages_staff=True,
         verifies_identity=True,
     ),
