@@ -19,18 +19,19 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 # Installs come from the hashed locks (`make lock` writes them from pyproject.toml) through uv,
 # which installs a locked set in seconds.
+# The venv starts without pip (seeding it costs seconds); uv installs into it from outside.
+# The package itself is linked with a .pth file, as an editable install would, without a build.
 $(UV):
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(PY) install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "furusato.pth").write_text("$(CURDIR)/layers/core/python\n")'
 
 $(RUN_STAMP): requirements/run.txt pyproject.toml | $(UV)
 	$(UV) pip install --python $(PY) --quiet --require-hashes -r requirements/run.txt
-	$(UV) pip install --python $(PY) --quiet --no-deps -e .
 	touch $(RUN_STAMP)
 
 $(STAMP): requirements/dev.txt pyproject.toml | $(UV)
 	$(UV) pip install --python $(PY) --quiet --require-hashes -r requirements/dev.txt
-	$(UV) pip install --python $(PY) --quiet --no-deps -e .
 	touch $(RUN_STAMP) $(STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
