@@ -165,6 +165,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/v1/admin/lgs/{lg_code}/settings", "staff"),
             Route("PUT", "/v1/admin/lgs/{lg_code}/settings", "staff"),
             Route("GET", "/v1/admin/lgs/{lg_code}/registrations", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/registrations/{registration_id}", "staff"),
             Route("POST", "/v1/admin/lgs/{lg_code}/registrations/{registration_id}/review", "staff"),
             Route("POST", "/v1/admin/lgs/{lg_code}/stays", "staff"),
             Route("POST", "/v1/operator/lgs", "operator"),

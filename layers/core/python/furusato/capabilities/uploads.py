@@ -199,3 +199,19 @@ def document_views(owner: str, documents: list[dict[str, Any]] | None) -> list[d
         }
         for doc in documents or []
     ]
+
+
+def hand_in(owner: str, upload_keys: list[str], target: str) -> None:
+    """Mark checked documents (see `attach`) as handed in with a record, e.g. a registration."""
+    store.mark_attached(owner, upload_keys, target)
+
+
+def documents_of(owner: str, target: str) -> list[dict[str, Any]]:
+    """The documents handed in with a record, each with a short-lived `url`."""
+    return document_views(
+        owner,
+        [
+            {"upload_key": u.upload_id, "content_type": u.content_type, "size": u.size}
+            for u in sorted(store.attached_to(owner, target), key=lambda u: u.upload_id)
+        ],
+    )

@@ -402,6 +402,9 @@ class UploadItem(MainItem, discriminator="upload"):
     rejection = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     checked_at = UnicodeAttribute(null=True)
+    # The record a document was handed in with (a premium application's registration_id), so
+    # staff reading that record find it.
+    attached_to = UnicodeAttribute(null=True)
 
 
 MODELS = (*MODELS, UploadItem)

@@ -3,8 +3,9 @@
 Access patterns (main table):
 - one upload: GetItem pk=P#{owner}#UPLOAD, sk=UPLOAD#{upload_id} (consistent)
 - several (attaching documents): BatchGetItem of the same keys (consistent)
-- everything a person uploaded: Query pk=P#{owner}#UPLOAD
+- everything a person uploaded (and the documents of one record): Query pk=P#{owner}#UPLOAD
 - create: PutItem attribute_not_exists(pk)
+- mark what a document was handed in with: UpdateItem, condition status = accepted
 - record the check once: UpdateItem, condition status = pending (a redelivered event or an
   attach racing the trigger finds it decided and changes nothing)
 
@@ -54,6 +55,7 @@ class Upload:
     created_at: str
     rejection: str | None = None
     checked_at: str | None = None
+    attached_to: str | None = None
 
 
 def _upload(item: UploadItem) -> Upload:
@@ -68,6 +70,7 @@ def _upload(item: UploadItem) -> Upload:
         created_at=item.created_at,
         rejection=item.rejection,
         checked_at=item.checked_at,
+        attached_to=item.attached_to,
     )
 
 
@@ -133,6 +136,26 @@ def record_check(
                 return None
             raise
     return _upload(item)
+
+
+def mark_attached(owner: str, upload_ids: Iterable[str], target: str) -> None:
+    """Record which record accepted uploads were handed in with (only accepted ones)."""
+    u = UploadItem
+    with storage_errors():
+        for upload_id in sorted(set(upload_ids)):
+            try:
+                UploadItem(uploads_pk(owner), upload_sk(upload_id)).update(
+                    actions=[u.attached_to.set(target)],
+                    condition=u.pk.exists() & (u.status == "accepted"),
+                )
+            except UpdateError as exc:
+                if not is_condition_failure(exc):
+                    raise
+
+
+def attached_to(owner: str, target: str) -> list[Upload]:
+    """The person's accepted uploads handed in with this record, oldest first."""
+    return [u for u in of_owner(owner) if u.attached_to == target and u.status == "accepted"]
 
 
 # --- objects ------------------------------------------------------------------------------------
