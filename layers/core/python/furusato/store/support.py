@@ -251,7 +251,7 @@ def _application(item: SupportApplicationItem) -> Application:
     )
 
 
-def _application_item(app: Application) -> SupportApplicationItem:
+def application_item(app: Application) -> SupportApplicationItem:
     return SupportApplicationItem(
         lg_pk(app.lg_code),
         application_sk(app.application_id),
@@ -401,7 +401,7 @@ def submit(app: Application, *, budget_total: int) -> None:
     m = MeasureItem
 
     def build(tx: TransactWrite) -> None:
-        tx.save(_application_item(app), condition=SupportApplicationItem.pk.does_not_exist())
+        tx.save(application_item(app), condition=SupportApplicationItem.pk.does_not_exist())
         tx.update(
             MeasureItem(lg_pk(app.lg_code), measure_sk(app.measure_id)),
             actions=[_counter("submitted").add(1)],
@@ -446,7 +446,7 @@ def transition(
 
     def build(tx: TransactWrite) -> None:
         tx.save(
-            _application_item(after),
+            application_item(after),
             condition=(a.status == before.status) & (a.version == before.version),
         )
         if actions:
