@@ -11,7 +11,7 @@ from furusato import clock
 from furusato.api import auth, idempotency, models
 from furusato.api.app import json_response, no_content, page
 from furusato.api.endpoint import endpoint
-from furusato.capabilities import registrations, uploads
+from furusato.capabilities import registrations
 from furusato.domain.errors import invalid_field
 from furusato.domain.profile import make_profile
 
@@ -64,7 +64,10 @@ def put_registration(lg_code: str, body: dict[str, Any], idempotency_key: str | 
 
     def create() -> Response[Any]:
         # Documents are checked before anything changes, and marked once the application stands.
-        uploads.attach(who.sub, document_keys, purpose="review_document", field="document_keys")
+        if document_keys:
+            from furusato.capabilities import uploads  # only requests that hand documents in
+
+            uploads.attach(who.sub, document_keys, purpose="review_document", field="document_keys")
         status, view = registrations.put_registration(who.sub, lg_code, body["plan"], body["survey_answers"])
         if document_keys:
             uploads.hand_in(who.sub, document_keys, view["registration_id"])

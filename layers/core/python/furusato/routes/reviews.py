@@ -12,7 +12,7 @@ from furusato.api import auth, models
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
 from furusato.api.schema import Int, List, Obj, Str
-from furusato.capabilities import reviews, uploads
+from furusato.capabilities import reviews
 from furusato.domain.errors import NotFound
 from furusato.routes.staff_settings import staff_registration_view
 from furusato.store import people
@@ -60,6 +60,8 @@ def get_registration(lg_code: str, registration_id: str) -> Response[Any]:
     if found is None:
         raise NotFound("no such registration")
     sub, reg = found
+    from furusato.capabilities import uploads  # imported by the few requests that read documents
+
     view = {**staff_registration_view(reg), "documents": uploads.documents_of(sub, registration_id)}
     # Survey answers and documents are personal data: the read is recorded (rule 24).
     audit.record(
