@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+from typing import Any
 
 import pytest
 import requests
@@ -488,3 +490,69 @@ def test_the_export_lists_approved_unpaid_applications_formula_safe_with_japanes
 
 def test_clock_is_jst() -> None:
     assert clock.iso(clock.now()).endswith("+09:00")
+
+
+# --- transactions that meet another ----------------------------------------------------------------
+
+
+def _conflicts(times: int) -> tuple[list[int], Any]:
+    """A botocore `before-send` hook answering TransactWriteItems as DynamoDB does when another
+    transaction holds an item (cancelled, reason TransactionConflict), `times` times."""
+    from botocore.awsrequest import AWSResponse
+
+    class _Raw:
+        def __init__(self, body: bytes):
+            self._body = body
+
+        def stream(self, **_: Any) -> Any:
+            yield self._body
+
+    seen = [0]
+
+    def hook(request: Any, **_: Any) -> Any:
+        seen[0] += 1
+        if seen[0] > times:
+            return None
+        body = json.dumps(
+            {
+                "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+                "message": "Transaction cancelled, please refer cancellation reasons for specific reasons "
+                "[None, None, TransactionConflict, None]",
+                "CancellationReasons": [
+                    {"Code": "None"},
+                    {"Code": "None"},
+                    {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"},
+                    {"Code": "None"},
+                ],
+            }
+        ).encode()
+        headers = {"x-amzn-RequestId": "conflict", "Content-Type": "application/x-amz-json-1.0"}
+        return AWSResponse(request.url, 400, headers, _Raw(body))
+
+    return seen, hook
+
+
+@pytest.mark.parametrize(("conflicts", "status"), [(2, 200), (100, 503)])
+def test_an_approval_that_meets_another_transaction_is_retried(conflicts: int, status: int) -> None:
+    from furusato.store.models import MainItem
+
+    registrant("alice")
+    m = new_measure()
+    app = apply("alice", m["measure_id"], 10_000).body
+    client = MainItem._get_connection().connection.client
+    seen, hook = _conflicts(conflicts)
+    client.meta.events.register("before-send.dynamodb.TransactWriteItems", hook)
+    try:
+        reply = decide(app["application_id"])
+    finally:
+        client.meta.events.unregister("before-send.dynamodb.TransactWriteItems", hook)
+    assert reply.status == status, reply
+    report = call(
+        "GET", f"/v1/admin/lgs/{HIDA}/support-measures/{m['measure_id']}/report", claims=admin(HIDA)
+    ).body
+    if status == 200:
+        assert seen[0] == conflicts + 1
+        assert (report["approved"], report["applications"]["approved"]) == (10_000, 1)
+    else:
+        assert reply.error_code == "UNAVAILABLE" and "Retry-After" in reply.headers
+        assert (report["approved"], report["applications"]["submitted"]) == (0, 1)
