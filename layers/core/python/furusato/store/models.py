@@ -402,6 +402,9 @@ class UploadItem(MainItem, discriminator="upload"):
     rejection = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     checked_at = UnicodeAttribute(null=True)
+    # The object version that was checked: reads are pinned to it, so a file posted again to
+    # the same key (the presigned POST stays valid a while) is never served.
+    checked_version = UnicodeAttribute(null=True)
     # The record a document was handed in with (a premium application's registration_id), so
     # staff reading that record find it.
     attached_to = UnicodeAttribute(null=True)

@@ -56,6 +56,7 @@ class Upload:
     rejection: str | None = None
     checked_at: str | None = None
     attached_to: str | None = None
+    checked_version: str | None = None
 
 
 def _upload(item: UploadItem) -> Upload:
@@ -71,6 +72,7 @@ def _upload(item: UploadItem) -> Upload:
         rejection=item.rejection,
         checked_at=item.checked_at,
         attached_to=item.attached_to,
+        checked_version=item.checked_version,
     )
 
 
@@ -120,12 +122,21 @@ def of_owner(owner: str) -> list[Upload]:
 
 
 def record_check(
-    owner: str, upload_id: str, *, status: str, size: int, rejection: str | None, now: str
+    owner: str,
+    upload_id: str,
+    *,
+    status: str,
+    size: int,
+    rejection: str | None,
+    now: str,
+    version: str | None = None,
 ) -> Upload | None:
     """pending -> accepted | rejected, once. None when it was decided already (or is missing)."""
     u = UploadItem
     item = UploadItem(uploads_pk(owner), upload_sk(upload_id))
     actions: list[Any] = [u.status.set(status), u.size.set(size), u.checked_at.set(now)]
+    if version:
+        actions.append(u.checked_version.set(version))
     if rejection:
         actions.append(u.rejection.set(rejection))
     with storage_errors():
@@ -184,32 +195,37 @@ def presigned_post(
     return str(signed["url"]), {str(k): str(v) for k, v in signed["fields"].items()}
 
 
-def presigned_get(key: str, *, expires_s: int, content_type: str, filename: str | None = None) -> str:
-    """A short-lived link to read the object, served with the type it was checked to be and
-    never sniffed by the browser as anything else."""
+def presigned_get(
+    key: str,
+    *,
+    expires_s: int,
+    content_type: str,
+    version: str | None = None,
+    filename: str | None = None,
+) -> str:
+    """A short-lived link to read the object (the checked `version` of it), served with the
+    type it was checked to be."""
     disposition = f'attachment; filename="{filename}"' if filename else "inline"
+    params = {
+        "Bucket": _bucket(),
+        "Key": key,
+        "ResponseContentType": content_type,
+        "ResponseContentDisposition": disposition,
+    }
+    if version and version != "null":
+        params["VersionId"] = version
     with s3.s3_errors():
-        return str(
-            s3.client().generate_presigned_url(
-                "get_object",
-                Params={
-                    "Bucket": _bucket(),
-                    "Key": key,
-                    "ResponseContentType": content_type,
-                    "ResponseContentDisposition": disposition,
-                },
-                ExpiresIn=expires_s,
-            )
-        )
+        return str(s3.client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s))
 
 
 @dataclass(frozen=True)
 class Head:
-    """The first bytes of a stored object and its full size."""
+    """The first bytes of a stored object, its full size and its version."""
 
     data: bytes
     size: int
     content_type: str | None
+    version: str | None = None
 
 
 def read_head(key: str, *, version: str | None = None, length: int = SNIFF_BYTES) -> Head:
@@ -228,7 +244,7 @@ def read_head(key: str, *, version: str | None = None, length: int = SNIFF_BYTES
         with response["Body"] as body:
             data = bytes(body.read(length))
     size = _total_size(response, len(data))
-    return Head(data, size, response.get("ContentType"))
+    return Head(data, size, response.get("ContentType"), response.get("VersionId") or version)
 
 
 def _total_size(response: dict[str, Any], read: int) -> int:
