@@ -141,3 +141,26 @@ def test_support_lists_show_only_their_own_government() -> None:
         assert reply.status == 200 and reply.body["items"] == [], reply
     export = call("GET", f"/v1/admin/lgs/{TARGET}/support-applications/export", claims=admin(TARGET))
     assert export.status == 200
+
+
+def test_a_support_cursor_of_another_government_is_refused() -> None:
+    from tests.support.support_world import apply, new_measure, registrant, world
+
+    world()
+    onboard(OTHER)
+    measure = new_measure(OTHER)
+    for sub in ("u7", "u8"):
+        registrant(sub, OTHER)
+        apply(sub, measure["measure_id"])
+    for path in ("support-applications", "support-measures"):
+        if path == "support-measures":
+            new_measure(OTHER, name="二つ目")
+        first = call("GET", f"/v1/admin/lgs/{OTHER}/{path}", claims=admin(OTHER), query={"limit": "1"}).body
+        assert first["next_cursor"], path
+        stolen = call(
+            "GET",
+            f"/v1/admin/lgs/{TARGET}/{path}",
+            claims=admin(TARGET),
+            query={"cursor": first["next_cursor"]},
+        )
+        assert stolen.status == 400 and stolen.error_code == "VALIDATION_ERROR", (path, stolen)
