@@ -1,11 +1,11 @@
-"""Registration function: directory, profiles, registrations, identity, premium decisions,
-notifications and operator onboarding."""
+"""Registration function: directory, profiles, registrations, identity, premium decisions and
+notifications."""
 
 from typing import Any
 
 from furusato.api.app import api_handler
 from furusato.api.observability import api_entrypoint
-from furusato.routes import directory, identity, me, operator, reviews, staff_settings
+from furusato.routes import directory, identity, me, reviews, staff_settings
 
 app, handle = api_handler(
     "registration",
@@ -14,7 +14,6 @@ app, handle = api_handler(
     identity.router,
     staff_settings.router,
     reviews.router,
-    operator.router,
 )
 
 

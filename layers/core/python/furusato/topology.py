@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 Auth = Literal["public", "registrant", "staff", "operator"]
-Access = Literal["read", "write"]
+# "append": PutItem only, never read, update or delete (the audit trail's writers).
+Access = Literal["read", "write", "append"]
 
 
 class Route(NamedTuple):
@@ -76,7 +77,8 @@ class Function(NamedTuple):
     secrets: tuple[str, ...] = ()
     memory_mb: int = 512
     timeout_s: int = 15
-    # Functions that may create Cognito staff users.
+    # The one function holding Cognito admin rights: it creates and deletes staff users and
+    # deletes a registrant's account.
     manages_staff: bool = False
     # Functions that check identity-provider assertions (they get its issuer, audience, JWKS URL).
     verifies_identity: bool = False
@@ -112,7 +114,16 @@ IDEMPOTENCY_TABLE = Table(
     ttl_attribute="expiration",
 )
 
-TABLES: tuple[Table, ...] = (MAIN_TABLE, IDEMPOTENCY_TABLE)
+# The audit trail of staff access to personal data (rule 24): append-only. Functions that record
+# get PutItem on it and nothing else; only the `admin` function reads it. No TTL, no stream.
+AUDIT_TABLE = Table(
+    name="audit",
+    env_var="FURUSATO_AUDIT_TABLE",
+    partition_key="pk",  # {lg_code}#{JST month}
+    sort_key="sk",  # {at, UTC ISO}#{random id}
+)
+
+TABLES: tuple[Table, ...] = (MAIN_TABLE, IDEMPOTENCY_TABLE, AUDIT_TABLE)
 
 IMPORTS_BUCKET = Bucket(
     name="imports",
@@ -135,11 +146,13 @@ TOKEN_KEYS = Secret(
 SECRETS: tuple[Secret, ...] = (TOKEN_KEYS,)
 
 _RW: dict[str, Access] = {"main": "write", "idempotency": "write"}
+# Functions that serve staff reads or changes of personal data append to the audit trail.
+_RW_AUDITED: dict[str, Access] = {**_RW, "audit": "append"}
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="registration",
-        description="Directory, profiles, registrations and operator onboarding",
+        description="Directory, profiles, registrations, identity and premium decisions",
         routes=(
             Route("GET", "/health", "public"),
             Route("GET", "/v1/local-governments", "public"),
@@ -156,12 +169,8 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/v1/admin/lgs/{lg_code}/registrations", "staff"),
             Route("POST", "/v1/admin/lgs/{lg_code}/registrations/{registration_id}/review", "staff"),
             Route("POST", "/v1/admin/lgs/{lg_code}/stays", "staff"),
-            Route("POST", "/v1/operator/lgs", "operator"),
-            Route("GET", "/v1/operator/lgs", "operator"),
-            Route("POST", "/v1/operator/lgs/{lg_code}/staff", "operator"),
         ),
-        tables=_RW,
-        manages_staff=True,
+        tables=_RW_AUDITED,
         verifies_identity=True,
     ),
     Function(
@@ -186,7 +195,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("POST", "/v1/admin/lgs/{lg_code}/activities/{activity_id}/checkins", "staff"),
             Route("GET", "/v1/admin/lgs/{lg_code}/activities/{activity_id}/participants", "staff"),
         ),
-        tables=_RW,
+        tables=_RW_AUDITED,
         secrets=("token-keys",),
     ),
     Function(
@@ -217,10 +226,34 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/v1/admin/lgs/{lg_code}/imports/{import_id}", "staff"),
             Route("POST", "/v1/admin/lgs/{lg_code}/imports/{import_id}/commit", "staff"),
         ),
-        tables=_RW,
+        tables=_RW_AUDITED,
         buckets={"imports": "write"},
         memory_mb=1024,
         timeout_s=900,
+    ),
+)
+
+FUNCTIONS = (
+    *FUNCTIONS,
+    Function(
+        name="admin",
+        description="Operator onboarding, staff accounts, the audit trail and a person's data rights",
+        routes=(
+            Route("POST", "/v1/operator/lgs", "operator"),
+            Route("GET", "/v1/operator/lgs", "operator"),
+            Route("POST", "/v1/operator/lgs/{lg_code}/staff", "operator"),
+            Route("GET", "/v1/operator/audit", "operator"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/staff", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/staff", "staff"),
+            Route("DELETE", "/v1/admin/lgs/{lg_code}/staff/{staff_id}", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/audit", "staff"),
+            Route("GET", "/v1/me/data", "registrant"),
+            Route("DELETE", "/v1/me", "registrant"),
+        ),
+        # Reads the audit trail, so it never writes it: no role both reads and appends.
+        tables={"main": "write", "idempotency": "write", "audit": "read"},
+        manages_staff=True,
+        timeout_s=60,
     ),
 )
 
