@@ -110,7 +110,10 @@ MAIN_TABLE = Table(
 IDEMPOTENCY_TABLE = Table(
     name="idempotency",
     env_var="FURUSATO_IDEMPOTENCY_TABLE",
+    # id = the caller (CALLER#{sub}), sk = the request's hash: a person's records can be found
+    # and deleted with their data.
     partition_key="id",
+    sort_key="sk",
     ttl_attribute="expiration",
 )
 

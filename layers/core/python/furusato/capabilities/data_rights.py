@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 from furusato import clock
 from furusato.capabilities.backfill import profile_match_key
+from furusato.settings import settings
 from furusato.store import accounts, matching, notifications, people, personal_data
 
 # Item `type` in the person's partition -> export section.
@@ -111,11 +112,18 @@ def _nothing(_held: Held) -> list[dict[str, Any]]:
     return []
 
 
+def _delete_idempotency_records(held: Held) -> None:
+    table = settings().idempotency_table
+    records = personal_data.partition(personal_data.caller_partition(held.sub), table, key="id")
+    personal_data.delete(((r["id"], r["sk"]) for r in records), table, names=("id", "sk"))
+
+
 OTHER_PLACES: tuple[Place, ...] = (
     Place("notifications (N#{sub})", "notifications", _inbox, lambda h: _delete_partition(f"N#{h.sub}")),
     Place("failed-scan counters (RL#{sub})", None, _nothing, lambda h: _delete_partition(f"RL#{h.sub}")),
     Place("identity binding (IDENTITY#{identity_key})", None, _nothing, _release_identity),
     Place("backfill match key and pending rows (MATCH#, PENDING#)", None, _nothing, _release_match),
+    Place("idempotency records (CALLER#{sub})", None, _nothing, _delete_idempotency_records),
 )
 
 

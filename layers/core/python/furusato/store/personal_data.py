@@ -31,6 +31,12 @@ INTERNAL = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "versi
 GONE_FOR_SECONDS = 2 * 24 * 3600
 
 
+def caller_partition(sub: str) -> str:
+    """The idempotency table's partition of one caller's records (api/idempotency.py): a
+    person's deletion removes it whole."""
+    return f"CALLER#{sub}"
+
+
 def _client() -> Any:
     return MainItem._get_connection().connection.client
 
@@ -62,15 +68,17 @@ def _call(operation: str, **kwargs: Any) -> dict[str, Any]:
         raise
 
 
-def partition(pk: str, table: str | None = None) -> list[dict[str, Any]]:
-    """Every item under `pk`, keys included, as plain values."""
+def partition(pk: str, table: str | None = None, key: str = "pk") -> list[dict[str, Any]]:
+    """Every item under `pk` (the value of the partition key attribute `key`), keys included,
+    as plain values."""
     table = table or settings().main_table
     items: list[dict[str, Any]] = []
     start: dict[str, Any] | None = None
     while True:
         kwargs: dict[str, Any] = {
             "TableName": table,
-            "KeyConditionExpression": "pk = :pk",
+            "KeyConditionExpression": "#k = :pk",
+            "ExpressionAttributeNames": {"#k": key},
             "ExpressionAttributeValues": {":pk": {"S": pk}},
             "ConsistentRead": True,
         }
@@ -88,9 +96,11 @@ def public(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in INTERNAL}
 
 
-def delete(keys: Iterable[tuple[str, str]], table: str | None = None) -> int:
+def delete(
+    keys: Iterable[tuple[str, str]], table: str | None = None, names: tuple[str, str] = ("pk", "sk")
+) -> int:
     table = table or settings().main_table
-    requests = [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}} for pk, sk in keys]
+    requests = [{"DeleteRequest": {"Key": {names[0]: {"S": pk}, names[1]: {"S": sk}}}} for pk, sk in keys]
     for i in range(0, len(requests), 25):
         pending: list[dict[str, Any]] = requests[i : i + 25]
         for attempt in range(8):
