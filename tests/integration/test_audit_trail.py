@@ -20,6 +20,7 @@ HIDA, TAKAYAMA = "212172", "212032"
 
 
 def _trail(lg_code: str, claims: dict[str, str] | None = None, **query: str) -> list[dict[str, Any]]:
+    """The trail as the government's admin reads it (query: from, to, limit, cursor)."""
     reply = call(
         "GET", f"/v1/admin/lgs/{lg_code}/audit", claims=claims or admin(lg_code), query=query or None
     )
@@ -68,7 +69,8 @@ def test_periods_and_pages_cross_months() -> None:
         clock.freeze(datetime.fromisoformat(f"{day}T23:59:00+09:00"))
         call("GET", f"/v1/admin/lgs/{HIDA}/registrations", claims=admin(HIDA, "viewer"))
     clock.freeze(datetime(2026, 6, 2, 9, 0, tzinfo=JST))
-    may = _trail(HIDA, **{"from": "2026-05-01", "to": "2026-05-31"})
+    period: dict[str, str] = {"from": "2026-05-01", "to": "2026-05-31"}
+    may = _trail(HIDA, period)
     assert [r["at"][:10] for r in may] == ["2026-05-31", "2026-05-01"]
     pages: list[str] = []
     cursor: str | None = None
