@@ -19,11 +19,9 @@ from tests.support.world import admin, onboard, register, set_profile
 HIDA, TAKAYAMA = "212172", "212032"
 
 
-def _trail(lg_code: str, claims: dict[str, str] | None = None, **query: str) -> list[dict[str, Any]]:
+def _trail(lg_code: str, query: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """The trail as the government's admin reads it (query: from, to, limit, cursor)."""
-    reply = call(
-        "GET", f"/v1/admin/lgs/{lg_code}/audit", claims=claims or admin(lg_code), query=query or None
-    )
+    reply = call("GET", f"/v1/admin/lgs/{lg_code}/audit", claims=admin(lg_code), query=query)
     assert reply.status == 200, reply
     return list(reply.body["items"])
 
