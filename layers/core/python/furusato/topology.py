@@ -40,6 +40,8 @@ class Table(NamedTuple):
     indexes: tuple[Index, ...] = ()
     ttl_attribute: str | None = None
     stream: bool = False
+    # Items are only ever added: the table's own policy denies updates and deletes to everyone.
+    append_only: bool = False
 
 
 class Bucket(NamedTuple):
@@ -123,7 +125,8 @@ AUDIT_TABLE = Table(
     name="audit",
     env_var="FURUSATO_AUDIT_TABLE",
     partition_key="pk",  # {lg_code}#{JST month}
-    sort_key="sk",  # {at, UTC ISO}#{random id}
+    sort_key="sk",  # {at, JST ISO}#{random id}
+    append_only=True,
 )
 
 TABLES: tuple[Table, ...] = (MAIN_TABLE, IDEMPOTENCY_TABLE, AUDIT_TABLE)
