@@ -382,7 +382,7 @@ class PendingParticipationItem(MainItem, discriminator="pending_participation"):
 MODELS = (*MODELS, ImportJobItem, BackfillActivityItem, MatchItem, PendingParticipationItem)
 
 
-# --- staff accounts (see docs/staff.md) ------------------------------------------------------
+# --- staff accounts (see docs/accounts.md) ------------------------------------------------------
 
 
 class StaffItem(MainItem, discriminator="staff"):
