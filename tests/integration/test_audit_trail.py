@@ -12,9 +12,17 @@ import pytest
 from furusato import clock
 from furusato.clock import JST
 from furusato.store import audit_trail
-from tests.integration.checkin_helpers import NOW, activity, at, scan, static_token
+from tests.integration.checkin_helpers import (
+    NOW,
+    activity,
+    at,
+    member_token,
+    scan,
+    staff_scan,
+    static_token,
+)
 from tests.support.lambda_api import call, operator_claims
-from tests.support.world import admin, onboard, register, set_profile
+from tests.support.world import admin, onboard, person, register, set_profile
 
 HIDA, TAKAYAMA = "212172", "212032"
 
@@ -59,6 +67,34 @@ def test_each_personal_data_route_writes_a_record_the_government_reads() -> None
     operator = call("GET", "/v1/operator/audit", claims=operator_claims(), query={"lg_code": HIDA})
     assert operator.status == 200 and len(operator.body["items"]) == len(records)
     assert call("GET", "/v1/operator/audit", claims=operator_claims()).status == 400
+
+
+def test_changes_are_recorded_too_stays_staff_scans_and_imports() -> None:
+    onboard(HIDA)
+    at(NOW)
+    set_profile("u1")
+    assert register("u1", HIDA).status == 201
+    registration_id = call("GET", "/v1/me/registrations", claims=person("u1")).body["items"][0][
+        "registration_id"
+    ]
+    coordinator = admin(HIDA, "coordinator")
+    stays = call(
+        "POST",
+        f"/v1/admin/lgs/{HIDA}/stays",
+        {"registration_id": registration_id, "days": ["2026-05-01", "2026-05-02"]},
+        claims=coordinator,
+    )
+    assert stays.status == 201, stays
+    created = activity(HIDA, checkin_mode="staff_scan")
+    assert staff_scan(HIDA, created["activity_id"], member_token("u1")).status == 201
+    upload = call(
+        "POST", f"/v1/admin/lgs/{HIDA}/imports", {"filename": "r8.xlsx", "dry_run": True}, claims=coordinator
+    )
+    assert upload.status == 201, upload
+    seen = {(r["action"], r["resource"], r["records"]) for r in _trail(HIDA)}
+    assert ("change", f"registrations/{registration_id}/stays", 2) in seen
+    assert ("record", f"activities/{created['activity_id']}/participants", 1) in seen
+    assert ("upload", f"imports/{upload.body['import_id']}", None) in seen
 
 
 def test_periods_and_pages_cross_months() -> None:
