@@ -153,16 +153,20 @@ class Functions(Construct):
                 bucket_spec = next(b for b in topology.BUCKETS if b.name == bucket_name)
                 bucket = buckets[bucket_name]
                 environment[bucket_spec.env_var] = bucket.name
+                # The data-rights function erases a person's files, every version of them.
+                erases = spec.manages_staff and access == "write"
                 statements.append(
                     iam.PolicyStatement(
                         sid=f"List{bucket_name.capitalize()}Bucket",
-                        actions=["s3:ListBucket"],
+                        actions=["s3:ListBucket", *(["s3:ListBucketVersions"] if erases else [])],
                         resources=[bucket.arn],
                     )
                 )
                 object_actions = list(BUCKET_READ_ACTIONS)
                 if access == "write":
                     object_actions += BUCKET_WRITE_ACTIONS
+                if erases:
+                    object_actions.append("s3:DeleteObjectVersion")
                 statements.append(
                     iam.PolicyStatement(
                         sid=f"{access.capitalize()}{bucket_name.capitalize()}Objects",

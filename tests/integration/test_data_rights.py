@@ -18,6 +18,7 @@ from infra.local.aws import physical_name
 from tests.conftest import IDENTITY_PROVIDER
 from tests.integration.checkin_helpers import NOW, activity, at, scan, static_token
 from tests.support.lambda_api import call
+from tests.support.support_world import apply, new_measure, upload
 from tests.support.world import admin, onboard, person, register, set_profile
 
 HIDA, GIFU = "212172", "210005"
@@ -84,6 +85,13 @@ def _a_full_life() -> dict[str, Any]:
             )
         ]
     )
+    # A support application with a document that names the person (the file is searched too).
+    measure = new_measure(
+        HIDA, eligibility="premium_and_basic", opens_on="2026-04-01", closes_on="2027-03-31"
+    )
+    receipt = b"%PDF-1.7\n" + "領収書 蒼井 澪央 1985-07-15\n".encode() * 8
+    applied = apply(ME, measure["measure_id"], attachment_keys=[upload(ME, receipt)])
+    assert applied.status == 201, applied
     assert call("GET", f"/v1/admin/lgs/{HIDA}/registrations", claims=admin(HIDA)).status == 200
     roster = f"/v1/admin/lgs/{HIDA}/activities/{created['activity_id']}/participants"
     assert call("GET", roster, claims=admin(HIDA)).status == 200
@@ -102,12 +110,15 @@ def test_a_registrant_downloads_then_deletes_everything(clean_aws: str) -> None:
     assert body["identity"]["verified"] is True
     assert {r["lg_code"] for r in body["registrations"]} == {HIDA, GIFU}
     assert len(body["participations"]) == 1 and len(body["notifications"]) == 1
-    for section in ("support_applications", "consultations", "uploads", "stays"):
+    for section in ("consultations", "stays"):
         assert body[section] == []
+    assert len(body["uploads"]) == 1 and len(body["support_applications"]) == 1
     assert not any(k in json.dumps(body) for k in ('"pk"', '"gsi1pk"', '"version"'))
     ids = [ME, body["profile"]["identity_key"]]
     ids += [r["registration_id"] for r in body["registrations"]]
     ids += [p["participation_id"] for p in body["participations"]]
+    ids += [u["upload_id"] for u in body["uploads"]]
+    ids += [a["application_id"] for a in body["support_applications"]]
     before = _everything(clean_aws)
     assert all(needle in before for needle in (*NAME_PARTS, BIRTH, *ids))
 

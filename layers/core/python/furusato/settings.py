@@ -15,6 +15,7 @@ class Settings:
     idempotency_table: str = "furusato-idempotency"
     audit_table: str = "furusato-audit"
     imports_bucket: str = "furusato-imports"
+    uploads_bucket: str = "furusato-uploads"
     # Set only where a stand-in (moto) replaces AWS.
     endpoint_url: str | None = None
     staff_user_pool_id: str | None = None
@@ -41,6 +42,7 @@ def settings() -> Settings:
         idempotency_table=env.get("FURUSATO_IDEMPOTENCY_TABLE", "furusato-idempotency"),
         audit_table=env.get("FURUSATO_AUDIT_TABLE", "furusato-audit"),
         imports_bucket=env.get("FURUSATO_IMPORTS_BUCKET", "furusato-imports"),
+        uploads_bucket=env.get("FURUSATO_UPLOADS_BUCKET", "furusato-uploads"),
         endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
         staff_user_pool_id=env.get("FURUSATO_STAFF_USER_POOL_ID") or None,
         registrant_user_pool_id=env.get("FURUSATO_REGISTRANT_USER_POOL_ID") or None,

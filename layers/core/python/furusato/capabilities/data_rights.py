@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from furusato import clock
 from furusato.capabilities.backfill import profile_match_key
 from furusato.settings import settings
-from furusato.store import accounts, matching, notifications, people, personal_data
+from furusato.store import accounts, matching, notifications, people, personal_data, support, uploads
 
 # Item `type` in the person's partition -> export section.
 PARTITION_SECTIONS: dict[str, str] = {
@@ -112,6 +112,29 @@ def _nothing(_held: Held) -> list[dict[str, Any]]:
     return []
 
 
+def _uploads(held: Held) -> list[dict[str, Any]]:
+    return [personal_data.public(i) for i in personal_data.partition(uploads.uploads_pk(held.sub))]
+
+
+def _delete_uploads(held: Held) -> None:
+    items = personal_data.partition(uploads.uploads_pk(held.sub))
+    for item in items:
+        uploads.erase(item["object_key"])  # every version of the file
+    personal_data.delete((i["pk"], i["sk"]) for i in items)
+
+
+def _applications(held: Held) -> list[dict[str, Any]]:
+    found = personal_data.partition(support.person_applications_pk(held.sub), key="gsi1pk", index="gsi1")
+    return [personal_data.public(i) for i in found]
+
+
+def _delete_applications(held: Held) -> None:
+    """The applications leave the government's partition; the measure's counters (yen approved
+    and paid, counts by status) stay, as anonymous counts."""
+    found = personal_data.partition(support.person_applications_pk(held.sub), key="gsi1pk", index="gsi1")
+    personal_data.delete((i["pk"], i["sk"]) for i in found)
+
+
 def _delete_idempotency_records(held: Held) -> None:
     table = settings().idempotency_table
     records = personal_data.partition(personal_data.caller_partition(held.sub), table, key="id")
@@ -124,6 +147,19 @@ OTHER_PLACES: tuple[Place, ...] = (
     Place("identity binding (IDENTITY#{identity_key})", None, _nothing, _release_identity),
     Place("backfill match key and pending rows (MATCH#, PENDING#)", None, _nothing, _release_match),
     Place("idempotency records (CALLER#{sub})", None, _nothing, _delete_idempotency_records),
+    Place("uploads (P#{sub}#UPLOAD and their files)", "uploads", _uploads, _delete_uploads),
+    Place(
+        "support applications (LG#{lg}/SAPP#…, gsi1 P#{sub}#SAPP)",
+        "support_applications",
+        _applications,
+        _delete_applications,
+    ),
+    Place(
+        "support yen per year (P#{sub}#SUPPORT)",
+        None,
+        _nothing,
+        lambda h: _delete_partition(f"P#{h.sub}#SUPPORT"),
+    ),
 )
 
 

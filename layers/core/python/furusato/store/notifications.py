@@ -28,6 +28,7 @@ KINDS = (
     "lapsed",
     "support_decided",
     "content",
+    "upload_rejected",
 )
 
 
@@ -57,7 +58,7 @@ class Notification:
         }
 
 
-def notify(
+def notification_item(
     sub: str,
     kind: str,
     *,
@@ -66,15 +67,15 @@ def notify(
     lg_code: str | None,
     dedupe_key: str,
     at: datetime | None = None,
-) -> bool:
-    """Add a notification once: the same (kind, lg_code, dedupe_key) at the same instant is the
-    same item. Sweeps pass their scheduled time as `at`, so a retried run adds nothing.
-    Returns False when it already existed."""
+) -> NotificationItem:
+    """The inbox item of a notification: the same (kind, lg_code, dedupe_key) at the same instant
+    is the same item. Written by `notify`, or inside a transaction with the change it reports
+    (put with `attribute_not_exists(pk)`)."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind}")
     created = clock.iso(at or clock.now())
     notification_id = "n_" + hashlib.sha256(f"{kind}|{lg_code}|{dedupe_key}".encode()).hexdigest()[:20]
-    item = NotificationItem(
+    return NotificationItem(
         inbox_pk(sub),
         f"{created}#{notification_id}",
         notification_id=notification_id,
@@ -85,6 +86,21 @@ def notify(
         created_at=created,
         read=False,
     )
+
+
+def notify(
+    sub: str,
+    kind: str,
+    *,
+    title: str,
+    body: str,
+    lg_code: str | None,
+    dedupe_key: str,
+    at: datetime | None = None,
+) -> bool:
+    """Add a notification once. Sweeps pass their scheduled time as `at`, so a retried run adds
+    nothing. Returns False when it already existed."""
+    item = notification_item(sub, kind, title=title, body=body, lg_code=lg_code, dedupe_key=dedupe_key, at=at)
     with storage_errors():
         try:
             item.save(condition=NotificationItem.pk.does_not_exist())

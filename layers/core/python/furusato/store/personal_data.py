@@ -68,9 +68,11 @@ def _call(operation: str, **kwargs: Any) -> dict[str, Any]:
         raise
 
 
-def partition(pk: str, table: str | None = None, key: str = "pk") -> list[dict[str, Any]]:
-    """Every item under `pk` (the value of the partition key attribute `key`), keys included,
-    as plain values."""
+def partition(
+    pk: str, table: str | None = None, key: str = "pk", index: str | None = None
+) -> list[dict[str, Any]]:
+    """Every item under `pk` (the value of the partition key attribute `key`, of the table or of
+    one of its indexes), keys included, as plain values."""
     table = table or settings().main_table
     items: list[dict[str, Any]] = []
     start: dict[str, Any] | None = None
@@ -80,8 +82,10 @@ def partition(pk: str, table: str | None = None, key: str = "pk") -> list[dict[s
             "KeyConditionExpression": "#k = :pk",
             "ExpressionAttributeNames": {"#k": key},
             "ExpressionAttributeValues": {":pk": {"S": pk}},
-            "ConsistentRead": True,
+            "ConsistentRead": index is None,
         }
+        if index:
+            kwargs["IndexName"] = index
         if start:
             kwargs["ExclusiveStartKey"] = start
         response = _call("query", **kwargs)
