@@ -120,9 +120,9 @@ def create_resources(endpoint_url: str, prefix: str = "furusato") -> dict[str, s
     pool = cognito.create_user_pool(
         PoolName=f"{prefix}-staff",
         Schema=[
-            {"Name": "lg_code", "AttributeDataType": "String", "Mutable": True},
-            {"Name": "staff_role", "AttributeDataType": "String", "Mutable": True},
-            {"Name": "org_id", "AttributeDataType": "String", "Mutable": True},
+            {"Name": "lg_code", "AttributeDataType": "String", "Mutable": False},
+            {"Name": "staff_role", "AttributeDataType": "String", "Mutable": False},
+            {"Name": "org_id", "AttributeDataType": "String", "Mutable": False},
         ],
     )
     env["FURUSATO_STAFF_USER_POOL_ID"] = pool["UserPool"]["Id"]
