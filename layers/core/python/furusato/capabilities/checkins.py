@@ -37,8 +37,8 @@ from furusato.domain.checkin import (
     scan_instant,
 )
 from furusato.domain.errors import DomainError, InvalidInput, RateLimited
-from furusato.domain.lg import LocalGovernment, judgement_window
-from furusato.domain.registration import Registration, counts_toward, progress
+from furusato.domain.lg import LocalGovernment
+from furusato.domain.registration import Registration, counted_on, progress
 from furusato.store import activities as activity_store
 from furusato.store import keyring, lgs, participations, people
 from furusato.store.ids import new_id
@@ -216,12 +216,11 @@ def _write(
     # The Query ran alongside the write: it may or may not have seen this record.
     others = [p for p in person.participations if p.activity_id != activity.activity_id]
     today = clock.today()
-    window = judgement_window(lg.settings, today)
     body = {
         "status": "recorded" if created else "already_recorded",
         "activity": activity.public_dict(),
         "lg_code": lg.lg_code,
-        "counted": counts_toward(lg, stored) and window.contains(stored.day) and stored.day <= today,
+        "counted": counted_on(lg, stored, today),
         "progress": progress(lg, [*others, stored], today).to_dict(),
         "registered": lg.lg_code in person.registrations,
         "participation": stored.me_dict(),

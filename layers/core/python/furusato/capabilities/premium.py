@@ -12,9 +12,12 @@ from furusato.domain.registration import Registration
 from furusato.store.people import PersonRecord
 
 
-def judge_record(record: PersonRecord, lg: LocalGovernment, today: date) -> Judgement:
+def judge_record(
+    record: PersonRecord, lg: LocalGovernment, today: date, *, renewal: bool = False
+) -> Judgement:
     """Judge from what the person's partition holds: identity, residence, participations,
-    approved stays and the other premium places. Raises Conflict with the refusal's code."""
+    approved stays and the other premium places. Raises Conflict with the refusal's code.
+    A renewal is judged on the previous valid_until (`today`) over the year it closes."""
     return judge(
         lg=lg,
         identity_verified=record.identity is not None,
@@ -23,6 +26,7 @@ def judge_record(record: PersonRecord, lg: LocalGovernment, today: date) -> Judg
         stay_days=record.stays.get(lg.lg_code, ()),
         other_premium_lg_codes=record.premium_lg_codes(excluding=lg.lg_code),
         today=today,
+        renewal=renewal,
     )
 
 

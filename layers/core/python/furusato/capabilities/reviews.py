@@ -29,10 +29,13 @@ def review(lg_code: str, registration_id: str, decision: str, reason: str, revie
     reason = reason.strip()
     today = clock.today()
     if decision == "approve":
+        # A renewal waiting for review kept its old valid_until: the new year continues from it,
+        # as with auto-approval. An application's year starts on the approval day.
+        start = date.fromisoformat(reg.premium_valid_until) if reg.premium_valid_until else today
         decided = replace(
             reg,
             status="active",
-            premium_valid_until=one_year_after(today).isoformat(),
+            premium_valid_until=one_year_after(start).isoformat(),
             decision_reason=reason,
         )
         title, body = "プレミアム登録が承認されました", f"有効期限: {decided.premium_valid_until}。{reason}"

@@ -8,9 +8,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from furusato.domain.errors import Conflict
-from furusato.domain.lg import LocalGovernment, judgement_window
+from furusato.domain.lg import LocalGovernment
 from furusato.domain.lg_code import is_prefecture, prefecture_code_of
-from furusato.domain.registration import Participation, counts_toward, in_area, is_own_residence
+from furusato.domain.registration import Counted, Participation, is_own_residence
+from furusato.domain.registration import count as count_in_windows
 
 PREMIUM_LIMIT = 3  # rule 13
 RENEWAL_NOTICE = timedelta(days=30)  # rule 15: notice 30 days before expiry
@@ -33,30 +34,17 @@ def premium_slots(lg_codes: Iterable[str]) -> int:
     return sum(1 for c in codes if not (is_prefecture(c) and prefecture_code_of(c) in municipal_prefectures))
 
 
-@dataclass(frozen=True)
-class Counted:
-    activities: int
-    stay_days: int
-    window_start: date
-    window_end: date
-
-
 def count(
-    lg: LocalGovernment, participations: Iterable[Participation], today: date, stay_days: Iterable[date] = ()
+    lg: LocalGovernment,
+    participations: Iterable[Participation],
+    today: date,
+    stay_days: Iterable[date] = (),
+    *,
+    renewal: bool = False,
 ) -> Counted:
-    """Distinct designated activities counted for `lg` and distinct stay days, in the window up to
-    `today` (a fiscal-year window counts only what already happened)."""
-    window = judgement_window(lg.settings, today)
-    activities: set[str] = set()
-    days: set[date] = {d for d in stay_days if window.contains(d) and d <= today}
-    for p in participations:
-        if p.day > today or not window.contains(p.day):
-            continue
-        if counts_toward(lg, p):
-            activities.add(p.activity_id)
-        if in_area(lg, p):
-            days.add(p.day)
-    return Counted(len(activities), len(days), window.start, window.end)
+    """Distinct designated activities and distinct stay days counted for `lg` by a judgement on
+    `today` (only what already happened counts)."""
+    return count_in_windows(lg, participations, today, stay_days, renewal=renewal)
 
 
 def is_long_term_stayer(lg: LocalGovernment, counted: Counted) -> bool:
@@ -83,11 +71,13 @@ def judge(
     stay_days: Iterable[date] = (),
     other_premium_lg_codes: Iterable[str],
     today: date,
+    renewal: bool = False,
 ) -> Judgement:
     """Judge a premium application or renewal; raise Conflict with the contract's code otherwise.
 
     `other_premium_lg_codes`: the person's other premium registrations (active or pending review),
-    which hold their places against the limit of 3.
+    which hold their places against the limit of 3. `renewal`: `today` is the previous
+    valid_until and the window is the year it closes (rule 10).
     """
     if not identity_verified:
         raise Conflict("premium needs a verified identity (My Number Card)", code="IDENTITY_NOT_VERIFIED")
@@ -97,7 +87,7 @@ def judge(
             code="OWN_RESIDENCE_NOT_ALLOWED",
             details={"residence_lg_code": residence_lg_code},
         )
-    counted = count(lg, participations, today, stay_days)
+    counted = count(lg, participations, today, stay_days, renewal=renewal)
     required = lg.settings.min_activities
     if counted.activities < required:
         raise Conflict(
