@@ -193,6 +193,7 @@ def staff_check_in(
         "activity": body["activity"],
         "lg_code": body["lg_code"],
         "counted": body["counted"],
+        "activity_day": body["activity_day"],
         "registered": body["registered"],
         "participation": {
             "participation_id": participation["participation_id"],
@@ -215,12 +216,16 @@ def _write(
     person = standing.result()
     # The Query ran alongside the write: it may or may not have seen this record.
     others = [p for p in person.participations if p.activity_id != activity.activity_id]
-    today = clock.today()
+    # Judged on the day the participation counts: a scan in the hour before a midnight start
+    # counts already (its day is tomorrow's date).
+    today = max(clock.today(), stored.day)
     body = {
         "status": "recorded" if created else "already_recorded",
         "activity": activity.public_dict(),
         "lg_code": lg.lg_code,
         "counted": counted_on(lg, stored, today),
+        "activity_day": stored.day.isoformat(),
+        "upgraded": None,
         "progress": progress(lg, [*others, stored], today).to_dict(),
         "registered": lg.lg_code in person.registrations,
         "participation": stored.me_dict(),

@@ -149,7 +149,9 @@ def new_record(
         activity_id=activity.activity_id,
         lg_code=activity.lg_code,
         designated=activity.designated,
-        day=jst_day(instant),
+        # Rule 10: a participation counts on the JST date of the activity's start, whenever the
+        # scan happened (a scan in the opening hour before a midnight start counts on the start).
+        day=jst_day(activity.starts_at),
         sub=sub,
         participation_id=participation_id,
         organization_id=activity.organization_id,

@@ -215,7 +215,7 @@ class ParticipationItem(MainItem, discriminator="participation"):
     activity_ends_at = UnicodeAttribute()
     place = UnicodeAttribute()
     designated = BooleanAttribute(default=False)
-    day = UnicodeAttribute()  # JST date presence was proven
+    day = UnicodeAttribute()  # JST date of the activity's start: the day it counts on (rule 10)
     source = UnicodeAttribute()
     checkin_mode = UnicodeAttribute()
     checked_in_at = UnicodeAttribute()

@@ -26,7 +26,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from furusato.domain.activity import Activity
+from furusato.domain.activity import Activity, jst_day
 from furusato.domain.checkin import ParticipationRecord
 from furusato.domain.registration import LIVE_STATUSES, Participation
 from furusato.store import cursor as cursors
@@ -187,8 +187,10 @@ def refresh_snapshots(activity: Activity) -> int:
     p = ParticipationItem
     changed = 0
     for stored in whole_roster(activity.activity_id):
+        day = jst_day(activity.starts_at)
         if (
             stored.designated == activity.designated
+            and stored.day == day
             and stored.activity_name == activity.name
             and stored.activity_starts_at == activity.starts_at.isoformat()
             and stored.activity_ends_at == activity.ends_at.isoformat()
@@ -197,6 +199,7 @@ def refresh_snapshots(activity: Activity) -> int:
             continue
         actions: list[Any] = [
             p.designated.set(activity.designated),
+            p.day.set(day.isoformat()),  # a rescheduled activity counts on its new start day
             p.activity_name.set(activity.name),
             p.activity_starts_at.set(activity.starts_at.isoformat()),
             p.activity_ends_at.set(activity.ends_at.isoformat()),
