@@ -644,6 +644,16 @@ def test_warning_one_month_before() -> None:
     assert len(inbox("p")) == 1
 
 
+def test_the_warning_names_the_automatic_prefecture_that_lapses_with_it() -> None:
+    seed("p", [basic(HIDA), basic(GIFU, auto=True)], last_seen=SEEN)
+    seed("direct", [basic(HIDA), basic(GIFU)], last_seen=SEEN)  # registered with 岐阜県 directly
+    sweep("inactivity", date(2028, 5, 15))
+    [warning] = [n for n in inbox("p") if n.lg_code == HIDA]
+    assert "飛騨市と岐阜県" in warning.title and "飛騨市と岐阜県" in warning.body
+    assert [n.lg_code for n in inbox("p")] == [HIDA]  # one warning, naming both
+    assert not any("岐阜県" in n.title for n in inbox("direct") if n.lg_code == HIDA)
+
+
 def test_31_march_edges() -> None:
     """Last seen 31 March 2026: warned on 29 February 2028 (23 months, clamped to the month's
     end), lapsed on 31 March 2028. With a 1-month period, 28 January reaches it on 28 February

@@ -32,6 +32,12 @@ REGISTRATION_IN = Obj(
         "survey_answers": FreeMap(
             required=False, nullable=True, description="question id -> answer (see the government's survey)"
         ),
+        "auto_upgrade": Bool(
+            required=False,
+            nullable=True,
+            description="become premium automatically at the scan that meets the requirement "
+            "(where the government auto-approves); omitted: unchanged (false on a new registration)",
+        ),
     },
 )
 
@@ -201,6 +207,7 @@ REGISTRATION = Obj(
         "own_residence": Bool(),
         "auto_created": Bool(),
         "registered_at": Str(),
+        "auto_upgrade": Bool(),
         "premium": PREMIUM,
         "decision_reason": Str(nullable=True, description="a coordinator's reason or why premium ended"),
         "progress": PROGRESS,

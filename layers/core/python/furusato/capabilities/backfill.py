@@ -121,14 +121,29 @@ def record_for(
 
 
 def _record_all(records: Sequence[ParticipationRecord]) -> None:
-    """Write each record once (conditional PutItems, a few in flight)."""
+    """Write each record once (conditional PutItems, a few in flight), then judge what the new
+    records mean for their people (automatic premium, the stayer flag)."""
     if len(records) <= 1:
         for r in records:
             participations.record(r)
-        return
-    with ThreadPoolExecutor(max_workers=min(WRITERS, len(records))) as pool:
-        for _ in pool.map(participations.record, records):
-            pass
+    else:
+        with ThreadPoolExecutor(max_workers=min(WRITERS, len(records))) as pool:
+            for _ in pool.map(participations.record, records):
+                pass
+    _judge_people(records)
+
+
+def _judge_people(records: Sequence[ParticipationRecord]) -> None:
+    """Rule 14: backfill matching that meets the requirement upgrades an opted-in registrant the
+    same way a scan does (judged today, on every record the person has)."""
+    from furusato.capabilities import premium  # only imports that match someone pay for it
+
+    governments: dict[str, set[str]] = {}
+    for r in records:
+        governments.setdefault(r.sub, set()).update(premium.governments_counting(r.lg_code))
+    today = clock.today()
+    for sub, codes in sorted(governments.items()):
+        premium.after_participation(sub, codes, today)
 
 
 # --- attaching pending participations ----------------------------------------------------------

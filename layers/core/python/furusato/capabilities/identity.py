@@ -12,7 +12,6 @@ from furusato.domain.identity import verify_assertion
 from furusato.domain.municipalities import lg_code_for_address
 from furusato.domain.premium import is_minor
 from furusato.domain.profile import Profile
-from furusato.domain.registration import is_own_residence
 from furusato.store import people
 
 
@@ -42,7 +41,7 @@ def verify(sub: str, assertion: str, guardian_consent: dict[str, Any] | None) ->
     except jwt.PyJWTError:
         kid = None
     # Imported here: only verifications pay for them, not every request of the function.
-    from furusato.capabilities import backfill
+    from furusato.capabilities import backfill, premium
     from furusato.store import identity_provider
 
     facts = verify_assertion(assertion, identity_provider.provider(kid), clock.now())
@@ -87,14 +86,11 @@ def verify(sub: str, assertion: str, guardian_consent: dict[str, Any] | None) ->
         minor=minor,
         guardian_consent=consent,
     )
-    changed = [
-        replace(reg, own_residence=own)
-        for reg in record.registrations.values()
-        if reg.status != "withdrawn"
-        and (own := is_own_residence(reg.lg_code, residence)) != reg.own_residence
-    ]
+    # Rule 5: a premium registration that becomes own residence falls back to basic at once.
+    changed, downgraded = premium.residence_changes(record, residence)
     before = record.profile  # save() replaces it
     people.save(record, changed, profile=profile, identity=identity, touch=today)
+    premium.tell_own_residence_downgrades(sub, downgraded)
     # Backfilled participations of someone with these facts now count for this person (rule 19).
     backfill.attach_pending(sub, profile, previous=before, verified=True)
     if previous is not None and previous.identity_key != facts.identity_key:

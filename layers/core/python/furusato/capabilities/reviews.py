@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from furusato import clock
+from furusato.capabilities import premium
 from furusato.domain.errors import Conflict, InvalidInput, NotFound
 from furusato.domain.lg import RECORDS_COUNT_FROM
 from furusato.domain.premium import one_year_after
@@ -87,6 +88,8 @@ def approve_stays(
     sub, _ = found
     unique = sorted(set(days))
     people.save_stays(sub, lg_code, unique, approver, note.strip() if note else None)
+    # Rule 16: the stored long-term stayer flag follows the new stay days.
+    premium.after_participation(sub, [lg_code], today)
     record = people.load(sub)
     lg = lgs.require(lg_code)
     current = progress(lg, record.participations, today, record.stays.get(lg_code, ()))

@@ -427,11 +427,15 @@ class _Inactivity(_Sweeper):
             elif warn_on is not None and warn_on <= day and reg.notice_sent_for != lapses_on.isoformat():
                 # The warning is marked on the registration, so a re-run of the day sends none.
                 changed[code] = merged[code] = replace(reg, notice_sent_for=lapses_on.isoformat())
+                # Rule 6: the automatic prefecture registration ends with it: warn about both.
+                following = rules.prefecture_following(reg, record.registrations.values())
+                pref_lg = self.directory.get(following) if following else None
+                pref_name = (pref_lg.name if pref_lg else following) if following else None
                 messages.append(
                     (
                         "lapse_warning",
                         code,
-                        rules.lapse_warning_notice(name, lapses_on),
+                        rules.lapse_warning_notice(name, lapses_on, pref_name),
                         f"{code}:{lapses_on}",
                     )
                 )

@@ -140,3 +140,39 @@ ADULT_AGE = 18
 
 def is_minor(birth_date: date, day: date) -> bool:
     return age_on(birth_date, day) < ADULT_AGE
+
+
+# --- what the person is told about automatic decisions ---------------------------------------
+
+REFUSAL_WHY = {
+    "IDENTITY_NOT_VERIFIED": "マイナンバーカードによる本人確認が必要です。",
+    "OWN_RESIDENCE_NOT_ALLOWED": "お住まいの自治体ではプレミアム登録ができません。",
+    "PREMIUM_LIMIT_REACHED": "プレミアム登録は3自治体までです。",
+}
+
+
+def upgraded_notice(lg_name: str, valid_until: date) -> tuple[str, str]:
+    return (
+        f"{lg_name}のプレミアム登録になりました",
+        f"担い手活動の実績が条件を満たしたため、自動でプレミアム登録に切り替えました。"
+        f"有効期限は{valid_until.isoformat()}です。",
+    )
+
+
+def upgrade_refused_notice(lg_name: str, refusal: Conflict) -> tuple[str, str]:
+    why = REFUSAL_WHY.get(refusal.code, refusal.message)
+    return (
+        f"{lg_name}のプレミアム登録に自動で切り替えられませんでした",
+        f"担い手活動の実績は条件を満たしていますが、{why}ベーシック登録は続きます。",
+    )
+
+
+def own_residence_downgrade_notice(lg_name: str) -> tuple[str, str]:
+    return (
+        f"{lg_name}のプレミアム登録はベーシック登録に戻りました",
+        f"本人確認の住所が{lg_name}の区域になったため、お住まいの自治体ではプレミアム登録ができません。"
+        "ベーシック登録は続きます。",
+    )
+
+
+OWN_RESIDENCE_REASON = "own residence: premium is not available where you live (the verified address moved)"

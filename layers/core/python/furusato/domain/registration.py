@@ -29,6 +29,8 @@ class Registration:
     long_term_stayer: bool = False
     decision_reason: str | None = None
     notice_sent_for: str | None = None
+    auto_upgrade: bool = False  # rule 14: premium at the scan that meets the requirement
+    upgrade_refused: str | None = None  # the refusal of an automatic upgrade the person was told
 
     @property
     def live(self) -> bool:

@@ -58,7 +58,9 @@ def put_registration(lg_code: str, body: dict[str, Any], idempotency_key: str | 
     who = auth.registrant(router)
 
     def create() -> Response[Any]:
-        status, view = registrations.put_registration(who.sub, lg_code, body["plan"], body["survey_answers"])
+        status, view = registrations.put_registration(
+            who.sub, lg_code, body["plan"], body["survey_answers"], auto_upgrade=body.get("auto_upgrade")
+        )
         return json_response(status, view)
 
     return idempotency.run(

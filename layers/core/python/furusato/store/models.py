@@ -136,7 +136,12 @@ class RegistrationItem(MainItem, discriminator="registration"):
     decision_reason = UnicodeAttribute(null=True)
     # The valid_until whose 30-day renewal notice was sent (the sweep sends it once).
     notice_sent_for = UnicodeAttribute(null=True)
-    # gsi2 (DUE#{date}) holds premium registrations under the day the renewal sweep acts on them.
+    # gsi2 (DUE#{shard} / {date}#...) holds premium registrations under the day the renewal
+    # sweep acts on them.
+    # The person opted in to automatic premium at the qualifying scan (rule 14).
+    auto_upgrade = BooleanAttribute(default=False)
+    # The refusal code of an automatic upgrade the person was told about (told once, not per scan).
+    upgrade_refused = UnicodeAttribute(null=True)
 
 
 MODELS: tuple[type[MainItem], ...] = (LgItem, PersonItem, RegistrationItem)

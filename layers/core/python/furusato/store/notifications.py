@@ -28,6 +28,8 @@ KINDS = (
     "lapsed",
     "support_decided",
     "content",
+    "upgraded",
+    "upgrade_refused",
 )
 
 

@@ -88,12 +88,24 @@ def record(participation: ParticipationRecord) -> tuple[bool, ParticipationRecor
     return False, participation  # the table does not echo the item (older emulators)
 
 
+@dataclass(frozen=True)
+class RegistrationState:
+    """What a check-in needs to know of a live registration to decide whether the scan may change
+    it (automatic premium, the long-term stayer flag)."""
+
+    plan: str
+    status: str
+    auto_upgrade: bool
+    long_term_stayer: bool
+
+
 @dataclass
 class Standing:
     """A person's live registrations (lg_code -> registration_id) and participations."""
 
     registrations: dict[str, str] = field(default_factory=dict)
     participations: list[Participation] = field(default_factory=list)
+    states: dict[str, RegistrationState] = field(default_factory=dict)
 
 
 _STANDING_ATTRIBUTES = [
@@ -102,6 +114,9 @@ _STANDING_ATTRIBUTES = [
     "lg_code",
     "status",
     "registration_id",
+    "plan",
+    "auto_upgrade",
+    "long_term_stayer",
     "activity_id",
     "designated",
     "day",
@@ -116,6 +131,9 @@ def standing(sub: str) -> Standing:
             if isinstance(item, RegistrationItem):
                 if item.status in LIVE_STATUSES:
                     found.registrations[item.lg_code] = item.registration_id
+                    found.states[item.lg_code] = RegistrationState(
+                        item.plan, item.status, bool(item.auto_upgrade), bool(item.long_term_stayer)
+                    )
             elif isinstance(item, ParticipationItem):
                 found.participations.append(
                     Participation(

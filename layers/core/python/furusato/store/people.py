@@ -95,6 +95,8 @@ def _registration(item: RegistrationItem) -> Registration:
         long_term_stayer=item.long_term_stayer,
         decision_reason=item.decision_reason,
         notice_sent_for=item.notice_sent_for,
+        auto_upgrade=bool(item.auto_upgrade),
+        upgrade_refused=item.upgrade_refused,
     )
 
 
@@ -215,6 +217,8 @@ def _registration_item(sub: str, reg: Registration, version: int) -> Registratio
         version=version,
         decision_reason=reg.decision_reason,
         notice_sent_for=reg.notice_sent_for,
+        auto_upgrade=reg.auto_upgrade,
+        upgrade_refused=reg.upgrade_refused,
         gsi2pk=due_key(due_shard(sub, reg.lg_code)) if due else None,
         gsi2sk=due_sort_key(due, sub, reg.lg_code) if due else None,
     )
