@@ -167,9 +167,14 @@ def _attach(sub: str, match_key: str) -> int:
         for p in pending
         if (p.lg_code, p.activity_id) in stored
     ]
-    _record_all(records)
-    for p in pending:  # only once recorded: a crash before this leaves them to the next attempt
-        matching.delete_pending(match_key, p.activity_key)
+    by_activity = {(r.lg_code, r.activity_id): r for r in records}
+    for p in pending:
+        record = by_activity.get((p.lg_code, p.activity_id))
+        if record is None:
+            continue  # its activity is gone: the pending item waits for its TTL
+        # One transaction each: the roster shows the pending row or the registrant's, never both.
+        matching.attach(p, participations.item_of(record))
+    _judge_people(records)
     return len(records)
 
 
@@ -204,6 +209,7 @@ class PersonRows:
 
     match_key: str
     participations: list[tuple[str, str]] = field(default_factory=list)
+    name: str = ""  # as written in the file (the roster shows pending people by it)
 
 
 @dataclass
@@ -269,6 +275,8 @@ def write_people(
                     import_id=import_id,
                     written_at=recorded,
                     expires_at=expires,
+                    name=person.name,
+                    checked_in_at=iso(activity.starts_at),
                 )
             )
     _record_all(records)

@@ -235,6 +235,11 @@ PARTICIPANT = Obj(
     "Participant",
     {
         "participation_id": Str(),
+        "kind": Str(
+            choices=("registrant", "pending"),
+            description="pending: a backfilled participant not yet matched to a registrant "
+            "(name as written in the file); becomes a registrant row when matched",
+        ),
         "name": Str(nullable=True),
         "registered": Bool(),
         "registration_id": Str(nullable=True),

@@ -374,7 +374,7 @@ class MatchItem(MainItem, discriminator="backfill_match"):
 
 class PendingParticipationItem(MainItem, discriminator="pending_participation"):
     """pk=PENDING#{match_key}, sk=PART#{activity_key}: a backfilled participation of someone who
-    is not (yet) a registrant. Only what attaching it later needs; DynamoDB's TTL deletes it
+    is not (yet) a registrant. What attaching it later and the roster need; DynamoDB's TTL deletes it
     PENDING_DAYS after its last import if nobody with the same facts registers."""
 
     lg_code = UnicodeAttribute()
@@ -382,6 +382,11 @@ class PendingParticipationItem(MainItem, discriminator="pending_participation"):
     participation_id = UnicodeAttribute()
     import_id = UnicodeAttribute()
     written_at = UnicodeAttribute()
+    # The roster lists the person (`kind: "pending"`) under the activity's roster key, in the
+    # place their participation will take once matched: gsi1pk=ACT#{activity_id},
+    # gsi1sk={checked_in_at}#{participation_id}. The name as written in the file is shown there.
+    name = UnicodeAttribute(null=True)
+    checked_in_at = UnicodeAttribute(null=True)
 
 
 MODELS = (*MODELS, ImportJobItem, BackfillActivityItem, MatchItem, PendingParticipationItem)

@@ -11,7 +11,8 @@ Access patterns:
 - names and registrations on a roster page: BatchGetItem of (P#{sub}, PROFILE) and
   (P#{sub}, REG#{lg_code}) for the page's people (read when the roster is read, so a person who
   withdrew has no name on it)
-- roster of an activity: Query gsi1 gsi1pk=ACT#{activity_id} (gsi1sk={checked_in_at}#{id})
+- roster of an activity: Query gsi1 gsi1pk=ACT#{activity_id} (gsi1sk={checked_in_at}#{id}):
+  participations and pending (backfilled, not yet matched) participants alike
 - participant count: the same Query with Select=COUNT (no counter item: no hot key on the
   check-in path)
 - failed scans of a person: UpdateItem ADD count on pk=RL#{sub}, sk=SCANFAIL#{window}, with TTL
@@ -27,11 +28,18 @@ from typing import Any
 from pynamodb.exceptions import UpdateError
 
 from furusato.domain.activity import Activity, jst_day
-from furusato.domain.checkin import ParticipationRecord
+from furusato.domain.checkin import ParticipationRecord, PendingParticipant
 from furusato.domain.registration import LIVE_STATUSES, Participation
 from furusato.store import cursor as cursors
 from furusato.store.errors import is_condition_failure, put_unless_exists, storage_errors
-from furusato.store.models import MainItem, ParticipationItem, PersonItem, RegistrationItem, ScanFailureItem
+from furusato.store.models import (
+    MainItem,
+    ParticipationItem,
+    PendingParticipationItem,
+    PersonItem,
+    RegistrationItem,
+    ScanFailureItem,
+)
 
 
 def person_pk(sub: str) -> str:
@@ -44,6 +52,11 @@ def participation_sk(activity_id: str) -> str:
 
 def roster_pk(activity_id: str) -> str:
     return f"ACT#{activity_id}"
+
+
+def item_of(record: ParticipationRecord) -> ParticipationItem:
+    """The stored item of a participation record."""
+    return _item(record)
 
 
 def _item(record: ParticipationRecord) -> ParticipationItem:
@@ -173,30 +186,53 @@ def of_person(sub: str) -> list[ParticipationRecord]:
         ]
 
 
-def roster(
-    activity_id: str, *, limit: int, cursor: str | None
-) -> tuple[list[ParticipationRecord], str | None]:
+RosterEntry = ParticipationRecord | PendingParticipant
+
+
+def _entry(item: MainItem) -> RosterEntry | None:
+    if isinstance(item, ParticipationItem):
+        return item.to_record()
+    if isinstance(item, PendingParticipationItem):
+        return PendingParticipant(
+            participation_id=item.participation_id,
+            name=item.name or "",
+            checked_in_at=item.checked_in_at or "",
+            recorded_at=item.written_at,
+        )
+    return None
+
+
+def roster(activity_id: str, *, limit: int, cursor: str | None) -> tuple[list[RosterEntry], str | None]:
+    """One page of the roster: registrants' participations and backfilled people not yet matched,
+    in check-in order."""
     partition = roster_pk(activity_id)
     start = cursors.decode(cursor, partition=("gsi1pk", partition))
     with storage_errors():
-        result = ParticipationItem.gsi1.query(
-            partition, limit=limit, page_size=limit, last_evaluated_key=start
-        )
-        items = [item.to_record() for item in result if isinstance(item, ParticipationItem)]
+        result = MainItem.gsi1.query(partition, limit=limit, page_size=limit, last_evaluated_key=start)
+        items = [e for e in (_entry(item) for item in result) if e is not None]
         return items, cursors.encode(result.last_evaluated_key)
 
 
 def whole_roster(activity_id: str) -> Iterator[ParticipationRecord]:
+    """Every participation record of an activity (registrants only)."""
+    for entry in whole_roster_with_pending(activity_id):
+        if isinstance(entry, ParticipationRecord):
+            yield entry
+
+
+def whole_roster_with_pending(activity_id: str) -> Iterator[RosterEntry]:
     with storage_errors():
-        for item in ParticipationItem.gsi1.query(roster_pk(activity_id), page_size=500):
-            if isinstance(item, ParticipationItem):
-                yield item.to_record()
+        for item in MainItem.gsi1.query(roster_pk(activity_id), page_size=500):
+            entry = _entry(item)
+            if entry is not None:
+                yield entry
 
 
 def count(activity_id: str) -> int:
-    """Participants of an activity: a Select=COUNT Query on the roster index."""
+    """Participants of an activity, backfilled people not yet matched included: a Select=COUNT
+    Query on the roster index."""
     with storage_errors():
-        return ParticipationItem.gsi1.count(roster_pk(activity_id))
+        return MainItem.gsi1.count(roster_pk(activity_id))
 
 
 def refresh_snapshots(activity: Activity) -> int:
