@@ -44,6 +44,13 @@ def verify(sub: str, assertion: str, guardian_consent: dict[str, Any] | None) ->
     from furusato.capabilities import backfill, premium
     from furusato.store import identity_provider
 
+    consented_at = (guardian_consent or {}).get("consented_at")
+    if isinstance(consented_at, datetime) and consented_at > clock.now():
+        # Rule 9 records when the guardian consented: a consent cannot come from the future.
+        raise InvalidInput(
+            "the guardian's consent cannot be dated in the future",
+            details={"guardian_consent.consented_at": "not after now"},
+        )
     facts = verify_assertion(assertion, identity_provider.provider(kid), clock.now())
     today = clock.today()
     minor = is_minor(facts.birth_date, today)
