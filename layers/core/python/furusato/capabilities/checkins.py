@@ -337,7 +337,7 @@ def card(sub: str) -> dict[str, Any]:
                 "lg_code": r.lg_code,
                 "name": governments[r.lg_code].name if r.lg_code in governments else None,
                 "plan": r.plan,
-                # Rule 16: the registration's stored flag, as everywhere (docs/domain.md).
+                # Rule 16: the registration's stored flag, as everywhere (docs/premium.md).
                 "long_term_stayer": r.plan == "premium" and r.long_term_stayer,
                 "valid_until": r.premium_valid_until if r.plan == "premium" else None,
             }

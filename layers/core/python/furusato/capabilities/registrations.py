@@ -47,7 +47,7 @@ def registration_view(
         "auto_upgrade": reg.auto_upgrade,
         "premium": (
             # Rule 16: the flag stored on the registration, the one source of truth that the
-            # card, staff lists and statistics show too (docs/domain.md).
+            # card, staff lists and statistics show too (docs/premium.md).
             {"valid_until": reg.premium_valid_until, "long_term_stayer": reg.long_term_stayer}
             if reg.plan == "premium"
             else None

@@ -150,8 +150,9 @@ def _drive(
                     if handing_off():
                         save(day, step_index, start_key)
                         return _hand_off(current, request, hand_off)
-                    outcomes = sweeper.process(item, step, day)
-                    counts.update([outcomes] if isinstance(outcomes, str) else outcomes)
+                    result = sweeper.process(item, step, day)
+                    outcomes = [result] if isinstance(result, str) else result
+                    counts.update(outcomes)
                     if "deferred" in outcomes and not pos.get("deferred_from"):
                         pos["deferred_from"] = day.isoformat()
                     start_key = item.key
