@@ -85,17 +85,20 @@ def needs_review(lg: LocalGovernment, reg: Registration, stayer_now: bool, quali
     return reg.auto_upgrade and lg.settings.auto_approval and qualifies
 
 
-def after_participation(sub: str, lg_codes: Iterable[str], day: date) -> Upgrade | None:
+def after_participation(
+    sub: str, lg_codes: Iterable[str], day: date, *, upgrade: bool = True
+) -> Upgrade | None:
     """Apply what new participations mean for the person's registrations with these governments,
     judged on `day`: an opted-in basic registration becomes premium when the requirement is met
     (the same judgement as an application: identity, own residence, the limit of 3 race-safe
     through the places ledger, minors); a refusal is told once; a premium registration's
-    long-term stayer flag follows the records. Returns the upgrade made, if any."""
+    long-term stayer flag follows the records. Returns the upgrade made, if any. `upgrade=False`:
+    the stayer flag only (approved stays are no scan)."""
     governments = lgs.batch_get(sorted(set(lg_codes)))
     for attempt in range(PREMIUM_ATTEMPTS):
         record = people.load(sub)
         try:
-            return _after(record, [governments[c] for c in sorted(governments)], day)
+            return _after(record, [governments[c] for c in sorted(governments)], day, upgrade)
         except Conflict as exc:
             if exc.code != "CONCURRENT_UPDATE" or attempt == PREMIUM_ATTEMPTS - 1:
                 raise
@@ -103,7 +106,9 @@ def after_participation(sub: str, lg_codes: Iterable[str], day: date) -> Upgrade
     raise AssertionError("unreachable")
 
 
-def _after(record: PersonRecord, governments: list[LocalGovernment], day: date) -> Upgrade | None:
+def _after(
+    record: PersonRecord, governments: list[LocalGovernment], day: date, upgrade_on: bool
+) -> Upgrade | None:
     changed: list[Registration] = []
     told: list[tuple[str, str, tuple[str, str], str]] = []
     upgrade: Upgrade | None = None
@@ -120,7 +125,7 @@ def _after(record: PersonRecord, governments: list[LocalGovernment], day: date) 
             if stayer != reg.long_term_stayer:
                 changed.append(replace(reg, long_term_stayer=stayer))
             continue
-        if not (reg.auto_upgrade and lg.settings.auto_approval):
+        if not (upgrade_on and reg.auto_upgrade and lg.settings.auto_approval):
             continue
         try:
             judgement = judge_record(judged, lg, day)

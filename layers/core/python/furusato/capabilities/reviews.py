@@ -89,7 +89,7 @@ def approve_stays(
     unique = sorted(set(days))
     people.save_stays(sub, lg_code, unique, approver, note.strip() if note else None)
     # Rule 16: the stored long-term stayer flag follows the new stay days.
-    premium.after_participation(sub, [lg_code], today)
+    premium.after_participation(sub, [lg_code], today, upgrade=False)
     record = people.load(sub)
     lg = lgs.require(lg_code)
     current = progress(lg, record.participations, today, record.stays.get(lg_code, ()))
