@@ -527,3 +527,20 @@ def test_a_designation_made_elsewhere_reaches_records_written_from_an_old_copy(
     patch.join(timeout=10)
     records = {sub: participations.of_person(sub)[0].designated for sub in ("u1", "u2")}
     assert records == {"u1": True, "u2": True}
+
+
+def test_a_scan_before_a_midnight_start_counts_on_the_activitys_start_day(hida: dict[str, Any]) -> None:
+    """Rule 10: an activity starting 2026-04-01 00:30 JST, scanned at 2026-03-31 23:45 (inside its
+    opening hour), counts on 2026-04-01: the first day records count."""
+    at("2026-03-31T20:00:00+09:00")
+    midnight = activity(
+        name="初日の出清掃", starts_at="2026-04-01T00:30:00+09:00", ends_at="2026-04-01T02:00:00+09:00"
+    )
+    set_profile("u1")
+    assert register("u1", HIDA).status == 201
+    at("2026-03-31T23:45:00+09:00")
+    reply = scan("u1", static_token(HIDA, midnight["activity_id"]))
+    assert reply.status == 201, reply
+    assert reply.body["activity_day"] == "2026-04-01" and reply.body["counted"] is True
+    assert reply.body["participation"]["day"] == "2026-04-01"
+    assert reply.body["progress"]["activities_counted"] == 1

@@ -39,6 +39,12 @@ REGISTRATION_IN = Obj(
             description="with plan premium: upload keys (POST /v1/me/uploads, purpose review_document) "
             "handed in with the application; the government's coordinators read them",
         ),
+        "auto_upgrade": Bool(
+            required=False,
+            nullable=True,
+            description="become premium automatically at the scan that meets the requirement "
+            "(where the government auto-approves); omitted: unchanged (false on a new registration)",
+        ),
     },
 )
 
@@ -208,6 +214,7 @@ REGISTRATION = Obj(
         "own_residence": Bool(),
         "auto_created": Bool(),
         "registered_at": Str(),
+        "auto_upgrade": Bool(),
         "premium": PREMIUM,
         "decision_reason": Str(nullable=True, description="a coordinator's reason or why premium ended"),
         "progress": PROGRESS,

@@ -136,7 +136,12 @@ class RegistrationItem(MainItem, discriminator="registration"):
     decision_reason = UnicodeAttribute(null=True)
     # The valid_until whose 30-day renewal notice was sent (the sweep sends it once).
     notice_sent_for = UnicodeAttribute(null=True)
-    # gsi2 (DUE#{date}) holds premium registrations under the day the renewal sweep acts on them.
+    # gsi2 (DUE#{shard} / {date}#...) holds premium registrations under the day the renewal
+    # sweep acts on them.
+    # The person opted in to automatic premium at the qualifying scan (rule 14).
+    auto_upgrade = BooleanAttribute(default=False)
+    # The refusal code of an automatic upgrade the person was told about (told once, not per scan).
+    upgrade_refused = UnicodeAttribute(null=True)
 
 
 MODELS: tuple[type[MainItem], ...] = (LgItem, PersonItem, RegistrationItem)
@@ -215,7 +220,7 @@ class ParticipationItem(MainItem, discriminator="participation"):
     activity_ends_at = UnicodeAttribute()
     place = UnicodeAttribute()
     designated = BooleanAttribute(default=False)
-    day = UnicodeAttribute()  # JST date presence was proven
+    day = UnicodeAttribute()  # JST date of the activity's start: the day it counts on (rule 10)
     source = UnicodeAttribute()
     checkin_mode = UnicodeAttribute()
     checked_in_at = UnicodeAttribute()
@@ -369,7 +374,7 @@ class MatchItem(MainItem, discriminator="backfill_match"):
 
 class PendingParticipationItem(MainItem, discriminator="pending_participation"):
     """pk=PENDING#{match_key}, sk=PART#{activity_key}: a backfilled participation of someone who
-    is not (yet) a registrant. Only what attaching it later needs; DynamoDB's TTL deletes it
+    is not (yet) a registrant. What attaching it later and the roster need; DynamoDB's TTL deletes it
     PENDING_DAYS after its last import if nobody with the same facts registers."""
 
     lg_code = UnicodeAttribute()
@@ -377,6 +382,11 @@ class PendingParticipationItem(MainItem, discriminator="pending_participation"):
     participation_id = UnicodeAttribute()
     import_id = UnicodeAttribute()
     written_at = UnicodeAttribute()
+    # The roster lists the person (`kind: "pending"`) under the activity's roster key, in the
+    # place their participation will take once matched: gsi1pk=ACT#{activity_id},
+    # gsi1sk={checked_in_at}#{participation_id}. The name as written in the file is shown there.
+    name = UnicodeAttribute(null=True)
+    checked_in_at = UnicodeAttribute(null=True)
 
 
 MODELS = (*MODELS, ImportJobItem, BackfillActivityItem, MatchItem, PendingParticipationItem)

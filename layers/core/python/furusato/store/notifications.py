@@ -29,6 +29,8 @@ KINDS = (
     "support_decided",
     "content",
     "upload_rejected",
+    "upgraded",
+    "upgrade_refused",
 )
 
 
