@@ -254,6 +254,7 @@ NOTIFICATION = Obj(
                 "lapsed",
                 "support_decided",
                 "content",
+                "consultation_reply",
             )
         ),
         "title": Str(),

@@ -28,6 +28,7 @@ KINDS = (
     "lapsed",
     "support_decided",
     "content",
+    "consultation_reply",
 )
 
 
@@ -57,6 +58,35 @@ class Notification:
         }
 
 
+def notification_item(
+    sub: str,
+    kind: str,
+    *,
+    title: str,
+    body: str,
+    lg_code: str | None,
+    dedupe_key: str,
+    at: datetime | None = None,
+) -> NotificationItem:
+    """The inbox item of a notification, for `notify` or for a caller's own transaction (put it
+    with `attribute_not_exists(pk)`)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind}")
+    created = clock.iso(at or clock.now())
+    notification_id = "n_" + hashlib.sha256(f"{kind}|{lg_code}|{dedupe_key}".encode()).hexdigest()[:20]
+    return NotificationItem(
+        inbox_pk(sub),
+        f"{created}#{notification_id}",
+        notification_id=notification_id,
+        kind=kind,
+        title=title,
+        body=body,
+        lg_code=lg_code,
+        created_at=created,
+        read=False,
+    )
+
+
 def notify(
     sub: str,
     kind: str,
@@ -70,21 +100,7 @@ def notify(
     """Add a notification once: the same (kind, lg_code, dedupe_key) at the same instant is the
     same item. Sweeps pass their scheduled time as `at`, so a retried run adds nothing.
     Returns False when it already existed."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown notification kind {kind}")
-    created = clock.iso(at or clock.now())
-    notification_id = "n_" + hashlib.sha256(f"{kind}|{lg_code}|{dedupe_key}".encode()).hexdigest()[:20]
-    item = NotificationItem(
-        inbox_pk(sub),
-        f"{created}#{notification_id}",
-        notification_id=notification_id,
-        kind=kind,
-        title=title,
-        body=body,
-        lg_code=lg_code,
-        created_at=created,
-        read=False,
-    )
+    item = notification_item(sub, kind, title=title, body=body, lg_code=lg_code, dedupe_key=dedupe_key, at=at)
     with storage_errors():
         try:
             item.save(condition=NotificationItem.pk.does_not_exist())
