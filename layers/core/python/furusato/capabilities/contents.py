@@ -17,6 +17,7 @@ from furusato.domain.content import (
     check_times,
     parse_target,
     published_at,
+    reader_of,
     targets,
 )
 from furusato.domain.errors import Conflict, InvalidInput
@@ -180,15 +181,10 @@ def _decode_cursor(cursor: str) -> tuple[str, datetime]:
 
 def readers(record: people.PersonRecord) -> dict[str, Reader]:
     """The governments whose content the person reads, with what targeting looks at: live
-    registrations only (a withdrawn or lapsed one drops its government). A premium application
-    still under review reads as basic."""
-    prefecture = record.profile.residence_lg_code[:2] if record.profile else None
+    registrations only (a withdrawn or lapsed one drops its government)."""
+    residence = record.profile.residence_lg_code if record.profile else None
     return {
-        code: Reader(
-            plan=reg.plan if reg.status == "active" else "basic",
-            survey_answers=reg.survey_answers,
-            residence_prefecture_code=prefecture,
-        )
+        code: reader_of(reg.plan, reg.status, reg.survey_answers, residence)
         for code, reg in record.registrations.items()
         if reg.status in LIVE_STATUSES
     }

@@ -64,6 +64,17 @@ class Reader:
     residence_prefecture_code: str | None = None
 
 
+def reader_of(
+    plan: str, status: str, survey_answers: Mapping[str, Any], residence_lg_code: str | None
+) -> Reader:
+    """The reader a registration makes. A premium application still under review reads as basic."""
+    return Reader(
+        plan=plan if status == "active" else "basic",
+        survey_answers=survey_answers,
+        residence_prefecture_code=residence_lg_code[:2] if residence_lg_code else None,
+    )
+
+
 def parse_target(raw: Mapping[str, Any] | None, survey: tuple[Question, ...]) -> Target:
     """Check a target against the government's survey (standard and own questions): a condition
     on an unknown question or an option the question does not have could never match."""

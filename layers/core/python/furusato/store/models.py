@@ -441,3 +441,18 @@ class ConsultationMessageItem(MainItem, discriminator="consultation_message"):
 
 
 MODELS = (*MODELS, ContentItem, ConsultationItem, ConsultationMessageItem)
+
+
+class DisasterFanoutItem(MainItem, discriminator="disaster_fanout"):
+    """pk=FANOUT#{content_id}, sk=PAGE#{n:05d}: one page of a disaster notice's fan-out to the
+    government's registrants. Written once (attribute_not_exists); its stream record makes the
+    consumer write that page's notices and the next page. TTL: a week."""
+
+    content_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    page = NumberAttribute()
+    cursor = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+MODELS = (*MODELS, DisasterFanoutItem)
