@@ -67,7 +67,7 @@ def test_a_disaster_notice_reaches_every_targeted_reader_once(monkeypatch: pytes
     created = call("POST", f"/v1/admin/lgs/{HIDA}/contents", body, claims=admin(HIDA, "coordinator")).body
     content_id = created["content_id"]
     new = _item(f"LG#{HIDA}", f"CONTENT#{content_id}")
-    assert disaster.publishes_disaster(None, new)
+    assert new is not None and disaster.publishes_disaster(None, new)
     assert disaster.start(new) is True
     assert disaster.start(new) is False  # the same change again: page 0 exists
     _deliver_fanout(content_id, twice=True)
