@@ -180,3 +180,34 @@ def test_staff_reads_are_recorded() -> None:
         (f"staff-{HIDA}-viewer", HIDA, "read", "consultations"),
         (f"staff-{HIDA}-coordinator", HIDA, "read", f"consultations/{cid}"),
     ]
+
+
+def test_a_persons_consultations_are_found_and_erased_by_the_person() -> None:
+    from furusato.store import consultations
+
+    register("p1", HIDA)
+    register("p2", HIDA)
+    mine = [ask("p1", subject=f"質問 {i}").body["consultation_id"] for i in range(3)]
+    theirs = ask("p2").body["consultation_id"]
+    call("POST", f"{STAFF}/{mine[0]}/messages", {"body": "回答"}, claims=admin(HIDA))
+    found = consultations.of_person("p1")
+    assert sorted(c.consultation_id for c in found) == sorted(mine)
+    assert [len(c.messages) for c in found if c.consultation_id == mine[0]] == [2]
+    assert consultations.erase_person("p1") == 3
+    assert consultations.erase_person("p1") == 0
+    assert all(consultations.get(cid) is None for cid in mine)
+    assert call("GET", "/v1/me/consultations", claims=person("p1")).body["items"] == []
+    assert consultations.get(theirs) is not None
+    assert [c["consultation_id"] for c in call("GET", STAFF, claims=admin(HIDA)).body["items"]] == [theirs]
+
+
+def test_a_retried_message_with_its_key_is_added_once() -> None:
+    register("p1", HIDA)
+    cid = ask("p1").body["consultation_id"]
+    path = f"{STAFF}/{cid}/messages"
+    headers = {"Idempotency-Key": "reply-1"}
+    first = call("POST", path, {"body": "回答"}, claims=admin(HIDA), headers=headers)
+    again = call("POST", path, {"body": "回答"}, claims=admin(HIDA), headers=headers)
+    assert first.status == again.status == 201 and first.body == again.body
+    assert len(call("GET", f"/v1/me/consultations/{cid}", claims=person("p1")).body["messages"]) == 2
+    assert len(call("GET", "/v1/me/notifications", claims=person("p1")).body["items"]) == 1

@@ -63,10 +63,21 @@ def my_consultation(consultation_id: str) -> Response[Any]:
     "Add a message (an answered consultation opens again; a closed one takes none: 409)",
     body=shapes.MESSAGE_IN,
     responses={201: shapes.CONSULTATION},
+    idempotent=True,
 )
-def add_my_message(consultation_id: str, body: dict[str, Any]) -> Response[Any]:
+def add_my_message(consultation_id: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     who = auth.registrant(router)
-    return json_response(201, consultations.add_my_message(who.sub, consultation_id, body["body"]))
+
+    def create() -> Response[Any]:
+        return json_response(201, consultations.add_my_message(who.sub, consultation_id, body["body"]))
+
+    return idempotency.run(
+        sub=who.sub,
+        key=idempotency_key,
+        route=f"POST /v1/me/consultations/{consultation_id}/messages",
+        body=body,
+        create=create,
+    )
 
 
 @router.get(STAFF)
@@ -100,10 +111,23 @@ def staff_get(lg_code: str, consultation_id: str) -> Response[Any]:
     "Reply (admin, coordinator): the consultation becomes answered and the registrant is notified",
     body=shapes.MESSAGE_IN,
     responses={201: shapes.CONSULTATION},
+    idempotent=True,
 )
-def staff_reply(lg_code: str, consultation_id: str, body: dict[str, Any]) -> Response[Any]:
+def staff_reply(
+    lg_code: str, consultation_id: str, body: dict[str, Any], idempotency_key: str | None
+) -> Response[Any]:
     who = auth.staff(router, lg_code, ANSWERERS)
-    return json_response(201, consultations.staff_reply(who.sub, lg_code, consultation_id, body["body"]))
+
+    def create() -> Response[Any]:
+        return json_response(201, consultations.staff_reply(who.sub, lg_code, consultation_id, body["body"]))
+
+    return idempotency.run(
+        sub=who.sub,
+        key=idempotency_key,
+        route=f"POST /v1/admin/lgs/{lg_code}/consultations/{consultation_id}/messages",
+        body=body,
+        create=create,
+    )
 
 
 @router.post(f"{STAFF}/<consultation_id>/close")

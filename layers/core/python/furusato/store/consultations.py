@@ -12,6 +12,8 @@ Access patterns:
 - staff list by status, oldest waiting first: Query gsi1 LG#{lg_code}#CONS (begins_with
   {rank}#{status}# when filtered), ascending
 - the person's consultations (their list, their data, deleting them): Query gsi2 P#{sub}#CONS
+- erase a person's consultations: that Query, then per consultation Query pk=CONS#{id} (keys
+  only) and BatchWriteItem deletes
 """
 
 from __future__ import annotations
@@ -297,3 +299,34 @@ def list_for_person(sub: str, *, limit: int, cursor: str | None) -> tuple[list[C
         )
         items = [_from_item(i) for i in result if isinstance(i, ConsultationItem)]
         return items, cursors.encode(result.last_evaluated_key)
+
+
+def of_person(sub: str) -> list[Consultation]:
+    """Every consultation of the person, with its messages (their data export)."""
+    found: list[Consultation] = []
+    cursor: str | None = None
+    while True:
+        page, cursor = list_for_person(sub, limit=100, cursor=cursor)
+        found += [c for c in (get(p.consultation_id) for p in page) if c is not None]
+        if cursor is None:
+            return found
+
+
+def erase_person(sub: str) -> int:
+    """Delete every consultation of the person with its messages (their data's deletion).
+    Returns the consultations deleted; running it again deletes nothing more."""
+    erased = 0
+    cursor: str | None = None
+    with storage_errors():
+        while True:
+            page, cursor = list_for_person(sub, limit=100, cursor=cursor)
+            with MainItem.batch_write() as batch:
+                for c in page:
+                    keys_only = ["pk", "sk", "type"]
+                    for item in MainItem.query(
+                        consultation_pk(c.consultation_id), attributes_to_get=keys_only
+                    ):
+                        batch.delete(item)
+            erased += len(page)
+            if cursor is None:
+                return erased
