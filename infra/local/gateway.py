@@ -49,6 +49,14 @@ log = logging.getLogger("infra.local")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
+WEB_DIR = REPO_ROOT / "infra" / "web"
+# The headers API Gateway adds to the static pages (infra/cdk/api.py), so both behave alike.
+STATIC_PAGE_HEADERS: Headers = [
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cache-Control", "public, max-age=300"),
+]
 STAGE = "local"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 _PARAM = re.compile(r"^\{([A-Za-z0-9_]+)(\+?)\}$")
@@ -275,6 +283,7 @@ class Gateway:
         self.issuer = issuer
         self.host = host or FunctionHost()
         self.router = Router(topology_targets())
+        self.static_pages = {page.path: page for page in topology.STATIC_PAGES}
         # Called after each request that may have written to a bucket (S3 dispatch wakes up).
         self.after_write = after_write
         self._local: dict[tuple[str, str], Callable[[Request, dict[str, str]], HttpResponse]] = {
@@ -289,6 +298,10 @@ class Gateway:
     def handle(self, request: Request) -> HttpResponse:
         if len(request.body) > MAX_PAYLOAD_BYTES:
             return error_response(413, "PAYLOAD_TOO_LARGE", "request body over 10 MB")
+        page = self.static_pages.get(request.path)
+        if page is not None and request.method == "GET":
+            body = (WEB_DIR / page.file).read_bytes()
+            return HttpResponse(200, [("Content-Type", page.content_type), *STATIC_PAGE_HEADERS], body)
         found = self.router.resolve(request.path)
         if found is None:
             return error_response(404, "NOT_FOUND", "no such route")
@@ -416,7 +429,8 @@ class Gateway:
             log.error("function %s failed:\n%s", fn.name, traceback.format_exc())
             return error_response(502, "INTERNAL", "Internal server error", headers=trace)
         try:
-            return _proxy_response(result, trace)
+            accept = next((v for k, v in (event["headers"] or {}).items() if k.lower() == "accept"), None)
+            return _proxy_response(result, trace, accept=accept)
         except (TypeError, ValueError, KeyError, binascii.Error):
             log.error("function %s returned a malformed proxy response", fn.name)
             return error_response(502, "INTERNAL", "Internal server error", headers=trace)
@@ -504,7 +518,14 @@ def _bad_json() -> HttpResponse:
     return error_response(400, "VALIDATION_ERROR", "body is not valid JSON", {"body": "not valid JSON"})
 
 
-def _proxy_response(result: Any, extra_headers: Headers) -> HttpResponse:
+def binary_accepted(accept: str | None) -> bool:
+    """API Gateway's rule: a base64 proxy body becomes bytes only when the first media type of
+    `Accept` is one of the API's binary media types."""
+    first = (accept or "").split(",")[0].split(";")[0].strip().lower()
+    return first in topology.BINARY_MEDIA_TYPES
+
+
+def _proxy_response(result: Any, extra_headers: Headers, *, accept: str | None = None) -> HttpResponse:
     """Turn a Lambda proxy result into the HTTP response API Gateway would send."""
     if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
         raise ValueError("statusCode missing")
@@ -523,7 +544,8 @@ def _proxy_response(result: Any, extra_headers: Headers) -> HttpResponse:
     elif not isinstance(body, str):
         raise TypeError("body must be a string")
     elif result.get("isBase64Encoded"):
-        data = base64.b64decode(body, validate=True)
+        base64.b64decode(body, validate=True)  # API Gateway refuses a malformed body either way
+        data = base64.b64decode(body) if binary_accepted(accept) else body.encode("ascii")
     else:
         data = body.encode("utf-8")
     if not any(name.lower() == "content-type" for name, _ in headers):

@@ -89,6 +89,16 @@ def test_a_scan_records_once_and_a_repeat_changes_nothing(hida: dict[str, Any]) 
     assert participations.count(hida["activity_id"]) == 1
 
 
+def test_the_scanned_url_is_accepted_as_the_token(hida: dict[str, Any]) -> None:
+    """A phone camera reads `{public_base_url}/checkin#<token>` off the poster; the app may post it
+    whole."""
+    token = static_token(HIDA, hida["activity_id"])
+    at(DURING)
+    first = scan("u1", f"http://127.0.0.1:8000/checkin#{token}")
+    assert first.status == 201, first
+    assert scan("u1", token).body["status"] == "already_recorded"
+
+
 def test_a_repeat_is_decided_by_the_write_condition(hida: dict[str, Any]) -> None:
     """No read decides 'already recorded': the conditional PutItem does, and its failure carries
     the stored record (ReturnValuesOnConditionCheckFailure=ALL_OLD), so no extra read follows."""

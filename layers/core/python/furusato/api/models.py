@@ -255,6 +255,7 @@ NOTIFICATION = Obj(
                 "support_decided",
                 "content",
                 "consultation_reply",
+                "upload_rejected",
             )
         ),
         "title": Str(),

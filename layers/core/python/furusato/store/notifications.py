@@ -29,6 +29,7 @@ KINDS = (
     "support_decided",
     "content",
     "consultation_reply",
+    "upload_rejected",
 )
 
 
