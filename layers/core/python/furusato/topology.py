@@ -209,6 +209,7 @@ FUNCTIONS: tuple[Function, ...] = (
         routes=(
             Route("GET", "/v1/admin/lgs/{lg_code}/page", "staff"),
             Route("PUT", "/v1/admin/lgs/{lg_code}/page", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/page/images", "staff"),
             Route("GET", "/v1/admin/lgs/{lg_code}/survey", "staff"),
             Route("PUT", "/v1/admin/lgs/{lg_code}/survey", "staff"),
             Route("POST", "/v1/admin/lgs/{lg_code}/contents", "staff"),
@@ -227,6 +228,8 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("POST", "/v1/admin/lgs/{lg_code}/consultations/{consultation_id}/close", "staff"),
         ),
         tables=_RW,
+        # page images: presigned POSTs and short-lived links (the registration function checks them)
+        buckets={"uploads": "write"},
     ),
     Function(
         name="sweeps",
