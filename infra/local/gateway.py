@@ -277,14 +277,17 @@ class Gateway:
         host: FunctionHost | None = None,
         after_write: Callable[[], None] | None = None,
         identity_provider: LocalIdentityProvider | None = None,
+        drain_streams: Callable[[], dict[str, int]] | None = None,
     ) -> None:
         self.identity_provider = identity_provider
+        self.drain_streams = drain_streams
         self.base_url = base_url.rstrip("/")
         self.issuer = issuer
         self.host = host or FunctionHost()
         self.router = Router(topology_targets())
         self.static_pages = {page.path: page for page in topology.STATIC_PAGES}
-        # Called after each request that may have written to a bucket (S3 dispatch wakes up).
+        # Called after each request that may have written to a bucket or a table (S3 dispatch and
+        # stream delivery wake up).
         self.after_write = after_write
         self._local: dict[tuple[str, str], Callable[[Request, dict[str, str]], HttpResponse]] = {
             ("POST", "/local/token"): self._local_token,
@@ -292,6 +295,7 @@ class Gateway:
             ("DELETE", "/local/clock"): self._local_clock_restore,
             ("POST", "/local/sweeps/{name}"): self._local_sweep,
             ("POST", "/local/identity-assertion"): self._local_identity_assertion,
+            ("POST", "/local/streams/drain"): self._local_streams_drain,
         }
 
     # The one entry point, used by the HTTP server and, in-process, by the seed.
@@ -327,7 +331,8 @@ class Gateway:
                 return error_response(401, "UNAUTHENTICATED", str(exc))
         event = self.build_event(request, target.route, params, claims)
         response = self._invoke_api(target.function, event)
-        if request.method not in ("GET", "HEAD", "OPTIONS") and target.function.buckets and self.after_write:
+        writes = target.function.buckets or target.function.tables
+        if request.method not in ("GET", "HEAD", "OPTIONS") and writes and self.after_write:
             self.after_write()
         return response
 
@@ -501,6 +506,11 @@ class Gateway:
             log.error("function %s failed:\n%s", fn.name, traceback.format_exc())
             return error_response(502, "INTERNAL", "the sweep failed; see the stack's log")
         return json_response(200, {"sweep": name, "scheduled_time": scheduled_time, "result": result})
+
+    def _local_streams_drain(self, _request: Request, _params: dict[str, str]) -> HttpResponse:
+        if self.drain_streams is None:
+            return error_response(501, "NOT_IMPLEMENTED", "no stream delivery in this stack")
+        return json_response(200, self.drain_streams())
 
 
 class BadJson(ValueError):

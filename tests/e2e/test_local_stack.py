@@ -484,3 +484,12 @@ def test_gateway_wakes_dispatch_after_writes_of_a_bucket_function(tmp_path: Path
     assert calls == []
     assert gateway.handle(Request("POST", "/v1/uploads", [], b"{}")).status == 200
     assert calls == ["poke"]
+
+
+def test_stream_delivery_on_demand(stack: StackClient) -> None:
+    first = stack.post("/local/streams/drain")
+    assert first.status_code == 200, first.text
+    assert set(first.json()) == {"delivered", "filtered_out", "retried", "dead_lettered"}
+    assert first.json()["dead_lettered"] == 0
+    # Everything written so far was delivered: a second drain finds nothing new.
+    assert stack.post("/local/streams/drain").json()["delivered"] == 0

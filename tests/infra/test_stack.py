@@ -776,3 +776,41 @@ def test_template_has_no_dependency_cycle(template: Template) -> None:
 def test_stack_is_below_the_cloudformation_resource_limit(template: Template) -> None:
     count = len(resources(template))
     assert count < MAX_RESOURCES, f"{count} resources: split the stack before CloudFormation refuses it"
+
+
+# --------------------------------------------------------------------------------------------
+# Stream consumers
+
+
+def test_stream_mappings_report_partial_failures_retry_bounded_and_dead_letter(
+    template: Template, cdk_context: dict[str, Any]
+) -> None:
+    mappings = [props(m) for m in resources(template, "AWS::Lambda::EventSourceMapping").values()]
+    assert len(mappings) == len(topology.STREAM_SOURCES)
+    tables = tables_by_name(template)
+    queues = set(resources(template, "AWS::SQS::Queue"))
+    alarms = [props(a) for a in resources(template, "AWS::CloudWatch::Alarm").values()]
+    for source in topology.STREAM_SOURCES:
+        fn_lid, _ = functions_by_name(template, cdk_context)[source.function]
+        mapping = next(m for m in mappings if fn_lid in logical_ids_in(m["FunctionName"]))
+        assert mapping["EventSourceArn"] == {"Fn::GetAtt": [tables[source.table], "StreamArn"]}
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["BisectBatchOnFunctionError"] is True
+        assert mapping["MaximumRetryAttempts"] == source.retry_attempts
+        assert mapping["BatchSize"] == source.batch_size
+        assert mapping["StartingPosition"] == "TRIM_HORIZON"
+        destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+        assert logical_ids_in(destination) & queues
+        patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+        for image in ("NewImage", "OldImage"):
+            assert {"dynamodb": {image: {"type": {"S": list(source.item_types)}}}} in patterns
+        assert any(
+            a.get("MetricName") == "IteratorAge"
+            and any(ref_id(d["Value"]) == fn_lid for d in a["Dimensions"])
+            for a in alarms
+        )
+        # The function reads its own table's stream and nothing else.
+        _, res = functions_by_name(template, cdk_context)[source.function]
+        statements = role_statements(template, ref_id(props(res)["Role"]) or "")
+        stream_reads = [s for s in statements if "dynamodb:GetRecords" in as_list(s["Action"])]
+        assert [s["Resource"] for s in stream_reads] == [{"Fn::GetAtt": [tables[source.table], "StreamArn"]}]

@@ -222,10 +222,12 @@ def test_peek_kid() -> None:
         {"k1": "a" * 43},
         {"active_kid": "k9", "k1": "a" * 43},
         {"active_kid": "k1", "k1": "short"},
+        {"active_kid": "k1", "k1": "a" * 31},  # docs/deploy.md: at least 32 characters
         {"active_kid": "bad.kid", "bad.kid": "a" * 43},
     ],
 )
 def test_bad_keyrings_are_refused(document: dict[str, str]) -> None:
+    assert tokens.Keyring.from_document({"active_kid": "k1", "k1": "a" * 32}).active_kid == "k1"
     with pytest.raises(ValueError):
         tokens.Keyring.from_document(document)
 

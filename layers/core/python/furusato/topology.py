@@ -66,6 +66,23 @@ class Schedule(NamedTuple):
     timezone: str = "Asia/Tokyo"
 
 
+class StreamSource(NamedTuple):
+    """A table's stream delivered to a function (docs/streams.md).
+
+    Only changes of items whose `type` is in `item_types` are delivered: Lambda's event filter
+    in AWS, the same filter in the local stack. Items the consumers write themselves (counters,
+    markers) are not listed, so their own changes never come back to them.
+    """
+
+    table: str
+    function: str
+    item_types: tuple[str, ...]
+    batch_size: int = 100
+    # Attempts before a record goes to the failure queue (the stream keeps records 24 hours).
+    retry_attempts: int = 10
+    max_batching_window_s: int = 1
+
+
 class Function(NamedTuple):
     name: str
     description: str
@@ -253,6 +270,28 @@ FUNCTIONS: tuple[Function, ...] = (
         memory_mb=1024,
         timeout_s=900,
     ),
+    Function(
+        name="streams",
+        description="Consumers of the main table's stream: statistics counters and other derived records",
+        tables={"main": "write"},
+        timeout_s=120,
+    ),
+)
+
+# The main table's stream feeds one function, which hands each change to the consumers registered
+# in `furusato.streams.registry`. A consumer's item types must be listed here.
+STREAM_SOURCES: tuple[StreamSource, ...] = (
+    StreamSource(
+        table="main",
+        function="streams",
+        item_types=(
+            # statistics
+            "lg",
+            "person",
+            "registration",
+            "participation",
+        ),
+    ),
 )
 
 SCHEDULES: tuple[Schedule, ...] = (
@@ -293,6 +332,8 @@ LOCAL_ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/local/clock", "public"),
     Route("POST", "/local/sweeps/{name}", "public"),
     Route("POST", "/local/identity-assertion", "public"),
+    # Deliver every stream change written so far, now (tests wait on it instead of sleeping).
+    Route("POST", "/local/streams/drain", "public"),
 )
 
 

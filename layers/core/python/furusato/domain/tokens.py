@@ -47,6 +47,9 @@ ROTATION_STEP_S = 30  # a rotating token is accepted during its step and the nex
 MEMBER_TOKEN_LIFE_S = 300
 MAC_BYTES = 16
 MAX_TOKEN_LENGTH = 256
+# A keyring key is at least this many characters (docs/deploy.md says the same); deployments
+# generate 64, the local stack 43.
+MIN_KEY_LENGTH = 32
 # What a phone camera reads off a poster or screen: `{public_base_url}/checkin#<token>`.
 MAX_SCANNED_LENGTH = 512
 _SCANNED_URL = re.compile(r"https?://[^\s#?]+/checkin#(\S+)")
@@ -88,8 +91,8 @@ class Keyring:
         for kid, secret in keys.items():
             if not _KID.fullmatch(kid):
                 raise ValueError(f"keyring: bad key id {kid!r}")
-            if len(secret) < 16:
-                raise ValueError(f"keyring: key {kid} is too short")
+            if len(secret) < MIN_KEY_LENGTH:
+                raise ValueError(f"keyring: key {kid} is shorter than {MIN_KEY_LENGTH} characters")
         return cls(active_kid=active, keys=keys)
 
     def key(self, kid: str, kind: str) -> bytes | None:
