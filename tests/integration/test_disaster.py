@@ -105,3 +105,54 @@ def test_a_deleted_notice_fans_out_no_further() -> None:
     call("DELETE", f"/v1/admin/lgs/{HIDA}/contents/{created['content_id']}", claims=admin(HIDA))
     _deliver_fanout(created["content_id"], twice=False)
     assert _inbox("r1") == []
+
+
+def test_publishing_a_disaster_notice_fans_out_through_the_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support.streams import deliver
+
+    monkeypatch.setattr(fanout, "PAGE_SIZE", 3)
+    deliver()  # what earlier tests left in the stream
+    readers = [f"s{i}" for i in range(8)]
+    for sub in readers:
+        register(sub, HIDA)
+    draft = {"kind": "disaster", "title": "土砂災害警戒情報", "body": "避難所を開設しました。", "draft": True}
+    created = call("POST", f"/v1/admin/lgs/{HIDA}/contents", draft, claims=admin(HIDA)).body
+    report = deliver()
+    assert report.dead_lettered == 0 and all(_inbox(sub) == [] for sub in readers)  # a draft waits
+    path = f"/v1/admin/lgs/{HIDA}/contents/{created['content_id']}"
+    assert call("PATCH", path, {"draft": False}, claims=admin(HIDA)).status == 200
+    assert deliver().dead_lettered == 0
+    for sub in readers:
+        assert [n["title"] for n in _inbox(sub)] == ["土砂災害警戒情報"], sub
+    # A later edit of the published notice sends nothing again.
+    call("PATCH", path, {"title": "土砂災害警戒情報(更新)"}, claims=admin(HIDA))
+    deliver()
+    assert all(len(_inbox(sub)) == 1 for sub in readers)
+
+
+def test_a_redelivered_batch_creates_no_duplicate_notices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same stream records handed to the consumer again, as Lambda does after a failure."""
+    from furusato.streams import Change
+    from furusato.streams.disaster_notices import DisasterNotices
+
+    monkeypatch.setattr(fanout, "PAGE_SIZE", 2)
+    for sub in ("a", "b", "c", "d", "e"):
+        register(sub, HIDA)
+    body = {"kind": "disaster", "title": "断水", "body": "給水所を開設しました。"}
+    created = call("POST", f"/v1/admin/lgs/{HIDA}/contents", body, claims=admin(HIDA)).body
+    new = _item(f"LG#{HIDA}", f"CONTENT#{created['content_id']}")
+    consumer = DisasterNotices()
+
+    def record(event_id: str, old: dict[str, Any] | None, image: dict[str, Any]) -> Change:
+        return Change(event_id, "INSERT", event_id, {"pk": image["pk"], "sk": image["sk"]}, old, image)
+
+    batch = [record("e0", None, new)]  # type: ignore[arg-type]
+    for _ in range(2):  # the batch, then the same batch again
+        for change in batch:
+            consumer.apply(change)
+        page = 0
+        while (image := _item(*fanout.page_key(created["content_id"], page))) is not None:
+            consumer.apply(record(f"p{page}", None, image))
+            page += 1
+    for sub in ("a", "b", "c", "d", "e"):
+        assert [n["title"] for n in _inbox(sub)] == ["断水"]

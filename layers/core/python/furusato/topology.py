@@ -290,6 +290,9 @@ STREAM_SOURCES: tuple[StreamSource, ...] = (
             "person",
             "registration",
             "participation",
+            # disaster notices: the content that publishes one, then each page of its fan-out
+            "content",
+            "disaster_fanout",
         ),
     ),
 )
