@@ -87,3 +87,21 @@ def test_a_question_is_answered_and_the_registrant_is_told(stack: StackClient) -
     }
     closed = stack.post(f"/v1/admin/lgs/{MATSUE}/consultations/{cid}/close", token=coordinator)
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
+
+
+def test_a_disaster_notice_reaches_the_inbox(stack: StackClient) -> None:
+    staff = stack.token("e2e-disaster-staff", "staff", lg_code=MATSUE, staff_role="admin")
+    reader = stack.token("e2e-disaster-reader", "registrant")
+    body = {"plan": "basic", "survey_answers": {"relationship": ["家族・親族が居住"]}}
+    assert stack.put(f"/v1/me/registrations/{MATSUE}", token=reader, json=body).status_code in (200, 201)
+    notice = {"kind": "disaster", "title": "e2e 大雨特別警報", "body": "直ちに命を守る行動をとってください。"}
+    created = stack.post(f"/v1/admin/lgs/{MATSUE}/contents", token=staff, json=notice)
+    assert created.status_code == 201, created.text
+    drained = stack.post("/local/streams/drain")
+    assert drained.status_code == 200 and drained.json()["dead_lettered"] == 0, drained.text
+    inbox = stack.get("/v1/me/notifications", token=reader).json()["items"]
+    assert [(n["kind"], n["title"]) for n in inbox if n["lg_code"] == MATSUE] == [
+        ("content", "e2e 大雨特別警報")
+    ]
+    feed = stack.get("/v1/me/feed", token=reader).json()["items"]
+    assert "e2e 大雨特別警報" in [item["title"] for item in feed]
