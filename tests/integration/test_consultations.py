@@ -175,10 +175,15 @@ def test_staff_reads_are_recorded() -> None:
     with mock.patch("furusato.audit.record") as record:
         call("GET", STAFF, claims=admin(HIDA, "viewer"))
         call("GET", f"{STAFF}/{cid}", claims=admin(HIDA, "coordinator"))
+        call("POST", f"{STAFF}/{cid}/messages", {"body": "回答"}, claims=admin(HIDA, "coordinator"))
+        call("POST", f"{STAFF}/{cid}/close", claims=admin(HIDA))
+        call("GET", f"/v1/me/consultations/{cid}", claims=person("p1"))  # the person's own: no record
     calls = [c.kwargs for c in record.call_args_list]
     assert [(c["actor_sub"], c["lg_code"], c["action"], c["resource"]) for c in calls] == [
         (f"staff-{HIDA}-viewer", HIDA, "read", "consultations"),
         (f"staff-{HIDA}-coordinator", HIDA, "read", f"consultations/{cid}"),
+        (f"staff-{HIDA}-coordinator", HIDA, "reply", f"consultations/{cid}"),
+        (f"staff-{HIDA}-admin", HIDA, "close", f"consultations/{cid}"),
     ]
 
 

@@ -114,24 +114,33 @@ def staff_list(
 
 def staff_get(actor_sub: str, staff_role: str, lg_code: str, consultation_id: str) -> dict[str, Any]:
     found = _of_lg(lg_code, consultation_id)
+    _record(actor_sub, staff_role, lg_code, "read", consultation_id)
+    return found.to_dict()
+
+
+def _record(actor_sub: str, staff_role: str, lg_code: str, action: str, consultation_id: str) -> None:
     audit.record(
         actor_sub=actor_sub,
         staff_role=staff_role,
         lg_code=lg_code,
-        action="read",
+        action=action,
         resource=f"consultations/{consultation_id}",
         purpose=PURPOSE,
         records=1,
     )
-    return found.to_dict()
 
 
-def staff_reply(actor_sub: str, lg_code: str, consultation_id: str, text: str) -> dict[str, Any]:
-    return _append(_of_lg(lg_code, consultation_id), "staff", text, actor_sub).to_dict()
+def staff_reply(
+    actor_sub: str, staff_role: str, lg_code: str, consultation_id: str, text: str
+) -> dict[str, Any]:
+    after = _append(_of_lg(lg_code, consultation_id), "staff", text, actor_sub)
+    _record(actor_sub, staff_role, lg_code, "reply", consultation_id)
+    return after.to_dict()
 
 
-def staff_close(actor_sub: str, lg_code: str, consultation_id: str) -> dict[str, Any]:
+def staff_close(actor_sub: str, staff_role: str, lg_code: str, consultation_id: str) -> dict[str, Any]:
     found = _of_lg(lg_code, consultation_id)
+    _record(actor_sub, staff_role, lg_code, "close", consultation_id)
     if found.status == "closed":
         return found.to_dict()
     now = clock.iso(clock.now())

@@ -119,7 +119,9 @@ def staff_reply(
     who = auth.staff(router, lg_code, ANSWERERS)
 
     def create() -> Response[Any]:
-        return json_response(201, consultations.staff_reply(who.sub, lg_code, consultation_id, body["body"]))
+        assert who.staff_role is not None
+        view = consultations.staff_reply(who.sub, who.staff_role, lg_code, consultation_id, body["body"])
+        return json_response(201, view)
 
     return idempotency.run(
         sub=who.sub,
@@ -134,4 +136,5 @@ def staff_reply(
 @endpoint(router, "Close a consultation (admin, coordinator)", responses={200: shapes.CONSULTATION})
 def staff_close(lg_code: str, consultation_id: str) -> Response[Any]:
     who = auth.staff(router, lg_code, ANSWERERS)
-    return json_response(200, consultations.staff_close(who.sub, lg_code, consultation_id))
+    assert who.staff_role is not None
+    return json_response(200, consultations.staff_close(who.sub, who.staff_role, lg_code, consultation_id))
