@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -212,6 +214,16 @@ def test_a_withdrawn_registration_stops_the_feed() -> None:
     assert set(titles("p1")) == {"飛騨", "新宿"}
     assert call("DELETE", f"/v1/me/registrations/{HIDA}", claims=person("p1")).status == 204
     assert set(titles("p1")) == {"新宿"}
+
+
+def test_a_forged_cursor_never_shows_scheduled_content_early() -> None:
+    register("p1", HIDA)
+    publish(HIDA, "公開済み")
+    publish(HIDA, "来週の予定", publish_at=(NOW + timedelta(days=7)).isoformat())
+    future = (NOW + timedelta(days=30)).isoformat()
+    raw = json.dumps({"p": "9999-12-31T00:00:00.000000Z~", "a": future}).encode()
+    forged = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert [i["title"] for i in feed("p1", cursor=forged).body["items"]] == ["公開済み"]
 
 
 def test_a_tampered_cursor_is_a_400() -> None:

@@ -195,14 +195,20 @@ def feed(sub: str, *, limit: int, cursor: str | None) -> tuple[list[dict[str, An
     government below the cursor's position.
 
     The cursor holds the position (feed key of the last item given) and the instant the first
-    page was read; every page is evaluated as of that instant, so content published or scheduled
-    to appear later sorts above the pages already read and each item is given exactly once."""
+    page was read; every page takes what was published by that instant, so content published or
+    scheduled to appear later sorts above the pages already read and each item is given exactly
+    once. Expiry is judged now: content that expires between pages is left out of later ones."""
     record = people.load(sub)
-    people.touch_last_seen(record, clock.today())
+    now = clock.now()
+    people.touch_last_seen(record, now.date())
     if cursor:
         position, as_of = _decode_cursor(cursor)
+        # A cursor is the client's to keep: one claiming a later instant never shows scheduled
+        # content early.
+        as_of = min(as_of, now)
+        position = min(position, contents.instant_key(as_of) + "~")
     else:
-        as_of = clock.now()
+        as_of = now
         position = contents.instant_key(as_of) + "~"  # '~' sorts after every "#{content_id}"
     candidates: list[tuple[str, Content]] = []
     # Above the frontier every government's items are known; below it, some are not yet read.
@@ -215,7 +221,7 @@ def feed(sub: str, *, limit: int, cursor: str | None) -> tuple[list[dict[str, An
         candidates += [
             (key, content)
             for key, content in found.items
-            if content.visible(as_of) and targets(content.target, reader)
+            if content.visible(now) and targets(content.target, reader)
         ]
     known = sorted(
         (c for c in candidates if frontier is None or c[0] >= frontier), key=lambda c: c[0], reverse=True
