@@ -172,16 +172,22 @@ class FeedSlice:
 
 
 def feed_slice(lg_code: str, *, below: str, limit: int) -> FeedSlice:
-    """One Query: the items whose feed key sorts below `below`, newest first."""
+    """Exactly one Query request: the items whose feed key sorts below `below`, newest first.
+    A response cut short (1 MB) is fine: `more` says so and the caller does not read past it."""
     with storage_errors():
         result = ContentItem.gsi1.query(
             feed_pk(lg_code),
             ContentItem.gsi1sk < below,
             scan_index_forward=False,
-            limit=limit,
             page_size=limit,
         )
-        items: list[tuple[str, Content]] = [
-            (str(item.gsi1sk), to_domain(item)) for item in result if isinstance(item, ContentItem)
-        ]
-        return FeedSlice(items, more=result.last_evaluated_key is not None)
+        try:
+            page = next(result.page_iter)  # one page, not pynamodb's paging up to a limit
+        except StopIteration:
+            return FeedSlice([], more=False)
+        items: list[tuple[str, Content]] = []
+        for raw in page.get("Items") or []:
+            item = ContentItem.from_raw_data(raw)
+            if isinstance(item, ContentItem):
+                items.append((str(item.gsi1sk), to_domain(item)))
+        return FeedSlice(items, more=bool(page.get("LastEvaluatedKey")))
