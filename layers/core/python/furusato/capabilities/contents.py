@@ -190,6 +190,20 @@ def readers(record: people.PersonRecord) -> dict[str, Reader]:
     }
 
 
+# The governments' Queries are independent: run together, a page waits about one round trip,
+# not one per government. botocore clients are thread-safe; the count of requests is unchanged.
+MAX_PARALLEL_QUERIES = 8
+
+
+def _read_slices(codes: list[str], *, below: str, limit: int) -> list[contents.FeedSlice]:
+    if len(codes) <= 1:
+        return [contents.feed_slice(code, below=below, limit=limit) for code in codes]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_QUERIES, len(codes))) as pool:
+        return list(pool.map(lambda code: contents.feed_slice(code, below=below, limit=limit), codes))
+
+
 def feed(sub: str, *, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first across the person's governments: one Query of the person, then one Query per
     government below the cursor's position.
@@ -213,8 +227,9 @@ def feed(sub: str, *, limit: int, cursor: str | None) -> tuple[list[dict[str, An
     candidates: list[tuple[str, Content]] = []
     # Above the frontier every government's items are known; below it, some are not yet read.
     frontier: str | None = None
-    for code, reader in sorted(readers(record).items()):
-        found = contents.feed_slice(code, below=position, limit=limit)
+    governments = sorted(readers(record).items())
+    slices = _read_slices([code for code, _ in governments], below=position, limit=limit)
+    for (_, reader), found in zip(governments, slices, strict=True):
         if found.more and found.items:
             last = found.items[-1][0]
             frontier = last if frontier is None else max(frontier, last)
