@@ -91,10 +91,62 @@ def test_a_cursor_of_another_government_is_refused() -> None:
     assert stolen.status == 400 and stolen.error_code == "VALIDATION_ERROR"
 
 
-OBJECT_ROUTES = [r for r in STAFF_ROUTES if "{content_id}" in r.path or "{consultation_id}" in r.path]
+def _other_governments_objects() -> dict[str, str]:
+    """A support measure, an application (with a document) and a registration of OTHER."""
+    from tests.support.support_world import apply, new_measure, registrant, upload, world
+
+    world()
+    onboard(OTHER)
+    registrant("u9", OTHER)
+    measure = new_measure(OTHER)
+    application = apply("u9", measure["measure_id"], attachment_keys=[upload("u9")]).body
+    return {
+        "measure_id": measure["measure_id"],
+        "application_id": application["application_id"],
+        "registration_id": f"reg-u9-{OTHER}",
+    }
+
+
+OBJECT_ROUTES = [
+    route
+    for route in STAFF_ROUTES
+    if re.search(r"\{(measure_id|application_id|registration_id)\}", route.path)
+    and not route.path.endswith("/review")
+]
+BODIES = {
+    "decision": {"decision": "approve"},
+    "payment": {"paid_on": "2027-05-10", "reference": "R"},
+    "{measure_id}": {"name": "x"},
+}
 
 
 @pytest.mark.parametrize("route", OBJECT_ROUTES, ids=_ids)
+def test_objects_of_another_government_are_not_found(route: topology.Route) -> None:
+    ids = _other_governments_objects()
+    path = route.path.replace("{lg_code}", TARGET)
+    for name, value in ids.items():
+        path = path.replace("{" + name + "}", value)
+    body = next(
+        (b for suffix, b in BODIES.items() if route.method != "GET" and route.path.endswith(suffix)), None
+    )
+    for role in ("admin", "coordinator"):
+        reply = call(route.method, path, body, claims=admin(TARGET, role))
+        assert reply.status == 404 and reply.error_code == "NOT_FOUND", (role, reply)
+
+
+def test_support_lists_show_only_their_own_government() -> None:
+    _other_governments_objects()
+    for path in ("support-measures", "support-applications"):
+        reply = call("GET", f"/v1/admin/lgs/{TARGET}/{path}", claims=admin(TARGET))
+        assert reply.status == 200 and reply.body["items"] == [], reply
+    export = call("GET", f"/v1/admin/lgs/{TARGET}/support-applications/export", claims=admin(TARGET))
+    assert export.status == 200
+
+
+CONTENT_OBJECT_ROUTES = [r for r in STAFF_ROUTES if "{content_id}" in r.path or "{consultation_id}" in r.path]
+
+
+@pytest.mark.parametrize("route", CONTENT_OBJECT_ROUTES, ids=_ids)
 def test_another_governments_content_and_consultations_are_404(route: topology.Route) -> None:
     """Staff of OTHER, on their own government's path, with a real id of TARGET's object."""
     onboard(TARGET, OTHER)

@@ -90,7 +90,9 @@ def test_attach_checks_a_pending_upload_at_once() -> None:
     docs = uploads.attach(
         "alice", [created["upload_key"]], purpose="support_document", field="attachment_keys"
     )
-    assert docs == [{"upload_key": created["upload_key"], "content_type": "image/png", "size": len(PNG)}]
+    assert [{k: d[k] for k in ("upload_key", "content_type", "size")} for d in docs] == [
+        {"upload_key": created["upload_key"], "content_type": "image/png", "size": len(PNG)}
+    ]
     views = uploads.document_views("alice", docs)
     assert requests.get(views[0]["url"], timeout=30).content == PNG
 
@@ -106,3 +108,27 @@ def test_attach_refuses_what_is_not_a_usable_upload_of_this_person(case: str) ->
     with pytest.raises(InvalidInput) as caught:
         uploads.attach("alice", [key], purpose="support_document", field="attachment_keys")
     assert "attachment_keys[0]" in caught.value.details
+
+
+def test_a_file_posted_again_after_its_check_is_never_served() -> None:
+    created = uploads.create(
+        "alice", purpose="support_document", content_type="application/pdf", size=len(PDF)
+    )
+    post_file(created, PDF, "application/pdf")
+    upload = store.get("alice", created["upload_key"])
+    assert upload is not None
+    first = client().head_object(Bucket=settings().uploads_bucket, Key=upload.object_key)["VersionId"]
+    event = uploads.ObjectEvent(settings().uploads_bucket, upload.object_key, first)
+    assert uploads.on_object_created(event) == "accepted"
+    # the presigned POST is still valid: a second, different file to the same key
+    swapped = b"%PDF-1.7\n" + b"X" * 300
+    post_file(created, swapped, "application/pdf")
+    second = client().head_object(Bucket=settings().uploads_bucket, Key=upload.object_key)["VersionId"]
+    assert second != first
+    again = uploads.ObjectEvent(settings().uploads_bucket, upload.object_key, second)
+    assert uploads.on_object_created(again) == "ignored:already_accepted"
+    docs = uploads.attach(
+        "alice", [created["upload_key"]], purpose="support_document", field="attachment_keys"
+    )
+    (view,) = uploads.document_views("alice", docs)
+    assert requests.get(view["url"], timeout=30).content == PDF

@@ -182,6 +182,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/v1/admin/lgs/{lg_code}/settings", "staff"),
             Route("PUT", "/v1/admin/lgs/{lg_code}/settings", "staff"),
             Route("GET", "/v1/admin/lgs/{lg_code}/registrations", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/registrations/{registration_id}", "staff"),
             Route("POST", "/v1/admin/lgs/{lg_code}/registrations/{registration_id}/review", "staff"),
             Route("POST", "/v1/admin/lgs/{lg_code}/stays", "staff"),
             Route("POST", "/v1/operator/lgs", "operator"),
@@ -275,6 +276,32 @@ FUNCTIONS: tuple[Function, ...] = (
         description="Consumers of the main table's stream: statistics counters and other derived records",
         tables={"main": "write"},
         timeout_s=120,
+    ),
+    Function(
+        name="support",
+        description="Support measures, applications, decisions, payments, report and export",
+        routes=(
+            Route("GET", "/v1/local-governments/{lg_code}/support-measures", "public"),
+            Route("POST", "/v1/me/support-applications", "registrant"),
+            Route("GET", "/v1/me/support-applications", "registrant"),
+            Route("GET", "/v1/me/support-applications/{application_id}", "registrant"),
+            Route("PATCH", "/v1/me/support-applications/{application_id}", "registrant"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/support-measures", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/support-measures", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/support-measures/{measure_id}", "staff"),
+            Route("PATCH", "/v1/admin/lgs/{lg_code}/support-measures/{measure_id}", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/support-measures/{measure_id}/report", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/support-applications", "staff"),
+            # The literal `export` before `{application_id}`, as API Gateway prefers it.
+            Route("GET", "/v1/admin/lgs/{lg_code}/support-applications/export", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/support-applications/{application_id}", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/support-applications/{application_id}/decision", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/support-applications/{application_id}/payment", "staff"),
+        ),
+        tables=_RW,
+        # uploads: short-lived reads of attached documents, and the check of a document attached
+        # before the bucket's trigger ran (a refused file is removed)
+        buckets={"uploads": "write"},
     ),
 )
 

@@ -32,6 +32,13 @@ REGISTRATION_IN = Obj(
         "survey_answers": FreeMap(
             required=False, nullable=True, description="question id -> answer (see the government's survey)"
         ),
+        "document_keys": List(
+            Str(pattern=r"upl_[0-9a-z]{26}"),
+            max_items=10,
+            default=None,
+            description="with plan premium: upload keys (POST /v1/me/uploads, purpose review_document) "
+            "handed in with the application; the government's coordinators read them",
+        ),
     },
 )
 

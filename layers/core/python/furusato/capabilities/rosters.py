@@ -2,7 +2,8 @@
 
 Every cell is written as a string cell with Excel's quote prefix: a name like `=HYPERLINK(...)`
 or `@SUM(...)` stays text, in Excel and in anything the sheet is later converted to.
-openpyxl is imported here only: this runs in the check-in function on export requests.
+openpyxl is imported here only, by the functions that export (check-in, support), on export
+requests.
 """
 
 from __future__ import annotations
@@ -43,13 +44,33 @@ def _row(line: dict[str, Any]) -> list[str]:
     ]
 
 
-def _write_text(sheet: Any, row: int, values: Sequence[str]) -> None:
+def write_row(sheet: Any, row: int, values: Sequence[str | int]) -> None:
+    """One row of cells: integers as numbers, everything else as text that stays text."""
     for col, value in enumerate(values, start=1):
         cell = sheet.cell(row=row, column=col)
+        if isinstance(value, int) and not isinstance(value, bool):
+            cell.value = value
+            continue
         cell.value = str(value)
         # openpyxl turns a string starting with "=" into a formula: force a string cell.
         cell.data_type = "s"
         cell.quotePrefix = True
+
+
+def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence[str | int]]) -> bytes:
+    """A one-sheet table (headers, then rows) written with `write_row`: formula-safe."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    write_row(sheet, 1, headers)
+    for index, values in enumerate(rows, start=2):
+        write_row(sheet, index, values)
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def roster_workbook(activity: Activity, lines: Iterable[dict[str, Any]]) -> bytes:
@@ -59,14 +80,14 @@ def roster_workbook(activity: Activity, lines: Iterable[dict[str, Any]]) -> byte
     book = Workbook()
     sheet = book.active
     sheet.title = "参加者"
-    _write_text(sheet, 1, ["活動名", activity.name])
-    _write_text(sheet, 2, ["活動ID", activity.activity_id])
-    _write_text(sheet, 3, ["開始", iso(activity.starts_at), "終了", iso(activity.ends_at)])
-    _write_text(sheet, 4, ["場所", activity.place])
-    _write_text(sheet, 6, HEADERS)
+    write_row(sheet, 1, ["活動名", activity.name])
+    write_row(sheet, 2, ["活動ID", activity.activity_id])
+    write_row(sheet, 3, ["開始", iso(activity.starts_at), "終了", iso(activity.ends_at)])
+    write_row(sheet, 4, ["場所", activity.place])
+    write_row(sheet, 6, HEADERS)
     row = 7
     for line in lines:
-        _write_text(sheet, row, _row(line))
+        write_row(sheet, row, _row(line))
         row += 1
     for letter, width in zip("ABCDEFGHI", (32, 20, 8, 32, 12, 14, 26, 26, 10), strict=True):
         sheet.column_dimensions[letter].width = width

@@ -89,6 +89,7 @@ def check(upload: store.Upload, *, version: str | None = None) -> store.Upload:
         size=head.size,
         rejection=reason,
         now=iso(now),
+        version=head.version,
     )
     if decided is None:  # another check decided first
         return store.get(upload.owner, upload.upload_id) or upload
@@ -149,6 +150,10 @@ def on_object_created(event: ObjectEvent) -> str:
         store.delete(event.key)
         logger.warning("upload ignored", extra={"reason": "unknown_upload", "upload_id": upload_id})
         return "deleted:unknown_upload"
+    if upload.status != "pending" and event.version not in ("null", upload.checked_version):
+        # Posted again to the key after the check: reads stay pinned to the checked version.
+        logger.warning("upload replaced after its check", extra={"upload_id": upload_id})
+        return f"ignored:already_{upload.status}"
     after = check(upload, version=event.version)
     return after.status if after.status == "accepted" else f"{after.status}:{after.rejection}"
 
@@ -175,12 +180,22 @@ def attach(owner: str, upload_keys: list[str], *, purpose: str, field: str) -> l
         elif upload.status == "rejected":
             errors[f"{field}[{index}]"] = f"the file was refused ({upload.rejection}) and removed"
         else:
-            documents.append(
-                {"upload_key": upload.upload_id, "content_type": upload.content_type, "size": upload.size}
-            )
+            documents.append(_document(upload))
     if errors:
         raise InvalidInput("documents are not usable", details=errors)
     return documents
+
+
+def _document(upload: store.Upload) -> dict[str, Any]:
+    """What a record keeps of a document; `version` pins reads to the object that was checked."""
+    doc: dict[str, Any] = {
+        "upload_key": upload.upload_id,
+        "content_type": upload.content_type,
+        "size": upload.size,
+    }
+    if upload.checked_version:
+        doc["version"] = upload.checked_version
+    return doc
 
 
 def document_views(owner: str, documents: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -195,7 +210,21 @@ def document_views(owner: str, documents: list[dict[str, Any]] | None) -> list[d
                 rules.object_key(owner, doc["upload_key"]),
                 expires_s=READ_URL_TTL_S,
                 content_type=doc["content_type"],
+                version=doc.get("version"),
             ),
         }
         for doc in documents or []
     ]
+
+
+def hand_in(owner: str, upload_keys: list[str], target: str) -> None:
+    """Mark checked documents (see `attach`) as handed in with a record, e.g. a registration."""
+    store.mark_attached(owner, upload_keys, target)
+
+
+def documents_of(owner: str, target: str) -> list[dict[str, Any]]:
+    """The documents handed in with a record, each with a short-lived `url`."""
+    return document_views(
+        owner,
+        [_document(u) for u in sorted(store.attached_to(owner, target), key=lambda u: u.upload_id)],
+    )

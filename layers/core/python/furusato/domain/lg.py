@@ -62,6 +62,8 @@ class Section:
     image_key: str | None = None
     image_type: str | None = None
     image_alt: str | None = None
+    # The S3 version that was checked: links always serve that object.
+    image_version: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +72,7 @@ class Section:
             "image_key": self.image_key,
             "image_type": self.image_type,
             "image_alt": self.image_alt,
+            "image_version": self.image_version,
         }
 
 

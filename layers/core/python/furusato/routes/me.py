@@ -12,6 +12,7 @@ from furusato.api import auth, idempotency, models
 from furusato.api.app import json_response, no_content, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import registrations
+from furusato.domain.errors import invalid_field
 from furusato.domain.profile import make_profile
 
 router = Router()
@@ -57,8 +58,19 @@ def list_my_registrations() -> Response[Any]:
 def put_registration(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     who = auth.registrant(router)
 
+    document_keys = body.get("document_keys") or []
+    if document_keys and body["plan"] != "premium":
+        raise invalid_field("document_keys", "only with plan premium")
+
     def create() -> Response[Any]:
+        # Documents are checked before anything changes, and marked once the application stands.
+        if document_keys:
+            from furusato.capabilities import uploads  # only requests that hand documents in
+
+            uploads.attach(who.sub, document_keys, purpose="review_document", field="document_keys")
         status, view = registrations.put_registration(who.sub, lg_code, body["plan"], body["survey_answers"])
+        if document_keys:
+            uploads.hand_in(who.sub, document_keys, view["registration_id"])
         return json_response(status, view)
 
     return idempotency.run(

@@ -7,11 +7,15 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from furusato import audit
 from furusato.api import auth, models
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
-from furusato.api.schema import Obj, Str
+from furusato.api.schema import Int, List, Obj, Str
 from furusato.capabilities import reviews
+from furusato.domain.errors import NotFound
+from furusato.routes.staff_settings import staff_registration_view
+from furusato.store import people
 
 router = Router()
 DECIDERS = frozenset({"admin", "coordinator"})
@@ -27,6 +31,49 @@ REVIEW_RESULT = Obj(
         "premium": Obj("ReviewedPremium", {"valid_until": Str()}, nullable=True),
     },
 )
+
+
+DOCUMENT = Obj(
+    "RegistrationDocument",
+    {
+        "upload_key": Str(pattern=r"upl_[0-9a-z]{26}"),
+        "content_type": Str(),
+        "size": Int(ge=0),
+        "url": Str(max_length=4096, description="a presigned GET, valid 5 minutes"),
+    },
+)
+STAFF_REGISTRATION_DETAIL = Obj(
+    "StaffRegistrationDetail",
+    {**models.STAFF_REGISTRATION.fields, "documents": List(DOCUMENT, max_items=50)},
+)
+
+
+@router.get("/v1/admin/lgs/<lg_code>/registrations/<registration_id>")
+@endpoint(
+    router,
+    "One registration with the documents handed in with its premium application (coordinator)",
+    responses={200: STAFF_REGISTRATION_DETAIL},
+)
+def get_registration(lg_code: str, registration_id: str) -> Response[Any]:
+    who = auth.staff(router, lg_code, DECIDERS)
+    found = people.find_registration(lg_code, registration_id)
+    if found is None:
+        raise NotFound("no such registration")
+    sub, reg = found
+    from furusato.capabilities import uploads  # imported by the few requests that read documents
+
+    view = {**staff_registration_view(reg), "documents": uploads.documents_of(sub, registration_id)}
+    # Survey answers and documents are personal data: the read is recorded (rule 24).
+    audit.record(
+        actor_sub=who.sub,
+        lg_code=lg_code,
+        staff_role=who.staff_role,
+        action="read",
+        resource=f"registrations/{registration_id}",
+        purpose="premium review",
+        records=1,
+    )
+    return json_response(200, view)
 
 
 @router.post("/v1/admin/lgs/<lg_code>/registrations/<registration_id>/review")

@@ -12,6 +12,7 @@ from furusato.api import auth, models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.domain.lg import PremiumSettings, check_settings
+from furusato.domain.registration import Registration
 from furusato.store import lgs, people
 
 router = Router()
@@ -59,24 +60,26 @@ def list_registrations(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     return json_response(
         200,
         page(
-            [
-                {
-                    "registration_id": r.registration_id,
-                    "lg_code": r.lg_code,
-                    "plan": r.plan,
-                    "status": r.status,
-                    "own_residence": r.own_residence,
-                    "auto_created": r.auto_created,
-                    "registered_at": r.registered_at,
-                    "premium": (
-                        {"valid_until": r.premium_valid_until, "long_term_stayer": r.long_term_stayer}
-                        if r.plan == "premium"
-                        else None
-                    ),
-                    "survey_answers": r.survey_answers,
-                }
-                for r in items
-            ],
+            [staff_registration_view(r) for r in items],
             next_cursor,
         ),
     )
+
+
+def staff_registration_view(r: Registration) -> dict[str, Any]:
+    """A registration as staff see it (the list, and one registration)."""
+    return {
+        "registration_id": r.registration_id,
+        "lg_code": r.lg_code,
+        "plan": r.plan,
+        "status": r.status,
+        "own_residence": r.own_residence,
+        "auto_created": r.auto_created,
+        "registered_at": r.registered_at,
+        "premium": (
+            {"valid_until": r.premium_valid_until, "long_term_stayer": r.long_term_stayer}
+            if r.plan == "premium"
+            else None
+        ),
+        "survey_answers": r.survey_answers,
+    }

@@ -12,7 +12,6 @@ from furusato.api import auth, idempotency
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
 from furusato.api.schema import FreeMap, Int, Obj, Str
-from furusato.capabilities import uploads
 from furusato.domain import uploads as rules
 
 router = Router()
@@ -61,6 +60,7 @@ UPLOAD_CREATED = Obj(
 )
 def create_upload(body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     who = auth.registrant(router)
+    from furusato.capabilities import uploads  # not on the cold path of the function's other routes
 
     def create() -> Response[Any]:
         view = uploads.create(

@@ -402,9 +402,81 @@ class UploadItem(MainItem, discriminator="upload"):
     rejection = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     checked_at = UnicodeAttribute(null=True)
+    # The object version that was checked: reads are pinned to it, so a file posted again to
+    # the same key (the presigned POST stays valid a while) is never served.
+    checked_version = UnicodeAttribute(null=True)
+    # The record a document was handed in with (a premium application's registration_id), so
+    # staff reading that record find it.
+    attached_to = UnicodeAttribute(null=True)
 
 
 MODELS = (*MODELS, UploadItem)
+
+
+# --- support measures and applications (see docs/support.md) ---------------------------------
+
+
+class MeasureItem(MainItem, discriminator="support_measure"):
+    """pk=LG#{lg_code}, sk=MEASURE#{measure_id}; gsi1pk=LG#{lg_code}#MEASURE#{status},
+    gsi1sk={opens_on}#{measure_id} (the public list reads the `open` partition).
+
+    The spending report is kept here as counters, changed in the same transaction as each
+    application's status: `approved`/`paid` yen and `n_{status}` counts. `budget_total` is an
+    attribute of its own so that an approval's condition can name it."""
+
+    measure_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    status = UnicodeAttribute()
+    terms = JSONAttribute()
+    budget_total = NumberAttribute()
+    approved = NumberAttribute(default=0)
+    paid = NumberAttribute(default=0)
+    n_submitted = NumberAttribute(default=0)
+    n_info_requested = NumberAttribute(default=0)
+    n_approved = NumberAttribute(default=0)
+    n_rejected = NumberAttribute(default=0)
+    n_paid = NumberAttribute(default=0)
+    n_withdrawn = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+
+
+class SupportApplicationItem(MainItem, discriminator="support_application"):
+    """pk=LG#{lg_code}, sk=SAPP#{application_id}; gsi1pk=P#{sub}#SAPP (the person's own list, and
+    what their data and its deletion find), gsi1sk={application_id}; gsi2pk=
+    LG#{lg_code}#SAPP#{status}, gsi2sk={application_id} (the staff list by status, the export)."""
+
+    application_id = UnicodeAttribute()
+    measure_id = UnicodeAttribute()
+    measure_name = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    sub = UnicodeAttribute()
+    status = UnicodeAttribute()
+    amount_requested = NumberAttribute()
+    expenses = NumberAttribute(null=True)
+    amount_granted = NumberAttribute(null=True)
+    details = UnicodeAttribute(null=True)
+    documents = JSONAttribute(default=list)
+    decision = JSONAttribute(null=True)
+    # Every decision in order (who, when, what, reason): `decision` is the last one.
+    history = JSONAttribute(default=list)
+    payment = JSONAttribute(null=True)
+    fiscal_year = NumberAttribute()
+    submitted_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=0)
+
+
+class SupportYearItem(MainItem, discriminator="support_year"):
+    """pk=P#{sub}#SUPPORT, sk=YEAR#{measure_id}#{fiscal_year}: yen approved for one person under
+    one measure in one fiscal year; an approval adds to it under the yearly maximum's condition."""
+
+    lg_code = UnicodeAttribute()
+    approved = NumberAttribute(default=0)
+
+
+MODELS = (*MODELS, MeasureItem, SupportApplicationItem, SupportYearItem)
 
 
 # --- content and consultations (see docs/content.md) ----------------------------------------

@@ -28,8 +28,8 @@ KINDS = (
     "lapsed",
     "support_decided",
     "content",
-    "consultation_reply",
     "upload_rejected",
+    "consultation_reply",
 )
 
 
@@ -69,8 +69,9 @@ def notification_item(
     dedupe_key: str,
     at: datetime | None = None,
 ) -> NotificationItem:
-    """The inbox item of a notification, for `notify` or for a caller's own transaction (put it
-    with `attribute_not_exists(pk)`)."""
+    """The inbox item of a notification: the same (kind, lg_code, dedupe_key) at the same instant
+    is the same item. Written by `notify`, or inside a transaction with the change it reports
+    (put with `attribute_not_exists(pk)`)."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind}")
     created = clock.iso(at or clock.now())
@@ -98,9 +99,8 @@ def notify(
     dedupe_key: str,
     at: datetime | None = None,
 ) -> bool:
-    """Add a notification once: the same (kind, lg_code, dedupe_key) at the same instant is the
-    same item. Sweeps pass their scheduled time as `at`, so a retried run adds nothing.
-    Returns False when it already existed."""
+    """Add a notification once. Sweeps pass their scheduled time as `at`, so a retried run adds
+    nothing. Returns False when it already existed."""
     item = notification_item(sub, kind, title=title, body=body, lg_code=lg_code, dedupe_key=dedupe_key, at=at)
     with storage_errors():
         try:

@@ -3,8 +3,9 @@
 Access patterns (main table):
 - one upload: GetItem pk=P#{owner}#UPLOAD, sk=UPLOAD#{upload_id} (consistent)
 - several (attaching documents): BatchGetItem of the same keys (consistent)
-- everything a person uploaded: Query pk=P#{owner}#UPLOAD
+- everything a person uploaded (and the documents of one record): Query pk=P#{owner}#UPLOAD
 - create: PutItem attribute_not_exists(pk)
+- mark what a document was handed in with: UpdateItem, condition status = accepted
 - record the check once: UpdateItem, condition status = pending (a redelivered event or an
   attach racing the trigger finds it decided and changes nothing)
 
@@ -54,6 +55,8 @@ class Upload:
     created_at: str
     rejection: str | None = None
     checked_at: str | None = None
+    attached_to: str | None = None
+    checked_version: str | None = None
 
 
 def _upload(item: UploadItem) -> Upload:
@@ -68,6 +71,8 @@ def _upload(item: UploadItem) -> Upload:
         created_at=item.created_at,
         rejection=item.rejection,
         checked_at=item.checked_at,
+        attached_to=item.attached_to,
+        checked_version=item.checked_version,
     )
 
 
@@ -117,12 +122,21 @@ def of_owner(owner: str) -> list[Upload]:
 
 
 def record_check(
-    owner: str, upload_id: str, *, status: str, size: int, rejection: str | None, now: str
+    owner: str,
+    upload_id: str,
+    *,
+    status: str,
+    size: int,
+    rejection: str | None,
+    now: str,
+    version: str | None = None,
 ) -> Upload | None:
     """pending -> accepted | rejected, once. None when it was decided already (or is missing)."""
     u = UploadItem
     item = UploadItem(uploads_pk(owner), upload_sk(upload_id))
     actions: list[Any] = [u.status.set(status), u.size.set(size), u.checked_at.set(now)]
+    if version:
+        actions.append(u.checked_version.set(version))
     if rejection:
         actions.append(u.rejection.set(rejection))
     with storage_errors():
@@ -133,6 +147,26 @@ def record_check(
                 return None
             raise
     return _upload(item)
+
+
+def mark_attached(owner: str, upload_ids: Iterable[str], target: str) -> None:
+    """Record which record accepted uploads were handed in with (only accepted ones)."""
+    u = UploadItem
+    with storage_errors():
+        for upload_id in sorted(set(upload_ids)):
+            try:
+                UploadItem(uploads_pk(owner), upload_sk(upload_id)).update(
+                    actions=[u.attached_to.set(target)],
+                    condition=u.pk.exists() & (u.status == "accepted"),
+                )
+            except UpdateError as exc:
+                if not is_condition_failure(exc):
+                    raise
+
+
+def attached_to(owner: str, target: str) -> list[Upload]:
+    """The person's accepted uploads handed in with this record, oldest first."""
+    return [u for u in of_owner(owner) if u.attached_to == target and u.status == "accepted"]
 
 
 # --- objects ------------------------------------------------------------------------------------
@@ -161,32 +195,37 @@ def presigned_post(
     return str(signed["url"]), {str(k): str(v) for k, v in signed["fields"].items()}
 
 
-def presigned_get(key: str, *, expires_s: int, content_type: str, filename: str | None = None) -> str:
-    """A short-lived link to read the object, served with the type it was checked to be and
-    never sniffed by the browser as anything else."""
+def presigned_get(
+    key: str,
+    *,
+    expires_s: int,
+    content_type: str,
+    version: str | None = None,
+    filename: str | None = None,
+) -> str:
+    """A short-lived link to read the object (the checked `version` of it), served with the
+    type it was checked to be."""
     disposition = f'attachment; filename="{filename}"' if filename else "inline"
+    params = {
+        "Bucket": _bucket(),
+        "Key": key,
+        "ResponseContentType": content_type,
+        "ResponseContentDisposition": disposition,
+    }
+    if version and version != "null":
+        params["VersionId"] = version
     with s3.s3_errors():
-        return str(
-            s3.client().generate_presigned_url(
-                "get_object",
-                Params={
-                    "Bucket": _bucket(),
-                    "Key": key,
-                    "ResponseContentType": content_type,
-                    "ResponseContentDisposition": disposition,
-                },
-                ExpiresIn=expires_s,
-            )
-        )
+        return str(s3.client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s))
 
 
 @dataclass(frozen=True)
 class Head:
-    """The first bytes of a stored object and its full size."""
+    """The first bytes of a stored object, its full size and its version."""
 
     data: bytes
     size: int
     content_type: str | None
+    version: str | None = None
 
 
 def read_head(key: str, *, version: str | None = None, length: int = SNIFF_BYTES) -> Head:
@@ -205,7 +244,7 @@ def read_head(key: str, *, version: str | None = None, length: int = SNIFF_BYTES
         with response["Body"] as body:
             data = bytes(body.read(length))
     size = _total_size(response, len(data))
-    return Head(data, size, response.get("ContentType"))
+    return Head(data, size, response.get("ContentType"), response.get("VersionId") or version)
 
 
 def _total_size(response: dict[str, Any], read: int) -> int:
