@@ -216,6 +216,20 @@ def test_a_withdrawn_registration_stops_the_feed() -> None:
     assert set(titles("p1")) == {"新宿"}
 
 
+def test_a_lapsed_registration_stops_the_feed() -> None:
+    from dataclasses import replace
+
+    from furusato.store import people
+
+    register("p1", HIDA)
+    register("p1", SHINJUKU)
+    publish(HIDA, "飛騨")
+    publish(SHINJUKU, "新宿")
+    record = people.load("p1")
+    people.save(record, [replace(record.registrations[SHINJUKU], status="lapsed")])  # as the sweep does
+    assert titles("p1") == ["飛騨"]
+
+
 def test_a_forged_cursor_never_shows_scheduled_content_early() -> None:
     register("p1", HIDA)
     publish(HIDA, "公開済み")
