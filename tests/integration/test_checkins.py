@@ -134,6 +134,8 @@ def test_registered_person_counts_toward_premium(hida: dict[str, Any]) -> None:
 def test_check_in_costs_at_most_three_round_trips(hida: dict[str, Any]) -> None:
     token = static_token(HIDA, hida["activity_id"])
     at(DURING)
+    for sub in ("u1", "u2"):  # app users: a profile exists
+        set_profile(sub)
     keyring.current()  # warm container: the keyring is cached
     with count_calls() as calls:
         assert scan("u1", token).status == 201
@@ -145,6 +147,11 @@ def test_check_in_costs_at_most_three_round_trips(hida: dict[str, Any]) -> None:
     with count_calls() as repeat:
         assert scan("u1", token).status == 200
     assert dict(repeat) == {"Query": 1, "PutItem": 1}
+    # The first record of someone of whom nothing else is held also checks that the account was
+    # not deleted (a deleted account's token must not recreate data): one GetItem more.
+    with count_calls() as newcomer:
+        assert scan("u3", token).status == 201
+    assert dict(newcomer) == {"Query": 1, "PutItem": 1, "GetItem": 1}
 
 
 # --- refusals ------------------------------------------------------------------------------

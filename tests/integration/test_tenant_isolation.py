@@ -34,6 +34,20 @@ def test_staff_of_another_government_get_403(route: topology.Route) -> None:
 
 
 @pytest.mark.parametrize("route", STAFF_ROUTES, ids=_ids)
+def test_a_removed_or_unknown_staff_account_is_refused(route: topology.Route) -> None:
+    """The staff record, not the token, decides: a removed account, an account nobody created and
+    a token claiming a higher role than its account all get 401 before the route runs."""
+    onboard(TARGET)
+    boss, viewer = admin(TARGET), admin(TARGET, "viewer")
+    removed = call("DELETE", f"/v1/admin/lgs/{TARGET}/staff/{viewer['sub']}", claims=boss)
+    assert removed.status == 204, removed
+    raised = {**admin(TARGET, "coordinator"), "custom:staff_role": "admin"}
+    for claims in (viewer, {**boss, "sub": "nobody-created-me"}, raised):
+        reply = call(route.method, _path(route), {}, claims=claims)
+        assert reply.status == 401 and reply.error_code == "UNAUTHENTICATED", (claims["sub"], reply)
+
+
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=_ids)
 def test_registrants_and_operators_are_not_staff(route: topology.Route) -> None:
     onboard(TARGET)
     for claims in (registrant_claims("u1"), operator_claims()):
@@ -67,6 +81,20 @@ def test_staff_list_shows_only_their_own_registrations() -> None:
     assert [r["lg_code"] for r in mine] == [TARGET]
     theirs = call("GET", f"/v1/admin/lgs/{OTHER}/registrations", claims=admin(OTHER)).body
     assert len(theirs["items"]) == 2 and all(r["lg_code"] == OTHER for r in theirs["items"])
+
+
+def test_staff_lists_and_audit_trails_are_each_governments_own() -> None:
+    onboard(TARGET, OTHER)
+    mine, theirs = admin(TARGET), admin(OTHER)
+    admin(OTHER, "viewer")
+    call("GET", f"/v1/admin/lgs/{OTHER}/registrations", claims=theirs)
+    staff = call("GET", f"/v1/admin/lgs/{TARGET}/staff", claims=mine).body["items"]
+    assert [s["staff_id"] for s in staff] == [mine["sub"]]
+    assert call("GET", f"/v1/admin/lgs/{TARGET}/audit", claims=mine).body["items"] == []
+    assert call("GET", f"/v1/admin/lgs/{OTHER}/audit", claims=theirs).body["items"]
+    # Another government's account is not found here, nor removable.
+    other_viewer = admin(OTHER, "viewer")["sub"]
+    assert call("DELETE", f"/v1/admin/lgs/{TARGET}/staff/{other_viewer}", claims=mine).status == 404
 
 
 def test_a_cursor_of_another_government_is_refused() -> None:
@@ -141,6 +169,29 @@ def test_support_lists_show_only_their_own_government() -> None:
         assert reply.status == 200 and reply.body["items"] == [], reply
     export = call("GET", f"/v1/admin/lgs/{TARGET}/support-applications/export", claims=admin(TARGET))
     assert export.status == 200
+
+
+def test_a_support_cursor_of_another_government_is_refused() -> None:
+    from tests.support.support_world import apply, new_measure, registrant, world
+
+    world()
+    onboard(OTHER)
+    measure = new_measure(OTHER)
+    for sub in ("u7", "u8"):
+        registrant(sub, OTHER)
+        apply(sub, measure["measure_id"])
+    for path in ("support-applications", "support-measures"):
+        if path == "support-measures":
+            new_measure(OTHER, name="二つ目")
+        first = call("GET", f"/v1/admin/lgs/{OTHER}/{path}", claims=admin(OTHER), query={"limit": "1"}).body
+        assert first["next_cursor"], path
+        stolen = call(
+            "GET",
+            f"/v1/admin/lgs/{TARGET}/{path}",
+            claims=admin(TARGET),
+            query={"cursor": first["next_cursor"]},
+        )
+        assert stolen.status == 400 and stolen.error_code == "VALIDATION_ERROR", (path, stolen)
 
 
 CONTENT_OBJECT_ROUTES = [r for r in STAFF_ROUTES if "{content_id}" in r.path or "{consultation_id}" in r.path]

@@ -316,7 +316,18 @@ ME = Obj(
         "registrations": List(REGISTRATION),
     },
 )
-STAFF_USER = Obj("StaffUser", {"lg_code": Str(pattern=LG_CODE), "staff_role": Str(), "status": Str()})
+STAFF_USER = Obj(
+    "StaffUser",
+    {
+        "staff_id": Str(),
+        "email": Str(nullable=True),
+        "staff_role": Str(choices=("admin", "coordinator", "viewer", "org")),
+        "org_id": Str(nullable=True),
+        "lg_code": Str(pattern=LG_CODE),
+        "status": Str(choices=("active", "removed")),
+        "created_at": Str(),
+    },
+)
 
 NOTIFICATION = Obj(
     "Notification",
@@ -350,5 +361,49 @@ STAYS = Obj(
         "days": List(Date(), max_items=366),
         "stay_days": Int(ge=0),
         "long_term_stayer": Bool(),
+    },
+)
+
+
+# ---- staff accounts, the audit trail, data rights ------------------------------------------
+
+STAFF_INVITE_IN = Obj(
+    "StaffInviteIn",
+    {
+        "email": STAFF_IN.fields["email"],
+        # Never admin: only the operator creates an admin.
+        "staff_role": Str(choices=("coordinator", "viewer", "org")),
+        "org_id": Str(min_length=1, max_length=64, default=None),
+    },
+)
+AUDIT_PERIOD = {"from": Date(default=None), "to": Date(default=None)}
+AUDIT_QUERY = Obj("AuditQuery", {**AUDIT_PERIOD, **PAGING})
+OPERATOR_AUDIT_QUERY = Obj("OperatorAuditQuery", {"lg_code": Str(pattern=LG_CODE), **AUDIT_PERIOD, **PAGING})
+AUDIT_RECORD = Obj(
+    "AuditRecord",
+    {
+        "at": Str(),
+        "lg_code": Str(pattern=LG_CODE),
+        "actor": Str(),
+        "staff_role": Str(nullable=True),
+        "action": Str(),
+        "resource": Str(),
+        "purpose": Str(),
+        "records": Int(nullable=True),
+    },
+)
+MY_DATA = Obj(
+    "MyData",
+    {
+        "sub": Str(),
+        "profile": FreeMap(nullable=True),
+        "identity": FreeMap(),
+        "registrations": List(FreeMap(), max_items=2000),
+        "participations": List(FreeMap(), max_items=100_000),
+        "stays": List(FreeMap(), max_items=100_000),
+        "support_applications": List(FreeMap(), max_items=100_000),
+        "consultations": List(FreeMap(), max_items=100_000),
+        "notifications": List(FreeMap(), max_items=100_000),
+        "uploads": List(FreeMap(), max_items=100_000),
     },
 )

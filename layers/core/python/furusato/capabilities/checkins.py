@@ -36,7 +36,7 @@ from furusato.domain.checkin import (
     new_record,
     scan_instant,
 )
-from furusato.domain.errors import DomainError, InvalidInput, RateLimited
+from furusato.domain.errors import DomainError, InvalidInput, RateLimited, Unauthenticated
 from furusato.domain.lg import LocalGovernment, judgement_window
 from furusato.domain.registration import Registration, counts_toward, progress
 from furusato.store import activities as activity_store
@@ -205,6 +205,17 @@ def staff_check_in(
 # --- recording ---------------------------------------------------------------------------
 
 
+def _refuse_deleted_account(sub: str, activity_id: str) -> None:
+    """A first record for someone of whom nothing else is held: a newcomer, or an account
+    deleted while its token is still valid, whose scan must not recreate data. Only such scans
+    pay for the check."""
+    from furusato.store import personal_data
+
+    if personal_data.is_gone(sub):
+        participations.forget(sub, activity_id)
+        raise Unauthenticated("this account was deleted")
+
+
 def _write(
     record: ParticipationRecord,
     activity: Activity,
@@ -213,8 +224,10 @@ def _write(
 ) -> tuple[int, dict[str, Any]]:
     created, stored = participations.record(record)
     person = standing.result()
-    # The Query ran alongside the write: it may or may not have seen this record.
     others = [p for p in person.participations if p.activity_id != activity.activity_id]
+    if created and not (person.has_profile or person.registrations or others):
+        _refuse_deleted_account(record.sub, activity.activity_id)
+    # The Query ran alongside the write: it may or may not have seen this record.
     today = clock.today()
     window = judgement_window(lg.settings, today)
     body = {

@@ -479,6 +479,30 @@ class SupportYearItem(MainItem, discriminator="support_year"):
 MODELS = (*MODELS, MeasureItem, SupportApplicationItem, SupportYearItem)
 
 
+# --- staff accounts (see docs/accounts.md) ------------------------------------------------------
+
+
+class StaffItem(MainItem, discriminator="staff"):
+    """pk=STAFF#{staff_id}, sk=STAFF: a staff account, checked by the route guard on every staff
+    request. While active, gsi1pk=LG#{lg_code}#STAFF, gsi1sk={created_at}#{staff_id} lists it;
+    removal drops the index keys and keeps the record (status `removed`), so an old token or a
+    new sign-in of the same account is refused."""
+
+    staff_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    staff_role = UnicodeAttribute()
+    org_id = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # active | removed
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    removed_at = UnicodeAttribute(null=True)
+    removed_by = UnicodeAttribute(null=True)
+
+
+MODELS = (*MODELS, StaffItem)
+
+
 # --- content and consultations (see docs/content.md) ----------------------------------------
 
 

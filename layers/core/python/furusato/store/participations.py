@@ -94,6 +94,7 @@ class Standing:
 
     registrations: dict[str, str] = field(default_factory=dict)
     participations: list[Participation] = field(default_factory=list)
+    has_profile: bool = False
 
 
 _STANDING_ATTRIBUTES = [
@@ -113,7 +114,9 @@ def standing(sub: str) -> Standing:
     found = Standing()
     with storage_errors():
         for item in MainItem.query(person_pk(sub), attributes_to_get=_STANDING_ATTRIBUTES):
-            if isinstance(item, RegistrationItem):
+            if isinstance(item, PersonItem):
+                found.has_profile = True
+            elif isinstance(item, RegistrationItem):
                 if item.status in LIVE_STATUSES:
                     found.registrations[item.lg_code] = item.registration_id
             elif isinstance(item, ParticipationItem):
@@ -126,6 +129,12 @@ def standing(sub: str) -> Standing:
                     )
                 )
     return found
+
+
+def forget(sub: str, activity_id: str) -> None:
+    """Delete one participation (a deleted account's scan that must not stay)."""
+    with storage_errors():
+        ParticipationItem(person_pk(sub), participation_sk(activity_id)).delete()
 
 
 def roster_people(subs: Iterable[str], lg_code: str) -> dict[str, tuple[str | None, str | None]]:

@@ -17,7 +17,7 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, Updat
 from pynamodb.transactions import TransactWrite
 
 from furusato import clock
-from furusato.domain.errors import Conflict
+from furusato.domain.errors import Conflict, Unauthenticated
 from furusato.domain.premium import renewal_due
 from furusato.domain.profile import Profile
 from furusato.domain.registration import LIVE_STATUSES, Participation, Registration
@@ -120,6 +120,13 @@ def load(sub: str) -> PersonRecord:
                 record.participations.append(item.to_record())
             elif isinstance(item, StayItem):
                 record.stays.setdefault(item.lg_code, []).append(date.fromisoformat(item.day))
+    if not (record.exists or record.registrations or record.participations):
+        # Nothing held: a new person, or one whose account was deleted and whose token is
+        # still valid. Only here, so the requests of people with data pay nothing.
+        from furusato.store import personal_data
+
+        if personal_data.is_gone(sub):
+            raise Unauthenticated("this account was deleted")
     return record
 
 
