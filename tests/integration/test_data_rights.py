@@ -27,6 +27,7 @@ NAME, BIRTH = "蒼井 澪央", "1985-07-15"
 # Searched for separately: stored names may be normalised (spaces).
 NAME_PARTS = ("蒼井", "澪央")
 POSTAL = "5094292"  # 飛騨市古川町
+CONSULTATION_TEXT = "蒼井 澪央です。冬の間だけ古川町に住めますか。"
 
 
 def _everything(endpoint: str) -> str:
@@ -92,6 +93,16 @@ def _a_full_life() -> dict[str, Any]:
     receipt = b"%PDF-1.7\n" + "領収書 蒼井 澪央 1985-07-15\n".encode() * 8
     applied = apply(ME, measure["measure_id"], attachment_keys=[upload(ME, receipt)])
     assert applied.status == 201, applied
+    # A consultation that names the person, answered by staff (a second notification).
+    asked = call(
+        "POST",
+        "/v1/me/consultations",
+        {"lg_code": HIDA, "topic": "dual_residence", "subject": "冬の滞在", "message": CONSULTATION_TEXT},
+        claims=person(ME),
+    )
+    assert asked.status == 201, asked
+    reply = f"/v1/admin/lgs/{HIDA}/consultations/{asked.body['consultation_id']}/messages"
+    assert call("POST", reply, {"body": "歓迎します"}, claims=admin(HIDA)).status == 201
     assert call("GET", f"/v1/admin/lgs/{HIDA}/registrations", claims=admin(HIDA)).status == 200
     roster = f"/v1/admin/lgs/{HIDA}/activities/{created['activity_id']}/participants"
     assert call("GET", roster, claims=admin(HIDA)).status == 200
@@ -109,9 +120,12 @@ def test_a_registrant_downloads_then_deletes_everything(clean_aws: str) -> None:
     assert body["profile"]["name"] == NAME and body["profile"]["birth_date"] == BIRTH
     assert body["identity"]["verified"] is True
     assert {r["lg_code"] for r in body["registrations"]} == {HIDA, GIFU}
-    assert len(body["participations"]) == 1 and len(body["notifications"]) == 1
-    for section in ("consultations", "stays"):
-        assert body[section] == []
+    assert len(body["participations"]) == 1 and len(body["notifications"]) == 2
+    assert [m["body"] for c in body["consultations"] for m in c["messages"]] == [
+        CONSULTATION_TEXT,
+        "歓迎します",
+    ]
+    assert body["stays"] == []
     assert len(body["uploads"]) == 1 and len(body["support_applications"]) == 1
     assert not any(k in json.dumps(body) for k in ('"pk"', '"gsi1pk"', '"version"'))
     ids = [ME, body["profile"]["identity_key"]]
@@ -120,12 +134,12 @@ def test_a_registrant_downloads_then_deletes_everything(clean_aws: str) -> None:
     ids += [u["upload_id"] for u in body["uploads"]]
     ids += [a["application_id"] for a in body["support_applications"]]
     before = _everything(clean_aws)
-    assert all(needle in before for needle in (*NAME_PARTS, BIRTH, *ids))
+    assert all(needle in before for needle in (*NAME_PARTS, BIRTH, *ids, CONSULTATION_TEXT))
 
     assert call("DELETE", "/v1/me", claims=person(ME)).status == 204
 
     after = _everything(clean_aws)
-    for needle in (*NAME_PARTS, BIRTH, *ids):
+    for needle in (*NAME_PARTS, BIRTH, *ids, CONSULTATION_TEXT, "冬の滞在"):
         assert needle not in after, needle
     assert "par_later" not in after  # the backfilled row with their facts
     # Others keep theirs.

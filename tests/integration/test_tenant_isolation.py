@@ -192,3 +192,38 @@ def test_a_support_cursor_of_another_government_is_refused() -> None:
             query={"cursor": first["next_cursor"]},
         )
         assert stolen.status == 400 and stolen.error_code == "VALIDATION_ERROR", (path, stolen)
+
+
+CONTENT_OBJECT_ROUTES = [r for r in STAFF_ROUTES if "{content_id}" in r.path or "{consultation_id}" in r.path]
+
+
+@pytest.mark.parametrize("route", CONTENT_OBJECT_ROUTES, ids=_ids)
+def test_another_governments_content_and_consultations_are_404(route: topology.Route) -> None:
+    """Staff of OTHER, on their own government's path, with a real id of TARGET's object."""
+    onboard(TARGET, OTHER)
+    call(
+        "PUT",
+        f"/v1/me/registrations/{TARGET}",
+        {"plan": "basic", "survey_answers": {"relationship": ["出身地"]}},
+        claims=registrant_claims("u1"),
+    )
+    content = call(
+        "POST",
+        f"/v1/admin/lgs/{TARGET}/contents",
+        {"kind": "news", "title": "t", "body": "b"},
+        claims=admin(TARGET),
+    ).body
+    consultation = call(
+        "POST",
+        "/v1/me/consultations",
+        {"lg_code": TARGET, "topic": "other", "subject": "s", "message": "m"},
+        claims=registrant_claims("u1"),
+    ).body
+    path = (
+        route.path.replace("{lg_code}", OTHER)
+        .replace("{content_id}", content["content_id"])
+        .replace("{consultation_id}", consultation["consultation_id"])
+    )
+    body = {"title": "x"} if route.method == "PATCH" else {"body": "x"} if path.endswith("messages") else None
+    reply = call(route.method, path, body, claims=admin(OTHER))
+    assert reply.status == 404 and reply.error_code == "NOT_FOUND", reply

@@ -238,14 +238,31 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     Function(
         name="content",
-        description="Introduction pages, surveys and published content",
+        description="Introduction pages, surveys, content and the feed, consultations",
         routes=(
             Route("GET", "/v1/admin/lgs/{lg_code}/page", "staff"),
             Route("PUT", "/v1/admin/lgs/{lg_code}/page", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/page/images", "staff"),
             Route("GET", "/v1/admin/lgs/{lg_code}/survey", "staff"),
             Route("PUT", "/v1/admin/lgs/{lg_code}/survey", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/contents", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/contents", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/contents/{content_id}", "staff"),
+            Route("PATCH", "/v1/admin/lgs/{lg_code}/contents/{content_id}", "staff"),
+            Route("DELETE", "/v1/admin/lgs/{lg_code}/contents/{content_id}", "staff"),
+            Route("GET", "/v1/me/feed", "registrant"),
+            Route("POST", "/v1/me/consultations", "registrant"),
+            Route("GET", "/v1/me/consultations", "registrant"),
+            Route("GET", "/v1/me/consultations/{consultation_id}", "registrant"),
+            Route("POST", "/v1/me/consultations/{consultation_id}/messages", "registrant"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/consultations", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/consultations/{consultation_id}", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/consultations/{consultation_id}/messages", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/consultations/{consultation_id}/close", "staff"),
         ),
         tables=_RW,
+        # page images: presigned POSTs and short-lived links (the registration function checks them)
+        buckets={"uploads": "write"},
     ),
     Function(
         name="sweeps",
@@ -315,6 +332,9 @@ STREAM_SOURCES: tuple[StreamSource, ...] = (
             "person",
             "registration",
             "participation",
+            # disaster notices: the content that publishes one, then each page of its fan-out
+            "content",
+            "disaster_fanout",
         ),
     ),
 )

@@ -58,7 +58,36 @@ SETTINGS_FIELDS = {
 }
 SETTINGS_IN = Obj("SettingsIn", SETTINGS_FIELDS)
 
-PAGE_IN = Obj("PageIn", {"title": Str(min_length=1, max_length=200), "body": Str(max_length=20_000)})
+SECTION_IN = Obj(
+    "PageSectionIn",
+    {
+        "heading": Str(min_length=1, max_length=200),
+        "body": Str(max_length=5000, default=""),
+        "image_key": Str(
+            pattern=r"upl_[0-9a-z]{26}",
+            default=None,
+            nullable=True,
+            description="upload_key from POST /page/images, once uploaded",
+        ),
+        "image_alt": Str(max_length=200, default=None, nullable=True, description="text for screen readers"),
+    },
+)
+PAGE_IN = Obj(
+    "PageIn",
+    {
+        "title": Str(min_length=1, max_length=200),
+        "body": Str(max_length=20_000),
+        "sections": List(SECTION_IN, max_items=20, required=False, nullable=True),
+    },
+)
+PAGE_IMAGE_TYPES = ("image/jpeg", "image/png")
+PAGE_IMAGE_IN = Obj(
+    "PageImageIn",
+    {
+        "content_type": Str(choices=PAGE_IMAGE_TYPES),
+        "size": Int(ge=1, le=5 * 1024 * 1024, description="bytes; the policy refuses any other size"),
+    },
+)
 
 QUESTION = Obj(
     "Question",
@@ -168,7 +197,49 @@ LG_SUMMARY = Obj(
     },
 )
 LG_ONBOARDED = Obj("OnboardedLocalGovernment", {**LG_SUMMARY.fields, "onboarded_at": Str()})
-PAGE = Obj("Page", {"title": Str(), "body": Str(max_length=20_000), "updated_at": Str(nullable=True)})
+PAGE_SECTION = Obj(
+    "PageSection",
+    {
+        "heading": Str(),
+        "body": Str(max_length=5000),
+        "image": Obj(
+            "PageImage",
+            {
+                "upload_key": Str(),
+                "content_type": Str(choices=PAGE_IMAGE_TYPES),
+                "alt": Str(nullable=True),
+                "url": Str(max_length=4096, description="short-lived (5 minutes)"),
+            },
+            nullable=True,
+        ),
+    },
+)
+PAGE = Obj(
+    "Page",
+    {
+        "title": Str(),
+        "body": Str(max_length=20_000),
+        "updated_at": Str(nullable=True),
+        "sections": List(PAGE_SECTION, max_items=20),
+    },
+)
+PAGE_IMAGE_UPLOAD = Obj(
+    "PageImageUpload",
+    {
+        "upload_key": Str(pattern=r"upl_[0-9a-z]{26}", description="name it as a section's image_key"),
+        "content_type": Str(choices=PAGE_IMAGE_TYPES),
+        "size": Int(ge=1),
+        "upload": Obj(
+            "PageImageForm",
+            {
+                "url": Str(max_length=2048, description="POST a multipart/form-data form here"),
+                "fields": FreeMap(max_keys=20, description="form fields to send as they are, before `file`"),
+                "method": Str(choices=("POST",)),
+            },
+        ),
+        "expires_at": Str(description="the upload must start before this instant"),
+    },
+)
 SURVEY_QUESTION = Obj(
     "SurveyQuestion",
     {**QUESTION.fields, "source": Str(choices=("standard", "own"))},
@@ -279,6 +350,7 @@ NOTIFICATION = Obj(
                 "lapsed",
                 "support_decided",
                 "content",
+                "consultation_reply",
                 "upload_rejected",
             )
         ),

@@ -135,6 +135,18 @@ def _delete_applications(held: Held) -> None:
     personal_data.delete((i["pk"], i["sk"]) for i in found)
 
 
+def _consultations(held: Held) -> list[dict[str, Any]]:
+    from furusato.store import consultations
+
+    return [c.to_dict() for c in consultations.of_person(held.sub)]
+
+
+def _delete_consultations(held: Held) -> None:
+    from furusato.store import consultations
+
+    consultations.erase_person(held.sub)
+
+
 def _delete_idempotency_records(held: Held) -> None:
     table = settings().idempotency_table
     records = personal_data.partition(personal_data.caller_partition(held.sub), table, key="id")
@@ -153,6 +165,12 @@ OTHER_PLACES: tuple[Place, ...] = (
         "support_applications",
         _applications,
         _delete_applications,
+    ),
+    Place(
+        "consultations (CONS#{id} with their messages, gsi2 P#{sub}#CONS)",
+        "consultations",
+        _consultations,
+        _delete_consultations,
     ),
     Place(
         "support yen per year (P#{sub}#SUPPORT)",

@@ -54,13 +54,52 @@ def check_settings(kind: Kind, settings: PremiumSettings) -> PremiumSettings:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A section of the introduction page; `image_key` names an accepted `page_image` upload."""
+
+    heading: str
+    body: str = ""
+    image_key: str | None = None
+    image_type: str | None = None
+    image_alt: str | None = None
+    # The S3 version that was checked: links always serve that object.
+    image_version: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "heading": self.heading,
+            "body": self.body,
+            "image_key": self.image_key,
+            "image_type": self.image_type,
+            "image_alt": self.image_alt,
+            "image_version": self.image_version,
+        }
+
+
+@dataclass(frozen=True)
 class Page:
     title: str = ""
     body: str = ""
     updated_at: str | None = None
+    sections: tuple[Section, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"title": self.title, "body": self.body, "updated_at": self.updated_at}
+        return {
+            "title": self.title,
+            "body": self.body,
+            "updated_at": self.updated_at,
+            "sections": [s.to_dict() for s in self.sections],
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any] | None) -> Page:
+        raw = raw or {}
+        return cls(
+            title=raw.get("title", ""),
+            body=raw.get("body", ""),
+            updated_at=raw.get("updated_at"),
+            sections=tuple(Section(**s) for s in raw.get("sections") or ()),
+        )
 
 
 @dataclass(frozen=True)

@@ -511,3 +511,79 @@ class StaffItem(MainItem, discriminator="staff"):
 
 
 MODELS = (*MODELS, StaffItem)
+
+
+# --- content and consultations (see docs/content.md) ----------------------------------------
+
+
+class ContentItem(MainItem, discriminator="content"):
+    """pk=LG#{lg_code}, sk=CONTENT#{content_id}: stored once per government, never per reader.
+    Published and scheduled content is in the feed index: gsi1pk=LG#{lg_code}#FEED,
+    gsi1sk={published_at UTC}#{content_id}; drafts have no feed key."""
+
+    content_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    lg_name = UnicodeAttribute()  # copied so a feed page needs no read of the government
+    kind = UnicodeAttribute()
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    body_html = UnicodeAttribute()
+    target = JSONAttribute(default=dict)
+    publish_at = UnicodeAttribute(null=True)
+    published_at = UnicodeAttribute(null=True)
+    # Not the table's TTL attribute (`expires_at`): expired content stays for staff to see.
+    content_expires_at = UnicodeAttribute(null=True)
+    draft = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)
+    version = NumberAttribute(default=0)
+
+
+class ConsultationItem(MainItem, discriminator="consultation"):
+    """pk=CONS#{consultation_id}, sk=CONS. gsi1pk=LG#{lg_code}#CONS,
+    gsi1sk={rank}#{status}#{waiting_since}#{id} (staff list by status, oldest waiting first);
+    gsi2pk=P#{sub}#CONS, gsi2sk={created_at}#{id} (the person's consultations, and every one of
+    them when the person's data is deleted)."""
+
+    consultation_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    sub = UnicodeAttribute()
+    topic = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    status = UnicodeAttribute()
+    waiting_since = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    closed_by = UnicodeAttribute(null=True)
+    messages_count = NumberAttribute(default=0)
+
+
+class ConsultationMessageItem(MainItem, discriminator="consultation_message"):
+    """pk=CONS#{consultation_id}, sk=MSG#{seq:05d}: one message; `seq` comes from the
+    consultation's `messages_count`, written in the same transaction, so two messages never
+    share a key."""
+
+    sender = UnicodeAttribute()  # registrant | staff
+    body = UnicodeAttribute()
+    at = UnicodeAttribute()
+    by = UnicodeAttribute(null=True)  # the staff member's sub
+
+
+MODELS = (*MODELS, ContentItem, ConsultationItem, ConsultationMessageItem)
+
+
+class DisasterFanoutItem(MainItem, discriminator="disaster_fanout"):
+    """pk=FANOUT#{content_id}, sk=PAGE#{n:05d}: one page of a disaster notice's fan-out to the
+    government's registrants. Written once (attribute_not_exists); its stream record makes the
+    consumer write that page's notices and the next page. TTL: a week."""
+
+    content_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    page = NumberAttribute()
+    cursor = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+MODELS = (*MODELS, DisasterFanoutItem)

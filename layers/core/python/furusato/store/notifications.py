@@ -31,6 +31,7 @@ KINDS = (
     "upload_rejected",
     "upgraded",
     "upgrade_refused",
+    "consultation_reply",
 )
 
 
