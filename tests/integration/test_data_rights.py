@@ -163,6 +163,8 @@ def test_a_registrant_downloads_then_deletes_everything(clean_aws: str) -> None:
     ):
         reply = call(method, path, payload, claims=person(ME))
         assert reply.status in (401, 404), (method, path, reply)
+    upload_request = {"purpose": "support_document", "content_type": "application/pdf", "size": 100}
+    assert call("POST", "/v1/me/uploads", upload_request, claims=person(ME)).status == 401
     # A QR scan with the old token records nothing either.
     later = activity(HIDA, name="deleted-person-scan")
     assert scan(ME, static_token(HIDA, later["activity_id"])).status == 401
