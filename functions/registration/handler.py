@@ -1,11 +1,11 @@
 """Registration function: directory, profiles, registrations, identity, premium decisions,
-notifications and operator onboarding."""
+notifications, operator onboarding and statistics."""
 
 from typing import Any
 
 from furusato.api.app import api_handler
 from furusato.api.observability import api_entrypoint
-from furusato.routes import directory, identity, me, operator, reviews, staff_settings
+from furusato.routes import directory, identity, me, operator, reviews, staff_settings, statistics
 
 app, handle = api_handler(
     "registration",
@@ -15,6 +15,7 @@ app, handle = api_handler(
     staff_settings.router,
     reviews.router,
     operator.router,
+    statistics.router,
 )
 
 

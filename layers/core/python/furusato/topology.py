@@ -176,6 +176,8 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("POST", "/v1/operator/lgs", "operator"),
             Route("GET", "/v1/operator/lgs", "operator"),
             Route("POST", "/v1/operator/lgs/{lg_code}/staff", "operator"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/stats", "staff"),
+            Route("GET", "/v1/operator/stats", "operator"),
         ),
         tables=_RW,
         manages_staff=True,
