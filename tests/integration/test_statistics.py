@@ -24,6 +24,7 @@ def set_status(sub: str, lg_code: str, **fields: Any) -> None:
     for name, value in fields.items():
         setattr(item, name, value)
     item.version = int(item.version) + 1
+    item.updated_at = clock.iso(clock.now())
     item.save()
 
 

@@ -159,15 +159,30 @@ def test_rebuild_corrects_counters_that_drifted() -> None:
     clock.freeze(datetime(2026, 6, 15, 12, 0, tzinfo=JST))
     _apply(("profile", "s0", "1990-02-28", "131041"))
     _apply(("register", "s0", "212172", "basic", "active", False, False))
-    # The consumer never ran: the counters are empty until the rebuild.
+    _apply(("profile", "s1", "2008-06-16", "322016"))
+    _apply(("register", "s1", "212172", "premium", "active", False, True))
+    streams.deliver()
+    good = for_lg("212172")
+    # Counters lost or damaged (a change that went to the failure queue, a bad hand edit).
+    client = MainItem._get_connection().connection.client
+    table = MainItem.Meta.table_name
+    for shard in range(8):
+        client.delete_item(
+            TableName=table, Key={"pk": {"S": f"STAT#212172#{shard}"}, "sk": {"S": "DAYS#2008"}}
+        )
+        client.delete_item(TableName=table, Key={"pk": {"S": f"STAT#212172#{shard}"}, "sk": {"S": "TOTALS"}})
+    client.delete_item(TableName=table, Key={"pk": {"S": "STATC#s0"}, "sk": {"S": "LG#212172"}})
     assert for_lg("212172")["relationship_population"]["total"] == 0
     report = rebuild()
-    assert report.counters_corrected > 0 and report.contributions_rewritten == 1
-    hida = for_lg("212172")
-    assert hida["relationship_population"] == {"total": 1, "basic": 1, "premium": 0}
-    assert hida["by_residence_prefecture"] == {"13": 1}
-    assert hida["history"] == [{"month": "2026-06", "total": 1, "basic": 1, "premium": 0}]
-    # The consumer then finds the person counted already.
+    assert report.counters_corrected == 2 and report.contributions_rewritten == 1
+    fixed = for_lg("212172")
+    assert {**fixed, "history": None} == {**good, "history": None}
+    assert fixed["relationship_population"] == {"total": 2, "basic": 1, "premium": 1}
+    assert fixed["by_age_band"]["0-17"] == 1
+    # The lost history is booked in the current month.
+    assert fixed["history"] == [{"month": "2026-06", "total": 2, "basic": 1, "premium": 1}]
+    # Later changes apply on top of the rebuilt counters.
+    _apply(("register", "s0", "212172", "basic", "withdrawn", False, False))
     streams.deliver()
-    assert for_lg("212172")["relationship_population"]["total"] == 1
+    assert for_lg("212172")["relationship_population"] == {"total": 1, "basic": 0, "premium": 1}
     assert rebuild(dry_run=True).counters_corrected == 0
