@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("coldstart", "registration", "checkin", "imports_parse")
+ALL = ("coldstart", "registration", "checkin", "imports_parse", "statistics")
 
 
 def main() -> None:
