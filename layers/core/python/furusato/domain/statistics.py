@@ -47,15 +47,6 @@ class Contribution:
         """In the relationship population (rule 5: own residence is excluded)."""
         return not self.own_residence
 
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "plan": self.plan,
-            "own_residence": self.own_residence,
-            "long_term_stayer": self.long_term_stayer,
-            "birth_date": self.birth_date,
-            "prefecture_code": self.prefecture_code,
-        }
-
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Contribution:
         return cls(
@@ -180,11 +171,9 @@ def age_bands(
         year, mon = int(month[:4]), int(month[5:7])
         if year in boundary and mon == as_of.month:
             continue  # placed by day below
-        # The exact day does not change the band: in another month, or in a year whose people
-        # stay within one band all year.
+        # The day of birth does not change the band: born in another month, or in a year whose
+        # people are in one band before and after this year's birthday (take the older age).
         age = as_of.year - year - (1 if mon > as_of.month else 0)
-        if mon == as_of.month:
-            age = as_of.year - year  # either age is in the same band; take the older
         bands[band_of(max(age, 0))] += n
     for day, n in by_birth_day.items():
         year, mon, dom = int(day[:4]), int(day[5:7]), int(day[8:10])
