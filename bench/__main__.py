@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("coldstart", "registration", "checkin", "imports_parse", "statistics")
+ALL = ("coldstart", "registration", "checkin", "imports_parse")
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """Registration function: directory, profiles, registrations, identity, premium decisions,
-notifications, operator onboarding and statistics."""
+notifications and operator onboarding."""
 
 from typing import Any
 

@@ -161,6 +161,9 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/health", "public"),
             Route("GET", "/v1/local-governments", "public"),
             Route("GET", "/v1/local-governments/{lg_code}", "public"),
+            # Statistics: anonymous counters only (docs/statistics.md).
+            Route("GET", "/v1/admin/lgs/{lg_code}/stats", "staff"),
+            Route("GET", "/v1/operator/stats", "operator"),
             Route("GET", "/v1/me", "registrant"),
             Route("PUT", "/v1/me/profile", "registrant"),
             Route("GET", "/v1/me/registrations", "registrant"),
@@ -176,8 +179,6 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("POST", "/v1/operator/lgs", "operator"),
             Route("GET", "/v1/operator/lgs", "operator"),
             Route("POST", "/v1/operator/lgs/{lg_code}/staff", "operator"),
-            Route("GET", "/v1/admin/lgs/{lg_code}/stats", "staff"),
-            Route("GET", "/v1/operator/stats", "operator"),
         ),
         tables=_RW,
         manages_staff=True,
