@@ -186,3 +186,33 @@ def test_rebuild_corrects_counters_that_drifted() -> None:
     streams.deliver()
     assert for_lg("212172")["relationship_population"] == {"total": 1, "basic": 0, "premium": 1}
     assert rebuild(dry_run=True).counters_corrected == 0
+
+
+def test_a_recount_that_read_stale_contributions_cannot_apply() -> None:
+    """Two recounts of one person at once (two stream shards): the one that read the older
+    version fails its condition, and its redelivery recounts from the winner's state."""
+    from botocore.exceptions import ClientError
+
+    from furusato.domain import statistics as rules
+    from furusato.statistics.consumer import recount
+    from furusato.store import statistics as store
+
+    clock.freeze(datetime(2026, 6, 15, 12, 0, tzinfo=JST))
+    _apply(("profile", "s0", "1990-02-28", "131041"))
+    _apply(("register", "s0", "212172", "basic", "active", False, False))
+    stale = store.load_contributions("s0")  # nothing counted yet
+    assert recount("s0") == 1  # the winner
+    new = rules.Contribution("basic", False, False, "1990-02-28", "13")
+    try:
+        store.commit_change(
+            "s0", "212172", stale, new, person_remains=True, totals={"plan:basic": 1}, days={}, national={}
+        )
+    except ClientError as exc:
+        assert exc.response["Error"]["Code"] == "TransactionCanceledException"
+    else:
+        raise AssertionError("a stale recount applied")
+    assert recount("s0") == 0  # redelivered: nothing left to apply
+    assert for_lg("212172")["relationship_population"]["total"] == 1
+    streams.deliver()  # the changes themselves (and the month's history) arrive later
+    assert for_lg("212172")["relationship_population"]["total"] == 1
+    assert rebuild(dry_run=True).counters_corrected == 0
