@@ -19,7 +19,8 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -192,6 +193,49 @@ class FunctionMissing(Exception):
     pass
 
 
+class Turns:
+    """Shared turns for request handlers, an exclusive one for the stream consumers.
+
+    moto is not safe for a transaction that runs while another thread writes the same table (it
+    deep-copies the table to roll back, and a rollback puts back the copy, dropping writes made
+    meanwhile). Requests ran side by side before stream delivery existed and still do; the
+    stream function, which writes on its own in the background, waits for them and they for it.
+    A waiting exclusive turn goes first, so a steady flow of requests cannot starve it.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._shared = 0
+        self._exclusive = False
+        self._waiting = 0
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._exclusive and not self._waiting)
+            self._shared += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._shared -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            self._waiting += 1
+            self._cond.wait_for(lambda: not self._exclusive and not self._shared)
+            self._waiting -= 1
+            self._exclusive = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
 class FunctionHost:
     """Loads each function's handler on first use and invokes it one event at a time.
 
@@ -204,6 +248,8 @@ class FunctionHost:
         self._modules: dict[str, ModuleType] = {}
         self._locks: dict[str, threading.Lock] = {fn.name: threading.Lock() for fn in topology.FUNCTIONS}
         self._load_lock = threading.Lock()
+        self.turns = Turns()
+        self._exclusive = {source.function for source in topology.STREAM_SOURCES}
 
     def handler_path(self, name: str) -> Path:
         return self.functions_dir / name / "handler.py"
@@ -240,7 +286,8 @@ class FunctionHost:
         handler: Callable[[Any, Any], Any] = module.lambda_handler
         payload = json.loads(json.dumps(event))
         lock = self._locks.setdefault(fn.name, threading.Lock())
-        with lock:
+        turn = self.turns.exclusive() if fn.name in self._exclusive else self.turns.shared()
+        with turn, lock:
             result = handler(payload, LocalLambdaContext(fn))
         return json.loads(json.dumps(result))
 

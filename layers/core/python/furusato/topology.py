@@ -190,6 +190,9 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/health", "public"),
             Route("GET", "/v1/local-governments", "public"),
             Route("GET", "/v1/local-governments/{lg_code}", "public"),
+            # Statistics: anonymous counters only (docs/statistics.md).
+            Route("GET", "/v1/admin/lgs/{lg_code}/stats", "staff"),
+            Route("GET", "/v1/operator/stats", "operator"),
             Route("GET", "/v1/me", "registrant"),
             Route("PUT", "/v1/me/profile", "registrant"),
             Route("GET", "/v1/me/registrations", "registrant"),
