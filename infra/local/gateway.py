@@ -33,6 +33,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from furusato import clock, topology
 from infra.local.aws import REGION
+from infra.local.console import ConsoleSite, is_console_path
 from infra.local.idp import LocalIdentityProvider
 from infra.local.idp import parse_request as parse_identity_request
 from infra.local.tokens import (
@@ -269,8 +270,11 @@ class Gateway:
         host: FunctionHost | None = None,
         after_write: Callable[[], None] | None = None,
         identity_provider: LocalIdentityProvider | None = None,
+        console: ConsoleSite | None = None,
     ) -> None:
         self.identity_provider = identity_provider
+        # The municipal console's static app under /admin (served before the API's routes).
+        self.console = console
         self.base_url = base_url.rstrip("/")
         self.issuer = issuer
         self.host = host or FunctionHost()
@@ -289,6 +293,8 @@ class Gateway:
     def handle(self, request: Request) -> HttpResponse:
         if len(request.body) > MAX_PAYLOAD_BYTES:
             return error_response(413, "PAYLOAD_TOO_LARGE", "request body over 10 MB")
+        if self.console is not None and is_console_path(request.path):
+            return self.console.serve(request)
         found = self.router.resolve(request.path)
         if found is None:
             return error_response(404, "NOT_FOUND", "no such route")
