@@ -9,7 +9,6 @@ in AWS (`infra/cdk/console.py`), minus HSTS, which has no meaning over plain htt
 
 from __future__ import annotations
 
-import json
 import mimetypes
 from pathlib import Path
 from typing import TYPE_CHECKING

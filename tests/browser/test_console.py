@@ -1,0 +1,342 @@
+"""The clerk's journeys through the municipal console, end to end in Chromium on the local stack."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import TABLET, Console
+from tests.e2e.conftest import StackClient
+from tests.e2e.test_imports_flow import fill
+from tests.integration.import_helpers import XLSX, facts, real_rows
+
+pytestmark = pytest.mark.e2e
+HIDA = "212172"  # 飛騨市
+MATSUE = "322016"  # 松江市: the backfill journey
+SHINJUKU = "131041"  # 新宿区: another government
+JST = "+09:00"
+
+
+@pytest.fixture
+def clock(stack: StackClient) -> Iterator[StackClient]:
+    yield stack
+    stack.reset_clock()
+
+
+def _activity(
+    stack: StackClient, lg_code: str, name: str, *, mode: str = "static_qr", start: datetime | None = None
+) -> dict[str, Any]:
+    staff = stack.token(f"browser-staff-{lg_code}", "staff", lg_code=lg_code, staff_role="coordinator")
+    starts = start or datetime.now().astimezone() - timedelta(minutes=10)
+    body = {
+        "name": name,
+        "starts_at": starts.isoformat(timespec="seconds"),
+        "ends_at": (starts + timedelta(hours=3)).isoformat(timespec="seconds"),
+        "place": "古川町公民館",
+        "checkin_mode": mode,
+        "designated": True,
+    }
+    created = stack.post(f"/v1/admin/lgs/{lg_code}/activities", token=staff, json=body)
+    assert created.status_code == 201, created.text
+    return dict(created.json())
+
+
+def _registrant(stack: StackClient, sub: str, name: str, lg_code: str = HIDA) -> str:
+    person = stack.token(sub, "registrant")
+    profile = {
+        "name": name,
+        "birth_date": "1988-07-07",
+        "gender": "female",
+        "postal_code": "160-0022",
+        "address": "東京都新宿区新宿1-1-1",
+    }
+    assert stack.put("/v1/me/profile", token=person, json=profile).status_code == 200
+    body = {"plan": "basic", "survey_answers": {"relationship": ["観光・訪問"]}}
+    registered = stack.put(f"/v1/me/registrations/{lg_code}", token=person, json=body)
+    assert registered.status_code in (200, 201), registered.text
+    return person
+
+
+def test_a_clerk_signs_in_plans_an_activity_and_saves_its_poster(console: Console, page: Page) -> None:
+    console.sign_in(HIDA, "coordinator")
+    expect(page.get_by_role("heading", name="飛騨市 の管理画面")).to_be_visible()
+    console.menu("活動")
+    page.get_by_role("link", name="活動を登録").click()
+
+    # A mistake first: the API names the field, the console says it in Japanese beside it.
+    page.get_by_label("活動名").fill("里山の草刈り")
+    page.get_by_label("開始日時").fill("2026-06-01T09:00")
+    page.get_by_label("終了日時").fill("2026-06-01T12:00")
+    page.get_by_role("button", name="登録する").click()
+    place = page.locator(".field", has=page.get_by_label("場所"))
+    expect(place.locator(".field-error")).to_have_text(re.compile("文字で入力|入力してください"))
+    expect(page.get_by_label("場所")).to_have_attribute("aria-invalid", "true")
+    assert "{" not in page.locator("main").inner_text()  # never raw JSON
+
+    page.get_by_label("場所").fill("古川町 里山公園")
+    page.get_by_role("button", name="登録する").click()
+    expect(page.get_by_role("heading", name="里山の草刈り")).to_be_visible()
+    expect(page.get_by_text("古川町 里山公園")).to_be_visible()
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="ポスターを保存（PNG）").click()
+    path = download.value.path()
+    assert path is not None and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert download.value.suggested_filename.endswith(".png")
+
+
+def test_the_roster_shows_a_registrant_who_checked_in_and_exports(
+    console: Console, page: Page, stack: StackClient
+) -> None:
+    activity = _activity(stack, HIDA, "古民家の掃除")
+    staff = stack.token("browser-roster-staff", "staff", lg_code=HIDA, staff_role="coordinator")
+    qr = stack.get(
+        f"/v1/admin/lgs/{HIDA}/activities/{activity['activity_id']}/qr",
+        token=staff,
+        params={"format": "json"},
+    ).json()
+    person = _registrant(stack, "browser-roster-person", "飛騨 花子")
+    scan = stack.post(
+        "/v1/checkins", token=person, json={"token": qr["token"], "nonce": "browser-roster-0001"}
+    )
+    assert scan.status_code == 201, scan.text
+
+    console.sign_in(HIDA, "viewer", path=f"/activities/{activity['activity_id']}")
+    roster = page.locator("#roster")
+    expect(roster.get_by_role("row", name=re.compile("飛騨 花子"))).to_contain_text("QRコード")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="名簿をExcelで保存").click()
+    path = download.value.path()
+    assert path is not None and path.read_bytes()[:2] == b"PK"
+
+
+def test_staff_scan_a_members_card_and_read_the_result_large(
+    console: Console, page: Page, stack: StackClient
+) -> None:
+    activity = _activity(stack, HIDA, "朝市の手伝い", mode="staff_scan")
+    person = _registrant(stack, "browser-card-person", "高山 次郎")
+    member_token = stack.get("/v1/me/card", token=person).json()["member_token"]
+
+    console.sign_in(HIDA, "coordinator", path=f"/activities/{activity['activity_id']}")
+    page.get_by_role("link", name="会員証を読み取る").click()
+    expect(page.get_by_role("button", name="カメラで読み取る")).to_be_visible()
+    # A handheld scanner types the code and Enter, as the camera's decoder would submit it.
+    page.get_by_label("会員証のコード（読み取り機・手入力）").fill(member_token)
+    page.get_by_label("会員証のコード（読み取り機・手入力）").press("Enter")
+    result = page.locator(".scan-result")
+    expect(result).to_contain_text("受付しました")
+    size = float(result.locator(".scan-title").evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+    assert size >= 36  # readable at arm's length
+    page.get_by_label("会員証のコード（読み取り機・手入力）").fill("not-a-member-code")
+    page.get_by_label("会員証のコード（読み取り機・手入力）").press("Enter")
+    expect(result).to_contain_text("受付できません")
+    page.get_by_role("link", name="活動の画面へ戻る").click()
+    expect(page.locator("#roster")).to_contain_text("高山 次郎")
+
+
+def test_the_venue_page_rotates_its_code(
+    console: Console, page: Page, stack: StackClient, clock: StackClient
+) -> None:
+    start = datetime.fromisoformat(f"2026-09-01T10:00:00{JST}")
+    now = start + timedelta(minutes=5)
+    stack.set_clock(now.isoformat())
+    activity = _activity(stack, HIDA, "祭りの設営", mode="rotating_qr", start=start)
+    # The browser's clock and the stack's business clock move together.
+    page.clock.install(time=now)
+    console.sign_in(HIDA, "coordinator", path=f"/activities/{activity['activity_id']}/venue")
+    code = page.locator(".venue-code")
+    expect(code.get_by_role("img", name="参加受付のQRコード")).to_be_visible()
+    expect(code).not_to_have_attribute("data-token", "")
+    first = code.get_attribute("data-token")
+    expect(page.get_by_role("heading", name="祭りの設営")).to_be_visible()
+
+    stack.set_clock((now + timedelta(seconds=35)).isoformat())
+    page.clock.run_for(35_000)
+    expect(code).not_to_have_attribute("data-token", first or "")
+    expect(code).not_to_have_attribute("data-token", "")
+    second = code.get_attribute("data-token")
+    assert second and second != first
+    # The code on screen is the one the API issues now: a registrant scanning it is recorded.
+    person = _registrant(stack, "browser-venue-person", "古川 三郎")
+    scan = stack.post("/v1/checkins", token=person, json={"token": second, "nonce": "browser-venue-0001"})
+    assert scan.status_code == 201, scan.text
+
+
+def _drop_file(page: Page, selector: str, data: bytes, filename: str) -> None:
+    transfer = page.evaluate_handle(
+        """([b64, name, type]) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const dt = new DataTransfer();
+            dt.items.add(new File([bytes], name, { type }));
+            return dt;
+        }""",
+        [base64.b64encode(data).decode(), filename, XLSX],
+    )
+    page.dispatch_event(selector, "dragover", {"dataTransfer": transfer})
+    page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
+
+
+def test_a_clerk_backfills_the_sample_by_drag_and_drop(
+    console: Console, page: Page, stack: StackClient, clock: StackClient
+) -> None:
+    stack.set_clock(f"2027-04-01T10:00:00{JST}")
+    # 佐藤 健一 of the sample is a registrant already: the import matches him.
+    sato = stack.token("browser-import-sato", "registrant")
+    assert stack.put("/v1/me/profile", token=sato, json=facts("佐藤 健一")).status_code == 200
+    body = {"plan": "basic", "survey_answers": {"relationship": ["観光・訪問"]}}
+    assert stack.put(f"/v1/me/registrations/{MATSUE}", token=sato, json=body).status_code == 201
+    console.sign_in(MATSUE, "coordinator")
+    console.menu("活動実績の取込")
+    with page.expect_download() as template_download:
+        page.get_by_role("button", name="様式をダウンロード").click()
+    template_path = template_download.value.path()
+    assert template_path is not None
+    rows = real_rows()
+    rows[11][9] = "1974/2/30"  # one mistake: no such birth date (小林's 雪下ろし row)
+    _drop_file(page, "[data-testid=dropzone]", fill(template_path.read_bytes(), rows), "令和8年度実績.xlsx")
+
+    # The dry run: counts, and the faulty row with its column and the reason in Japanese.
+    expect(page.get_by_role("heading", name=re.compile("確認済み"))).to_be_visible(timeout=60_000)
+    counts = page.locator("#import-counts")
+    expect(counts).to_contain_text("14")
+    issues = page.get_by_role("table", name="確認結果（要確認の行）")
+    issue = issues.get_by_role("row").filter(has_text="生年月日")
+    expect(issue).to_contain_text("15")
+    expect(issue).to_contain_text("存在しない日付")
+
+    page.get_by_role("button", name="取り込む（13 行）").click()
+    expect(page.get_by_role("heading", name=re.compile("取込完了"))).to_be_visible(timeout=60_000)
+    page.get_by_role("link", name="活動", exact=True).first.click()
+    page.get_by_role("link", name="農業ボランティア").click()
+    row = page.locator("#roster").get_by_role("row").filter(has_text="佐藤 健一")
+    expect(row).to_contain_text("実績の取込")
+    expect(page.get_by_text(re.compile("^1 人$"))).to_be_visible()
+
+
+def test_a_coordinator_decides_a_review(
+    console: Console, page: Page, stack: StackClient, clock: StackClient
+) -> None:
+    admin = stack.token("browser-review-admin", "staff", lg_code=HIDA, staff_role="admin")
+    settings = stack.get(f"/v1/admin/lgs/{HIDA}/settings", token=admin).json()
+    changed = stack.put(
+        f"/v1/admin/lgs/{HIDA}/settings", token=admin, json={**settings, "auto_approval": False}
+    )
+    assert changed.status_code == 200, changed.text
+    try:
+        start = datetime.fromisoformat(f"2026-10-01T10:00:00{JST}")
+        stack.set_clock(start.isoformat())
+        person = _registrant(stack, "browser-review-person", "審査 待子")
+        facts = {
+            "subject": "browser-review-subject",
+            "name": "審査 待子",
+            "birth_date": "1988-07-07",
+            "gender": "female",
+            "address": "東京都新宿区新宿1-1-1",
+        }
+        assertion = stack.post("/local/identity-assertion", json=facts).json()["assertion"]
+        assert (
+            stack.post(
+                "/v1/me/identity-verifications", token=person, json={"assertion": assertion}
+            ).status_code
+            == 201
+        )
+        staff = stack.token("browser-review-staff", "staff", lg_code=HIDA, staff_role="coordinator")
+        for i in range(settings["min_activities"]):
+            day = start + timedelta(days=i + 1)
+            stack.set_clock((day + timedelta(minutes=5)).isoformat())
+            activity = _activity(stack, HIDA, f"審査用の活動 {i}", start=day)
+            qr = stack.get(
+                f"/v1/admin/lgs/{HIDA}/activities/{activity['activity_id']}/qr",
+                token=staff,
+                params={"format": "json"},
+            ).json()
+            scan = stack.post(
+                "/v1/checkins", token=person, json={"token": qr["token"], "nonce": f"browser-review-{i:04d}"}
+            )
+            assert scan.status_code == 201, scan.text
+        body = {"plan": "premium", "survey_answers": {"relationship": ["観光・訪問"]}}
+        applied = stack.put(f"/v1/me/registrations/{HIDA}", token=person, json=body)
+        assert applied.status_code == 202, applied.text
+        registration_id = applied.json()["registration_id"]
+
+        console.sign_in(HIDA, "coordinator")
+        console.menu("登録者と審査")
+        page.get_by_label("状態").select_option("pending_review")
+        row = page.locator("#registrations").get_by_role("row").filter(has_text=registration_id)
+        row.get_by_role("button", name="承認").click()
+        expect(row.locator(".field-error")).to_be_visible()  # the reason is required
+        row.get_by_label("判断の理由").fill("活動3回と本人確認を確認しました")
+        row.get_by_role("button", name="承認").click()
+        expect(row).to_contain_text("有効")
+        mine = stack.get("/v1/me/registrations", token=person).json()["items"]
+        assert next(r for r in mine if r["lg_code"] == HIDA)["plan"] == "premium"
+    finally:
+        stack.put(f"/v1/admin/lgs/{HIDA}/settings", token=admin, json=settings)
+
+
+def test_a_viewer_sees_no_write_controls(console: Console, page: Page, stack: StackClient) -> None:
+    activity = _activity(stack, HIDA, "閲覧者の確認用")
+    console.sign_in(HIDA, "viewer")
+    console.menu("活動")
+    expect(page.get_by_role("heading", name="活動")).to_be_visible()
+    expect(page.get_by_role("link", name="閲覧者の確認用")).to_be_visible()
+    expect(page.get_by_role("link", name="活動を登録")).to_have_count(0)
+    page.get_by_role("link", name="閲覧者の確認用").click()
+    expect(page.get_by_role("heading", name="参加者名簿")).to_be_visible()
+    for name in ("ポスターを保存（PNG）", "会場画面を開く", "会員証を読み取る", "変更を保存", "中止する"):
+        expect(page.get_by_role("button", name=name)).to_have_count(0)
+        expect(page.get_by_role("link", name=name)).to_have_count(0)
+    console.menu("活動実績の取込")
+    expect(page.get_by_text("取込は管理者・担当者が行います。")).to_be_visible()
+    expect(page.get_by_label("ファイルを選ぶ")).to_have_count(0)
+    console.menu("プレミアム登録の設定")
+    expect(page.get_by_label("必要な活動の回数")).to_be_disabled()
+    expect(page.get_by_role("button", name="保存する")).to_have_count(0)
+    nav = page.get_by_role("navigation", name="メニュー")
+    expect(nav.get_by_role("link", name="職員アカウント")).to_have_count(0)
+    assert activity["activity_id"]
+
+
+def test_another_governments_data_is_unreachable(console: Console, page: Page, stack: StackClient) -> None:
+    theirs = _activity(stack, SHINJUKU, "新宿区の活動")
+    console.sign_in(HIDA, "admin", path=f"/activities/{theirs['activity_id']}")
+    expect(page.get_by_role("alert")).to_contain_text("見つかりませんでした")
+    expect(page.get_by_text("新宿区の活動")).to_have_count(0)
+    console.menu("活動")
+    expect(page.get_by_role("heading", name="活動")).to_be_visible()
+    expect(page.get_by_role("link", name="新宿区の活動")).to_have_count(0)
+
+
+def test_works_on_a_tablet_and_by_keyboard(console: Console, page: Page) -> None:
+    page.set_viewport_size(TABLET)
+    page.goto(console.url("/"))
+    # Keyboard only: every control of the sign-in form is reachable and labelled.
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.labels?.[0]?.textContent || ''")
+    assert focused == "利用者の種類"
+    console.sign_in(HIDA, "admin")
+    nav = page.get_by_role("navigation", name="メニュー")
+    expect(nav).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 820  # no sideways scrolling on a tablet
+    page.get_by_role("link", name="本文へ移動").focus()
+    expect(page.get_by_role("link", name="本文へ移動")).to_be_visible()
+
+
+def test_the_operator_onboards_a_government(console: Console, page: Page) -> None:
+    console.sign_in_operator()
+    expect(page.get_by_role("heading", name="自治体の登録")).to_be_visible()
+    expect(page.locator("#governments")).to_contain_text("飛騨市")
+    page.get_by_label("全国地方公共団体コード（6桁）").fill("12345")
+    page.get_by_label("名称").fill("テスト町")
+    page.get_by_label("都道府県コード（2桁）").fill("01")
+    page.get_by_role("button", name="登録する").click()
+    code = page.locator(".field", has=page.get_by_label("全国地方公共団体コード（6桁）"))
+    expect(code.locator(".field-error")).to_be_visible()
+    assert "{" not in code.inner_text()
