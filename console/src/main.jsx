@@ -1,8 +1,8 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import "./style.css";
-import { loadConfig } from "./config.js";
-import { completeHostedSignIn, session, signOut } from "./auth.js";
+import { config, loadConfig } from "./config.js";
+import { completeHostedSignIn, session, signInLocal, signOut } from "./auth.js";
 import { useSignal } from "./state.js";
 import { location$, match, navigate } from "./router.js";
 import { Link } from "./ui.jsx";
@@ -156,8 +156,20 @@ function Callback({ onProblem, problem }) {
   );
 }
 
+// Local stack only: "#local-sign-in=212172:admin" signs in directly, so tools that open a URL
+// (Lighthouse, screenshots) can reach a page. The local stack mints tokens for anyone anyway.
+async function localShortcut() {
+  const m = location.hash.match(/^#local-sign-in=(\d{6}):(admin|coordinator|viewer)$/);
+  if (config().auth !== "local" || !m) return;
+  history.replaceState(null, "", location.pathname + location.search);
+  await signInLocal({ lg_code: m[1], staff_role: m[2] }).catch(() => {});
+}
+
 loadConfig().then(
-  () => render(<App />, document.getElementById("app")),
+  async () => {
+    await localShortcut();
+    render(<App />, document.getElementById("app"));
+  },
   () => {
     document.getElementById("app").textContent =
       "設定を読み込めませんでした。管理者に連絡してください。";

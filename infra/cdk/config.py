@@ -87,6 +87,29 @@ def _str_list(value: Any, key: str) -> tuple[str, ...]:
     raise ConfigError(f"context {key!r} must be a list of strings or a comma-separated string")
 
 
+_CIDR = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})$")
+_DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def _cidrs(value: Any, key: str) -> tuple[str, ...]:
+    ranges = _str_list(value, key)
+    for cidr in ranges:
+        m = _CIDR.match(cidr)
+        if not m or any(int(part) > 255 for part in m.groups()[:4]) or int(m.group(5)) > 32:
+            raise ConfigError(f"context {key!r}: {cidr!r} is not an IPv4 range like 203.0.113.0/24")
+    return ranges
+
+
+def _domain_prefix(value: Any) -> str | None:
+    prefix = _optional_str(value)
+    if prefix is not None and (not _DOMAIN_PREFIX.match(prefix) or "cognito" in prefix or "aws" in prefix):
+        raise ConfigError(
+            "context 'console_auth_domain_prefix' must be lowercase letters, digits and '-', "
+            f"without 'aws' or 'cognito': {prefix!r}"
+        )
+    return prefix
+
+
 @dataclass(frozen=True)
 class DeployConfig:
     stage: str = "dev"
@@ -116,6 +139,11 @@ class DeployConfig:
     idp_jwks_url: str | None = None
     # Powertools Tracer subsegments (costs ~250 ms of cold start); active tracing is always on.
     xray_subsegments: bool = False
+    # The console and the staff/operator routes only from these IPv4 ranges (the governments'
+    # LGWAN egress addresses); empty: open to the internet, as by default.
+    lgwan_source_ranges: tuple[str, ...] = ()
+    # The hosted sign-in's domain prefix (<prefix>.auth.<region>.amazoncognito.com); unique per region.
+    console_auth_domain_prefix: str | None = None
 
     @property
     def removal_policy(self) -> RemovalPolicy:
@@ -177,4 +205,6 @@ class DeployConfig:
             idp_audience=_optional_str(ctx("idp_audience")),
             idp_jwks_url=_https(_optional_str(ctx("idp_jwks_url")), "idp_jwks_url"),
             xray_subsegments=_bool(ctx("xray_subsegments", cls.xray_subsegments), "xray_subsegments"),
+            lgwan_source_ranges=_cidrs(ctx("lgwan_source_ranges"), "lgwan_source_ranges"),
+            console_auth_domain_prefix=_domain_prefix(ctx("console_auth_domain_prefix")),
         )
