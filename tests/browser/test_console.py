@@ -209,6 +209,7 @@ def test_a_clerk_backfills_the_sample_by_drag_and_drop(
     issue = issues.get_by_role("row").filter(has_text="生年月日")
     expect(issue).to_contain_text("15")
     expect(issue).to_contain_text("存在しない日付")
+    expect(issue).not_to_contain_text("no such date")  # the clerk reads Japanese only
 
     page.get_by_role("button", name="取り込む（13 行）").click()
     expect(page.get_by_role("heading", name=re.compile("取込完了"))).to_be_visible(timeout=60_000)

@@ -57,7 +57,8 @@ async function reportIssues(url) {
     for (const line of String(reason).split("\n")) {
       const m = line.match(/^(.+?): (.*)$/);
       const column = m ? m[1] : "";
-      const text = (m ? m[2] : line).replace(/\s*\([^()]*\)\s*$/, "");
+      // "理由 (reason)": the report writes Japanese, then English in parentheses; keep the Japanese.
+      const text = (m ? m[2] : line).replace(/\s+\([\x20-\x7e]*\)$/, "");
       out.push({ row, column, reason: text, result: String(result || "").replace(/\s*\(.*\)$/, "") });
     }
   }
