@@ -20,7 +20,7 @@ import { Contents } from "./pages/contents.jsx";
 import { Consultations } from "./pages/consultations.jsx";
 import { Support } from "./pages/support.jsx";
 import { Stats } from "./pages/stats.jsx";
-import { Audit, StaffAccounts } from "./pages/staff.jsx";
+import { Audit, OperatorAudit, StaffAccounts } from "./pages/staff.jsx";
 import { OperatorGovernments, OperatorStats } from "./pages/operator.jsx";
 
 // [path, component, nav label, permission] for staff; the order is the menu's.
@@ -46,6 +46,7 @@ const STAFF_ROUTES = [
 const OPERATOR_ROUTES = [
   ["/", OperatorGovernments, "自治体の登録"],
   ["/operator/stats", OperatorStats, "全国の統計"],
+  ["/operator/audit", OperatorAudit, "操作記録"],
 ];
 // Full-screen pages: no menu, for the venue's tablet.
 const FULL_SCREEN = [["/activities/:id/venue", Venue]];

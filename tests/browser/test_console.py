@@ -317,7 +317,8 @@ def test_another_governments_data_is_unreachable(console: Console, page: Page, s
 def test_works_on_a_tablet_and_by_keyboard(console: Console, page: Page) -> None:
     page.set_viewport_size(TABLET)
     page.goto(console.url("/"))
-    # Keyboard only: every control of the sign-in form is reachable and labelled.
+    expect(page.get_by_label("自治体")).to_be_visible()
+    # Keyboard only: the first Tab reaches the first control, which has its label.
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.labels?.[0]?.textContent || ''")
     assert focused == "利用者の種類"

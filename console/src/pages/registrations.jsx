@@ -77,7 +77,83 @@ export function Registrations() {
         </table>
       ) : null}
       <MoreButton cursor={list.cursor} onMore={list.more} />
+      {can("reviews.decide") ? <Stays /> : null}
     </section>
+  );
+}
+
+// Stays the government confirmed (e.g. from a lodging's register): they count toward long stays.
+function Stays() {
+  const form = useForm({ registration_id: "", days: "", note: "" });
+  const [result, setResult] = useState(null);
+  const onSubmit = form.submit(async (v) => {
+    const body = {
+      registration_id: v.registration_id.trim(),
+      days: v.days.split(/[\s,、]+/).filter(Boolean),
+    };
+    if (v.note) body.note = v.note;
+    setResult(await api.post(lg("/stays"), body));
+  }, "滞在を記録しました。");
+  const dayErrors = Object.entries(form.errors)
+    .filter(([k]) => k.startsWith("days"))
+    .map(([, v]) => v);
+  return (
+    <form class="card" onSubmit={onSubmit} noValidate>
+      <h2>滞在日の記録</h2>
+      <p class="hint">宿泊施設の記録などで確認できた滞在日を、登録ごとに記録します。</p>
+      <Input form={form} name="registration_id" label="登録ID" required />
+      <Input
+        form={form}
+        name="days"
+        label="滞在日（YYYY-MM-DD、複数はカンマ区切り）"
+        required
+        error={dayErrors[0]}
+      />
+      <Input form={form} name="note" label="メモ（確認した書類など）" />
+      <FormStatus form={form} shown={["registration_id", "note", ...Object.keys(form.errors).filter((k) => k.startsWith("days"))]} />
+      {result ? (
+        <p>
+          滞在日数の合計: {result.stay_days} 日{result.long_term_stayer ? "（長期滞在者）" : ""}
+        </p>
+      ) : null}
+      <button type="submit" disabled={form.busy}>
+        記録する
+      </button>
+    </form>
+  );
+}
+
+// The documents a person attached to a premium application (short-lived links).
+function Documents({ registrationId }) {
+  const [state, setState] = useState(null);
+  const load = async () => {
+    setState({ loading: true });
+    try {
+      setState({ data: await api.get(lg(`/registrations/${registrationId}`)) });
+    } catch (error) {
+      setState({ error });
+    }
+  };
+  if (!state)
+    return (
+      <button type="button" class="secondary" onClick={load}>
+        提出書類を見る
+      </button>
+    );
+  if (state.loading) return <p>読み込んでいます…</p>;
+  if (state.error) return <ErrorBox error={state.error} />;
+  const docs = state.data.documents || [];
+  if (!docs.length) return <p>提出書類はありません。</p>;
+  return (
+    <ul>
+      {docs.map((d, i) => (
+        <li>
+          <a href={d.url} target="_blank" rel="noopener noreferrer">
+            書類 {i + 1}（{d.content_type}、{Math.ceil(d.size / 1024)} KB）
+          </a>
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -95,6 +171,7 @@ function Review({ registration, onDecided }) {
     <form class="review" onSubmit={(e) => e.preventDefault()} aria-label={`${registration.registration_id} の審査`}>
       <Input form={form} name="reason" label="判断の理由" required />
       <FormStatus form={form} shown={["reason"]} />
+      {registration.plan === "premium" ? <Documents registrationId={registration.registration_id} /> : null}
       <div class="actions">
         <button type="button" onClick={decide("approve")} disabled={form.busy}>
           承認

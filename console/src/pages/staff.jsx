@@ -89,10 +89,20 @@ function NewStaff({ onCreated }) {
   );
 }
 
-export function Audit() {
-  const [range, setRange] = useState({ from: "", to: "" });
-  const form = useForm({ from: "", to: "" });
-  const list = usePaged((cursor) => api.get(lg("/audit"), { ...range, cursor }), [range.from, range.to]);
+// The operator reads one government's trail at a time.
+export function OperatorAudit() {
+  return <Audit operator />;
+}
+
+export function Audit({ operator = false }) {
+  const [range, setRange] = useState({ from: "", to: "", lg_code: "" });
+  const form = useForm({ from: "", to: "", lg_code: "" });
+  const path = operator ? "/v1/operator/audit" : lg("/audit");
+  const ready = !operator || range.lg_code;
+  const list = usePaged(
+    (cursor) => (ready ? api.get(path, { ...range, cursor }) : Promise.resolve({ items: [], next_cursor: null })),
+    [range.from, range.to, range.lg_code],
+  );
   return (
     <section>
       <PageTitle>操作記録</PageTitle>
@@ -103,6 +113,9 @@ export function Audit() {
           setRange({ ...form.values });
         }}
       >
+        {operator ? (
+          <Input form={form} name="lg_code" label="団体コード" inputMode="numeric" error={list.error?.fields?.lg_code} />
+        ) : null}
         <Input form={form} name="from" label="開始日" type="date" error={list.error?.fields?.from} />
         <Input form={form} name="to" label="終了日" type="date" error={list.error?.fields?.to} />
         <button type="submit">表示</button>
