@@ -5,7 +5,7 @@ import { api, lg } from "../api.js";
 import { dateTime, fromLocalInput, toLocalInput } from "../format.js";
 import { can } from "../roles.js";
 import { Markdown } from "./markdown.jsx";
-import { ErrorBox, FormStatus, Input, MoreButton, PageTitle, Select, TextArea, useForm, useLoad, usePaged } from "../ui.jsx";
+import { Checkbox, ErrorBox, FormStatus, Input, MoreButton, PageTitle, Select, TextArea, useForm, useLoad, usePaged } from "../ui.jsx";
 
 const KINDS = { news: "お知らせ", event: "イベント", recruitment: "募集", disaster: "災害情報", support: "支援制度" };
 const STATUS = { draft: "下書き", scheduled: "公開予約", published: "公開中", expired: "掲載終了" };
@@ -88,6 +88,7 @@ function ContentForm({ content, onSaved }) {
     plans: target.plans || [],
     prefectures: (target.residence_prefecture_codes || []).join(", "),
     survey: target.survey || {},
+    draft: content.status === "draft",
   });
   const v = form.values;
   const questions = (lgInfo.data?.survey || []).filter((q) => q.options?.length);
@@ -107,6 +108,8 @@ function ContentForm({ content, onSaved }) {
       publish_at: values.publish_at ? fromLocalInput(values.publish_at) : null,
       expires_at: values.expires_at ? fromLocalInput(values.expires_at) : null,
     };
+    // A draft stays unpublished until saved without the tick.
+    if (values.draft || content.status === "draft") body.draft = !!values.draft;
     if (content.content_id) await api.patch(lg(`/contents/${content.content_id}`), body);
     else await api.create(lg("/contents"), body);
     onSaved();
@@ -156,10 +159,27 @@ function ContentForm({ content, onSaved }) {
             </fieldset>
           ))}
         </fieldset>
-        <FormStatus form={form} shown={["kind", "title", "body", "publish_at", "expires_at", "target.plans", "target.residence_prefecture_codes"]} />
-        <button type="submit" disabled={form.busy}>
-          保存する
-        </button>
+        <Checkbox form={form} name="draft" label="下書きとして保存する（公開しない）" />
+        <FormStatus form={form} shown={["kind", "title", "body", "publish_at", "expires_at", "draft", "target.plans", "target.residence_prefecture_codes"]} />
+        <div class="actions">
+          <button type="submit" disabled={form.busy}>
+            保存する
+          </button>
+          {content.content_id ? (
+            <button
+              type="button"
+              class="danger"
+              disabled={form.busy}
+              onClick={form.submit(async () => {
+                if (!window.confirm("このお知らせを削除します。よろしいですか。")) return;
+                await api.del(lg(`/contents/${content.content_id}`));
+                onSaved();
+              })}
+            >
+              削除する
+            </button>
+          ) : null}
+        </div>
       </div>
       <div class="preview" aria-label="プレビュー">
         <h2>プレビュー</h2>
