@@ -6,12 +6,13 @@ import base64
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Playwright, expect
 
-from tests.browser.conftest import TABLET, Console
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TABLET, Console
 from tests.e2e.conftest import StackClient
 from tests.e2e.test_imports_flow import fill
 from tests.integration.import_helpers import XLSX, facts, real_rows
@@ -388,3 +389,60 @@ def test_a_viewer_reads_the_statistics(console: Console, page: Page, stack: Stac
     expect(summary).to_contain_text(f"{stats['relationship_population']['total']:,} 人")
     expect(page.get_by_role("img", name=re.compile("関係人口の月別推移のグラフ"))).to_be_visible()
     expect(page.get_by_role("table", name="年代別（人）")).to_be_visible()
+
+
+def _camera_file(path: Path, text: str) -> Path:
+    """A Y4M video of the code, for Chromium's fake camera (one frame, looped)."""
+    import qrcode  # the poster's encoder, a runtime dependency already
+
+    code = qrcode.QRCode(border=4, box_size=1)
+    code.add_data(text)
+    code.make(fit=True)
+    modules = code.get_matrix()
+    width, height, scale = 640, 480, 400 // len(modules)
+    x0, y0 = (width - len(modules) * scale) // 2, (height - len(modules) * scale) // 2
+    luma = bytearray([235]) * (width * height)
+    for r, row in enumerate(modules):
+        for c, dark in enumerate(row):
+            if dark:
+                for y in range(y0 + r * scale, y0 + (r + 1) * scale):
+                    start = y * width + x0 + c * scale
+                    luma[start : start + scale] = bytes([16]) * scale
+    chroma = bytes([128]) * (width * height // 4)
+    header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + b"FRAME\n" + bytes(luma) + chroma + chroma)
+    return path
+
+
+def test_staff_scan_a_members_card_with_the_camera(
+    playwright: Playwright, stack: StackClient, tmp_path: Path
+) -> None:
+    activity = _activity(stack, HIDA, "カメラで受付する活動", mode="staff_scan")
+    person = _registrant(stack, "browser-camera-person", "写真 四郎")
+    member_token = stack.get("/v1/me/card", token=person).json()["member_token"]
+    video = _camera_file(tmp_path / "card.y4m", member_token)
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = browser.new_context(viewport=TABLET, locale="ja-JP", permissions=["camera"])
+        page = context.new_page()
+        console = Console(page, stack)
+        console.sign_in(HIDA, "coordinator", path=f"/activities/{activity['activity_id']}/scan")
+        page.get_by_role("button", name="カメラで読み取る").click()
+        expect(page.get_by_role("button", name="カメラを止める")).to_be_visible()
+        expect(page.locator(".scan-result")).to_contain_text("受付しました", timeout=20_000)
+        page.get_by_role("button", name="カメラを止める").click()
+        roster = stack.get(
+            f"/v1/admin/lgs/{HIDA}/activities/{activity['activity_id']}/participants",
+            token=stack.token("browser-staff-212172", "staff", lg_code=HIDA, staff_role="coordinator"),
+        ).json()["items"]
+        assert [p["source"] for p in roster] == ["staff_scan"]
+    finally:
+        browser.close()
