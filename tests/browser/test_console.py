@@ -91,6 +91,19 @@ def test_a_clerk_signs_in_plans_an_activity_and_saves_its_poster(console: Consol
     assert path is not None and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert download.value.suggested_filename.endswith(".png")
 
+    # Printing: the browser's print dialog opens with the poster loaded (stubbed here).
+    stub = (
+        "() => { window.print = () => {"
+        " window.printed = document.querySelector('.print-poster img').width } }"
+    )
+    page.evaluate(stub)
+    page.get_by_role("button", name="ポスターを印刷").click()
+    for _ in range(50):  # wait_for_function would eval a string, which the console's CSP forbids
+        if page.evaluate("() => window.printed || 0") > 0:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("() => window.printed || 0") > 0
+
 
 def test_the_roster_shows_a_registrant_who_checked_in_and_exports(
     console: Console, page: Page, stack: StackClient

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { XLSX, api, download, lg } from "../api.js";
+import { XLSX, api, download, lg, request } from "../api.js";
 import { dateTime, fromLocalInput, toLocalInput } from "../format.js";
 import { navigate } from "../router.js";
 import { can } from "../roles.js";
@@ -179,6 +179,21 @@ export function ActivityDetail({ id }) {
 function ActivityView({ activity: a, onChange, reload }) {
   const writable = can("activities.write") && a.status === "scheduled";
   const [poster, setPoster] = useState({ error: null, busy: false });
+  const [printUrl, setPrintUrl] = useState(null);
+  // Print the A4 poster from the browser (its print dialog also saves a PDF).
+  const printPoster = async () => {
+    setPoster({ error: null, busy: true });
+    try {
+      const blob = await request("GET", lg(`/activities/${a.activity_id}/qr`), {
+        accept: "image/png",
+        query: { format: "png" },
+      });
+      setPrintUrl(URL.createObjectURL(blob));
+      setPoster({ error: null, busy: false });
+    } catch (e) {
+      setPoster({ error: e, busy: false });
+    }
+  };
   const getPoster = async (format) => {
     setPoster({ error: null, busy: true });
     try {
@@ -223,6 +238,9 @@ function ActivityView({ activity: a, onChange, reload }) {
               <button type="button" class="secondary" onClick={() => getPoster("svg")} disabled={poster.busy}>
                 ポスターを保存（SVG）
               </button>
+              <button type="button" class="secondary" onClick={printPoster} disabled={poster.busy}>
+                ポスターを印刷
+              </button>
             </>
           ) : null}
           {a.checkin_mode === "rotating_qr" ? (
@@ -236,6 +254,19 @@ function ActivityView({ activity: a, onChange, reload }) {
         </div>
       ) : null}
       <ErrorBox error={poster.error} />
+      {printUrl ? (
+        <div class="print-poster">
+          <img
+            src={printUrl}
+            alt={`${a.name} の参加受付ポスター`}
+            onLoad={() => {
+              window.print();
+              URL.revokeObjectURL(printUrl);
+              setPrintUrl(null);
+            }}
+          />
+        </div>
+      ) : null}
       <Roster activity={a} />
       {writable ? <EditActivity activity={a} onChange={onChange} /> : null}
       {writable ? <CancelActivity activity={a} onChange={onChange} /> : null}
