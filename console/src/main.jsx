@@ -146,7 +146,12 @@ function Callback({ onProblem, problem }) {
   useEffect(() => {
     completeHostedSignIn(location.search).then(
       (returnTo) => navigate(returnTo, { replace: true }),
-      (e) => onProblem(e.message),
+      (e) =>
+        onProblem(
+          /[\u3040-\u30ff\u4e00-\u9fff]/.test(e.message || "")
+            ? e.message
+            : "サインインできませんでした。もう一度サインインしてください。",
+        ),
     );
   }, []);
   return (

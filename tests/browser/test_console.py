@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from playwright.sync_api import Page, Playwright, expect
+from playwright.sync_api import Page, Playwright, Route, expect
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TABLET, Console
 from tests.e2e.conftest import StackClient
@@ -459,3 +461,66 @@ def test_staff_scan_a_members_card_with_the_camera(
         assert [p["source"] for p in roster] == ["staff_scan"]
     finally:
         browser.close()
+
+
+def test_hosted_sign_in_with_pkce_keeps_tokens_in_memory(
+    console: Console, page: Page, stack: StackClient
+) -> None:
+    """The AWS sign-in path, with the hosted sign-in played by Playwright: code + PKCE (S256),
+    refresh and sign-out; the ID token is a real one of the local staff pool, so the API answers."""
+    auth = "https://auth.example.test"
+    id_token = stack.token("browser-hosted-admin", "staff", lg_code=HIDA, staff_role="admin")
+    seen: dict[str, Any] = {}
+
+    def console_files(route: Route) -> None:
+        if route.request.url.endswith("/admin/config.json"):
+            config = {"auth": "cognito", "api_url": "", "client_id": "console-client", "auth_domain": auth}
+            route.fulfill(json=config)
+            return
+        response = route.fetch()
+        headers = dict(response.headers)
+        # The deployment's CSP names the hosted sign-in domain (infra/cdk/console.py).
+        headers["content-security-policy"] = headers["content-security-policy"].replace(
+            "connect-src 'self'", f"connect-src 'self' {auth}"
+        )
+        route.fulfill(response=response, headers=headers)
+
+    def hosted(route: Route) -> None:
+        url = urlsplit(route.request.url)
+        query = dict(parse_qsl(url.query))
+        if url.path == "/oauth2/authorize":
+            seen["authorize"] = query
+            target = f"{query['redirect_uri']}?code=the-code&state={query['state']}"
+            # The user signs in (and enters the MFA code); then the page goes back to the console.
+            # (A new navigation rather than a 302: Playwright does not route a fulfilled redirect.)
+            page_html = f'<meta http-equiv="refresh" content="0;url={target}">'
+            route.fulfill(status=200, body=page_html, content_type="text/html")
+        elif url.path == "/oauth2/token":
+            form = dict(parse_qsl(route.request.post_data or ""))
+            seen.setdefault("token", []).append(form)
+            cors = {"Access-Control-Allow-Origin": stack.base_url}
+            body = {"id_token": id_token, "access_token": "a", "refresh_token": "r", "expires_in": 3600}
+            route.fulfill(json=body, headers=cors)
+        elif url.path == "/logout":
+            seen["logout"] = query
+            route.fulfill(status=200, body="signed out", content_type="text/plain")
+
+    page.route(f"{stack.base_url}/admin/**", console_files)
+    page.route(f"{auth}/**", hosted)
+    page.goto(console.url("/activities"))
+    page.get_by_role("button", name="サインイン").click()
+    expect(page.get_by_role("heading", name="活動")).to_be_visible()
+
+    authorize = seen["authorize"]
+    assert authorize["response_type"] == "code" and authorize["code_challenge_method"] == "S256"
+    assert authorize["redirect_uri"] == f"{stack.base_url}/admin/callback"
+    exchange = seen["token"][0]
+    assert exchange["grant_type"] == "authorization_code" and exchange["code"] == "the-code"
+    digest = hashlib.sha256(exchange["code_verifier"].encode()).digest()
+    assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == authorize["code_challenge"]
+    stored = page.evaluate("() => JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage})")
+    assert id_token not in stored and "the-code" not in stored  # tokens live in memory only
+
+    page.get_by_role("button", name="サインアウト").click()
+    page.wait_for_url(f"{auth}/logout**")
+    assert seen["logout"]["client_id"] == "console-client"
