@@ -1,5 +1,8 @@
-"""Lighthouse (npm, pinned in console/package.json) on the console's activities, backfill and
-statistics pages, against the local stack with demo data (`make console-lighthouse`).
+"""Lighthouse (npm `lighthouse`, pinned here and run through npx) on the console's activities,
+backfill and statistics pages, against the local stack with demo data (`make console-lighthouse`).
+
+Not a dependency of the console's package.json: the tests do not need it, and its dependency
+tree (puppeteer, a `latest` tag inside it) would make `npm ci` of the console slow and brittle.
 
 Desktop preset (clerks work at 1280x800), Debian's Chromium from CHROME_PATH. Prints one line per
 page with the performance, accessibility and best-practices scores, and the first load's
@@ -22,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scripts.console_demo import CHROMIUM_ARGS, HIDA, demo_stack
 
 ROOT = Path(__file__).resolve().parents[1]
-LIGHTHOUSE = ROOT / "console" / "node_modules" / ".bin" / "lighthouse"
+LIGHTHOUSE = ["npx", "--yes", "lighthouse@12.8.2"]  # 12.x runs on Node 20 (13.x wants Node 22)
 PAGES = {"activities": "/activities", "backfill": "/imports", "statistics": "/stats"}
 
 
@@ -47,7 +50,7 @@ def main() -> int:
             url = f"{demo.base_url}/admin{path}#local-sign-in={HIDA}:admin"
             subprocess.run(
                 [
-                    str(LIGHTHOUSE),
+                    *LIGHTHOUSE,
                     url,
                     "--quiet",
                     "--preset=desktop",
