@@ -293,6 +293,17 @@ def test_a_coordinator_decides_a_review(
         expect(row).to_contain_text("有効")
         mine = stack.get("/v1/me/registrations", token=person).json()["items"]
         assert next(r for r in mine if r["lg_code"] == HIDA)["plan"] == "premium"
+
+        # Stays the government confirmed: a day in the future is refused beside the field.
+        stays = page.get_by_role("form", name="滞在日の記録")
+        stays.get_by_label("登録ID").fill(registration_id)
+        stays.get_by_label("滞在日（YYYY-MM-DD、複数はカンマ区切り）").fill("2026-10-02, 2031-01-01")
+        stays.get_by_role("button", name="記録する").click()
+        expect(stays.locator(".field-error")).to_be_visible()
+        stays.get_by_label("滞在日（YYYY-MM-DD、複数はカンマ区切り）").fill("2026-10-02, 2026-10-03")
+        stays.get_by_role("button", name="記録する").click()
+        expect(stays).to_contain_text("滞在を記録しました。")
+        expect(stays).to_contain_text(re.compile(r"滞在日数の合計: \d+ 日"))
     finally:
         stack.put(f"/v1/admin/lgs/{HIDA}/settings", token=admin, json=settings)
 

@@ -98,8 +98,8 @@ function Stays() {
     .filter(([k]) => k.startsWith("days"))
     .map(([, v]) => v);
   return (
-    <form class="card" onSubmit={onSubmit} noValidate>
-      <h2>滞在日の記録</h2>
+    <form class="card" onSubmit={onSubmit} noValidate aria-labelledby="stays-title">
+      <h2 id="stays-title">滞在日の記録</h2>
       <p class="hint">宿泊施設の記録などで確認できた滞在日を、登録ごとに記録します。</p>
       <Input form={form} name="registration_id" label="登録ID" required />
       <Input
