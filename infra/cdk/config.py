@@ -99,6 +99,29 @@ def _android_apps(entries: tuple[str, ...]) -> tuple[str, ...]:
     return entries
 
 
+_CIDR = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})$")
+_DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def _cidrs(value: Any, key: str) -> tuple[str, ...]:
+    ranges = _str_list(value, key)
+    for cidr in ranges:
+        m = _CIDR.match(cidr)
+        if not m or any(int(part) > 255 for part in m.groups()[:4]) or int(m.group(5)) > 32:
+            raise ConfigError(f"context {key!r}: {cidr!r} is not an IPv4 range like 203.0.113.0/24")
+    return ranges
+
+
+def _domain_prefix(value: Any) -> str | None:
+    prefix = _optional_str(value)
+    if prefix is not None and (not _DOMAIN_PREFIX.match(prefix) or "cognito" in prefix or "aws" in prefix):
+        raise ConfigError(
+            "context 'console_auth_domain_prefix' must be lowercase letters, digits and '-', "
+            f"without 'aws' or 'cognito': {prefix!r}"
+        )
+    return prefix
+
+
 @dataclass(frozen=True)
 class DeployConfig:
     stage: str = "dev"
@@ -132,6 +155,11 @@ class DeployConfig:
     # iOS app ids ("TEAMID.bundle.id") and Android "package:SHA256 fingerprint" entries.
     ios_app_ids: tuple[str, ...] = ()
     android_apps: tuple[str, ...] = ()
+    # The console and the staff/operator routes only from these IPv4 ranges (the governments'
+    # LGWAN egress addresses); empty: open to the internet, as by default.
+    lgwan_source_ranges: tuple[str, ...] = ()
+    # The hosted sign-in's domain prefix (<prefix>.auth.<region>.amazoncognito.com); unique per region.
+    console_auth_domain_prefix: str | None = None
 
     @property
     def removal_policy(self) -> RemovalPolicy:
@@ -195,4 +223,6 @@ class DeployConfig:
             xray_subsegments=_bool(ctx("xray_subsegments", cls.xray_subsegments), "xray_subsegments"),
             ios_app_ids=_str_list(ctx("ios_app_ids"), "ios_app_ids"),
             android_apps=_android_apps(_str_list(ctx("android_apps"), "android_apps")),
+            lgwan_source_ranges=_cidrs(ctx("lgwan_source_ranges"), "lgwan_source_ranges"),
+            console_auth_domain_prefix=_domain_prefix(ctx("console_auth_domain_prefix")),
         )

@@ -34,6 +34,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from furusato import clock, topology
 from infra.local.aws import REGION
+from infra.local.console import ConsoleSite, is_console_path
 from infra.local.idp import LocalIdentityProvider
 from infra.local.idp import parse_request as parse_identity_request
 from infra.local.tokens import (
@@ -326,9 +327,12 @@ class Gateway:
         after_write: Callable[[], None] | None = None,
         identity_provider: LocalIdentityProvider | None = None,
         drain_streams: Callable[[], dict[str, int]] | None = None,
+        console: ConsoleSite | None = None,
     ) -> None:
         self.identity_provider = identity_provider
         self.drain_streams = drain_streams
+        # The municipal console's static app under /admin (served before the API's routes).
+        self.console = console
         self.base_url = base_url.rstrip("/")
         self.issuer = issuer
         self.host = host or FunctionHost()
@@ -354,6 +358,8 @@ class Gateway:
         if page is not None and request.method == "GET":
             body = (WEB_DIR / page.file).read_bytes()
             return HttpResponse(200, [("Content-Type", page.content_type), *STATIC_PAGE_HEADERS], body)
+        if self.console is not None and is_console_path(request.path):
+            return self.console.serve(request)
         found = self.router.resolve(request.path)
         if found is None:
             return error_response(404, "NOT_FOUND", "no such route")
