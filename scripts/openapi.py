@@ -145,7 +145,7 @@ def build() -> dict[str, Any]:
         "info": {
             "title": "furusato: Furusato Resident Registration API",
             "version": "1",
-            "description": "The contract of ../shared/API.md, generated from the handlers' declared shapes.",
+            "description": "The contract of docs/api.md, generated from the handlers' declared shapes.",
         },
         "paths": dict(sorted(paths.items())),
         "components": {

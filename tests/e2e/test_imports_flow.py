@@ -1,4 +1,4 @@
-"""Issue 5's "Done when", over real HTTP on the local stack (`make run`):
+"""The clerk's backfill story, over real HTTP on the local stack (`make run`):
 
 a clerk downloads the template, fills it like the source's sample, uploads it through the
 presigned URL (to moto), reads the job and the report, fixes two rows, uploads again, and the

@@ -1,4 +1,4 @@
-"""Issue 4 over real HTTP: a person verifies identity, takes part in three activities, becomes
+"""Identity and premium over real HTTP: a person verifies identity, takes part in three activities, becomes
 premium, sees the card with a member token, is refused a fourth government, and a year later
 (clock moved) is renewed or falls back to basic with a notice."""
 

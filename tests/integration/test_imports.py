@@ -1,5 +1,5 @@
 """Backfill imports end to end against moto: staff routes, presigned uploads, the S3 trigger,
-idempotency, crash recovery, matching of people and pending participants (issue 5)."""
+idempotency, crash recovery, matching of people and pending participants."""
 
 from __future__ import annotations
 

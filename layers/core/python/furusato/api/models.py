@@ -1,4 +1,4 @@
-"""Request and response shapes of the contract (../shared/API.md), see api/schema.py."""
+"""Request and response shapes of the contract (docs/api.md), see api/schema.py."""
 
 from __future__ import annotations
 

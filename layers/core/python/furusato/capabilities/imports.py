@@ -1,4 +1,4 @@
-"""Backfill imports (issue 5): jobs, presigned uploads, the S3 trigger, processing and commit.
+"""Backfill imports (rule 19, docs/imports.md): jobs, presigned uploads, the S3 trigger, processing and commit.
 
 Lifecycle of a job (docs/imports.md, "Jobs"):
 

@@ -1,4 +1,4 @@
-"""Spreadsheet backfill (issue 5): the official template, uploads, jobs and commits.
+"""Spreadsheet backfill (rule 19): the official template, uploads, jobs and commits.
 
 Admins and coordinators manage imports; viewers read the template and jobs; organization staff
 have no access. The file itself never passes through the API: it goes to S3 with the presigned

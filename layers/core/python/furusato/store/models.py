@@ -167,7 +167,7 @@ def key_schema(model: type[Model]) -> dict[str, Any]:
     }
 
 
-# --- activities and check-in (issue 3; see docs/checkin.md) ---------------------------------
+# --- activities and check-in (see docs/checkin.md) -------------------------------------------
 
 
 class OrganizationItem(MainItem, discriminator="organization"):
@@ -308,7 +308,7 @@ class SweepRunItem(MainItem, discriminator="sweep_run"):
 MODELS = (*MODELS, IdentityBindingItem, StayItem, NotificationItem, SweepRunItem)
 
 
-# --- spreadsheet backfill (issue 5; see docs/imports.md) -------------------------------------
+# --- spreadsheet backfill (see docs/imports.md) ----------------------------------------------
 
 
 class ImportJobItem(MainItem, discriminator="import_job"):
