@@ -92,6 +92,11 @@ def test_a_clerk_signs_in_plans_an_activity_and_saves_its_poster(console: Consol
     path = download.value.path()
     assert path is not None and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert download.value.suggested_filename.endswith(".png")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="ポスターを保存（A4 PDF）").click()
+    path = download.value.path()
+    assert path is not None and path.read_bytes().startswith(b"%PDF-")
+    assert download.value.suggested_filename.endswith(".pdf")
 
     # Printing: the browser's print dialog opens with the poster loaded (stubbed here).
     stub = (

@@ -197,7 +197,7 @@ function ActivityView({ activity: a, onChange, reload }) {
   const getPoster = async (format) => {
     setPoster({ error: null, busy: true });
     try {
-      const accept = format === "svg" ? "image/svg+xml" : "image/png";
+      const accept = { pdf: "application/pdf", svg: "image/svg+xml" }[format] || "image/png";
       await download(lg(`/activities/${a.activity_id}/qr`), `poster-${a.activity_id}.${format}`, accept, { format });
       setPoster({ error: null, busy: false });
     } catch (e) {
@@ -232,7 +232,10 @@ function ActivityView({ activity: a, onChange, reload }) {
         <div class="actions">
           {a.checkin_mode === "static_qr" ? (
             <>
-              <button type="button" onClick={() => getPoster("png")} disabled={poster.busy}>
+              <button type="button" onClick={() => getPoster("pdf")} disabled={poster.busy}>
+                ポスターを保存（A4 PDF）
+              </button>
+              <button type="button" class="secondary" onClick={() => getPoster("png")} disabled={poster.busy}>
                 ポスターを保存（PNG）
               </button>
               <button type="button" class="secondary" onClick={() => getPoster("svg")} disabled={poster.busy}>
