@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +19,7 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     return Response(
         status_code=status,
         content_type="application/json",
-        body=json.dumps(body, ensure_ascii=False, default=str),
+        body=errors.to_json(body),
         headers=headers,
     )
 

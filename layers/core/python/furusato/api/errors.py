@@ -13,6 +13,17 @@ from furusato.domain.errors import DomainError, Unavailable
 logger = Logger(service="furusato")
 
 
+def to_json(body: Any) -> str:
+    """JSON as UTF-8 text; a lone surrogate stored before the text rule existed is escaped
+    (valid JSON) rather than failing the response."""
+    out = json.dumps(body, ensure_ascii=False, default=str)
+    try:
+        out.encode()
+    except UnicodeEncodeError:
+        out = json.dumps(body, default=str)
+    return out
+
+
 def error_response(
     status: int,
     code: str,
@@ -24,7 +35,7 @@ def error_response(
     return Response(
         status_code=status,
         content_type="application/json",
-        body=json.dumps(body, ensure_ascii=False),
+        body=to_json(body),
         headers=headers,
     )
 
