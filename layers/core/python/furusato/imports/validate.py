@@ -251,7 +251,14 @@ def _check_row(result: RowResult, today: date, *, activity_columns: bool) -> Non
         for key in keys:
             if getattr(row, key) is None and not _has_issue(result, key):
                 result.issues.append(_required(key))
-    texts = (row.activity_ref, row.activity_name, row.place, row.conditions, row.name, row.address)
+    texts: tuple[str | None, ...] = (
+        row.activity_ref,
+        row.activity_name,
+        row.place,
+        row.conditions,
+        row.name,
+        row.address,
+    )
     # One search over all texts; rows that may hold an individual number are then checked per cell.
     joined = "\n".join(t for t in texts if t)
     suspicious = text_rule.TWELVE_DIGITS_LOOSE.search(joined)
