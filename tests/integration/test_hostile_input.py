@@ -4,6 +4,7 @@ is stored."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from typing import Any
@@ -243,3 +244,58 @@ def test_bodies_nested_1000_deep_are_refused_on_every_write_route(route: topolog
     for deep in ('{"a":' * 1000 + "1" + "}" * 1000, "[" * 100_000 + "]" * 100_000):
         reply = call(route.method, path, claims=_claims(route), raw_body=deep)
         assert reply.status == 400, (route, reply)
+
+
+# --- role before body -------------------------------------------------------------------------
+
+STAFF_WRITE_ROUTES = [r for r in WRITE_ROUTES if r.auth == "staff"]
+
+
+@pytest.mark.parametrize("route", STAFF_WRITE_ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_a_viewer_gets_403_before_any_body_check(route: topology.Route) -> None:
+    path = re.sub(r"\{\w+\}", "x0", route.path.replace("{lg_code}", HIDA))
+    for body in ('{"unknown": 1}', "not json", '{"a":' * 1000 + "1" + "}" * 1000):
+        reply = call(route.method, path, claims=admin(HIDA, "viewer"), raw_body=body)
+        assert reply.status == 403 and reply.error_code == "FORBIDDEN", (route, reply)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "role"),
+    [
+        ("PUT", f"{BASE}/settings", "coordinator"),
+        ("PUT", f"{BASE}/page", "org"),
+        ("PUT", f"{BASE}/survey", "coordinator"),
+        ("POST", f"{BASE}/organizations", "coordinator"),
+        ("POST", f"{BASE}/registrations/reg_x/review", "org"),
+        ("POST", f"{BASE}/stays", "org"),
+        ("POST", f"{BASE}/imports", "org"),
+    ],
+)
+def test_a_role_the_route_does_not_admit_gets_403_before_any_body_check(
+    method: str, path: str, role: str
+) -> None:
+    claims = admin(HIDA, role, "org_01jc5x8k9z3h7q2m4n6p8r0tab" if role == "org" else None)
+    reply = call(method, path, claims=claims, raw_body='{"unknown": 1}')
+    assert reply.status == 403, reply
+
+
+# --- cursors ----------------------------------------------------------------------------------
+
+
+def test_a_tampered_cursor_is_a_400_on_every_list() -> None:
+    forged = {
+        "gsi1pk": {"S": "LGS"},
+        "gsi1sk": {"N": "1"},
+        "pk": {"S": "x"},
+        "sk": {"S": "x"},
+        "y": {"S": "1"},
+    }
+    raw = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode()
+    for path, claims in (
+        ("/v1/local-governments", None),
+        (f"{BASE}/registrations", admin(HIDA)),
+        ("/v1/me/notifications", person("u1")),
+        (f"{BASE}/activities", admin(HIDA)),
+        ("/v1/me/participations", person("u1")),
+    ):
+        refused(call("GET", path, claims=claims, query={"cursor": raw}), "cursor")
