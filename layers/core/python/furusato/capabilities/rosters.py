@@ -13,6 +13,7 @@ from typing import Any
 
 from furusato.clock import iso
 from furusato.domain.activity import Activity
+from furusato.domain.text import cell_text
 
 HEADERS = (
     "参加記録ID",
@@ -46,7 +47,8 @@ def _row(line: dict[str, Any]) -> list[str]:
 def _write_text(sheet: Any, row: int, values: Sequence[str]) -> None:
     for col, value in enumerate(values, start=1):
         cell = sheet.cell(row=row, column=col)
-        cell.value = str(value)
+        # Illegal XML characters would make openpyxl refuse the whole roster.
+        cell.value = cell_text(str(value))
         # openpyxl turns a string starting with "=" into a formula: force a string cell.
         cell.data_type = "s"
         cell.quotePrefix = True

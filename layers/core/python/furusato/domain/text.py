@@ -62,3 +62,14 @@ def plain_number(value: object) -> bool:
     if isinstance(value, int):
         return -MAX_NUMBER <= value <= MAX_NUMBER
     return math.isfinite(value) and -MAX_NUMBER <= value <= MAX_NUMBER
+
+
+# What XML 1.0 (and so an xlsx cell) cannot hold: most C0 controls, lone surrogates, U+FFFE/F.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+MAX_CELL_CHARS = 32_767  # Excel's limit per cell
+
+
+def cell_text(value: str) -> str:
+    """Text fit for an xlsx cell, whatever was stored before the text rule: every writer of a
+    spreadsheet (rosters, reports) passes its text through here."""
+    return _NOT_XML.sub("", value)[:MAX_CELL_CHARS]
