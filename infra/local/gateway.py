@@ -17,7 +17,6 @@ import re
 import sys
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from furusato import clock, topology
+from furusato.api.errors import error_summary
 from infra.local.aws import REGION
 from infra.local.idp import LocalIdentityProvider
 from infra.local.idp import parse_request as parse_identity_request
@@ -411,9 +411,10 @@ class Gateway:
             return error_response(
                 501, "NOT_IMPLEMENTED", f"function {fn.name} is not implemented yet", headers=trace
             )
-        except Exception:
-            # As API Gateway does when the Lambda fails: 502, and the error in the function's log.
-            log.error("function %s failed:\n%s", fn.name, traceback.format_exc())
+        except Exception as exc:
+            # As API Gateway does when the Lambda fails: 502, and the error in the function's log
+            # (its type and frames: never its message, which may quote personal data).
+            log.error("function %s failed: %s", fn.name, json.dumps(error_summary(exc)))
             return error_response(502, "INTERNAL", "Internal server error", headers=trace)
         try:
             return _proxy_response(result, trace)
@@ -483,8 +484,8 @@ class Gateway:
             result = self.host.invoke(fn, {"sweep": name, "scheduled_time": scheduled_time})
         except FunctionMissing:
             return error_response(501, "NOT_IMPLEMENTED", f"function {fn.name} is not implemented yet")
-        except Exception:
-            log.error("function %s failed:\n%s", fn.name, traceback.format_exc())
+        except Exception as exc:
+            log.error("function %s failed: %s", fn.name, json.dumps(error_summary(exc)))
             return error_response(502, "INTERNAL", "the sweep failed; see the stack's log")
         return json_response(200, {"sweep": name, "scheduled_time": scheduled_time, "result": result})
 
@@ -558,8 +559,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 )
                 try:
                     response = self.server.gateway.handle(request)
-                except Exception:
-                    log.error("gateway error:\n%s", traceback.format_exc())
+                except Exception as exc:
+                    log.error("gateway error: %s", json.dumps(error_summary(exc)))
                     response = error_response(500, "INTERNAL", "local gateway error")
         self._write(response)
         # Method, path (no query: it may hold search terms), status and time: never bodies or tokens.
