@@ -61,7 +61,7 @@ def endpoint(
             elif params:
                 NO_FIELDS.parse_query(params)
             if idempotent:
-                kwargs["idempotency_key"] = event.get_header_value("Idempotency-Key", case_sensitive=False)
+                kwargs["idempotency_key"] = event.headers.get("Idempotency-Key")
             return fn(**kwargs)
 
         inner.__furusato_doc__ = doc  # type: ignore[attr-defined]
