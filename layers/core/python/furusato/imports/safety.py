@@ -10,6 +10,7 @@ size and checks its CRC, so a lying entry is caught while we count, not by the r
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -32,7 +33,17 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _CHUNK = 1 * MiB
 # Parts Excel writes never carry a DTD; any DOCTYPE/ENTITY is an entity-expansion attempt.
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
-_XML_SUFFIXES = (".xml", ".rels", ".vml")
+# Every part is scanned for a DTD, whatever its name: a sheet renamed `.dat` is still read.
+# Cell references bound the grid a reader allocates: one cell at XFD1048576 made the Rust reader
+# ask for 512 GB and abort the process. Refused: columns past Z (the template has 11, leaving room
+# for a clerk's own notes) and rows from MAX_ROW_REF on (the parser takes 200,000 data rows).
+MAX_COLUMN_REF = "Z"
+MAX_ROW_REF = 299_999
+_BAD_REF = re.compile(
+    rb'\s(?:r|ref|sqref)="(?:[^"]*?(?<![A-Za-z$])\$?(?:[A-Z]{2,}\$?[0-9]|[A-Z]\$?(?:[0-9]{7,}|[3-9][0-9]{5})(?![0-9]))'
+    rb'|(?:[0-9]{7,}|[3-9][0-9]{5})")'
+)
+_TAIL = 256  # bytes kept between chunks, so a marker or a reference split across two is seen
 _MAX_CONTENT_TYPES_BYTES = 1 * MiB
 
 
@@ -108,6 +119,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "xml_dtd": (
         "ファイルに許可されていない構造(DTD)が含まれています。",
         "XML part {name} declares a DTD or entities: refused",
+    ),
+    "cell_out_of_range": (
+        "様式の範囲外のセルが使われています（{column_limit}列より右、または{row_limit:,}行より下）。"
+        "様式の列と行だけを使って保存し直してください。",
+        "part {name} refers to a cell beyond column {column_limit} or row {row_limit}",
     ),
     "xml_encoding": (
         "ファイルの文字コードが不正です。Excelで保存し直してください。",
@@ -219,19 +235,24 @@ def _verify_entries(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limi
     for info in infos:
         if info.is_dir():
             continue
-        scan = info.filename.lower().endswith(_XML_SUFFIXES)
         inflated = 0
         tail = b""
         try:
             with archive.open(info) as entry:
                 while chunk := entry.read(_CHUNK):
-                    if scan:
-                        if inflated == 0 and _not_utf8_xml(chunk):
-                            raise _reject("xml_encoding", name=info.filename)
-                        window = tail + chunk
-                        if any(marker in window for marker in _DTD_MARKERS):
-                            raise _reject("xml_dtd", name=info.filename)
-                        tail = chunk[-16:]  # a marker split across two chunks
+                    if inflated == 0 and _not_utf8_xml(chunk):
+                        raise _reject("xml_encoding", name=info.filename)
+                    window = tail + chunk
+                    if any(marker in window for marker in _DTD_MARKERS):
+                        raise _reject("xml_dtd", name=info.filename)
+                    if _BAD_REF.search(window):
+                        raise _reject(
+                            "cell_out_of_range",
+                            name=info.filename,
+                            column_limit=MAX_COLUMN_REF,
+                            row_limit=MAX_ROW_REF,
+                        )
+                    tail = chunk[-_TAIL:]
                     inflated += len(chunk)
                     total += len(chunk)
                     # zipfile stops at the declared size, so these only fire on a lying
@@ -250,5 +271,9 @@ def _verify_entries(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limi
 
 
 def _not_utf8_xml(head: bytes) -> bool:
-    # UTF-16 (BOM or NUL bytes in the prolog) would hide a DOCTYPE from the byte scan above.
-    return head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:64]
+    """UTF-16 or UTF-32 XML (a BOM, or NUL bytes in an XML prolog) would hide a DOCTYPE from the
+    byte scan above. Binary parts (images, printer settings) are not XML and pass."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    prolog = head[:64]
+    return b"\x00" in prolog and (b"<\x00" in prolog or b"\x00<" in prolog)
