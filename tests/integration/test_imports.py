@@ -250,7 +250,10 @@ def test_five_concurrent_deliveries_import_once(clean_aws: str, monkeypatch: pyt
     outcomes: list[Any] = []
 
     def one() -> None:
-        outcomes.extend(deliver(event)["outcomes"])
+        try:
+            outcomes.extend(deliver(event)["outcomes"])
+        except import_capability.ImportBusy:
+            outcomes.append("busy")  # retryable: Lambda delivers it again later
 
     threads = [threading.Thread(target=one) for _ in range(5)]
     for t in threads:
@@ -327,6 +330,45 @@ def test_a_crash_half_way_then_redelivery_equals_one_clean_run(
     resumed = normalised(dump(clean_aws), crash_id)
     for a, b in zip(resumed, clean, strict=True):
         assert a == b, {k: (a.get(k), b.get(k)) for k in {*a, *b} if a.get(k) != b.get(k)}
+
+
+def test_a_run_killed_with_its_lease_is_retried_until_the_lease_runs_out(
+    clean_aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed process never gives its lease back: a redelivery within the lease must fail
+    (so Lambda retries), and the retry after the lease resumes the job to `completed`."""
+    monkeypatch.setattr(import_capability, "CHUNK_PEOPLE", 3)
+    for sub, name in (("u-sato", SATO), ("u-kobayashi", KOBAYASHI), ("u-takahashi", "高橋 亮介")):
+        profile(sub, name)
+    key = f"imports/{LG}/killed.xlsx"
+    event = put_direct(clean_aws, key, real_sample())
+    record = event["Records"][0]["s3"]
+    import_id = import_capability.direct_import_id(
+        record["bucket"]["name"], key, record["object"]["versionId"]
+    )
+    real_record, real_release = participations.record, import_capability.store.release
+    calls = {"n": 0}
+
+    def killed(item: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise SystemExit("killed")  # nothing after this runs in a killed process...
+        return real_record(item)
+
+    monkeypatch.setattr(participations, "record", killed)
+    monkeypatch.setattr(import_capability.store, "release", lambda *a, **k: False)  # ...nor this
+    with pytest.raises(SystemExit):
+        deliver(event)
+    monkeypatch.setattr(participations, "record", real_record)
+    monkeypatch.setattr(import_capability.store, "release", real_release)
+    assert job(import_id).body["status"] == "processing"
+    with pytest.raises(import_capability.ImportBusy):
+        deliver(event)  # within the lease: retryable, not a success that ends the retries
+    now = import_capability.wall_clock()
+    lease = import_capability.LEASE_S + import_capability.LEASE_SLACK_S
+    monkeypatch.setattr(import_capability, "wall_clock", lambda: now + lease + 1)
+    assert deliver(event) == {"outcomes": ["completed"]}
+    assert job(import_id).body["status"] == "completed"
 
 
 def test_a_run_out_of_time_hands_the_rest_on(clean_aws: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -263,7 +263,13 @@ def run(
     if job is None:
         current = store.get_job(lg_code, import_id)
         status = current.status if current else "missing"
-        outcome = "busy" if status == "processing" else f"already_{status}"
+        if status == "processing":
+            # Another invocation holds the lease, or held it and died. Answering success here
+            # would stop Lambda's retries with the job left `processing`: fail the delivery so it
+            # is retried after the lease runs out (and reaches the failure queue if it never does).
+            logger.info("import busy", extra={"lg_code": lg_code, "import_id": import_id})
+            raise ImportBusy(lg_code, import_id)
+        outcome = f"already_{status}"
         logger.info("import not run", extra={"lg_code": lg_code, "import_id": import_id, "outcome": outcome})
         return outcome
     try:
@@ -452,6 +458,14 @@ class _Run:
         store.write_object(key, build_report(result, committed=committed), content_type=XLSX)
         self.timings.report_s = time.perf_counter() - started
         return key
+
+
+class ImportBusy(Exception):
+    """Retryable: the job is `processing` under another invocation's lease (live, or left by an
+    invocation that died). The event is delivered again later and resumes the job."""
+
+    def __init__(self, lg_code: str, import_id: str) -> None:
+        super().__init__(f"import {import_id} of {lg_code} is leased by another invocation")
 
 
 class LeaseLost(Exception):
