@@ -241,12 +241,21 @@ class Functions(Construct):
                     "topology: object keys are generated at run time (one per upload/report), so the "
                     "statement must cover the bucket's objects; it names this one bucket only.",
                 )
+            for rule in ("AwsSolutions-L1", "Serverless-LambdaLatestVersion"):
+                acknowledge(
+                    resource_of(function),
+                    rule,
+                    "Pinned to python3.11 on purpose: both layers ship byte code compiled by the build "
+                    "machine's Python 3.11 (scripts/build_deps_layer.py), which saves the cold start from "
+                    "compiling every module; the runtime and the layers move together in one change.",
+                )
             acknowledge(
                 resource_of(function),
-                "AwsSolutions-L1",
-                "Pinned to python3.11 on purpose: both layers ship byte code compiled by the build machine's "
-                "Python 3.11 (scripts/build_deps_layer.py), which saves the cold start from compiling every "
-                "module; the runtime and the layers move together in one change.",
+                "Serverless-LambdaDLQ",
+                "A dead-letter queue only receives failed asynchronous invocations. API functions are "
+                "invoked synchronously (API Gateway gets the error); functions invoked asynchronously "
+                "(S3, schedules) send failures to an on-failure destination queue with an alarm "
+                "(failure_queue), which also carries the error and the request context a DLQ lacks.",
             )
             self.functions[spec.name] = function
             self.roles[spec.name] = role
@@ -273,6 +282,12 @@ class Functions(Construct):
             "AwsSolutions-SQS3",
             f"This queue is itself the dead-letter queue of the {name} function's asynchronous "
             "invocations and of its schedules' undeliverable targets; an alarm fires on any message.",
+        )
+        acknowledge(
+            resource_of(queue),
+            "Serverless-SQSRedrivePolicy",
+            f"This queue is itself the dead-letter queue of the {name} function: nothing consumes it "
+            "automatically (an operator inspects and redrives), so it has no redrive policy of its own.",
         )
         function.configure_async_invoke(
             on_failure=destinations.SqsDestination(queue),

@@ -628,6 +628,9 @@ def _known(status: int) -> bool:
 class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a burst of 16 clients got "Connection reset by
+    # peer". Every accepted connection gets its own thread.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
         self.gateway = gateway

@@ -447,3 +447,26 @@ def test_gateway_wakes_dispatch_after_writes_of_a_bucket_function(tmp_path: Path
     assert calls == []
     assert gateway.handle(Request("POST", "/v1/uploads", [], b"{}")).status == 200
     assert calls == ["poke"]
+
+
+def test_a_burst_of_concurrent_clients_is_served(stack: StackClient) -> None:
+    """64 clients connecting at once are all answered (the listen backlog is 1,024, not
+    socketserver's 5; this kernel retries refused handshakes, others reset them)."""
+    import threading
+
+    import requests
+
+    statuses: list[int] = []
+    barrier = threading.Barrier(64)
+
+    def one() -> None:
+        with requests.Session() as session:
+            barrier.wait()
+            statuses.append(session.get(stack.base_url + "/v1/local-governments", timeout=60).status_code)
+
+    threads = [threading.Thread(target=one) for _ in range(64)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 64
