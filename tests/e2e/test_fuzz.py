@@ -178,7 +178,7 @@ def test_no_generated_request_gets_a_5xx(
     def one(body: str | None, params: dict[str, str]) -> None:
         url = path
         for name, value in params.items():
-            url = url.replace("{" + name + "}", quote(value, safe=""))
+            url = url.replace("{" + name + "}", quote(value.encode("utf-8", "surrogatepass"), safe=""))
         response = stack.http.request(
             method.upper(),
             stack.base_url + url,
