@@ -42,7 +42,7 @@ from tests.integration.import_helpers import (
     zip_bomb,
 )
 from tests.support.lambda_api import LambdaContext, call
-from tests.support.world import admin, onboard, person, register, registrations
+from tests.support.world import admin, identity_nonce, onboard, person, register, registrations
 
 SATO = "佐藤 健一"  # EVT-001 (2026-04-10) and EVT-005 (2027-03-21)
 KOBAYASHI = "小林 智子"  # EVT-003 and EVT-004
@@ -501,6 +501,7 @@ def test_a_person_verifying_identity_later_is_attached(clean_aws: str) -> None:
             "birth_date": sato["birth_date"],
             "gender": "male",
             "address": "東京都新宿区西新宿2-8-1",
+            "nonce": identity_nonce("u-sato"),
         },
         clock.now(),
     )
@@ -536,6 +537,7 @@ def test_two_accounts_with_the_same_facts_wait_for_a_verified_identity(clean_aws
             "birth_date": kobayashi["birth_date"],
             "gender": "female",
             "address": "富山県富山市新総曲輪1-7",
+            "nonce": identity_nonce("u2"),
         },
         clock.now(),
     )

@@ -150,6 +150,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("PUT", "/v1/me/registrations/{lg_code}", "registrant"),
             Route("DELETE", "/v1/me/registrations/{lg_code}", "registrant"),
             Route("POST", "/v1/me/identity-verifications", "registrant"),
+            Route("POST", "/v1/me/identity-verifications/nonce", "registrant"),
             Route("GET", "/v1/me/notifications", "registrant"),
             Route("GET", "/v1/admin/lgs/{lg_code}/settings", "staff"),
             Route("PUT", "/v1/admin/lgs/{lg_code}/settings", "staff"),

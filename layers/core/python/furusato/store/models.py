@@ -380,3 +380,13 @@ class PendingParticipationItem(MainItem, discriminator="pending_participation"):
 
 
 MODELS = (*MODELS, ImportJobItem, BackfillActivityItem, MatchItem, PendingParticipationItem)
+
+
+class IdentityNonceItem(MainItem, discriminator="identity_nonce"):
+    """pk=IDNONCE#{sub}, sk={nonce}: one identity verification attempt of one account. The
+    assertion must carry the nonce; accepting it deletes the item. Expires (TTL) unused."""
+
+
+class IdentityAssertionUseItem(MainItem, discriminator="identity_assertion_used"):
+    """pk=IDJTI#{issuer}#{jti}, sk=JTI: an accepted assertion, refused the second time. Expires
+    with the assertion's own lifetime."""
