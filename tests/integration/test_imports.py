@@ -544,3 +544,48 @@ def test_two_accounts_with_the_same_facts_wait_for_a_verified_identity(clean_aws
     reply = call("POST", "/v1/me/identity-verifications", {"assertion": assertion}, claims=person("u2"))
     assert reply.status == 201, reply
     assert (counted("u1"), counted("u2")) == (0, 2)
+
+
+def test_the_periodic_check_restarts_a_job_whose_run_died_with_no_person_acting(
+    clean_aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed run whose event never comes back (retries exhausted) is restarted by the
+    imports-recovery schedule once its lease has run out, and ends as one clean run."""
+    for sub, name in (("u-sato", SATO), ("u-kobayashi", KOBAYASHI)):
+        profile(sub, name)
+    key = f"imports/{LG}/recovered.xlsx"
+    event = put_direct(clean_aws, key, real_sample())
+    record = event["Records"][0]["s3"]
+    import_id = import_capability.direct_import_id(
+        record["bucket"]["name"], key, record["object"]["versionId"]
+    )
+    real_record, real_release = participations.record, import_capability.store.release
+    calls = {"n": 0}
+
+    def killed(item: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise SystemExit("killed")
+        return real_record(item)
+
+    monkeypatch.setattr(participations, "record", killed)
+    monkeypatch.setattr(import_capability.store, "release", lambda *a, **k: False)
+    with pytest.raises(SystemExit):
+        deliver(event)
+    monkeypatch.setattr(participations, "record", real_record)
+    monkeypatch.setattr(import_capability.store, "release", real_release)
+    markers: list[tuple[str, str]] = []
+    monkeypatch.setattr(import_capability, "later", lambda lg, iid: markers.append((lg, iid)))
+    schedule = {"sweep": "imports-recovery", "scheduled_time": "2027-04-01T10:00:00+09:00"}
+    # While the lease is live, the check leaves the job alone.
+    assert deliver(schedule) == {"processing": 1, "restarted": []}
+    now = import_capability.wall_clock()
+    lease = import_capability.LEASE_S + import_capability.LEASE_SLACK_S
+    monkeypatch.setattr(import_capability, "wall_clock", lambda: now + lease + 1)
+    assert deliver(schedule) == {"processing": 1, "restarted": [import_id]}
+    assert markers == [(LG, import_id)]
+    # The marker's event (delivered as S3 would) resumes the job to the end.
+    run_event = put_direct(clean_aws, import_capability.run_marker_key(LG, import_id), b"")
+    assert deliver(run_event) == {"outcomes": ["completed"]}
+    assert job(import_id).body["status"] == "completed"
+    assert deliver(schedule) == {"processing": 0, "restarted": []}

@@ -228,6 +228,8 @@ FUNCTIONS: tuple[Function, ...] = (
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("renewal", "sweeps", "cron(0 3 * * ? *)"),
     Schedule("inactivity", "sweeps", "cron(30 3 * * ? *)"),
+    # Restarts imports whose run died and whose event never came back (every 10 minutes).
+    Schedule("imports-recovery", "imports", "cron(0/10 * * * ? *)"),
 )
 
 # Routes served only by the local stack; never deployed.

@@ -244,6 +244,31 @@ def later(lg_code: str, import_id: str) -> None:
     store.write_object(run_marker_key(lg_code, import_id), b"", content_type="application/octet-stream")
 
 
+RECOVERY_SCHEDULE = "imports-recovery"
+
+
+def restart_stalled() -> dict[str, Any]:
+    """The periodic recovery check: every job `processing` whose lease has run out (its run
+    died: timeout, memory, a crash) or that no run has leased for longer than a lease (its event
+    was lost) gets its `.run` marker again, whose event resumes it from its recorded progress.
+    Harmless on a healthy job: a run is only ever started through the conditional lease."""
+    wall_now = int(wall_clock())
+    idle_limit = timedelta(seconds=LEASE_S + LEASE_SLACK_S)
+    restarted: list[str] = []
+    jobs = store.processing_jobs()
+    for job in jobs:
+        if job.lease_until is not None:
+            stalled = job.lease_until < wall_now
+        else:
+            stalled = clock.now() - datetime.fromisoformat(job.updated_at) > idle_limit
+        if stalled:
+            later(job.lg_code, job.import_id)
+            restarted.append(job.import_id)
+    if restarted:
+        logger.warning("stalled imports restarted", extra={"import_ids": restarted})
+    return {"processing": len(jobs), "restarted": restarted}
+
+
 def _lease_until(remaining_ms: Callable[[], int]) -> int:
     return int(wall_clock()) + min(remaining_ms() // 1000, LEASE_S) + LEASE_SLACK_S
 
