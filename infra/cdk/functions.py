@@ -132,11 +132,20 @@ class Functions(Construct):
                 table = tables[table_name]
                 environment[table_spec.env_var] = table.table_name
                 index_arns = [f"{table.table_arn}/index/{index.name}" for index in table_spec.indexes]
+                # Least privilege by key: a function that declares its partition key prefixes may
+                # touch only those items (dynamodb:LeadingKeys), and reads no index.
+                prefixes = spec.main_key_prefixes if table_spec is topology.MAIN_TABLE else ()
+                conditions = (
+                    {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{p}*" for p in prefixes]}}
+                    if prefixes
+                    else None
+                )
                 statements.append(
                     iam.PolicyStatement(
                         sid=f"Read{table_name.capitalize()}Table",
                         actions=list(TABLE_READ_ACTIONS),
-                        resources=[table.table_arn, *index_arns],
+                        resources=[table.table_arn] if prefixes else [table.table_arn, *index_arns],
+                        conditions=conditions,
                     )
                 )
                 if access == "write":
@@ -145,6 +154,7 @@ class Functions(Construct):
                             sid=f"Write{table_name.capitalize()}Table",
                             actions=list(TABLE_WRITE_ACTIONS),
                             resources=[table.table_arn],
+                            conditions=conditions,
                         )
                     )
             for bucket_name, access in spec.buckets.items():

@@ -3,11 +3,12 @@ named `prod`. The synthesized app is the default `dev` stage of cdk.json: it ret
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from tests.infra.test_stack import resources
+from tests.infra.test_stack import functions_by_name, props, ref_id, resources, role_statements
 
 
 def test_the_dev_stage_retains_its_data(template: dict[str, Any], cdk_context: dict[str, Any]) -> None:
@@ -64,3 +65,25 @@ def test_the_serverless_pack_runs_next_to_aws_solutions(template: dict[str, Any]
         for rule in res.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
     }
     assert {"Serverless-LambdaLatestVersion", "Serverless-LambdaDLQ", "Serverless-SQSRedrivePolicy"} <= ids
+
+
+def test_a_function_declaring_its_key_prefixes_touches_only_those_items(
+    template: dict[str, Any], cdk_context: dict[str, Any]
+) -> None:
+    """dynamodb:LeadingKeys where it can express a function's access (docs/security.md)."""
+    from furusato import topology
+
+    functions = functions_by_name(template, cdk_context)
+    limited = [fn for fn in topology.FUNCTIONS if fn.main_key_prefixes]
+    assert limited
+    for fn in limited:
+        role_lid = ref_id(props(functions[fn.name][1])["Role"])
+        assert role_lid
+        statements = [
+            s for s in role_statements(template, role_lid) if str(s.get("Sid", "")).endswith("MainTable")
+        ]
+        assert {s["Sid"] for s in statements} == {"ReadMainTable", "WriteMainTable"}, statements
+        for statement in statements:
+            condition = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+            assert condition == [f"{p}*" for p in fn.main_key_prefixes]
+            assert "/index/" not in json.dumps(statement["Resource"])

@@ -80,6 +80,10 @@ class Function(NamedTuple):
     manages_staff: bool = False
     # Functions that check identity-provider assertions (they get its issuer, audience, JWKS URL).
     verifies_identity: bool = False
+    # Partition key prefixes of the main table this function may touch, enforced in IAM with
+    # dynamodb:LeadingKeys (such a function reads no index: an index's keys are not the table's).
+    # Empty: the whole table, for the reasons in docs/security.md.
+    main_key_prefixes: tuple[str, ...] = ()
 
     @property
     def handler(self) -> str:
@@ -200,6 +204,8 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("PUT", "/v1/admin/lgs/{lg_code}/survey", "staff"),
         ),
         tables=_RW,
+        # Pages and surveys live on the government's own item (pk=LG#{lg_code}).
+        main_key_prefixes=("LG#",),
     ),
     Function(
         name="sweeps",
