@@ -343,3 +343,30 @@ def test_a_far_reference_split_across_read_chunks_is_seen(monkeypatch: pytest.Mo
         + b'<row r="1"><c r="XFD1048576"/></row></sheetData></worksheet>'
     )
     assert reason(rezip(sample(), replace={SHEET: payload})) == "cell_out_of_range"
+
+
+def _hungry() -> bytes:
+    return b"x" * (2 * 1024 * MiB)  # far over the limit
+
+
+def _aborting() -> None:
+    import os
+
+    os.abort()  # what a native reader does when its allocation fails
+
+
+def _rejecting() -> None:
+    raise safety._reject("xml_dtd", name="x.xml")
+
+
+def test_a_parse_runs_under_a_memory_limit_in_a_child_process() -> None:
+    assert safety.in_limited_process(sum, [1, 2, 3]) == 6
+    parsed = safety.in_limited_process(parse_xlsx, sample())
+    assert len(parsed.rows) == len(sample_rows())
+    for crash in (_hungry, _aborting):
+        with pytest.raises(FileRejected) as caught:
+            safety.in_limited_process(crash, memory_bytes=256 * MiB)
+        assert caught.value.reason == "parse_crashed" and "メモリ" in caught.value.message_ja
+    with pytest.raises(FileRejected) as caught:
+        safety.in_limited_process(_rejecting)
+    assert caught.value.reason == "xml_dtd" and caught.value.details["name"] == "x.xml"

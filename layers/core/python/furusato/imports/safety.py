@@ -9,20 +9,28 @@ size and checks its CRC, so a lying entry is caught while we count, not by the r
 
 from __future__ import annotations
 
+import faulthandler
 import io
+import os
+import pickle
 import re
+import resource
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from furusato.imports import FileRejected
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "PARSE_MEMORY_BYTES",
     "FileRejected",
     "SafetyLimits",
     "ZipSummary",
     "check_xlsx",
     "ensure_defused_xml",
+    "in_limited_process",
 ]
 
 MiB = 1024 * 1024
@@ -124,6 +132,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "様式の範囲外のセルが使われています（{column_limit}列より右、または{row_limit:,}行より下）。"
         "様式の列と行だけを使って保存し直してください。",
         "part {name} refers to a cell beyond column {column_limit} or row {row_limit}",
+    ),
+    "parse_crashed": (
+        "ファイルを読み込めませんでした（メモリ不足、または読み取り中の異常終了）。"
+        "様式に必要な行と列だけを残して保存し直すか、ファイルを分割してください。",
+        "reading the file ran out of memory or crashed the reader (exit {exit})",
     ),
     "xml_encoding": (
         "ファイルの文字コードが不正です。Excelで保存し直してください。",
@@ -277,3 +290,57 @@ def _not_utf8_xml(head: bytes) -> bool:
         return True
     prolog = head[:64]
     return b"\x00" in prolog and (b"<\x00" in prolog or b"\x00<" in prolog)
+
+
+# --- parsing under a memory limit ----------------------------------------------------------------
+
+# Address space a parse may add to the process: a 200,000-row file needs well under half of it.
+PARSE_MEMORY_BYTES = 768 * MiB
+T = TypeVar("T")
+
+
+def _address_space_bytes() -> int:
+    with open("/proc/self/statm", "rb") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def in_limited_process(
+    fn: Callable[..., T], *args: Any, memory_bytes: int = PARSE_MEMORY_BYTES, **kwargs: Any
+) -> T:
+    """`fn(*args, **kwargs)` in a forked child whose address space may grow by `memory_bytes`
+    at most (RLIMIT_AS). A reader that overruns it, or aborts outright (a native reader allocating
+    for a forged cell range), ends the child only: this process raises FileRejected
+    (`parse_crashed`, a clean `failed` job) and stays up. The result comes back pickled."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 0
+        try:
+            faulthandler.disable()  # a crash of the reader ends the child quietly, by its exit code
+            os.close(read_end)
+            limit = _address_space_bytes() + memory_bytes
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            try:
+                outcome: tuple[str, Any] = ("ok", fn(*args, **kwargs))
+            except FileRejected as rejected:
+                details = {k: v for k, v in rejected.details.items() if k not in ("reason", "message_ja")}
+                outcome = ("rejected", (rejected.reason, rejected.message_ja, rejected.message_en, details))
+            with os.fdopen(write_end, "wb") as out:
+                pickle.dump(outcome, out, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            code = 70  # MemoryError included: the parent sees the exit code, never a message
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as source:
+        payload = source.read()
+    _, status = os.waitpid(pid, 0)
+    exit_code = os.waitstatus_to_exitcode(status)
+    if exit_code != 0 or not payload:
+        raise _reject("parse_crashed", exit=exit_code)
+    kind, value = pickle.loads(payload)  # noqa: S301 - our own child's output
+    if kind == "rejected":
+        reason, message_ja, message_en, details = value
+        raise FileRejected(reason, message_ja, message_en, **details)
+    result: T = value
+    return result
