@@ -125,8 +125,10 @@ def _domain_prefix(value: Any) -> str | None:
 @dataclass(frozen=True)
 class DeployConfig:
     stage: str = "dev"
-    # Keep data (tables, user pools, buckets) when the stack is deleted; deletion protection on.
-    retain_data: bool = False
+    # Keep data (tables, user pools, buckets, secrets, logs) when the stack is deleted, with
+    # deletion protection on: every stage, unless it is explicitly marked disposable
+    # (-c disposable=true), never only a stage that happens to be named `prod`.
+    retain_data: bool = True
     alarm_email: str | None = None
     # Optional custom domain for the API: both or neither.
     domain_name: str | None = None
@@ -175,6 +177,11 @@ class DeployConfig:
             value = node.try_get_context(key)
             return default if value is None else value
 
+        if node.try_get_context("retain_data") is not None:
+            raise ConfigError(
+                "context 'retain_data' is gone: data is retained on every stage; mark a short-lived "
+                "stage with -c disposable=true instead"
+            )
         stage = str(ctx("stage", cls.stage))
         if not _STAGE.match(stage):
             raise ConfigError(
@@ -198,7 +205,7 @@ class DeployConfig:
             raise ConfigError(f"context 'powertools_log_level' is not a log level: {log_level!r}")
         return cls(
             stage=stage,
-            retain_data=_bool(ctx("retain_data", stage == "prod"), "retain_data"),
+            retain_data=not _bool(ctx("disposable", False), "disposable"),
             alarm_email=alarm_email,
             domain_name=domain_name,
             certificate_arn=certificate_arn,

@@ -17,7 +17,6 @@ import re
 import sys
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -33,6 +32,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from furusato import clock, topology
+from furusato.api.errors import error_summary
 from infra.local.aws import REGION
 from infra.local.console import ConsoleSite, is_console_path
 from infra.local.idp import LocalIdentityProvider
@@ -483,9 +483,10 @@ class Gateway:
             return error_response(
                 501, "NOT_IMPLEMENTED", f"function {fn.name} is not implemented yet", headers=trace
             )
-        except Exception:
-            # As API Gateway does when the Lambda fails: 502, and the error in the function's log.
-            log.error("function %s failed:\n%s", fn.name, traceback.format_exc())
+        except Exception as exc:
+            # As API Gateway does when the Lambda fails: 502, and the error in the function's log
+            # (its type and frames: never its message, which may quote personal data).
+            log.error("function %s failed: %s", fn.name, json.dumps(error_summary(exc)))
             return error_response(502, "INTERNAL", "Internal server error", headers=trace)
         try:
             accept = next((v for k, v in (event["headers"] or {}).items() if k.lower() == "accept"), None)
@@ -560,8 +561,8 @@ class Gateway:
             result = self.host.invoke(fn, {"sweep": name, "scheduled_time": scheduled_time})
         except FunctionMissing:
             return error_response(501, "NOT_IMPLEMENTED", f"function {fn.name} is not implemented yet")
-        except Exception:
-            log.error("function %s failed:\n%s", fn.name, traceback.format_exc())
+        except Exception as exc:
+            log.error("function %s failed: %s", fn.name, json.dumps(error_summary(exc)))
             return error_response(502, "INTERNAL", "the sweep failed; see the stack's log")
         return json_response(200, {"sweep": name, "scheduled_time": scheduled_time, "result": result})
 
@@ -677,8 +678,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 )
                 try:
                     response = self.server.gateway.handle(request)
-                except Exception:
-                    log.error("gateway error:\n%s", traceback.format_exc())
+                except Exception as exc:
+                    log.error("gateway error: %s", json.dumps(error_summary(exc)))
                     response = error_response(500, "INTERNAL", "local gateway error")
         self._write(response)
         # Method, path (no query: it may hold search terms), status and time: never bodies or tokens.
@@ -746,6 +747,9 @@ def _known(status: int) -> bool:
 class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a burst of 16 clients got "Connection reset by
+    # peer". Every accepted connection gets its own thread.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
         self.gateway = gateway

@@ -18,6 +18,21 @@ from infra.local.aws import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 60
+# Request fields that hold personal data or credentials: none of their values may reach a log.
+PERSONAL_FIELDS = frozenset(
+    {"name", "address", "birth_date", "guardian_name", "email", "assertion", "token", "member_token"}
+)
+
+
+def _personal_values(value: Any, into: set[str], key: str = "") -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _personal_values(v, into, str(k))
+    elif isinstance(value, list):
+        for v in value:
+            _personal_values(v, into, key)
+    elif isinstance(value, str) and key in PERSONAL_FIELDS and len(value.strip()) >= 4:
+        into.add(value)
 
 
 @dataclass
@@ -26,6 +41,8 @@ class StackClient:
     moto_url: str
     log_path: Path
     http: requests.Session = field(default_factory=requests.Session)
+    # Every name, birth date, address and token the stories sent or received.
+    personal: set[str] = field(default_factory=set)
 
     def request(
         self, method: str, path: str, *, token: str | None = None, json: Any = None, **kwargs: Any
@@ -33,9 +50,17 @@ class StackClient:
         headers = dict(kwargs.pop("headers", None) or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return self.http.request(
+            self.personal.add(token)
+        _personal_values(json, self.personal)
+        response = self.http.request(
             method, self.base_url + path, json=json, headers=headers, timeout=30, **kwargs
         )
+        if response.headers.get("Content-Type", "").startswith("application/json"):
+            try:
+                _personal_values(response.json(), self.personal)
+            except ValueError:
+                pass
+        return response
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)
@@ -108,6 +133,10 @@ def stack() -> Iterator[StackClient]:
         client = StackClient(base_url, f"http://127.0.0.1:{moto_port}", log_path)
         yield client
         client.http.close()
+        # Logs never hold personal data: whatever the session's stories sent, the log is clean.
+        text = client.log_text()
+        leaked = sorted(v for v in client.personal if v in text)
+        assert not leaked, f"the stack's log holds {len(leaked)} personal values, e.g. {leaked[0][:12]}..."
     finally:
         process.terminate()
         try:

@@ -63,7 +63,8 @@ def test_the_premium_story(stack: StackClient, clock_reset: None) -> None:
         "gender": "male",
         "address": "東京都新宿区西新宿2-8-1",
     }
-    assertion = stack.post("/local/identity-assertion", json=facts).json()["assertion"]
+    nonce = stack.post("/v1/me/identity-verifications/nonce", token=person).json()["nonce"]
+    assertion = stack.post("/local/identity-assertion", json={**facts, "nonce": nonce}).json()["assertion"]
     verified = stack.post("/v1/me/identity-verifications", token=person, json={"assertion": assertion})
     assert verified.status_code == 201 and verified.json()["verified"] is True
 

@@ -826,7 +826,7 @@ def test_every_cdk_nag_acknowledgement_has_a_reason(template: Template) -> None:
     acknowledgements = list(all_cfn_nag_acknowledgements(template))
     assert acknowledgements, "expected the acknowledgements to be written into the template"
     for lid, rule in acknowledgements:
-        assert rule["id"].startswith("AwsSolutions-"), (lid, rule)
+        assert rule["id"].startswith(("AwsSolutions-", "Serverless-")), (lid, rule)
         assert isinstance(rule.get("reason"), str) and len(rule["reason"].strip()) >= 20, (lid, rule)
 
 

@@ -90,6 +90,7 @@ def call(
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     raw_body: str | None = None,
+    context: Any = None,
 ) -> Reply:
     fn, route, params = match_route(method, path)
     event = copy.deepcopy(TEMPLATE)
@@ -113,7 +114,7 @@ def call(
         event["body"] = raw_body
     else:
         event["body"] = None if body is None else json.dumps(body, ensure_ascii=False)
-    result = handler_module(fn.name).lambda_handler(event, LambdaContext())
+    result = handler_module(fn.name).lambda_handler(event, context or LambdaContext())
     headers_out = dict(result.get("headers") or {})
     for name, values in (result.get("multiValueHeaders") or {}).items():
         headers_out[name] = values[-1]

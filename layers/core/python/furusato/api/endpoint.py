@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from furusato.api import auth
 from furusato.api.schema import Obj
 
 NO_FIELDS = Obj("Empty", {})
@@ -33,8 +34,13 @@ def endpoint(
     responses: dict[int, Obj | None] | None = None,
     media: str | None = None,
     idempotent: bool = False,
+    roles: frozenset[str] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`body=` and `query=` arrive as validated dicts in the `body` / `query` keyword arguments."""
+    """`body=` and `query=` arrive as validated dicts in the `body` / `query` keyword arguments.
+
+    `roles=` (staff routes) names the staff roles that may use the route: they are checked before
+    the body and the query, so a caller who may not use the route gets 403 and learns nothing of
+    its shape. The route's own finer checks (organization staff, ...) still follow."""
     doc = EndpointDoc(summary, body, query, responses or {200: None}, media, idempotent)
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -42,6 +48,8 @@ def endpoint(
         def inner(**path_params: Any) -> Any:
             event = router.current_event
             kwargs = dict(path_params)
+            if roles is not None:
+                auth.staff(router, str(path_params.get("lg_code")), roles)
             if body is not None:
                 kwargs["body"] = body.parse_json(event.body)
             elif event.body and event.body.strip() not in ("{}", "null"):

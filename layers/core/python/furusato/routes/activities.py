@@ -62,6 +62,7 @@ def public_activities(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     body=shapes.ACTIVITY_IN,
     responses={201: shapes.STAFF_ACTIVITY},
     idempotent=True,
+    roles=MANAGERS,
 )
 def create_activity(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     actor = staff_actor(lg_code, MANAGERS)
@@ -113,6 +114,7 @@ def get_activity(lg_code: str, activity_id: str) -> Response[Any]:
     "Change an activity (organization staff cannot designate under per_activity)",
     body=shapes.ACTIVITY_PATCH,
     responses={200: shapes.STAFF_ACTIVITY},
+    roles=MANAGERS,
 )
 def patch_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Response[Any]:
     actor = staff_actor(lg_code, MANAGERS)
@@ -128,6 +130,7 @@ def patch_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Resp
     "Cancel an activity: its codes stop working (body: {} or {reason})",
     body=shapes.CANCEL_IN,
     responses={200: shapes.STAFF_ACTIVITY},
+    roles=MANAGERS,
 )
 def cancel_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Response[Any]:
     actor = staff_actor(lg_code, MANAGERS)
@@ -141,6 +144,7 @@ def cancel_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Res
     query=shapes.QR_QUERY,
     responses={200: None},
     media="image/png",
+    roles=MANAGERS,
 )
 def get_qr(lg_code: str, activity_id: str, query: dict[str, Any]) -> Response[Any]:
     actor = staff_actor(lg_code, MANAGERS)
@@ -166,6 +170,7 @@ def get_live_token(lg_code: str, activity_id: str) -> Response[Any]:
     body=shapes.STAFF_CHECKIN_IN,
     responses={200: shapes.STAFF_CHECKIN_RESULT, 201: shapes.STAFF_CHECKIN_RESULT},
     idempotent=True,
+    roles=MANAGERS,
 )
 def staff_checkin(
     lg_code: str, activity_id: str, body: dict[str, Any], idempotency_key: str | None

@@ -54,6 +54,7 @@ def get_template(lg_code: str) -> Response[Any]:
     body=shapes.IMPORT_IN,
     responses={201: shapes.IMPORT_CREATED},
     idempotent=True,
+    roles=MANAGERS,
 )
 def create_import(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)
@@ -89,6 +90,7 @@ def get_import(lg_code: str, import_id: str) -> Response[Any]:
     "Import a validated dry run's file (409 IMPORT_NOT_COMMITTABLE from any other state)",
     responses={202: shapes.IMPORT_JOB},
     idempotent=True,
+    roles=MANAGERS,
 )
 def commit_import(lg_code: str, import_id: str, idempotency_key: str | None) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)

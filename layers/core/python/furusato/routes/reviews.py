@@ -82,6 +82,7 @@ def get_registration(lg_code: str, registration_id: str) -> Response[Any]:
     "Decide a premium application waiting for review (coordinator)",
     body=models.REVIEW_IN,
     responses={200: REVIEW_RESULT},
+    roles=DECIDERS,
 )
 def review(lg_code: str, registration_id: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, DECIDERS)
@@ -104,6 +105,7 @@ def review(lg_code: str, registration_id: str, body: dict[str, Any]) -> Response
     "Record approved stay declarations (coordinator)",
     body=models.STAYS_IN,
     responses={201: models.STAYS},
+    roles=DECIDERS,
 )
 def stays(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, DECIDERS)

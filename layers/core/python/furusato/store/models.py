@@ -587,3 +587,16 @@ class DisasterFanoutItem(MainItem, discriminator="disaster_fanout"):
 
 
 MODELS = (*MODELS, DisasterFanoutItem)
+
+
+class IdentityNonceItem(MainItem, discriminator="identity_nonce"):
+    """pk=IDNONCE#{sub}, sk={nonce}: one identity verification attempt of one account. The
+    assertion must carry the nonce; accepting it deletes the item. Expires (TTL) unused."""
+
+
+class IdentityAssertionUseItem(MainItem, discriminator="identity_assertion_used"):
+    """pk=IDJTI#{issuer}#{jti}, sk=JTI: an accepted assertion, refused the second time. Expires
+    with the assertion's own lifetime."""
+
+
+MODELS = (*MODELS, IdentityNonceItem, IdentityAssertionUseItem)
