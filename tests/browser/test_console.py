@@ -261,13 +261,7 @@ def test_a_coordinator_decides_a_review(
             "gender": "female",
             "address": "東京都新宿区新宿1-1-1",
         }
-        assertion = stack.post("/local/identity-assertion", json=facts).json()["assertion"]
-        assert (
-            stack.post(
-                "/v1/me/identity-verifications", token=person, json={"assertion": assertion}
-            ).status_code
-            == 201
-        )
+        assert stack.verify_identity(person, facts).status_code == 201
         staff = stack.token("browser-review-staff", "staff", lg_code=HIDA, staff_role="coordinator")
         for i in range(settings["min_activities"]):
             day = start + timedelta(days=i + 1)

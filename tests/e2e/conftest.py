@@ -80,6 +80,15 @@ class StackClient:
         assert response.status_code == 200, response.text
         return str(response.json()["token"])
 
+    def verify_identity(self, token: str, facts: dict[str, Any]) -> requests.Response:
+        """One identity verification as the app does it: a nonce, the provider's assertion carrying
+        it (the local stand-in signs it), then the verification."""
+        nonce = self.post("/v1/me/identity-verifications/nonce", token=token)
+        assert nonce.status_code == 201, nonce.text
+        signed = self.post("/local/identity-assertion", json={**facts, "nonce": nonce.json()["nonce"]})
+        assert signed.status_code == 200, signed.text
+        return self.post("/v1/me/identity-verifications", token=token, json=signed.json())
+
     def set_clock(self, instant: str) -> None:
         response = self.put("/local/clock", json={"now": instant})
         assert response.status_code == 200, response.text

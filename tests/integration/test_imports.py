@@ -597,6 +597,7 @@ def test_backfill_matching_that_meets_the_requirement_upgrades_an_opted_in_regis
             "birth_date": sato["birth_date"],
             "gender": "male",
             "address": "東京都新宿区西新宿2-8-1",
+            "nonce": identity_nonce("u-sato"),
         },
         clock.now(),
     )
