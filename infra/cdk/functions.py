@@ -141,7 +141,8 @@ class Functions(Construct):
                     )
                     continue
                 # Least privilege by key: a function that declares its partition key prefixes may
-                # touch only those items (dynamodb:LeadingKeys), and reads no index.
+                # touch only those items (dynamodb:LeadingKeys); on an index the condition applies
+                # to the index's partition key, so index keys must start with a declared prefix too.
                 prefixes = spec.main_key_prefixes if table_spec is topology.MAIN_TABLE else ()
                 conditions = (
                     {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{p}*" for p in prefixes]}}
@@ -152,7 +153,7 @@ class Functions(Construct):
                     iam.PolicyStatement(
                         sid=f"Read{table_name.capitalize()}Table",
                         actions=list(TABLE_READ_ACTIONS),
-                        resources=[table.table_arn] if prefixes else [table.table_arn, *index_arns],
+                        resources=[table.table_arn, *index_arns],
                         conditions=conditions,
                     )
                 )

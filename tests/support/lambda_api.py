@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import os
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from furusato import topology
+from tests.support import leading_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = json.loads((ROOT / "events" / "apigw_rest_request.json").read_text())
@@ -114,7 +116,13 @@ def call(
         event["body"] = raw_body
     else:
         event["body"] = None if body is None else json.dumps(body, ensure_ascii=False)
-    result = handler_module(fn.name).lambda_handler(event, context or LambdaContext())
+    invoke = handler_module(fn.name).lambda_handler
+    if fn.main_key_prefixes:
+        # IAM's LeadingKeys condition, which moto does not apply (tests/support/leading_keys.py).
+        with leading_keys.enforced(fn.main_key_prefixes, os.environ[topology.MAIN_TABLE.env_var]):
+            result = invoke(event, context or LambdaContext())
+    else:
+        result = invoke(event, context or LambdaContext())
     headers_out = dict(result.get("headers") or {})
     for name, values in (result.get("multiValueHeaders") or {}).items():
         headers_out[name] = values[-1]

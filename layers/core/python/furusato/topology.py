@@ -271,8 +271,11 @@ FUNCTIONS: tuple[Function, ...] = (
         tables=_RW,
         # page images: presigned POSTs and short-lived links (the registration function checks them)
         buckets={"uploads": "write"},
-        # Pages and surveys live on the government's own item (pk=LG#{lg_code}).
-        main_key_prefixes=("LG#",),
+        # dynamodb:LeadingKeys: the government's items and lists (pages, surveys, content, the
+        # feed index LG#{lg}#FEED), staff records (the route guard), a reader's own partition and
+        # lists (P#{sub}, P#{sub}#CONS), consultations (CONS#), notifications (N#) and the deleted-
+        # account mark (GONE#). The test harness refuses any other key, as IAM does in AWS.
+        main_key_prefixes=("LG#", "STAFF#", "P#", "GONE#", "CONS#", "N#"),
     ),
     Function(
         name="sweeps",
