@@ -24,12 +24,32 @@ STARTS, ENDS = "2026-05-10T10:00:00+09:00", "2026-05-10T12:00:00+09:00"
 _nonces = itertools.count(1)
 
 
-def instant_resync(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Activity changes copy into records twice, the second time after check-in containers'
-    copies expired (seconds): tests in one process need no wait (their copy is dropped at once)."""
-    from furusato.capabilities import activities as capability
+def _raw_activity(lg_code: str, activity_id: str) -> dict[str, Any] | None:
+    from furusato.store import activities as store
+    from furusato.store.models import MainItem
 
-    monkeypatch.setattr(capability, "_resync_after_s", lambda: 0.0)
+    client = MainItem._get_connection().connection.client
+    key = {"pk": {"S": store.lg_pk(lg_code)}, "sk": {"S": store.activity_sk(activity_id)}}
+    item: dict[str, Any] | None = client.get_item(TableName=MainItem.Meta.table_name, Key=key).get("Item")
+    return item
+
+
+def instant_resync(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deliver each activity change to the copies consumer at once, as the table's stream would
+    (with its old and new images) a moment later."""
+    from furusato.capabilities import activity_copies
+    from furusato.store import activities as store
+
+    write = store.update_activity
+
+    def update_and_deliver(activity: Any) -> None:
+        old = _raw_activity(activity.lg_code, activity.activity_id)
+        write(activity)
+        new = _raw_activity(activity.lg_code, activity.activity_id)
+        record = {"eventName": "MODIFY", "dynamodb": {"OldImage": old, "NewImage": new}}
+        assert activity_copies.on_records([record]) == []
+
+    monkeypatch.setattr(store, "update_activity", update_and_deliver)
 
 
 def nonce() -> str:

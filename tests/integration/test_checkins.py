@@ -90,8 +90,9 @@ def test_a_scan_records_once_and_a_repeat_changes_nothing(hida: dict[str, Any]) 
 
 
 def test_a_repeat_is_decided_by_the_write_condition(hida: dict[str, Any]) -> None:
-    """No read decides 'already recorded': the conditional PutItem does, and its failure carries
-    the stored record (ReturnValuesOnConditionCheckFailure=ALL_OLD), so no extra read follows."""
+    """No read decides 'already recorded': the conditional put (in the transaction with the
+    count) does, and its failure carries the stored record (ReturnValuesOnConditionCheckFailure=
+    ALL_OLD), so no extra read follows."""
     token = static_token(HIDA, hida["activity_id"])
     at(DURING)
     first = scan("u1", token)
@@ -99,7 +100,7 @@ def test_a_repeat_is_decided_by_the_write_condition(hida: dict[str, Any]) -> Non
         second = scan("u1", token)
     assert second.status == 200 and second.body["status"] == "already_recorded"
     assert second.body["participation"]["participation_id"] == first.body["participation"]["participation_id"]
-    assert calls["PutItem"] == 1 and calls["GetItem"] == 0
+    assert calls["TransactWriteItems"] == 1 and calls["GetItem"] == 0
 
 
 def test_registered_person_counts_toward_premium(hida: dict[str, Any]) -> None:
@@ -127,14 +128,14 @@ def test_check_in_costs_at_most_three_round_trips(hida: dict[str, Any]) -> None:
     keyring.current()  # warm container: the keyring is cached
     with count_calls() as calls:
         assert scan("u1", token).status == 201
-    assert dict(calls) == {"BatchGetItem": 1, "Query": 1, "PutItem": 1}
+    assert dict(calls) == {"BatchGetItem": 1, "Query": 1, "TransactWriteItems": 1}
     # The next scans of the same activity in this container use its copy of the activity.
     with count_calls() as next_person:
         assert scan("u2", token).status == 201
-    assert dict(next_person) == {"Query": 1, "PutItem": 1}
+    assert dict(next_person) == {"Query": 1, "TransactWriteItems": 1}
     with count_calls() as repeat:
         assert scan("u1", token).status == 200
-    assert dict(repeat) == {"Query": 1, "PutItem": 1}
+    assert dict(repeat) == {"Query": 1, "TransactWriteItems": 1}
 
 
 # --- refusals ------------------------------------------------------------------------------
@@ -396,7 +397,7 @@ class _Raw:
 
 
 def _throttle(times: int) -> tuple[list[int], Any]:
-    """A botocore `before-send` hook that answers PutItem with throttling `times` times; sent
+    """A botocore `before-send` hook that answers TransactWriteItems with throttling `times` times; sent
     below botocore's retry loop, so the retries are botocore's own."""
     seen = [0]
 
@@ -428,11 +429,11 @@ def test_throttled_writes_are_retried(hida: dict[str, Any], no_backoff: None) ->
     at(DURING)
     client = ParticipationItem._get_connection().connection.client
     seen, hook = _throttle(2)
-    client.meta.events.register("before-send.dynamodb.PutItem", hook)
+    client.meta.events.register("before-send.dynamodb.TransactWriteItems", hook)
     try:
         reply = scan("u1", token)
     finally:
-        client.meta.events.unregister("before-send.dynamodb.PutItem", hook)
+        client.meta.events.unregister("before-send.dynamodb.TransactWriteItems", hook)
     assert reply.status == 201, reply
     assert seen[0] == 3
     assert participations.count(hida["activity_id"]) == 1
@@ -443,11 +444,11 @@ def test_exhausted_retries_give_503_and_no_record(hida: dict[str, Any], no_backo
     at(DURING)
     client = ParticipationItem._get_connection().connection.client
     seen, hook = _throttle(1000)
-    client.meta.events.register("before-send.dynamodb.PutItem", hook)
+    client.meta.events.register("before-send.dynamodb.TransactWriteItems", hook)
     try:
         reply = scan("u1", token)
     finally:
-        client.meta.events.unregister("before-send.dynamodb.PutItem", hook)
+        client.meta.events.unregister("before-send.dynamodb.TransactWriteItems", hook)
     assert (reply.status, reply.error_code) == (503, "UNAVAILABLE")
     assert int(reply.headers["Retry-After"]) >= 1
     assert seen[0] == 4  # the first try and 3 retries
@@ -482,31 +483,50 @@ def test_a_cancellation_elsewhere_applies_within_the_copy_lifetime(
     assert (refused.status, refused.error_code) == (409, "ACTIVITY_CANCELLED")
 
 
-def test_a_designation_made_elsewhere_reaches_records_written_from_an_old_copy(
-    monkeypatch: pytest.MonkeyPatch, elsewhere: None
-) -> None:
-    import threading
-
-    from furusato.capabilities import activities as capability
-    from furusato.domain.activity import Actor
+def test_a_designation_made_elsewhere_reaches_records_written_from_an_old_copy(elsewhere: None) -> None:
+    """The PATCH answers without touching records; the stream consumer corrects the roster, and
+    then the record a container wrote afterwards from its outdated copy, when its INSERT comes."""
+    from furusato.capabilities import activity_copies
 
     onboard(HIDA)
     at(NOW)
     act = activity(designated=False)
     token = static_token(HIDA, act["activity_id"])
     at(DURING)
-    monkeypatch.setattr(capability, "_resync_after_s", lambda: 1.5)
-    assert scan("u1", token).body["counted"] is False  # this container holds a copy: not designated
-    staff = Actor("staff-1", HIDA, "admin")
-    patch = threading.Thread(
-        target=capability.update_activity, args=(staff, act["activity_id"], {"designated": True})
-    )
-    patch.start()
-    import time
-
-    time.sleep(0.2)  # the designation is written and copied into u1's record ...
-    stale = scan("u2", token)  # ... while this container still records with its old copy
+    assert scan("u1", token).body["counted"] is False  # this container now holds a copy
+    before = _raw(f"LG#{HIDA}", f"ACT#{act['activity_id']}")
+    with count_calls() as calls:
+        patched = call(
+            "PATCH",
+            f"/v1/admin/lgs/{HIDA}/activities/{act['activity_id']}",
+            {"designated": True},
+            claims=admin(HIDA),
+        )
+    assert patched.status == 200 and patched.body["participant_count"] == 1
+    assert sum(calls.values()) <= 3 and "Query" not in calls  # no roster read in the request
+    stale = scan("u2", token)  # this container still records with its old copy
     assert stale.status == 201 and stale.body["counted"] is False
-    patch.join(timeout=10)
-    records = {sub: participations.of_person(sub)[0].designated for sub in ("u1", "u2")}
-    assert records == {"u1": True, "u2": True}
+    assert {sub: participations.of_person(sub)[0].designated for sub in ("u1", "u2")} == {
+        "u1": False,
+        "u2": False,
+    }
+
+    after = _raw(f"LG#{HIDA}", f"ACT#{act['activity_id']}")
+    modify = {"eventName": "MODIFY", "dynamodb": {"OldImage": before, "NewImage": after}}
+    insert = {"eventName": "INSERT", "dynamodb": {"NewImage": _raw("P#u2", f"PART#{act['activity_id']}")}}
+    assert activity_copies.on_records([modify]) == []
+    assert participations.of_person("u1")[0].designated is True
+    for _ in range(2):  # delivered twice: the same state
+        assert activity_copies.on_records([insert]) == []
+        assert {sub: participations.of_person(sub)[0].designated for sub in ("u1", "u2")} == {
+            "u1": True,
+            "u2": True,
+        }
+
+
+def _raw(pk: str, sk: str) -> dict[str, Any]:
+    client = ParticipationItem._get_connection().connection.client
+    item: dict[str, Any] = client.get_item(
+        TableName=ParticipationItem.Meta.table_name, Key={"pk": {"S": pk}, "sk": {"S": sk}}
+    )["Item"]
+    return item

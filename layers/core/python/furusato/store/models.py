@@ -380,3 +380,16 @@ class PendingParticipationItem(MainItem, discriminator="pending_participation"):
 
 
 MODELS = (*MODELS, ImportJobItem, BackfillActivityItem, MatchItem, PendingParticipationItem)
+
+
+# --- counters (see store/counters.py and docs/capacity.md) ------------------------------------
+
+
+class CounterItem(MainItem, discriminator="counter"):
+    """pk=CNT#{activity_id}#{shard}, sk=COUNT: one shard of an activity's participant count,
+    added to in the transaction that writes (or removes) a participation."""
+
+    value = NumberAttribute(default=0, attr_name="count")  # `count` is a Model method
+
+
+MODELS = (*MODELS, CounterItem)
