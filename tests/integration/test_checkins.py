@@ -89,6 +89,24 @@ def test_a_scan_records_once_and_a_repeat_changes_nothing(hida: dict[str, Any]) 
     assert participations.count(hida["activity_id"]) == 1
 
 
+def test_an_idempotency_key_adds_no_round_trip(hida: dict[str, Any]) -> None:
+    """The record's own condition makes a check-in exactly-once: a key is checked, not stored."""
+    token = static_token(HIDA, hida["activity_id"])
+    at(DURING)
+    assert scan("u0", token).status == 201  # the container's copy of the activity
+    with count_calls() as calls:
+        first = scan("u1", token, headers={"Idempotency-Key": "scan-1"})
+    assert first.status == 201 and dict(calls) == {"Query": 1, "TransactWriteItems": 1}
+    with count_calls() as calls:
+        again = scan("u1", token, headers={"Idempotency-Key": "scan-1"})
+    assert again.status == 200 and again.body["status"] == "already_recorded"
+    assert again.body["participation"] == first.body["participation"]
+    assert dict(calls) == {"Query": 1, "TransactWriteItems": 1}
+    assert participations.count(hida["activity_id"]) == 2
+    refused = scan("u1", token, headers={"Idempotency-Key": "k" * 200})
+    assert refused.status == 400 and "Idempotency-Key" in refused.body["error"]["details"]
+
+
 def test_a_repeat_is_decided_by_the_write_condition(hida: dict[str, Any]) -> None:
     """No read decides 'already recorded': the conditional put (in the transaction with the
     count) does, and its failure carries the stored record (ReturnValuesOnConditionCheckFailure=

@@ -29,13 +29,18 @@ def _persistence() -> Any:
     return DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
 
 
-def run(*, sub: str, key: str | None, route: str, body: Any, create: Callable[[], Response]) -> Response:
-    if key is None:
-        return create()
-    if not key or len(key) > MAX_KEY_LENGTH:
+def check_key(key: str | None) -> None:
+    """A key, when sent, is 1 to MAX_KEY_LENGTH characters."""
+    if key is not None and (not key or len(key) > MAX_KEY_LENGTH):
         raise InvalidInput(
             "bad Idempotency-Key", details={"Idempotency-Key": f"1 to {MAX_KEY_LENGTH} characters"}
         )
+
+
+def run(*, sub: str, key: str | None, route: str, body: Any, create: Callable[[], Response]) -> Response:
+    if key is None:
+        return create()
+    check_key(key)
 
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
