@@ -191,3 +191,21 @@ def test_round_trips_per_request() -> None:
     with count_calls() as directory:
         call("GET", f"/v1/local-governments/{HIDA}")
     assert sum(directory.values()) == 1, directory
+
+
+def test_an_idempotency_key_adds_no_round_trip() -> None:
+    """The answer is kept in the registration's own transaction and read back by the person's
+    partition Query: a keyed PUT costs what an unkeyed one does, a replay no more."""
+    onboard(HIDA, GIFU)
+    set_profile("u1")
+    with count_calls() as put:
+        first = register("u1", HIDA, headers={"Idempotency-Key": "k1"})
+    assert first.status == 201 and dict(put) == {"BatchGetItem": 1, "Query": 1, "TransactWriteItems": 1}
+    with count_calls() as replay:
+        again = register("u1", HIDA, headers={"Idempotency-Key": "k1"})
+    assert (again.status, again.body) == (201, first.body)
+    assert dict(replay) == {"BatchGetItem": 1, "Query": 1}
+    # Nothing to change: the answer alone is kept, with one conditional put.
+    with count_calls() as same:
+        assert register("u1", HIDA, headers={"Idempotency-Key": "k2"}).status == 200
+    assert sum(same.values()) == 3, same

@@ -56,18 +56,12 @@ def list_my_registrations() -> Response[Any]:
 )
 def put_registration(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     who = auth.registrant(router)
-
-    def create() -> Response[Any]:
-        status, view = registrations.put_registration(who.sub, lg_code, body["plan"], body["survey_answers"])
-        return json_response(status, view)
-
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route=f"PUT /v1/me/registrations/{lg_code}",
-        body=body,
-        create=create,
+    # The answer to a keyed request is kept with the registration's own write: no extra round trip.
+    keyed = idempotency.reply_key(key=idempotency_key, route=f"PUT /v1/me/registrations/{lg_code}", body=body)
+    status, view = registrations.put_registration(
+        who.sub, lg_code, body["plan"], body["survey_answers"], keyed=keyed
     )
+    return json_response(status, view)
 
 
 @router.delete("/v1/me/registrations/<lg_code>")

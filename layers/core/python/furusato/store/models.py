@@ -393,3 +393,16 @@ class CounterItem(MainItem, discriminator="counter"):
 
 
 MODELS = (*MODELS, CounterItem)
+
+
+class ReplyItem(MainItem, discriminator="reply"):
+    """pk=P#{sub}, sk=REPLY#{digest of route and Idempotency-Key}: the answer a keyed request of
+    this person got, written in the request's own transaction and read back by the person's
+    partition Query; DynamoDB's TTL removes it after a day."""
+
+    payload_hash = UnicodeAttribute()
+    status = NumberAttribute()
+    body = UnicodeAttribute()
+
+
+MODELS = (*MODELS, ReplyItem)

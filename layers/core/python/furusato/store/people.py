@@ -4,12 +4,14 @@ Access patterns:
 - everything about a person: Query pk=P#{sub} (one round trip)
 - registrations of a government (staff): Query gsi1 gsi1pk=LG#{lg_code}#REG
 - write a registration change: TransactWriteItems over the person's items
+- the answer of a request with an Idempotency-Key: pk=P#{sub}, sk=REPLY#{digest} (TTL a day),
+  read with the partition and written in the request's transaction (no extra round trip)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -22,13 +24,14 @@ from furusato.domain.premium import renewal_due
 from furusato.domain.profile import Profile
 from furusato.domain.registration import LIVE_STATUSES, Participation, Registration
 from furusato.store import cursor as cursors
-from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.errors import is_condition_failure, put_unless_exists, storage_errors
 from furusato.store.models import (
     IdentityBindingItem,
     MainItem,
     ParticipationItem,
     PersonItem,
     RegistrationItem,
+    ReplyItem,
     StayItem,
 )
 
@@ -55,6 +58,36 @@ class Identity:
     guardian_consent: dict[str, Any] | None
 
 
+@dataclass(frozen=True)
+class Reply:
+    """The answer a request with an `Idempotency-Key` got (`reply_id` digests route and key)."""
+
+    reply_id: str
+    payload_hash: str
+    status: int
+    body: str
+
+
+REPLY_DAYS = 1
+
+
+def _reply_item(sub: str, reply: Reply) -> ReplyItem:
+    return ReplyItem(
+        person_pk(sub),
+        f"REPLY#{reply.reply_id}",
+        payload_hash=reply.payload_hash,
+        status=reply.status,
+        body=reply.body,
+        expires_at=clock.now() + timedelta(days=REPLY_DAYS),
+    )
+
+
+def save_reply(sub: str, reply: Reply) -> bool:
+    """Keep an answer when no transaction of the request carries it: one conditional put.
+    False when the same reply id was kept meanwhile (a concurrent request with the key)."""
+    return put_unless_exists(_reply_item(sub, reply)) is None
+
+
 @dataclass
 class PersonRecord:
     """What the system holds about one person, read in one Query."""
@@ -70,6 +103,8 @@ class PersonRecord:
     premium_version: int = 0
     # Approved stay declarations by government (rule 16).
     stays: dict[str, list[date]] = field(default_factory=dict)
+    # Answers of keyed requests (Idempotency-Key) still kept: reply id -> Reply.
+    replies: dict[str, Reply] = field(default_factory=dict)
 
     def premium_lg_codes(self, excluding: str | None = None) -> list[str]:
         """Governments where the person holds premium or waits for its review (rule 13)."""
@@ -99,6 +134,7 @@ def _registration(item: RegistrationItem) -> Registration:
 
 def load(sub: str) -> PersonRecord:
     record = PersonRecord(sub=sub)
+    now = clock.now()
     with storage_errors():
         for item in MainItem.query(person_pk(sub)):
             if isinstance(item, PersonItem):
@@ -120,6 +156,9 @@ def load(sub: str) -> PersonRecord:
                 record.participations.append(item.to_record())
             elif isinstance(item, StayItem):
                 record.stays.setdefault(item.lg_code, []).append(date.fromisoformat(item.day))
+            elif isinstance(item, ReplyItem) and (item.expires_at is None or item.expires_at > now):
+                reply_id = item.sk.removeprefix("REPLY#")
+                record.replies[reply_id] = Reply(reply_id, item.payload_hash, int(item.status), item.body)
     return record
 
 
@@ -217,8 +256,10 @@ def save(
     profile: Profile | None = None,
     touch: date | None = None,
     identity: Identity | None = None,
+    reply: Reply | None = None,
 ) -> None:
-    """Write registration changes (and optionally the profile / last_seen) atomically.
+    """Write registration changes (and optionally the profile / last_seen, and the answer of a
+    keyed request, kept only if no request with the key was answered meanwhile) atomically.
 
     Each registration is written only if nobody changed it since `load` (its version), and a new
     one only if it still does not exist: two racing requests cannot both win.
@@ -246,6 +287,8 @@ def save(
                     )
                 elif ledger is not None:
                     tx.update(_person_item(record.sub), actions=ledger[0], condition=ledger[1])
+                if reply is not None:
+                    tx.save(_reply_item(record.sub, reply), condition=ReplyItem.pk.does_not_exist())
         except TransactWriteError as exc:
             if is_condition_failure(exc):
                 raise Conflict(
