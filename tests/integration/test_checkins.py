@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
 
 from bench.roundtrips import count_calls
 from furusato.domain import tokens
@@ -29,6 +28,7 @@ from tests.integration.checkin_helpers import (
     set_keyring,
     static_token,
 )
+from tests.support import faults
 from tests.support.lambda_api import call
 from tests.support.world import admin, onboard, person, register, set_profile
 
@@ -406,47 +406,16 @@ def test_forged_tokens_count_for_the_person_only(hida: dict[str, Any]) -> None:
 # --- throttling ----------------------------------------------------------------------------
 
 
-class _Raw:
-    def __init__(self, body: bytes):
-        self._body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
-
-
-def _throttle(times: int) -> tuple[list[int], Any]:
-    """A botocore `before-send` hook that answers TransactWriteItems with throttling `times` times; sent
-    below botocore's retry loop, so the retries are botocore's own."""
-    seen = [0]
-
-    def hook(request: Any, **_: Any) -> AWSResponse | None:
-        seen[0] += 1
-        if seen[0] > times:
-            return None
-        body = json.dumps(
-            {
-                "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-                "message": "The level of configured provisioned throughput for the table was exceeded.",
-            }
-        ).encode()
-        headers = {"x-amzn-RequestId": "throttled", "Content-Type": "application/x-amz-json-1.0"}
-        return AWSResponse(request.url, 400, headers, _Raw(body))
-
-    return seen, hook
-
-
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    from botocore.retries import standard
-
-    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0.001)
+    faults.no_backoff(monkeypatch)
 
 
 def test_throttled_writes_are_retried(hida: dict[str, Any], no_backoff: None) -> None:
     token = static_token(HIDA, hida["activity_id"])
     at(DURING)
     client = ParticipationItem._get_connection().connection.client
-    seen, hook = _throttle(2)
+    seen, hook = faults.throttle(2)
     client.meta.events.register("before-send.dynamodb.TransactWriteItems", hook)
     try:
         reply = scan("u1", token)
@@ -461,7 +430,7 @@ def test_exhausted_retries_give_503_and_no_record(hida: dict[str, Any], no_backo
     token = static_token(HIDA, hida["activity_id"])
     at(DURING)
     client = ParticipationItem._get_connection().connection.client
-    seen, hook = _throttle(1000)
+    seen, hook = faults.throttle(1000)
     client.meta.events.register("before-send.dynamodb.TransactWriteItems", hook)
     try:
         reply = scan("u1", token)

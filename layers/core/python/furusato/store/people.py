@@ -10,16 +10,18 @@ Access patterns:
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from furusato import clock
-from furusato.domain.errors import Conflict
+from furusato.domain.errors import Conflict, Unavailable
 from furusato.domain.premium import renewal_due
 from furusato.domain.profile import Profile
 from furusato.domain.registration import LIVE_STATUSES, Participation, Registration
@@ -36,6 +38,7 @@ from furusato.store.models import (
 )
 
 PROFILE_SK = "PROFILE"
+logger = Logger(service="furusato", child=True)
 
 
 def person_pk(sub: str) -> str:
@@ -180,35 +183,54 @@ def _person_item(sub: str) -> PersonItem:
 
 
 def touch_last_seen(record: PersonRecord, today: date) -> bool:
-    """Write last_seen at most once per JST day; True when a write happened."""
+    """Write last_seen at most once per JST day; True when a write happened.
+
+    Best-effort: a throttled write (a push campaign's first accesses) is logged and skipped, never
+    failing the request that reads; the next request of the day tries again."""
     day = today.isoformat()
     if record.last_seen == day:
         return False
     item = _person_item(record.sub)
-    with storage_errors():
-        try:
-            item.update(
-                actions=[
-                    PersonItem.type.set(PersonItem),  # updates that create must name the item's type
-                    PersonItem.last_seen.set(day),
-                    PersonItem.gsi2pk.set(seen_key(today)),
-                    PersonItem.gsi2sk.set(record.sub),
-                    PersonItem.created_at.set(PersonItem.created_at | clock.iso(clock.now())),
-                ],
-                condition=PersonItem.last_seen.does_not_exist() | (PersonItem.last_seen != day),
-            )
-        except UpdateError as exc:
-            if not is_condition_failure(exc):
-                raise
-            # Another request of the same person wrote it first: same effect.
+    try:
+        with storage_errors():
+            try:
+                item.update(
+                    actions=[
+                        PersonItem.type.set(PersonItem),  # updates that create must name the item's type
+                        PersonItem.last_seen.set(day),
+                        PersonItem.gsi2pk.set(seen_key(today, record.sub)),
+                        PersonItem.gsi2sk.set(record.sub),
+                        PersonItem.created_at.set(PersonItem.created_at | clock.iso(clock.now())),
+                    ],
+                    condition=PersonItem.last_seen.does_not_exist() | (PersonItem.last_seen != day),
+                )
+            except UpdateError as exc:
+                if not is_condition_failure(exc):
+                    raise
+                # Another request of the same person wrote it first: same effect.
+    except Unavailable:
+        logger.warning("last_seen not written (throttled)", extra={"sub": record.sub})
+        return False
     record.last_seen = day
     record.exists = True
     return True
 
 
-def seen_key(day: date) -> str:
-    """gsi2 partition of the people last seen on a day (the inactivity sweep reads it)."""
-    return f"SEEN#{day.isoformat()}"
+# The people seen on one day are spread over this many gsi2 partitions (by a hash of the person),
+# so a campaign's burst of first accesses does not exceed one partition's write rate
+# (docs/capacity.md); the inactivity sweep reads every shard of a day.
+SEEN_SHARDS = 16
+
+
+def seen_shard(sub: str) -> int:
+    return zlib.crc32(sub.encode()) % SEEN_SHARDS
+
+
+def seen_key(day: date, sub: str | None = None, *, shard: int | None = None) -> str:
+    """gsi2 partition of the people last seen on a day, one of SEEN_SHARDS (the inactivity sweep
+    reads them): the shard of `sub`, or `shard` itself."""
+    number = shard if shard is not None else seen_shard(sub or "")
+    return f"SEEN#{day.isoformat()}#{number:02d}"
 
 
 def due_key(day: date) -> str:
@@ -339,7 +361,7 @@ def _person_actions(
     if touch is not None:
         actions += [
             PersonItem.last_seen.set(touch.isoformat()),
-            PersonItem.gsi2pk.set(seen_key(touch)),
+            PersonItem.gsi2pk.set(seen_key(touch, sub)),
             PersonItem.gsi2sk.set(sub),
         ]
     if identity is not None:
