@@ -406,3 +406,19 @@ class ReplyItem(MainItem, discriminator="reply"):
 
 
 MODELS = (*MODELS, ReplyItem)
+
+
+class LgListingItem(MainItem, discriminator="lg_listing"):
+    """pk=LG#{lg_code}, sk=LISTING: what the directory lists of an onboarded government (no page,
+    no survey: a few hundred bytes), written with the `lg` item; gsi1 LGS /
+    {prefecture_code}#{lg_code} holds these only, so a directory page reads only listings."""
+
+    lg_code = UnicodeAttribute()
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    prefecture_code = UnicodeAttribute()
+    settings = JSONAttribute(default=dict)
+    onboarded_at = UnicodeAttribute()
+
+
+MODELS = (*MODELS, LgListingItem)
