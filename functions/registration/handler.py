@@ -1,11 +1,17 @@
 """Registration function: directory, profiles, registrations, identity, premium decisions,
-notifications and operator onboarding."""
+notifications, uploads and operator onboarding.
+
+One entry point, two kinds of event:
+- S3 (`Records` with `eventSource: aws:s3`): a file stored in the uploads bucket is checked;
+- anything else: an API Gateway request.
+"""
 
 from typing import Any
 
 from furusato.api.app import api_handler
-from furusato.api.observability import api_entrypoint
+from furusato.api.observability import api_entrypoint, event_entrypoint
 from furusato.routes import directory, identity, me, operator, reviews, staff_settings
+from furusato.routes import uploads as upload_routes
 
 app, handle = api_handler(
     "registration",
@@ -15,9 +21,32 @@ app, handle = api_handler(
     staff_settings.router,
     reviews.router,
     operator.router,
+    upload_routes.router,
 )
 
 
 @api_entrypoint
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def _api(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle(event, context)
+
+
+@event_entrypoint
+def _objects(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from furusato.capabilities import uploads
+
+    outcomes = []
+    for record in event.get("Records") or []:
+        parsed = uploads.parse_record(record)
+        outcomes.append(uploads.on_object_created(parsed) if parsed else "ignored:not_object_created")
+    return {"outcomes": outcomes}
+
+
+def _is_s3(event: dict[str, Any]) -> bool:
+    records = event.get("Records")
+    return isinstance(records, list) and bool(records) and records[0].get("eventSource") == "aws:s3"
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if _is_s3(event):
+        return _objects(event, context)
+    return _api(event, context)

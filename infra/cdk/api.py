@@ -21,8 +21,10 @@ from constructs import Construct
 
 from furusato import topology
 
-from .config import DeployConfig
+from .config import ROOT, DeployConfig
 from .nag import acknowledge, resource_of
+
+WEB_DIR = ROOT / "infra" / "web"
 
 _PATH_PARAM = re.compile(r"{(\w+)}")
 
@@ -63,12 +65,6 @@ GATEWAY_ERRORS: dict[str, tuple[apigw.ResponseType, str, str]] = {
     "Default5xx": (apigw.ResponseType.DEFAULT_5_XX, "503", "UNAVAILABLE"),
 }
 
-# Responses the handlers return as base64 (QR posters, xlsx exports and templates).
-BINARY_MEDIA_TYPES = [
-    "image/png",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-]
-
 
 class Api(Construct):
     def __init__(
@@ -94,7 +90,7 @@ class Api(Construct):
             rest_api_name=f"furusato-{config.stage}",
             description="Furusato Resident Registration API (v1)",
             endpoint_types=[apigw.EndpointType.REGIONAL],
-            binary_media_types=BINARY_MEDIA_TYPES,
+            binary_media_types=list(topology.BINARY_MEDIA_TYPES),
             # Execution logging needs the account-level API Gateway CloudWatch role.
             cloud_watch_role=True,
             cloud_watch_role_removal_policy=config.removal_policy,
@@ -181,6 +177,8 @@ class Api(Construct):
                 )
             self.methods.append(method)
 
+        self._add_static_pages(config)
+
         self.base_url = (
             f"https://{self.api.rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/{config.stage}"
         )
@@ -204,6 +202,78 @@ class Api(Construct):
                 "WAF switched off for this deployment with -c waf=false (e.g. a short-lived test stage); "
                 "the stage keeps throttling, Cognito authorizers and request validation.",
             )
+
+    def _add_static_pages(self, config: DeployConfig) -> None:
+        """Pages served without a function (mock integrations): the check-in page a phone camera
+        opens from a QR code, and the app-link files that let the OS open the app instead."""
+        pages: list[tuple[str, str, str]] = [
+            (page.path, page.content_type, (WEB_DIR / page.file).read_text())
+            for page in topology.STATIC_PAGES
+        ]
+        if config.ios_app_ids:
+            aasa = {
+                "applinks": {
+                    "details": [{"appIDs": list(config.ios_app_ids), "components": [{"/": "/checkin"}]}]
+                }
+            }
+            pages.append(("/.well-known/apple-app-site-association", "application/json", json.dumps(aasa)))
+        if config.android_apps:
+            statements = [
+                {
+                    "relation": ["delegate_permission/common.handle_all_urls"],
+                    "target": {
+                        "namespace": "android_app",
+                        "package_name": entry.split(":", 1)[0],
+                        "sha256_cert_fingerprints": [entry.split(":", 1)[1]],
+                    },
+                }
+                for entry in config.android_apps
+            ]
+            pages.append(("/.well-known/assetlinks.json", "application/json", json.dumps(statements)))
+        headers = {
+            "Content-Type": None,
+            "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "public, max-age=300",
+        }
+        for path, content_type, body in pages:
+            # `#[[ ... ]]#` keeps the body out of the Velocity template language.
+            template = f"#[[{body}]]#"
+            values = {**headers, "Content-Type": content_type}
+            integration = apigw.MockIntegration(
+                request_templates={"application/json": '{"statusCode": 200}'},
+                integration_responses=[
+                    apigw.IntegrationResponse(
+                        status_code="200",
+                        response_templates={
+                            content_type.split(";")[0]: template,
+                            "application/json": template,
+                        },
+                        response_parameters={
+                            f"method.response.header.{name}": f"'{value}'" for name, value in values.items()
+                        },
+                    )
+                ],
+            )
+            method = self.api.root.resource_for_path(path).add_method(
+                "GET",
+                integration,
+                authorization_type=apigw.AuthorizationType.NONE,
+                request_validator=self.validator,
+                method_responses=[
+                    apigw.MethodResponse(
+                        status_code="200",
+                        response_parameters={f"method.response.header.{name}": True for name in values},
+                    )
+                ],
+            )
+            reason = (
+                f"GET {path} is a static page for anyone who scans a poster without the app (or an "
+                "app-link file the phone's OS fetches); it reads no data and has no function behind it."
+            )
+            acknowledge(resource_of(method), "AwsSolutions-APIG4", reason)
+            acknowledge(resource_of(method), "AwsSolutions-COG4", reason)
 
     def _add_gateway_responses(self) -> None:
         for construct_id, (response_type, status, code) in GATEWAY_ERRORS.items():

@@ -87,6 +87,18 @@ def _str_list(value: Any, key: str) -> tuple[str, ...]:
     raise ConfigError(f"context {key!r} must be a list of strings or a comma-separated string")
 
 
+_ANDROID_APP = re.compile(r"^[A-Za-z][\w.]*:([0-9A-F]{2}:){31}[0-9A-F]{2}$")
+
+
+def _android_apps(entries: tuple[str, ...]) -> tuple[str, ...]:
+    for entry in entries:
+        if not _ANDROID_APP.match(entry):
+            raise ConfigError(
+                f"context 'android_apps' entries are 'package.name:AA:BB:...' (SHA-256), got {entry!r}"
+            )
+    return entries
+
+
 @dataclass(frozen=True)
 class DeployConfig:
     stage: str = "dev"
@@ -123,6 +135,10 @@ class DeployConfig:
     idp_jwks_url: str | None = None
     # Powertools Tracer subsegments (costs ~250 ms of cold start); active tracing is always on.
     xray_subsegments: bool = False
+    # App links, so that a phone camera opening `{public_base_url}/checkin#...` opens the app:
+    # iOS app ids ("TEAMID.bundle.id") and Android "package:SHA256 fingerprint" entries.
+    ios_app_ids: tuple[str, ...] = ()
+    android_apps: tuple[str, ...] = ()
 
     @property
     def removal_policy(self) -> RemovalPolicy:
@@ -198,4 +214,6 @@ class DeployConfig:
             idp_audience=_optional_str(ctx("idp_audience")),
             idp_jwks_url=_https(_optional_str(ctx("idp_jwks_url")), "idp_jwks_url"),
             xray_subsegments=_bool(ctx("xray_subsegments", cls.xray_subsegments), "xray_subsegments"),
+            ios_app_ids=_str_list(ctx("ios_app_ids"), "ios_app_ids"),
+            android_apps=_android_apps(_str_list(ctx("android_apps"), "android_apps")),
         )

@@ -17,6 +17,7 @@ from .keyrings import Keyrings
 from .layers import Layers
 from .monitoring import Monitoring
 from .schedules import Schedules
+from .streams import Streams
 
 
 class FurusatoStack(Stack):
@@ -56,13 +57,14 @@ class FurusatoStack(Stack):
         )
         functions.set_public_base_url(config.public_base_url or api.base_url)
         schedules = Schedules(self, "Schedules", config=config, functions=functions)
+        streams = Streams(self, "Streams", functions=functions, tables=data.tables)
         monitoring = Monitoring(
             self,
             "Monitoring",
             config=config,
             functions=functions.functions,
             api=api.api,
-            alarms=[*functions.alarms, *schedules.alarms],
+            alarms=[*functions.alarms, *schedules.alarms, *streams.alarms],
             skip_error_alarms=schedules.alarmed_functions,
         )
 

@@ -49,6 +49,14 @@ log = logging.getLogger("infra.local")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
+WEB_DIR = REPO_ROOT / "infra" / "web"
+# The headers API Gateway adds to the static pages (infra/cdk/api.py), so both behave alike.
+STATIC_PAGE_HEADERS: Headers = [
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cache-Control", "public, max-age=300"),
+]
 STAGE = "local"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 _PARAM = re.compile(r"^\{([A-Za-z0-9_]+)(\+?)\}$")
@@ -269,13 +277,17 @@ class Gateway:
         host: FunctionHost | None = None,
         after_write: Callable[[], None] | None = None,
         identity_provider: LocalIdentityProvider | None = None,
+        drain_streams: Callable[[], dict[str, int]] | None = None,
     ) -> None:
         self.identity_provider = identity_provider
+        self.drain_streams = drain_streams
         self.base_url = base_url.rstrip("/")
         self.issuer = issuer
         self.host = host or FunctionHost()
         self.router = Router(topology_targets())
-        # Called after each request that may have written to a bucket (S3 dispatch wakes up).
+        self.static_pages = {page.path: page for page in topology.STATIC_PAGES}
+        # Called after each request that may have written to a bucket or a table (S3 dispatch and
+        # stream delivery wake up).
         self.after_write = after_write
         self._local: dict[tuple[str, str], Callable[[Request, dict[str, str]], HttpResponse]] = {
             ("POST", "/local/token"): self._local_token,
@@ -283,12 +295,17 @@ class Gateway:
             ("DELETE", "/local/clock"): self._local_clock_restore,
             ("POST", "/local/sweeps/{name}"): self._local_sweep,
             ("POST", "/local/identity-assertion"): self._local_identity_assertion,
+            ("POST", "/local/streams/drain"): self._local_streams_drain,
         }
 
     # The one entry point, used by the HTTP server and, in-process, by the seed.
     def handle(self, request: Request) -> HttpResponse:
         if len(request.body) > MAX_PAYLOAD_BYTES:
             return error_response(413, "PAYLOAD_TOO_LARGE", "request body over 10 MB")
+        page = self.static_pages.get(request.path)
+        if page is not None and request.method == "GET":
+            body = (WEB_DIR / page.file).read_bytes()
+            return HttpResponse(200, [("Content-Type", page.content_type), *STATIC_PAGE_HEADERS], body)
         found = self.router.resolve(request.path)
         if found is None:
             return error_response(404, "NOT_FOUND", "no such route")
@@ -314,7 +331,8 @@ class Gateway:
                 return error_response(401, "UNAUTHENTICATED", str(exc))
         event = self.build_event(request, target.route, params, claims)
         response = self._invoke_api(target.function, event)
-        if request.method not in ("GET", "HEAD", "OPTIONS") and target.function.buckets and self.after_write:
+        writes = target.function.buckets or target.function.tables
+        if request.method not in ("GET", "HEAD", "OPTIONS") and writes and self.after_write:
             self.after_write()
         return response
 
@@ -416,7 +434,8 @@ class Gateway:
             log.error("function %s failed:\n%s", fn.name, traceback.format_exc())
             return error_response(502, "INTERNAL", "Internal server error", headers=trace)
         try:
-            return _proxy_response(result, trace)
+            accept = next((v for k, v in (event["headers"] or {}).items() if k.lower() == "accept"), None)
+            return _proxy_response(result, trace, accept=accept)
         except (TypeError, ValueError, KeyError, binascii.Error):
             log.error("function %s returned a malformed proxy response", fn.name)
             return error_response(502, "INTERNAL", "Internal server error", headers=trace)
@@ -488,6 +507,11 @@ class Gateway:
             return error_response(502, "INTERNAL", "the sweep failed; see the stack's log")
         return json_response(200, {"sweep": name, "scheduled_time": scheduled_time, "result": result})
 
+    def _local_streams_drain(self, _request: Request, _params: dict[str, str]) -> HttpResponse:
+        if self.drain_streams is None:
+            return error_response(501, "NOT_IMPLEMENTED", "no stream delivery in this stack")
+        return json_response(200, self.drain_streams())
+
 
 class BadJson(ValueError):
     pass
@@ -504,7 +528,14 @@ def _bad_json() -> HttpResponse:
     return error_response(400, "VALIDATION_ERROR", "body is not valid JSON", {"body": "not valid JSON"})
 
 
-def _proxy_response(result: Any, extra_headers: Headers) -> HttpResponse:
+def binary_accepted(accept: str | None) -> bool:
+    """API Gateway's rule: a base64 proxy body becomes bytes only when the first media type of
+    `Accept` is one of the API's binary media types."""
+    first = (accept or "").split(",")[0].split(";")[0].strip().lower()
+    return first in topology.BINARY_MEDIA_TYPES
+
+
+def _proxy_response(result: Any, extra_headers: Headers, *, accept: str | None = None) -> HttpResponse:
     """Turn a Lambda proxy result into the HTTP response API Gateway would send."""
     if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
         raise ValueError("statusCode missing")
@@ -523,7 +554,8 @@ def _proxy_response(result: Any, extra_headers: Headers) -> HttpResponse:
     elif not isinstance(body, str):
         raise TypeError("body must be a string")
     elif result.get("isBase64Encoded"):
-        data = base64.b64decode(body, validate=True)
+        base64.b64decode(body, validate=True)  # API Gateway refuses a malformed body either way
+        data = base64.b64decode(body) if binary_accepted(accept) else body.encode("ascii")
     else:
         data = body.encode("utf-8")
     if not any(name.lower() == "content-type" for name, _ in headers):

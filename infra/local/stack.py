@@ -26,6 +26,7 @@ from infra.local.dispatch import S3Dispatcher
 from infra.local.gateway import FunctionHost, Gateway, GatewayServer, Request
 from infra.local.idp import LocalIdentityProvider
 from infra.local.seed import Call, SeedReport, seed
+from infra.local.streams import StreamDelivery
 from infra.local.tokens import LocalIssuer
 
 log = logging.getLogger("infra.local")
@@ -43,6 +44,7 @@ class LocalStack:
     environment: dict[str, str]
     gateway: Gateway
     dispatcher: S3Dispatcher
+    streams: StreamDelivery
     seed_report: SeedReport | None
     started_at: float
     server: GatewayServer | None = None
@@ -52,6 +54,7 @@ class LocalStack:
         return [fn.name for fn in topology.FUNCTIONS if not self.gateway.host.exists(fn.name)]
 
     def stop(self) -> None:
+        self.streams.stop()
         self.dispatcher.stop()
         if self.server is not None:
             self.server.server_close()
@@ -106,12 +109,19 @@ def start(port: int, moto_port: int | None = None, *, with_seed: bool = True) ->
     # Only now may handlers be imported; FunctionHost loads them lazily, on first use.
     host = FunctionHost()
     dispatcher = S3Dispatcher(moto.endpoint_url, environment, host.invoke, host.exists)
+    streams = StreamDelivery(moto.endpoint_url, environment, host.invoke, host.exists)
+
+    def after_write() -> None:
+        dispatcher.poke()
+        streams.poke()
+
     gateway = Gateway(
         base_url=base_url,
         issuer=LocalIssuer(base_url),
         host=host,
-        after_write=dispatcher.poke,
+        after_write=after_write,
         identity_provider=identity_provider,
+        drain_streams=lambda: streams.drain().as_dict(),
     )
     report: SeedReport | None = None
     if with_seed:
@@ -121,9 +131,10 @@ def start(port: int, moto_port: int | None = None, *, with_seed: bool = True) ->
             # Demo data is a convenience: the stack still starts, and the banner says what failed.
             log.exception("seed failed")
             report = SeedReport(problems=[f"seed failed: {type(exc).__name__}"])
-    stack = LocalStack(base_url, moto, environment, gateway, dispatcher, report, started_at)
+    stack = LocalStack(base_url, moto, environment, gateway, dispatcher, streams, report, started_at)
     stack.server = GatewayServer((HOST, port), gateway)
     dispatcher.start()
+    streams.start()
     return stack
 
 

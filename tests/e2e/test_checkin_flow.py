@@ -4,12 +4,14 @@ and staff scanning a member card works."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 
 from tests.e2e.conftest import StackClient
+from tests.integration.import_helpers import XLSX
 
 pytestmark = pytest.mark.e2e
 HIDA = "212172"
@@ -37,9 +39,18 @@ def test_the_check_in_story(stack: StackClient, frozen: None) -> None:
     static_id = created.json()["activity_id"]
 
     # The poster prints; the app's link carries the token in the fragment.
-    poster = stack.get(f"{base}/{static_id}/qr", token=staff)
+    poster = stack.get(f"{base}/{static_id}/qr", token=staff, headers={"Accept": "image/png"})
     assert poster.status_code == 200 and poster.content[:8] == b"\x89PNG\r\n\x1a\n"
-    svg = stack.get(f"{base}/{static_id}/qr", token=staff, params={"format": "svg"})
+    # As API Gateway does: without `Accept` naming the type, the body stays base64 text.
+    as_text = stack.get(f"{base}/{static_id}/qr", token=staff)
+    assert base64.b64decode(as_text.content) == poster.content
+    pdf = stack.get(
+        f"{base}/{static_id}/qr", token=staff, params={"format": "pdf"}, headers={"Accept": "application/pdf"}
+    )
+    assert pdf.headers["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    svg = stack.get(
+        f"{base}/{static_id}/qr", token=staff, params={"format": "svg"}, headers={"Accept": "image/svg+xml"}
+    )
     assert "e2e 雪かきボランティア" in svg.content.decode()
     code = stack.get(f"{base}/{static_id}/qr", token=staff, params={"format": "json"}).json()
     assert "#" in code["url"] and code["url"].endswith(code["token"])
@@ -88,7 +99,9 @@ def test_the_check_in_story(stack: StackClient, frozen: None) -> None:
     # The roster shows both, with their sources; the spreadsheet downloads.
     roster = stack.get(f"{base}/{static_id}/participants", token=staff).json()["items"]
     assert sorted(p["source"] for p in roster) == ["qr", "staff_scan"]
-    sheet = stack.get(f"{base}/{static_id}/participants", token=staff, params={"format": "xlsx"})
+    sheet = stack.get(
+        f"{base}/{static_id}/participants", token=staff, params={"format": "xlsx"}, headers={"Accept": XLSX}
+    )
     assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
 
     # Another government's staff cannot see any of it.

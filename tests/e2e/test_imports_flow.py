@@ -93,7 +93,7 @@ def test_a_clerk_backfills_the_sample_and_registrants_see_it_counted(
     assert counted(stack, sato) == 0
 
     # The template, filled like the sample; two rows with mistakes.
-    template = stack.get(f"/v1/admin/lgs/{TAKAYAMA}/imports/template", token=clerk)
+    template = stack.get(f"/v1/admin/lgs/{TAKAYAMA}/imports/template", token=clerk, headers={"Accept": XLSX})
     assert template.status_code == 200 and template.headers["Content-Type"] == XLSX
     assert "attachment" in template.headers["Content-Disposition"]
     rows = real_rows()

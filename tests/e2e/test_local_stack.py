@@ -21,7 +21,7 @@ import requests
 from furusato import topology
 from infra.local import aws
 from infra.local.dispatch import S3Dispatcher
-from infra.local.gateway import FunctionHost, Gateway, Request, Router, Target
+from infra.local.gateway import FunctionHost, Gateway, Request, Router, Target, _proxy_response
 from infra.local.seed import GOVERNMENTS
 from infra.local.tokens import LocalIssuer, TokenRequest
 from tests.e2e.conftest import ROOT, StackClient
@@ -48,6 +48,18 @@ def test_health(stack: StackClient) -> None:
     response = stack.get("/health")
     assert response.status_code == 200, response.text
     assert response.json() == {"status": "ok"}
+
+
+def test_the_checkin_page_a_phone_camera_opens(stack: StackClient) -> None:
+    """A QR code holds `{public_base_url}/checkin#<token>`: without the app, the camera opens this
+    page (the fragment never reaches the server), which says how to check in."""
+    response = stack.get("/checkin")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "ふるさと住民アプリ" in response.text and "<script" not in response.text
+    assert stack.post("/checkin").status_code == 404
 
 
 def test_unknown_path_is_404_in_the_contract_format(stack: StackClient) -> None:
@@ -300,6 +312,31 @@ def test_binary_body_is_base64(echo_gateway: tuple[Gateway, LocalIssuer]) -> Non
     assert base64.b64decode(event["body"]) == b"\xff\x00\xfe"
 
 
+@pytest.mark.parametrize(
+    ("accept", "binary"),
+    [
+        (None, False),
+        ("*/*", False),
+        ("application/json", False),
+        ("image/png", True),
+        ("image/png;q=0.9, application/json", True),
+        ("application/json, image/png", False),  # API Gateway looks at the first type only
+    ],
+)
+def test_base64_bodies_become_bytes_only_when_accept_names_a_binary_type(
+    accept: str | None, binary: bool
+) -> None:
+    data = b"\x89PNG\r\n\x1a\n"
+    result = {
+        "statusCode": 200,
+        "headers": {"Content-Type": "image/png"},
+        "body": base64.b64encode(data).decode(),
+        "isBase64Encoded": True,
+    }
+    response = _proxy_response(result, [], accept=accept)
+    assert response.body == (data if binary else base64.b64encode(data))
+
+
 def test_missing_and_failing_functions(echo_gateway: tuple[Gateway, LocalIssuer]) -> None:
     gateway, issuer = echo_gateway
     staff = issuer.mint(TokenRequest("s", "staff", lg_code="212172", staff_role="admin")).token
@@ -447,3 +484,12 @@ def test_gateway_wakes_dispatch_after_writes_of_a_bucket_function(tmp_path: Path
     assert calls == []
     assert gateway.handle(Request("POST", "/v1/uploads", [], b"{}")).status == 200
     assert calls == ["poke"]
+
+
+def test_stream_delivery_on_demand(stack: StackClient) -> None:
+    first = stack.post("/local/streams/drain")
+    assert first.status_code == 200, first.text
+    assert set(first.json()) == {"delivered", "filtered_out", "retried", "dead_lettered"}
+    assert first.json()["dead_lettered"] == 0
+    # Everything written so far was delivered: a second drain finds nothing new.
+    assert stack.post("/local/streams/drain").json()["delivered"] == 0

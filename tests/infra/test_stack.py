@@ -22,6 +22,7 @@ Template = dict[str, Any]
 STAFF_CUSTOM_ATTRIBUTES = {"custom:lg_code", "custom:staff_role", "custom:org_id"}
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 MAX_RESOURCES = 500
+REPO = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------------------------
@@ -255,9 +256,26 @@ def test_tables_on_demand_pitr_encrypted_ttl_and_streams(template: Template) -> 
 
 def test_api_routes_equal_topology_routes(template: Template) -> None:
     expected = {(route.method, route.path) for _, route in topology.all_routes()}
-    assert set(template_routes(template)) == expected
+    pages = {("GET", page.path) for page in topology.STATIC_PAGES}
+    assert set(template_routes(template)) == expected | pages
     local = {(route.method, route.path) for route in topology.LOCAL_ROUTES}
     assert not local & set(template_routes(template)), "local-only routes must never be deployed"
+
+
+def test_static_pages_are_mock_integrations_serving_their_file(template: Template) -> None:
+    """The page a phone camera opens from a QR code exists in AWS as it does locally."""
+    routes = template_routes(template)
+    for page in topology.STATIC_PAGES:
+        method = routes[("GET", page.path)]
+        assert method["AuthorizationType"] == "NONE"
+        integration = method["Integration"]
+        assert integration["Type"] == "MOCK"
+        (response,) = integration["IntegrationResponses"]
+        body = (REPO / "infra" / "web" / page.file).read_text()
+        assert response["ResponseTemplates"]["text/html"] == f"#[[{body}]]#"
+        headers = response["ResponseParameters"]
+        assert headers["method.response.header.Content-Type"] == f"'{page.content_type}'"
+        assert "frame-ancestors 'none'" in headers["method.response.header.Content-Security-Policy"]
 
 
 def test_route_authorization_matches_declared_auth(template: Template) -> None:
@@ -729,8 +747,9 @@ def test_layers_contain_the_package_and_the_dependencies_only(
     deps = [d for d in dirs if (d / "python" / "pynamodb").is_dir()]
     assert len(core) == 1 and len(deps) == 1
     assert not list(core[0].rglob("*.egg-info"))
-    for provided in ("boto3", "botocore"):
-        assert not (deps[0] / "python" / provided).exists(), f"{provided} comes with the Lambda runtime"
+    for shipped in ("boto3", "botocore"):
+        # Shipped, not taken from the runtime: the functions run the boto3 the tests ran.
+        assert (deps[0] / "python" / shipped).is_dir(), shipped
     # Both layers ship unchecked-hash byte code for the runtime's Python (scripts/build_deps_layer.py).
     assert list(core[0].rglob("__pycache__/topology.cpython-311.pyc"))
     assert list(deps[0].rglob("pynamodb/__pycache__/models.cpython-311.pyc"))
@@ -778,3 +797,41 @@ def test_template_has_no_dependency_cycle(template: Template) -> None:
 def test_stack_is_below_the_cloudformation_resource_limit(template: Template) -> None:
     count = len(resources(template))
     assert count < MAX_RESOURCES, f"{count} resources: split the stack before CloudFormation refuses it"
+
+
+# --------------------------------------------------------------------------------------------
+# Stream consumers
+
+
+def test_stream_mappings_report_partial_failures_retry_bounded_and_dead_letter(
+    template: Template, cdk_context: dict[str, Any]
+) -> None:
+    mappings = [props(m) for m in resources(template, "AWS::Lambda::EventSourceMapping").values()]
+    assert len(mappings) == len(topology.STREAM_SOURCES)
+    tables = tables_by_name(template)
+    queues = set(resources(template, "AWS::SQS::Queue"))
+    alarms = [props(a) for a in resources(template, "AWS::CloudWatch::Alarm").values()]
+    for source in topology.STREAM_SOURCES:
+        fn_lid, _ = functions_by_name(template, cdk_context)[source.function]
+        mapping = next(m for m in mappings if fn_lid in logical_ids_in(m["FunctionName"]))
+        assert mapping["EventSourceArn"] == {"Fn::GetAtt": [tables[source.table], "StreamArn"]}
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["BisectBatchOnFunctionError"] is True
+        assert mapping["MaximumRetryAttempts"] == source.retry_attempts
+        assert mapping["BatchSize"] == source.batch_size
+        assert mapping["StartingPosition"] == "TRIM_HORIZON"
+        destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+        assert logical_ids_in(destination) & queues
+        patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+        for image in ("NewImage", "OldImage"):
+            assert {"dynamodb": {image: {"type": {"S": list(source.item_types)}}}} in patterns
+        assert any(
+            a.get("MetricName") == "IteratorAge"
+            and any(ref_id(d["Value"]) == fn_lid for d in a["Dimensions"])
+            for a in alarms
+        )
+        # The function reads its own table's stream and nothing else.
+        _, res = functions_by_name(template, cdk_context)[source.function]
+        statements = role_statements(template, ref_id(props(res)["Role"]) or "")
+        stream_reads = [s for s in statements if "dynamodb:GetRecords" in as_list(s["Action"])]
+        assert [s["Resource"] for s in stream_reads] == [{"Fn::GetAtt": [tables[source.table], "StreamArn"]}]

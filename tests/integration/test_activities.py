@@ -357,7 +357,7 @@ def test_reading_and_editing_an_activity_costs_the_same_at_any_roster_size(
     path = f"{BASE}/activities/{act['activity_id']}"
     token = static_token(HIDA, act["activity_id"])
     at("2026-05-10T10:05:00+09:00")
-    costs = []
+    costs: list[tuple[dict[str, int], dict[str, int]]] = []
     for size in (3, 40):
         _scan_people(token, range(len(costs) and 3, size))
         with count_calls() as read:

@@ -121,7 +121,10 @@ def test_qr_poster_formats() -> None:
     assert (
         "雪かきボランティア" in text and "古川町公民館" in text and "2026年5月10日(日) 10:00〜12:00" in text
     )
-    assert call("GET", base, query={"format": "pdf"}, claims=admin(HIDA)).status == 400
+    pdf = call("GET", base, query={"format": "pdf"}, claims=admin(HIDA))
+    assert pdf.status == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    assert base64.b64decode(pdf.body).startswith(b"%PDF-")
+    assert call("GET", base, query={"format": "gif"}, claims=admin(HIDA)).status == 400
     assert call("GET", base, claims=admin(HIDA, "viewer")).status == 403
     rotating = activity(checkin_mode="rotating_qr")
     wrong = call("GET", f"/v1/admin/lgs/{HIDA}/activities/{rotating['activity_id']}/qr", claims=admin(HIDA))

@@ -107,6 +107,16 @@ def test_an_idempotency_key_adds_no_round_trip(hida: dict[str, Any]) -> None:
     assert refused.status == 400 and "Idempotency-Key" in refused.body["error"]["details"]
 
 
+def test_the_scanned_url_is_accepted_as_the_token(hida: dict[str, Any]) -> None:
+    """A phone camera reads `{public_base_url}/checkin#<token>` off the poster; the app may post it
+    whole."""
+    token = static_token(HIDA, hida["activity_id"])
+    at(DURING)
+    first = scan("u1", f"http://127.0.0.1:8000/checkin#{token}")
+    assert first.status == 201, first
+    assert scan("u1", token).body["status"] == "already_recorded"
+
+
 def test_a_repeat_is_decided_by_the_write_condition(hida: dict[str, Any]) -> None:
     """No read decides 'already recorded': the conditional put (in the transaction with the
     count) does, and its failure carries the stored record (ReturnValuesOnConditionCheckFailure=

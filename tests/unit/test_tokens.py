@@ -150,6 +150,33 @@ def test_malformed_tokens_are_refused(token: str) -> None:
         tokens.verify(RING, token)
 
 
+def test_the_whole_scanned_url_carries_the_token() -> None:
+    token = _static()
+    for scanned in (
+        f"https://furusato.example.jp/checkin#{token}",
+        f"http://127.0.0.1:8000/checkin#{token}",
+        f"  https://furusato.example.jp/stage/checkin#{token}\n",
+    ):
+        assert tokens.from_scan(scanned) == token
+        assert tokens.verify(RING, scanned).kid == "k2"
+        assert tokens.peek_kid(scanned) == "k2"
+
+
+@pytest.mark.parametrize(
+    "scanned",
+    [
+        "https://furusato.example.jp/checkin#",
+        "https://furusato.example.jp/elsewhere#{token}",
+        "javascript://x/checkin#{token}",
+        "https://furusato.example.jp/checkin?x#{token}",
+        "https://e.jp/checkin#{token}" + "A" * 600,
+    ],
+)
+def test_other_urls_are_malformed(scanned: str) -> None:
+    with pytest.raises(tokens.InvalidToken):
+        tokens.verify(RING, scanned.replace("{token}", _static()))
+
+
 def test_signed_but_truncated_payload_is_malformed() -> None:
     key = RING.key("k2", "s")
     assert key is not None
@@ -195,10 +222,12 @@ def test_peek_kid() -> None:
         {"k1": "a" * 43},
         {"active_kid": "k9", "k1": "a" * 43},
         {"active_kid": "k1", "k1": "short"},
+        {"active_kid": "k1", "k1": "a" * 31},  # docs/deploy.md: at least 32 characters
         {"active_kid": "bad.kid", "bad.kid": "a" * 43},
     ],
 )
 def test_bad_keyrings_are_refused(document: dict[str, str]) -> None:
+    assert tokens.Keyring.from_document({"active_kid": "k1", "k1": "a" * 32}).active_kid == "k1"
     with pytest.raises(ValueError):
         tokens.Keyring.from_document(document)
 

@@ -14,6 +14,7 @@ class Settings:
     main_table: str = "furusato-main"
     idempotency_table: str = "furusato-idempotency"
     imports_bucket: str = "furusato-imports"
+    uploads_bucket: str = "furusato-uploads"
     # Set only where a stand-in (moto) replaces AWS.
     endpoint_url: str | None = None
     staff_user_pool_id: str | None = None
@@ -36,6 +37,7 @@ def settings() -> Settings:
         main_table=env.get("FURUSATO_MAIN_TABLE", "furusato-main"),
         idempotency_table=env.get("FURUSATO_IDEMPOTENCY_TABLE", "furusato-idempotency"),
         imports_bucket=env.get("FURUSATO_IMPORTS_BUCKET", "furusato-imports"),
+        uploads_bucket=env.get("FURUSATO_UPLOADS_BUCKET", "furusato-uploads"),
         endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
         staff_user_pool_id=env.get("FURUSATO_STAFF_USER_POOL_ID") or None,
         public_base_url=env.get("FURUSATO_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),

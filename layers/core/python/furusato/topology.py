@@ -66,6 +66,23 @@ class Schedule(NamedTuple):
     timezone: str = "Asia/Tokyo"
 
 
+class StreamSource(NamedTuple):
+    """A table's stream delivered to a function (docs/streams.md).
+
+    Only changes of items whose `type` is in `item_types` are delivered: Lambda's event filter
+    in AWS, the same filter in the local stack. Items the consumers write themselves (counters,
+    markers) are not listed, so their own changes never come back to them.
+    """
+
+    table: str
+    function: str
+    item_types: tuple[str, ...]
+    batch_size: int = 100
+    # Attempts before a record goes to the failure queue (the stream keeps records 24 hours).
+    retry_attempts: int = 10
+    max_batching_window_s: int = 1
+
+
 class Function(NamedTuple):
     name: str
     description: str
@@ -122,7 +139,17 @@ IMPORTS_BUCKET = Bucket(
     expire_days=90,
 )
 
-BUCKETS: tuple[Bucket, ...] = (IMPORTS_BUCKET,)
+# People's documents (and other files): each object is checked by the notify function once
+# stored (docs/uploads.md). No expiry: an attached document is kept with what it supports, and a
+# person's files are deleted with their data.
+UPLOADS_BUCKET = Bucket(
+    name="uploads",
+    env_var="FURUSATO_UPLOADS_BUCKET",
+    notify_prefix="uploads/",
+    notify_function="registration",
+)
+
+BUCKETS: tuple[Bucket, ...] = (IMPORTS_BUCKET, UPLOADS_BUCKET)
 
 # Keyring for check-in and member tokens: {"active_kid": "k1", "k1": "<secret>", ...}.
 # Rotation adds a key and moves active_kid; removing a kid revokes every token signed with it.
@@ -151,6 +178,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("DELETE", "/v1/me/registrations/{lg_code}", "registrant"),
             Route("POST", "/v1/me/identity-verifications", "registrant"),
             Route("GET", "/v1/me/notifications", "registrant"),
+            Route("POST", "/v1/me/uploads", "registrant"),
             Route("GET", "/v1/admin/lgs/{lg_code}/settings", "staff"),
             Route("PUT", "/v1/admin/lgs/{lg_code}/settings", "staff"),
             Route("GET", "/v1/admin/lgs/{lg_code}/registrations", "staff"),
@@ -161,6 +189,9 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("POST", "/v1/operator/lgs/{lg_code}/staff", "operator"),
         ),
         tables=_RW,
+        # uploads: presigned POSTs, the check of stored files (and removal of refused ones),
+        # short-lived reads of documents attached to registrations
+        buckets={"uploads": "write"},
         manages_staff=True,
         verifies_identity=True,
     ),
@@ -222,12 +253,60 @@ FUNCTIONS: tuple[Function, ...] = (
         memory_mb=1024,
         timeout_s=900,
     ),
+    Function(
+        name="streams",
+        description="Consumers of the main table's stream: statistics counters and other derived records",
+        tables={"main": "write"},
+        timeout_s=120,
+    ),
+)
+
+# The main table's stream feeds one function, which hands each change to the consumers registered
+# in `furusato.streams.registry`. A consumer's item types must be listed here.
+STREAM_SOURCES: tuple[StreamSource, ...] = (
+    StreamSource(
+        table="main",
+        function="streams",
+        item_types=(
+            # statistics
+            "lg",
+            "person",
+            "registration",
+            "participation",
+        ),
+    ),
 )
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("renewal", "sweeps", "cron(0 3 * * ? *)"),
     Schedule("inactivity", "sweeps", "cron(30 3 * * ? *)"),
 )
+
+
+# Media types the API returns as binary (posters, spreadsheets). API Gateway (REST, Lambda proxy)
+# turns a base64 body back into bytes only when the request's `Accept` header names one of these
+# as its first type; otherwise the client receives the base64 text. The local gateway does the
+# same, so a client that forgets `Accept` fails locally as it would in AWS.
+BINARY_MEDIA_TYPES: tuple[str, ...] = (
+    "image/png",
+    "image/svg+xml",
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+
+
+class StaticPage(NamedTuple):
+    """A page served as it is, without a function: by an API Gateway mock integration in AWS and
+    by the local gateway. `file` is under `infra/web/`."""
+
+    path: str
+    file: str
+    content_type: str = "text/html; charset=utf-8"
+
+
+# What a phone camera opens from a QR code (`{public_base_url}/checkin#<token>`) when the app is
+# not installed: how to get it. With the app installed, the OS opens the app instead (app links).
+STATIC_PAGES: tuple[StaticPage, ...] = (StaticPage("/checkin", "checkin.html"),)
 
 # Routes served only by the local stack; never deployed.
 LOCAL_ROUTES: tuple[Route, ...] = (
@@ -236,6 +315,8 @@ LOCAL_ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/local/clock", "public"),
     Route("POST", "/local/sweeps/{name}", "public"),
     Route("POST", "/local/identity-assertion", "public"),
+    # Deliver every stream change written so far, now (tests wait on it instead of sleeping).
+    Route("POST", "/local/streams/drain", "public"),
 )
 
 

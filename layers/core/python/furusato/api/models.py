@@ -254,6 +254,7 @@ NOTIFICATION = Obj(
                 "lapsed",
                 "support_decided",
                 "content",
+                "upload_rejected",
             )
         ),
         "title": Str(),

@@ -31,7 +31,7 @@ from furusato.store import activities as store
 from furusato.store import keyring, lgs, participations
 from furusato.store.ids import new_id
 
-QrFormat = Literal["png", "svg", "json"]
+QrFormat = Literal["pdf", "png", "svg", "json"]
 logger = Logger(service="furusato", child=True)
 
 
@@ -261,7 +261,7 @@ def qr(actor: Actor, activity_id: str, fmt: QrFormat) -> tuple[str, bytes | dict
             "valid_until": clock.iso(activity.checkin_closes),
         }
         return "application/json", body, ""
-    from furusato.qr.poster import PosterText, png_poster, svg_poster
+    from furusato.qr.poster import PosterText, raster_poster, svg_poster
 
     lg = lgs.get(actor.lg_code)
     text = PosterText(
@@ -274,7 +274,9 @@ def qr(actor: Actor, activity_id: str, fmt: QrFormat) -> tuple[str, bytes | dict
     )
     if fmt == "svg":
         return "image/svg+xml", svg_poster(url, text), f"checkin-{activity.activity_id}.svg"
-    return "image/png", png_poster(url, text), f"checkin-{activity.activity_id}.png"
+    if fmt == "pdf":
+        return "application/pdf", raster_poster(url, text, "pdf"), f"checkin-{activity.activity_id}.pdf"
+    return "image/png", raster_poster(url, text, "png"), f"checkin-{activity.activity_id}.png"
 
 
 def live_token(actor: Actor, activity_id: str) -> dict[str, Any]:

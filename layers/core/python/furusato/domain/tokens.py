@@ -47,6 +47,12 @@ ROTATION_STEP_S = 30  # a rotating token is accepted during its step and the nex
 MEMBER_TOKEN_LIFE_S = 300
 MAC_BYTES = 16
 MAX_TOKEN_LENGTH = 256
+# A keyring key is at least this many characters (docs/deploy.md says the same); deployments
+# generate 64, the local stack 43.
+MIN_KEY_LENGTH = 32
+# What a phone camera reads off a poster or screen: `{public_base_url}/checkin#<token>`.
+MAX_SCANNED_LENGTH = 512
+_SCANNED_URL = re.compile(r"https?://[^\s#?]+/checkin#(\S+)")
 
 _KID = re.compile(r"[A-Za-z0-9_-]{1,16}")
 _ACTIVITY_ID = re.compile(r"act_[0-9abcdefghjkmnpqrstvwxyz]{26}")
@@ -85,8 +91,8 @@ class Keyring:
         for kid, secret in keys.items():
             if not _KID.fullmatch(kid):
                 raise ValueError(f"keyring: bad key id {kid!r}")
-            if len(secret) < 16:
-                raise ValueError(f"keyring: key {kid} is too short")
+            if len(secret) < MIN_KEY_LENGTH:
+                raise ValueError(f"keyring: key {kid} is shorter than {MIN_KEY_LENGTH} characters")
         return cls(active_kid=active, keys=keys)
 
     def key(self, kid: str, kind: str) -> bytes | None:
@@ -169,10 +175,23 @@ def issue_member(keyring: Keyring, *, sub: str, now: datetime) -> tuple[str, dat
 # --- verifying ---------------------------------------------------------------------------
 
 
+def from_scan(scanned: str) -> str:
+    """The token inside what was scanned: the bare token, or the whole check-in URL the QR code
+    holds (the app may post either). The URL's host is not trusted for anything: the token's
+    signature is what counts."""
+    if not isinstance(scanned, str) or len(scanned) > MAX_SCANNED_LENGTH:
+        return ""
+    text = scanned.strip()
+    found = _SCANNED_URL.fullmatch(text)
+    return found.group(1) if found else text
+
+
 def verify(keyring: Keyring, token: str) -> Claims:
     """Check format, key id and MAC; decode the claims. Freshness is checked by the caller
-    (`check_rotating`, `check_member`), since it depends on the instant of the scan."""
-    if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+    (`check_rotating`, `check_member`), since it depends on the instant of the scan. `token` may
+    be the whole scanned URL."""
+    token = from_scan(token)
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidToken("malformed token")
     found = _TOKEN.fullmatch(token.strip())
     if not found:
@@ -198,9 +217,8 @@ def verify(keyring: Keyring, token: str) -> Claims:
 
 def peek_kid(token: str) -> str | None:
     """The key id a well-formed token names (unverified), to pick the keyring that checks it."""
-    found = (
-        _TOKEN.fullmatch(token.strip()) if isinstance(token, str) and len(token) <= MAX_TOKEN_LENGTH else None
-    )
+    token = from_scan(token)
+    found = _TOKEN.fullmatch(token) if len(token) <= MAX_TOKEN_LENGTH else None
     return found.group(2) if found else None
 
 

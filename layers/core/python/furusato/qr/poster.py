@@ -1,27 +1,32 @@
-"""A4 check-in posters for static QR codes: SVG (with the Japanese text) and PNG.
+"""A4 check-in posters for static QR codes: PDF, PNG and SVG, each with the Japanese text.
 
-`qrcode` is imported inside the functions: only the check-in function renders posters, and no
-other function pays for the import. The SVG poster writes the activity's name, date and place as
-text, drawn by the viewer's or printer's Japanese fonts. The PNG is drawn here without any font
-file (none is available at Lambda runtime): the code, the date and time and the activity id as
-ASCII; the name and place appear on it only when they are ASCII. See docs/checkin.md.
+Heavy modules (`qrcode`, Pillow and the Noto Sans CJK JP font, about 16 MB) are imported inside
+the functions: only the check-in function renders posters, and no other function pays for them
+at cold start. The PDF and PNG are one page drawn with Pillow in Noto Sans CJK JP (SIL Open Font
+License, shipped in the dependency layer); the SVG writes the text for the viewer's or printer's
+Japanese fonts. See docs/checkin.md.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Literal
 from xml.sax.saxutils import escape
 
 from furusato.clock import JST
-from furusato.qr import font
-from furusato.qr.png import Canvas, fit_scale
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageFont
 
 _WEEKDAYS_JA = "月火水木金土日"
 _WEEKDAYS_EN = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 A4_MM = (210, 297)
 PNG_DPI = 150
+PDF_DPI = 200
 PNG_SIZE = (1240, 1754)  # A4 at 150 dpi
 HINT_JA = "ふるさと住民アプリで読み取ってください"
 HINT_EN = "Scan with the Furusato app to check in"
@@ -43,14 +48,6 @@ def when_ja(starts_at: datetime, ends_at: datetime) -> str:
     if s.date() == e.date():
         return f"{start}〜{e:%H:%M}"
     return f"{start} 〜 {e.month}月{e.day}日({_WEEKDAYS_JA[e.weekday()]}) {e:%H:%M}"
-
-
-def when_ascii(starts_at: datetime, ends_at: datetime) -> str:
-    s, e = starts_at.astimezone(JST), ends_at.astimezone(JST)
-    start = f"{s:%Y-%m-%d} ({_WEEKDAYS_EN[s.weekday()]}) {s:%H:%M}"
-    if s.date() == e.date():
-        return f"{start}-{e:%H:%M} JST"
-    return f"{start} - {e:%m-%d} {e:%H:%M} JST"
 
 
 def qr_matrix(data: str) -> list[list[bool]]:
@@ -133,32 +130,62 @@ def svg_poster(url: str, text: PosterText) -> bytes:
     return "\n".join(parts).encode()
 
 
-def png_poster(url: str, text: PosterText) -> bytes:
-    width, height = PNG_SIZE
-    canvas = Canvas(width, height, dpi=PNG_DPI)
-    margin = 90
-    y = 90
-    title = font.printable("FURUSATO CHECK-IN")
-    canvas.text_centered(title, y, fit_scale(title, width - 2 * margin, 9))
-    y += 7 * 9 + 40
-    lines = []
-    if text.name and font.is_drawable(text.name):
-        lines.append(font.printable(text.name))
-    lines.append(when_ascii(text.starts_at, text.ends_at))
-    if text.place and font.is_drawable(text.place):
-        lines.append(font.printable(text.place))
-    for line in lines:
-        scale = fit_scale(line, width - 2 * margin, 6)
-        canvas.text_centered(line, y, scale)
-        y += 7 * scale + 24
+@cache
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    from noto_cjk_sans_jp_regular import FONT_PATH
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(FONT_PATH), size)
+
+
+def _page(url: str, text: PosterText, dpi: int) -> Image.Image:
+    """One A4 page at `dpi`: government, name, date, place, the code and the hint, centred."""
+    from PIL import Image, ImageDraw
+
+    def px(mm: float) -> int:
+        return round(mm * dpi / 25.4)
+
+    width, height = px(A4_MM[0]), px(A4_MM[1])
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+
+    def line(content: str, y: float, size_mm: float) -> None:
+        draw.text((width / 2, px(y)), content, fill=0, font=_font(px(size_mm)), anchor="ms")
+
+    # The same layout as the SVG poster (millimetres, baselines).
+    line(f"{text.lg_name} 活動チェックイン", 22, 9)
+    y = 40.0
+    for name_line in _wrap(text.name, 18):
+        line(name_line, y, 11)
+        y += 13
+    line(when_ja(text.starts_at, text.ends_at), y + 2, 7)
+    y += 11
+    for place_line in _wrap(f"場所: {text.place}", 30):
+        line(place_line, y + 2, 6)
+        y += 8
+    size_mm = min(150.0, 262.0 - y)
+    top_mm = y + 4
     modules = qr_matrix(url)
-    bottom_text = 180
-    scale = max(1, min((width - 2 * margin) // len(modules), (height - y - bottom_text) // len(modules)))
-    size = scale * len(modules)
-    canvas.matrix(modules, (width - size) // 2, y, scale)
-    y += size + 30
-    hint = "SCAN WITH THE FURUSATO APP"
-    canvas.text_centered(hint, y, fit_scale(hint, width - 2 * margin, 5))
-    footer = font.printable(text.activity_id)
-    canvas.text_centered(footer, height - 80, fit_scale(footer, width - 2 * margin, 3))
-    return canvas.to_png()
+    scale = max(1, px(size_mm) // len(modules))
+    side = scale * len(modules)
+    left, top = (width - side) // 2, px(top_mm)
+    for r, row in enumerate(modules):
+        for c, dark in enumerate(row):
+            if dark:
+                x0, y0 = left + c * scale, top + r * scale
+                draw.rectangle((x0, y0, x0 + scale - 1, y0 + scale - 1), fill=0)
+    below = top_mm + side * 25.4 / dpi
+    line(HINT_JA, below + 10, 6)
+    line(HINT_EN, below + 17, 4.5)
+    line(text.activity_id, 290, 3)
+    return image
+
+
+def raster_poster(url: str, text: PosterText, fmt: Literal["png", "pdf"]) -> bytes:
+    """The poster as a PNG (150 dpi) or a one-page A4 PDF (200 dpi)."""
+    out = io.BytesIO()
+    if fmt == "png":
+        _page(url, text, PNG_DPI).save(out, format="PNG", dpi=(PNG_DPI, PNG_DPI), optimize=True)
+    else:
+        _page(url, text, PDF_DPI).save(out, format="PDF", resolution=PDF_DPI, title=text.name)
+    return out.getvalue()

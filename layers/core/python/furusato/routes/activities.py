@@ -136,7 +136,7 @@ def cancel_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Res
 @router.get(f"{PREFIX}/<activity_id>/qr")
 @endpoint(
     router,
-    "The static QR code: an A4 poster (png, svg) or {token, url, valid_from, valid_until} (json)",
+    "The static QR code: an A4 poster (pdf, png, svg) or {token, url, valid_from, valid_until} (json)",
     query=shapes.QR_QUERY,
     responses={200: None},
     media="image/png",

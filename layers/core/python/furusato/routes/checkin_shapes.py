@@ -88,7 +88,11 @@ CANCEL_IN = Obj("ActivityCancelIn", {"reason": Str(max_length=500, nullable=True
 CHECKIN_IN = Obj(
     "CheckinIn",
     {
-        "token": Str(min_length=1, max_length=256, description="the scanned QR code's token"),
+        "token": Str(
+            min_length=1,
+            max_length=512,
+            description="what the QR code holds: the token, or the whole URL `…/checkin#<token>`",
+        ),
         "nonce": Str(pattern=NONCE, description="a fresh random value per scan, from the app"),
         "scanned_at": Instant(
             nullable=True, default=None, description="offline scans of static QR codes only, within 72 hours"
@@ -114,7 +118,7 @@ STAFF_ACTIVITIES_QUERY = Obj(
     "StaffActivitiesQuery",
     {**_RANGE, "status": Str(choices=("scheduled", "cancelled"), default=None), **PAGING},
 )
-QR_QUERY = Obj("QrQuery", {"format": Str(choices=("png", "svg", "json"), default="png")})
+QR_QUERY = Obj("QrQuery", {"format": Str(choices=("pdf", "png", "svg", "json"), default="png")})
 PARTICIPANTS_QUERY = Obj(
     "ParticipantsQuery",
     {"format": Str(choices=("json", "xlsx"), default="json", description="xlsx: the whole roster"), **PAGING},

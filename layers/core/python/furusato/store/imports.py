@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -30,9 +29,11 @@ from pynamodb.exceptions import PutError, UpdateError
 from furusato.domain.activity import Activity
 from furusato.domain.errors import Unavailable
 from furusato.settings import settings
+from furusato.store import s3
 from furusato.store.activities import activity_item, activity_sk, lg_pk, to_activity
 from furusato.store.errors import is_condition_failure, put_unless_exists, storage_errors
 from furusato.store.models import ActivityItem, BackfillActivityItem, ImportJobItem, MainItem
+from furusato.store.s3 import ObjectMissing
 
 BATCH_GET_MAX = 100
 
@@ -276,23 +277,8 @@ def create_backfill_activity(
 # --- the imports bucket ------------------------------------------------------------------------
 
 
-class ObjectMissing(Exception):
-    """The object (or that version of it) is gone: deleted, or expired by the lifecycle."""
-
-
-@lru_cache(maxsize=1)
-def _s3() -> Any:
-    """One S3 client per container (created on first use: most requests never need it)."""
-    import boto3
-    from botocore.config import Config
-
-    config = settings()
-    return boto3.client(
-        "s3",
-        region_name=config.region,
-        endpoint_url=config.endpoint_url,
-        config=Config(signature_version="s3v4", retries={"max_attempts": 3, "mode": "standard"}),
-    )
+# One S3 client per container, shared with the other buckets' stores.
+_s3 = s3.client
 
 
 def _bucket() -> str:

@@ -422,3 +422,28 @@ class LgListingItem(MainItem, discriminator="lg_listing"):
 
 
 MODELS = (*MODELS, LgListingItem)
+
+
+# --- uploads (see docs/uploads.md) -----------------------------------------------------------
+
+
+class UploadItem(MainItem, discriminator="upload"):
+    """pk=P#{sub}#UPLOAD, sk=UPLOAD#{upload_id}: a file a person uploaded, and its check.
+
+    Kept outside the person's main partition (which every registration write reads) but keyed by
+    the person, so everything they uploaded is one Query. No file name: only what the check and
+    the readers need."""
+
+    upload_id = UnicodeAttribute()
+    owner = UnicodeAttribute()
+    purpose = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()  # as declared; the stored size once checked
+    object_key = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | accepted | rejected
+    rejection = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    checked_at = UnicodeAttribute(null=True)
+
+
+MODELS = (*MODELS, UploadItem)

@@ -28,6 +28,7 @@ KINDS = (
     "lapsed",
     "support_decided",
     "content",
+    "upload_rejected",
 )
 
 

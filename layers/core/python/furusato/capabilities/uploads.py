@@ -1,0 +1,201 @@
+"""Uploads: a presigned POST for a person's file, the check once it is stored, and the
+documents other records attach (docs/uploads.md).
+
+    POST /v1/me/uploads -> pending --(ObjectCreated of its key, or an attach first)--> accepted
+                                                                                   | rejected:
+                                                                   object deleted, owner told
+
+The check runs in the uploads bucket's notify function; attaching a still-pending upload runs the
+same check at once, so a quick client never waits for the trigger. Either way the first decision
+is stored (a conditional update) and the other finds it: redeliveries change nothing.
+
+Logs carry ids and reason codes only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger
+
+from furusato import clock
+from furusato.clock import iso
+from furusato.domain import uploads as rules
+from furusato.domain.errors import InvalidInput
+from furusato.settings import settings
+from furusato.store import notifications
+from furusato.store import uploads as store
+from furusato.store.ids import new_id
+
+logger = Logger(service="furusato", child=True)
+
+UPLOAD_URL_TTL_S = 15 * 60
+READ_URL_TTL_S = 5 * 60
+
+
+def create(owner: str, *, purpose: str, content_type: str, size: int) -> dict[str, Any]:
+    """A pending upload and the presigned POST that stores it (the policy enforces the rules)."""
+    spec = rules.check_request(purpose, content_type, size)
+    upload_id = new_id("upl")
+    key = rules.object_key(owner, upload_id)
+    now = clock.now()
+    store.create(
+        store.Upload(
+            upload_id=upload_id,
+            owner=owner,
+            purpose=spec.name,
+            content_type=content_type,
+            size=size,
+            object_key=key,
+            status="pending",
+            created_at=iso(now),
+        )
+    )
+    url, fields = store.presigned_post(
+        key, content_type=content_type, max_bytes=spec.max_bytes, expires_s=UPLOAD_URL_TTL_S
+    )
+    logger.info("upload created", extra={"upload_id": upload_id, "purpose": purpose})
+    return {
+        "upload_key": upload_id,
+        "purpose": spec.name,
+        "content_type": content_type,
+        "size": size,
+        "upload": {"url": url, "fields": fields, "method": "POST"},
+        "expires_at": iso(now + timedelta(seconds=UPLOAD_URL_TTL_S)),
+    }
+
+
+def check(upload: store.Upload, *, version: str | None = None) -> store.Upload:
+    """Judge a pending upload's stored object: accepted, or rejected (object deleted, owner told).
+    A decided upload is returned as it is; a missing object leaves it pending (not stored yet)."""
+    if upload.status != "pending":
+        return upload
+    try:
+        head = store.read_head(upload.object_key, version=version)
+    except store.ObjectMissing:
+        return upload
+    spec = rules.PURPOSES.get(upload.purpose)
+    reason = (
+        rules.judge(spec, upload.content_type, head.data, head.size) if spec is not None else "type_mismatch"
+    )
+    now = clock.now()
+    decided = store.record_check(
+        upload.owner,
+        upload.upload_id,
+        status="rejected" if reason else "accepted",
+        size=head.size,
+        rejection=reason,
+        now=iso(now),
+    )
+    if decided is None:  # another check decided first
+        return store.get(upload.owner, upload.upload_id) or upload
+    if reason:
+        _reject(decided, reason)
+    logger.info("upload checked", extra={"upload_id": upload.upload_id, "outcome": reason or "accepted"})
+    return decided
+
+
+def _reject(upload: store.Upload, reason: str) -> None:
+    store.delete(upload.object_key)
+    title, body = rules.rejection_notice(reason)
+    notifications.notify(
+        upload.owner,
+        "upload_rejected",
+        title=title,
+        body=body,
+        lg_code=None,
+        dedupe_key=upload.upload_id,
+    )
+
+
+# --- the bucket's ObjectCreated trigger ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectEvent:
+    bucket: str
+    key: str
+    version: str
+
+
+def parse_record(record: dict[str, Any]) -> ObjectEvent | None:
+    s3 = record.get("s3") or {}
+    obj = s3.get("object") or {}
+    if not str(record.get("eventName", "")).startswith("ObjectCreated") or "key" not in obj:
+        return None
+    return ObjectEvent(
+        bucket=str((s3.get("bucket") or {}).get("name", "")),
+        key=unquote_plus(str(obj["key"])),
+        version=str(obj.get("versionId") or "null"),
+    )
+
+
+def on_object_created(event: ObjectEvent) -> str:
+    """Check the upload an object belongs to. Returns what happened (for logs and tests)."""
+    if event.bucket != settings().uploads_bucket:
+        return "ignored:unknown_bucket"
+    parsed = rules.parse_object_key(event.key)
+    if parsed is None:
+        # Not made by POST /v1/me/uploads: nobody may read it, so it is not kept.
+        store.delete(event.key)
+        logger.warning("upload ignored", extra={"reason": "unexpected_key"})
+        return "deleted:unexpected_key"
+    owner, upload_id = parsed
+    upload = store.get(owner, upload_id)
+    if upload is None:
+        store.delete(event.key)
+        logger.warning("upload ignored", extra={"reason": "unknown_upload", "upload_id": upload_id})
+        return "deleted:unknown_upload"
+    after = check(upload, version=event.version)
+    return after.status if after.status == "accepted" else f"{after.status}:{after.rejection}"
+
+
+# --- documents attached to other records -----------------------------------------------------
+
+
+def attach(owner: str, upload_keys: list[str], *, purpose: str, field: str) -> list[dict[str, Any]]:
+    """The documents `{upload_key, content_type, size}` for these keys: each must be an upload of
+    this person, for this purpose, stored and accepted (checked now if the trigger has not run
+    yet). Otherwise a 400 naming the key."""
+    keys = list(dict.fromkeys(upload_keys))
+    found = store.get_many(owner, [k for k in keys if rules.UPLOAD_ID.fullmatch(k)])
+    errors: dict[str, str] = {}
+    documents = []
+    for index, key in enumerate(keys):
+        upload = found.get(key)
+        if upload is None or upload.purpose != purpose:
+            errors[f"{field}[{index}]"] = f"not an upload of yours with purpose {purpose}"
+            continue
+        upload = check(upload)
+        if upload.status == "pending":
+            errors[f"{field}[{index}]"] = "the file has not been uploaded yet"
+        elif upload.status == "rejected":
+            errors[f"{field}[{index}]"] = f"the file was refused ({upload.rejection}) and removed"
+        else:
+            documents.append(
+                {"upload_key": upload.upload_id, "content_type": upload.content_type, "size": upload.size}
+            )
+    if errors:
+        raise InvalidInput("documents are not usable", details=errors)
+    return documents
+
+
+def document_views(owner: str, documents: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Attached documents with a short-lived `url` each (for the owner, or staff allowed to read
+    the record they are attached to: the caller decides who)."""
+    return [
+        {
+            "upload_key": doc["upload_key"],
+            "content_type": doc["content_type"],
+            "size": int(doc["size"]),
+            "url": store.presigned_get(
+                rules.object_key(owner, doc["upload_key"]),
+                expires_s=READ_URL_TTL_S,
+                content_type=doc["content_type"],
+            ),
+        }
+        for doc in documents or []
+    ]

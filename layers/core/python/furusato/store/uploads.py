@@ -1,0 +1,233 @@
+"""Uploaded files: their records (main table) and their objects (the uploads bucket).
+
+Access patterns (main table):
+- one upload: GetItem pk=P#{owner}#UPLOAD, sk=UPLOAD#{upload_id} (consistent)
+- several (attaching documents): BatchGetItem of the same keys (consistent)
+- everything a person uploaded: Query pk=P#{owner}#UPLOAD
+- create: PutItem attribute_not_exists(pk)
+- record the check once: UpdateItem, condition status = pending (a redelivered event or an
+  attach racing the trigger finds it decided and changes nothing)
+
+Objects: `uploads/{owner}/{upload_id}` (domain.uploads.object_key). Written by the browser with a
+presigned POST whose policy fixes the key, the Content-Type and the size range; read by people
+only through short-lived presigned GETs; the check reads only the first bytes (a Range GET).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import UpdateError
+
+from furusato.domain.uploads import SNIFF_BYTES
+from furusato.settings import settings
+from furusato.store import s3
+from furusato.store.errors import is_condition_failure, put_unless_exists, storage_errors
+from furusato.store.models import MainItem, UploadItem
+from furusato.store.s3 import ObjectMissing
+
+BATCH_GET_MAX = 100
+
+__all__ = ["ObjectMissing"]
+
+
+def uploads_pk(owner: str) -> str:
+    return f"P#{owner}#UPLOAD"
+
+
+def upload_sk(upload_id: str) -> str:
+    return f"UPLOAD#{upload_id}"
+
+
+@dataclass(frozen=True)
+class Upload:
+    upload_id: str
+    owner: str
+    purpose: str
+    content_type: str
+    size: int
+    object_key: str
+    status: str
+    created_at: str
+    rejection: str | None = None
+    checked_at: str | None = None
+
+
+def _upload(item: UploadItem) -> Upload:
+    return Upload(
+        upload_id=item.upload_id,
+        owner=item.owner,
+        purpose=item.purpose,
+        content_type=item.content_type,
+        size=int(item.size),
+        object_key=item.object_key,
+        status=item.status,
+        created_at=item.created_at,
+        rejection=item.rejection,
+        checked_at=item.checked_at,
+    )
+
+
+def create(upload: Upload) -> None:
+    item = UploadItem(
+        uploads_pk(upload.owner),
+        upload_sk(upload.upload_id),
+        upload_id=upload.upload_id,
+        owner=upload.owner,
+        purpose=upload.purpose,
+        content_type=upload.content_type,
+        size=upload.size,
+        object_key=upload.object_key,
+        status=upload.status,
+        created_at=upload.created_at,
+    )
+    with storage_errors():
+        put_unless_exists(item)
+
+
+def get(owner: str, upload_id: str) -> Upload | None:
+    with storage_errors():
+        try:
+            item = UploadItem.get(uploads_pk(owner), upload_sk(upload_id), consistent_read=True)
+        except UploadItem.DoesNotExist:
+            return None
+    return _upload(item) if isinstance(item, UploadItem) else None
+
+
+def get_many(owner: str, upload_ids: Iterable[str]) -> dict[str, Upload]:
+    """upload_id -> the upload, for those of this owner that exist."""
+    wanted = sorted(set(upload_ids))
+    found: dict[str, Upload] = {}
+    with storage_errors():
+        for start in range(0, len(wanted), BATCH_GET_MAX):
+            keys = [(uploads_pk(owner), upload_sk(u)) for u in wanted[start : start + BATCH_GET_MAX]]
+            for item in MainItem.batch_get(keys, consistent_read=True):
+                if isinstance(item, UploadItem):
+                    found[item.upload_id] = _upload(item)
+    return found
+
+
+def of_owner(owner: str) -> list[Upload]:
+    """Everything this person uploaded (their data, and its deletion)."""
+    with storage_errors():
+        return [_upload(i) for i in MainItem.query(uploads_pk(owner)) if isinstance(i, UploadItem)]
+
+
+def record_check(
+    owner: str, upload_id: str, *, status: str, size: int, rejection: str | None, now: str
+) -> Upload | None:
+    """pending -> accepted | rejected, once. None when it was decided already (or is missing)."""
+    u = UploadItem
+    item = UploadItem(uploads_pk(owner), upload_sk(upload_id))
+    actions: list[Any] = [u.status.set(status), u.size.set(size), u.checked_at.set(now)]
+    if rejection:
+        actions.append(u.rejection.set(rejection))
+    with storage_errors():
+        try:
+            item.update(actions=actions, condition=u.pk.exists() & (u.status == "pending"))
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return None
+            raise
+    return _upload(item)
+
+
+# --- objects ------------------------------------------------------------------------------------
+
+
+def _bucket() -> str:
+    return settings().uploads_bucket
+
+
+def presigned_post(
+    key: str, *, content_type: str, max_bytes: int, expires_s: int
+) -> tuple[str, dict[str, str]]:
+    """A browser-form upload of exactly this key. The policy fixes the key, the Content-Type and
+    the size (1 to max_bytes): S3 itself refuses anything else."""
+    with s3.s3_errors():
+        signed = s3.client().generate_presigned_post(
+            Bucket=_bucket(),
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[
+                ["content-length-range", 1, max_bytes],
+                {"Content-Type": content_type},
+            ],
+            ExpiresIn=expires_s,
+        )
+    return str(signed["url"]), {str(k): str(v) for k, v in signed["fields"].items()}
+
+
+def presigned_get(key: str, *, expires_s: int, content_type: str, filename: str | None = None) -> str:
+    """A short-lived link to read the object, served with the type it was checked to be and
+    never sniffed by the browser as anything else."""
+    disposition = f'attachment; filename="{filename}"' if filename else "inline"
+    with s3.s3_errors():
+        return str(
+            s3.client().generate_presigned_url(
+                "get_object",
+                Params={
+                    "Bucket": _bucket(),
+                    "Key": key,
+                    "ResponseContentType": content_type,
+                    "ResponseContentDisposition": disposition,
+                },
+                ExpiresIn=expires_s,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Head:
+    """The first bytes of a stored object and its full size."""
+
+    data: bytes
+    size: int
+    content_type: str | None
+
+
+def read_head(key: str, *, version: str | None = None, length: int = SNIFF_BYTES) -> Head:
+    """The first `length` bytes (a Range GET: a 10 MB file costs 16 bytes); ObjectMissing when
+    it is gone."""
+    params: dict[str, Any] = {"Bucket": _bucket(), "Key": key, "Range": f"bytes=0-{length - 1}"}
+    if version and version != "null":
+        params["VersionId"] = version
+    with s3.s3_errors():
+        try:
+            response = s3.client().get_object(**params)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "InvalidRange":  # an empty object
+                return Head(b"", 0, None)
+            raise
+        with response["Body"] as body:
+            data = bytes(body.read(length))
+    size = _total_size(response, len(data))
+    return Head(data, size, response.get("ContentType"))
+
+
+def _total_size(response: dict[str, Any], read: int) -> int:
+    content_range = str(response.get("ContentRange") or "")  # "bytes 0-15/123456"
+    if "/" in content_range and content_range.rsplit("/", 1)[1].isdigit():
+        return int(content_range.rsplit("/", 1)[1])
+    return int(response.get("ContentLength", read))
+
+
+def delete(key: str) -> None:
+    """Remove the object (a delete marker: the bucket is versioned, and its lifecycle expires the
+    noncurrent version a day later)."""
+    with s3.s3_errors():
+        s3.client().delete_object(Bucket=_bucket(), Key=key)
+
+
+def exists(key: str) -> bool:
+    with s3.s3_errors():
+        try:
+            s3.client().head_object(Bucket=_bucket(), Key=key)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+    return True
