@@ -273,6 +273,9 @@ STREAM_SOURCES: tuple[StreamSource, ...] = (
             "person",
             "registration",
             "participation",
+            # activity copies (participation too)
+            "activity",
+            "backfill_activity",
         ),
     ),
 )

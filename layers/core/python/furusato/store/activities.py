@@ -5,7 +5,6 @@ Access patterns:
 - organizations of a government: Query pk=LG#{lg_code}, sk begins_with ORG#
 - one activity: GetItem pk=LG#{lg_code}, sk=ACT#{activity_id}; with its participant count
   (staff reads): one BatchGetItem of that key and the count's shards (store.counters)
-- activities by key (the copies consumer): BatchGetItem
 - activity + its government for a check-in: one BatchGetItem of both keys, projected, kept per
   container for CHECKIN_CACHE_TTL_S (a rush of check-ins to one activity reads it once per
   container and interval, not once per scan: no hot read key; see docs/checkin.md)
@@ -19,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -233,23 +232,10 @@ def get_with_count(lg_code: str, activity_id: str) -> tuple[Activity | None, int
     return activity, counters.total(found, activity_id)
 
 
-def get_many(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Activity]:
-    """Activities by (lg_code, activity_id), in BatchGetItems of up to 100."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return {}
-    found: dict[tuple[str, str], Activity] = {}
-    with storage_errors():
-        for item in MainItem.batch_get([(lg_pk(lg), activity_sk(a)) for lg, a in wanted]):
-            if isinstance(item, ActivityItem):
-                found[(item.lg_code, item.activity_id)] = to_activity(item)
-    return found
-
-
-def get_activity(lg_code: str, activity_id: str) -> Activity | None:
+def get_activity(lg_code: str, activity_id: str, *, consistent: bool = False) -> Activity | None:
     with storage_errors():
         try:
-            item = ActivityItem.get(lg_pk(lg_code), activity_sk(activity_id))
+            item = ActivityItem.get(lg_pk(lg_code), activity_sk(activity_id), consistent_read=consistent)
         except ActivityItem.DoesNotExist:
             return None
     return to_activity(item) if isinstance(item, ActivityItem) else None

@@ -184,7 +184,7 @@ def count(activity_id: str) -> int:
     return counters.count(activity_id)
 
 
-def _copy_differs(stored: ParticipationRecord, activity: Activity) -> bool:
+def copy_differs(stored: ParticipationRecord, activity: Activity) -> bool:
     return not (
         stored.designated == activity.designated
         and stored.activity_name == activity.name
@@ -220,7 +220,7 @@ def refresh_snapshots(activity: Activity) -> int:
     ones are skipped: running it again resumes). Returns the records changed."""
     changed = 0
     for stored in whole_roster(activity.activity_id):
-        if _copy_differs(stored, activity):
+        if copy_differs(stored, activity):
             refresh_snapshot(stored.sub, activity)
             changed += 1
     return changed
