@@ -447,3 +447,24 @@ class UploadItem(MainItem, discriminator="upload"):
 
 
 MODELS = (*MODELS, UploadItem)
+
+
+class RosterExportItem(MainItem, discriminator="roster_export"):
+    """pk=LG#{lg_code}, sk=EXPORT#{export_id}: an asynchronous roster export and its progress.
+    No personal data: counts, status and the S3 key of the workbook (which has it). TTL: the
+    workbook's lifetime in the bucket."""
+
+    export_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    activity_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # queued | running | completed | failed
+    rows_total = NumberAttribute(default=0)
+    rows_written = NumberAttribute(default=0)
+    object_key = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    failure_message = UnicodeAttribute(null=True)
+
+
+MODELS = (*MODELS, RosterExportItem)

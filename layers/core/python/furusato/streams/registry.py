@@ -15,5 +15,6 @@ from furusato.streams import Consumer
 def consumers() -> tuple[Consumer, ...]:
     # Imported here, so that each consumer's module loads only in the streams function.
     from furusato.capabilities.activity_copies import ActivityCopies
+    from furusato.capabilities.roster_exports import RosterExports
 
-    return (ActivityCopies(),)
+    return (ActivityCopies(), RosterExports())
