@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from furusato.api import idempotency
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
-from furusato.capabilities import activities, checkins, roster_exports
+from furusato.capabilities import activities, checkins
 from furusato.domain.errors import InvalidInput
 from furusato.routes import checkin_shapes as shapes
 from furusato.routes.organizations import ALL_STAFF, MANAGERS, staff_actor
@@ -209,6 +209,8 @@ def list_participants(lg_code: str, activity_id: str, query: dict[str, Any]) -> 
     responses={202: shapes.ROSTER_EXPORT},
 )
 def start_roster_export(lg_code: str, activity_id: str) -> Response[Any]:
+    from furusato.capabilities import roster_exports  # only export requests need it
+
     actor = staff_actor(lg_code, ALL_STAFF)
     return json_response(202, roster_exports.start(actor, activity_id), headers={"Cache-Control": "no-store"})
 
@@ -220,6 +222,8 @@ def start_roster_export(lg_code: str, activity_id: str) -> Response[Any]:
     responses={200: shapes.ROSTER_EXPORT},
 )
 def get_roster_export(lg_code: str, activity_id: str, export_id: str) -> Response[Any]:
+    from furusato.capabilities import roster_exports
+
     actor = staff_actor(lg_code, ALL_STAFF)
     view = roster_exports.get(actor, activity_id, export_id)
     return json_response(200, view, headers={"Cache-Control": "no-store"})

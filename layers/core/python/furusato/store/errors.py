@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -119,5 +117,8 @@ def put_unless_exists(item: Any, *, also: Sequence[dict[str, Any]] = ()) -> dict
                     if codes & {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"}:
                         raise Unavailable() from exc
                     raise
+                import random  # only a conflict needs it
+                import time
+
                 time.sleep(random.uniform(0.005, 0.02 * (attempt + 1)))  # noqa: S311 (jitter, not a secret)
     return None
