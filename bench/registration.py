@@ -42,6 +42,20 @@ def measure() -> list[tuple[str, str, int, int | None]]:
         "update",
         lambda: register("bench-1", "212172", {"relationship": ["出身地"]}),
     )
+    counted(
+        "PUT /v1/me/registrations/{lg_code}",
+        "update with Idempotency-Key",
+        lambda: register(
+            "bench-1", "212172", {"relationship": ["出身地"]}, headers={"Idempotency-Key": "b1"}
+        ),
+    )
+    counted(
+        "PUT /v1/me/registrations/{lg_code}",
+        "the same key again (replay)",
+        lambda: register(
+            "bench-1", "212172", {"relationship": ["出身地"]}, headers={"Idempotency-Key": "b1"}
+        ),
+    )
     counted("GET /v1/me", "later the same day", lambda: call("GET", "/v1/me", claims=person("bench-1")))
     clock.freeze(datetime.fromisoformat("2026-11-27T10:00:00+09:00"))
     counted(

@@ -48,6 +48,64 @@ def items_read(operation_name: str, response: dict[str, Any]) -> int:
     return 0
 
 
+def _value_size(value: dict[str, Any]) -> int:
+    kind, raw = next(iter(value.items()))
+    if kind == "S":
+        return len(raw.encode())
+    if kind == "N":
+        return len(raw.lstrip("-").replace(".", "").lstrip("0")) // 2 + 2
+    if kind == "B":
+        return len(raw)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + _value_size(v) for k, v in raw.items())
+    if kind == "L":
+        return 3 + sum(1 + _value_size(v) for v in raw)
+    if kind == "SS":
+        return sum(len(v.encode()) for v in raw)
+    return sum(len(v) // 2 + 2 for v in raw)  # NS, BS
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """An item's size as DynamoDB reckons it for capacity: each attribute's name and value
+    (strings in UTF-8, numbers ~1 byte per 2 digits, maps and lists 3 bytes plus their parts)."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def bytes_read(operation_name: str, response: dict[str, Any]) -> int:
+    """Size of the items a read returned (`item_size`), which read capacity is charged by."""
+    if operation_name in ("Query", "Scan"):
+        found = response.get("Items") or []
+    elif operation_name == "GetItem":
+        found = [response["Item"]] if response.get("Item") else []
+    elif operation_name == "BatchGetItem":
+        found = [i for items in (response.get("Responses") or {}).values() for i in items]
+    else:
+        return 0
+    return sum(item_size(item) for item in found)
+
+
+@contextmanager
+def count_bytes(service: str = "dynamodb") -> Iterator[Counter[str]]:
+    """Yield a Counter of bytes read (`bytes_read`) by operation inside the block."""
+    read: Counter[str] = Counter()
+    original = BaseClient._make_api_call
+
+    def counting(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+        response = original(self, operation_name, api_params)
+        if self.meta.service_model.service_name == service:
+            with _lock:
+                read[operation_name] += bytes_read(operation_name, response)
+        return response
+
+    BaseClient._make_api_call = counting
+    try:
+        yield read
+    finally:
+        BaseClient._make_api_call = original
+
+
 @contextmanager
 def count_items(service: str = "dynamodb") -> Iterator[tuple[Counter[str], Counter[str]]]:
     """Yield (calls, items): Counters keyed by operation, with the index for index reads

@@ -95,7 +95,7 @@ def _seed(registrations: int, due: int) -> dict[str, int]:
                     residence_lg_code="131041",
                     created_at="2026-04-01T10:00:00+09:00",
                     last_seen=last_seen.isoformat(),
-                    gsi2pk=people.seen_key(last_seen),
+                    gsi2pk=people.seen_key(last_seen, sub),
                     gsi2sk=sub,
                     identity_verified_at="2026-04-01T10:00:00+09:00",
                     identity_key=f"idkey-{sub}",

@@ -99,6 +99,13 @@ class Api(Construct):
                 stage_name=config.stage,
                 throttling_rate_limit=config.api_throttle_rate,
                 throttling_burst_limit=config.api_throttle_burst,
+                # Per route: a festival's check-ins must not queue behind the stage-wide limit.
+                method_options={
+                    "/v1/checkins/POST": apigw.MethodDeploymentOptions(
+                        throttling_rate_limit=config.checkin_throttle_rate,
+                        throttling_burst_limit=config.checkin_throttle_burst,
+                    )
+                },
                 access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
                 access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT)),
                 tracing_enabled=True,
@@ -310,6 +317,26 @@ class Api(Construct):
                 visibility_config=_visibility(name),
             )
 
+        has_token = wafv2.CfnWebACL.StatementProperty(
+            size_constraint_statement=wafv2.CfnWebACL.SizeConstraintStatementProperty(
+                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(single_header={"Name": "authorization"}),
+                comparison_operator="GT",
+                size=0,
+                text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+            )
+        )
+
+        def rate_rule(
+            name: str, priority: int, statement: wafv2.CfnWebACL.RateBasedStatementProperty
+        ) -> wafv2.CfnWebACL.RuleProperty:
+            return wafv2.CfnWebACL.RuleProperty(
+                name=name,
+                priority=priority,
+                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+                statement=wafv2.CfnWebACL.StatementProperty(rate_based_statement=statement),
+                visibility_config=_visibility(name),
+            )
+
         acl = self.web_acl = wafv2.CfnWebACL(
             self,
             "WebAcl",
@@ -322,16 +349,47 @@ class Api(Construct):
                 managed("AWSManagedRulesCommonRuleSet", 0, count=("SizeRestrictions_BODY",)),
                 managed("AWSManagedRulesKnownBadInputsRuleSet", 1),
                 managed("AWSManagedRulesAmazonIpReputationList", 2),
-                wafv2.CfnWebACL.RuleProperty(
-                    name="RatePerIp",
-                    priority=3,
-                    action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                            limit=config.waf_rate_limit, aggregate_key_type="IP"
-                        )
+                # Without a token: per IP (an unauthenticated flood is blocked at the edge).
+                rate_rule(
+                    "RatePerIp",
+                    3,
+                    wafv2.CfnWebACL.RateBasedStatementProperty(
+                        limit=config.waf_rate_limit,
+                        aggregate_key_type="IP",
+                        scope_down_statement=wafv2.CfnWebACL.StatementProperty(
+                            not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=has_token)
+                        ),
                     ),
-                    visibility_config=_visibility("RatePerIp"),
+                ),
+                # With a token: per token, so that the many people behind one venue's Wi-Fi or a
+                # carrier's NAT each have their own allowance (a forged token is refused by the
+                # Cognito authorizer without reaching a function).
+                rate_rule(
+                    "RatePerToken",
+                    4,
+                    wafv2.CfnWebACL.RateBasedStatementProperty(
+                        limit=config.waf_rate_limit_per_token,
+                        aggregate_key_type="CUSTOM_KEYS",
+                        custom_keys=[
+                            wafv2.CfnWebACL.RateBasedStatementCustomKeyProperty(
+                                header=wafv2.CfnWebACL.RateLimitHeaderProperty(
+                                    name="authorization",
+                                    text_transformations=[
+                                        wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
+                                    ],
+                                )
+                            )
+                        ],
+                        scope_down_statement=has_token,
+                    ),
+                ),
+                # A ceiling per IP for everything, far above a festival behind one address.
+                rate_rule(
+                    "RatePerIpAll",
+                    5,
+                    wafv2.CfnWebACL.RateBasedStatementProperty(
+                        limit=config.waf_rate_limit_per_ip_all, aggregate_key_type="IP"
+                    ),
                 ),
             ],
         )

@@ -137,10 +137,17 @@ class DeployConfig:
     public_base_url: str | None = None
     log_retention_days: int = 90
     powertools_log_level: str = "INFO"
-    api_throttle_rate: int = 50
-    api_throttle_burst: int = 100
+    # Stage-wide API Gateway throttling, and the check-in route's own (a festival's scans).
+    api_throttle_rate: int = 100
+    api_throttle_burst: int = 200
+    checkin_throttle_rate: int = 300
+    checkin_throttle_burst: int = 1000
     waf: bool = True
+    # WAF rate rules, requests per 5 minutes: per IP for requests without a token, per token for
+    # requests with one, and a per-IP ceiling for all (a venue's Wi-Fi or a carrier NAT).
     waf_rate_limit: int = 3000
+    waf_rate_limit_per_token: int = 1500
+    waf_rate_limit_per_ip_all: int = 60000
     # Cognito Plus tier (threat protection) for the registrant pool; the staff pool always has it.
     registrant_threat_protection: bool = False
     # Send Cognito mail through SES from this verified address instead of the Cognito default.
@@ -216,8 +223,22 @@ class DeployConfig:
             api_throttle_burst=_int(
                 ctx("api_throttle_burst", cls.api_throttle_burst), "api_throttle_burst", 1
             ),
+            checkin_throttle_rate=_int(
+                ctx("checkin_throttle_rate", cls.checkin_throttle_rate), "checkin_throttle_rate", 1
+            ),
+            checkin_throttle_burst=_int(
+                ctx("checkin_throttle_burst", cls.checkin_throttle_burst), "checkin_throttle_burst", 1
+            ),
             waf=_bool(ctx("waf", cls.waf), "waf"),
             waf_rate_limit=_int(ctx("waf_rate_limit", cls.waf_rate_limit), "waf_rate_limit", 10),
+            waf_rate_limit_per_token=_int(
+                ctx("waf_rate_limit_per_token", cls.waf_rate_limit_per_token), "waf_rate_limit_per_token", 10
+            ),
+            waf_rate_limit_per_ip_all=_int(
+                ctx("waf_rate_limit_per_ip_all", cls.waf_rate_limit_per_ip_all),
+                "waf_rate_limit_per_ip_all",
+                10,
+            ),
             registrant_threat_protection=_bool(
                 ctx("registrant_threat_protection", cls.registrant_threat_protection),
                 "registrant_threat_protection",

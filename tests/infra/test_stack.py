@@ -343,6 +343,9 @@ def test_stage_throttling_access_logs_tracing_and_metrics(
     assert everything["MetricsEnabled"] is True
     assert everything["LoggingLevel"] in {"ERROR", "INFO"}
     assert everything["DataTraceEnabled"] is False, "bodies carry personal data"
+    checkins = settings[("POST", "/~1v1~1checkins")]
+    assert checkins["ThrottlingRateLimit"] == cdk_context["checkin_throttle_rate"] >= 200
+    assert checkins["ThrottlingBurstLimit"] == cdk_context["checkin_throttle_burst"] >= 1000
 
     access = stage["AccessLogSetting"]
     (log_group_lid,) = logical_ids_in(access["DestinationArn"])
@@ -373,6 +376,24 @@ def test_waf_protects_the_stage(template: Template, cdk_context: dict[str, Any])
     stage_lid = next(iter(resources(template, "AWS::ApiGateway::Stage")))
     associations = resources(template, "AWS::WAFv2::WebACLAssociation").values()
     assert any(stage_lid in logical_ids_in(props(a)["ResourceArn"]) for a in associations)
+    (acl,) = resources(template, "AWS::WAFv2::WebACL").values()
+    rates = {
+        r["Name"]: r["Statement"]["RateBasedStatement"]
+        for r in props(acl)["Rules"]
+        if "RateBasedStatement" in r["Statement"]
+    }
+    # Without a token: per IP. With one: per token, so people behind one NAT are not blocked.
+    anonymous, per_token = rates["RatePerIp"], rates["RatePerToken"]
+    assert anonymous["AggregateKeyType"] == "IP" and anonymous["Limit"] == cdk_context["waf_rate_limit"]
+    assert "NotStatement" in anonymous["ScopeDownStatement"]
+    assert per_token["AggregateKeyType"] == "CUSTOM_KEYS"
+    assert per_token["CustomKeys"][0]["Header"]["Name"] == "authorization"
+    assert per_token["ScopeDownStatement"] == anonymous["ScopeDownStatement"]["NotStatement"]["Statement"]
+    assert (
+        rates["RatePerIpAll"]["Limit"]
+        == cdk_context["waf_rate_limit_per_ip_all"]
+        >= 20 * cdk_context["waf_rate_limit"]
+    )
 
 
 # --------------------------------------------------------------------------------------------

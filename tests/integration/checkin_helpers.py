@@ -25,11 +25,18 @@ _nonces = itertools.count(1)
 
 
 def instant_resync(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Activity changes copy into records twice, the second time after check-in containers'
-    copies expired (seconds): tests in one process need no wait (their copy is dropped at once)."""
-    from furusato.capabilities import activities as capability
+    """Deliver the table's stream after each activity change, as the event source mapping would
+    a moment later: the records' copies follow (capabilities.activity_copies)."""
+    from furusato.store import activities as store
+    from tests.support.streams import deliver
 
-    monkeypatch.setattr(capability, "_resync_after_s", lambda: 0.0)
+    write = store.update_activity
+
+    def update_and_deliver(activity: Any) -> None:
+        write(activity)
+        deliver()
+
+    monkeypatch.setattr(store, "update_activity", update_and_deliver)
 
 
 def nonce() -> str:

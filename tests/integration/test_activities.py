@@ -329,3 +329,59 @@ def test_registrants_cannot_use_staff_routes() -> None:
     created = activity()
     reply = call("GET", f"{BASE}/activities/{created['activity_id']}", claims=registrant_claims("u1"))
     assert reply.status == 403
+
+
+# --- cost of staff reads and edits, whatever the roster's size -----------------------------
+
+
+def _scan_people(token: str, subs: range) -> None:
+    for n in subs:
+        assert scan(f"crowd-{n}", token).status == 201
+
+
+def test_reading_and_editing_an_activity_costs_the_same_at_any_roster_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The count comes from counter shards written with each record: a GET reads the same keys
+    (one BatchGetItem) with 3 or 40 participants, and a PATCH stays within 3 round trips with no
+    roster work and no wait inside the request."""
+    import time
+
+    monkeypatch.undo()  # no stream delivery inside the requests measured here
+    monkeypatch.setattr(time, "sleep", lambda s: pytest.fail(f"a request slept {s} s"))
+    from bench.roundtrips import count_calls
+    from furusato.store import counters, participations
+
+    association = org()
+    act = activity(organization_id=association["org_id"])
+    path = f"{BASE}/activities/{act['activity_id']}"
+    token = static_token(HIDA, act["activity_id"])
+    at("2026-05-10T10:05:00+09:00")
+    costs: list[tuple[dict[str, int], dict[str, int]]] = []
+    for size in (3, 40):
+        _scan_people(token, range(len(costs) and 3, size))
+        with count_calls() as read:
+            got = call("GET", path, claims=admin(HIDA, "viewer"))
+        assert got.status == 200 and got.body["participant_count"] == size
+        with count_calls() as edit:
+            patched = call("PATCH", path, {"place": f"会場{size}", "designated": True}, claims=admin(HIDA))
+        assert patched.status == 200 and patched.body["participant_count"] == size
+        costs.append((dict(read), dict(edit)))
+    assert costs[0] == costs[1]
+    assert costs[0][0] == {"BatchGetItem": 1}
+    assert costs[0][1] == {"BatchGetItem": 1, "GetItem": 1, "UpdateItem": 1}
+    # The counters equal the records, and the shards spread one activity's writes.
+    assert participations.count(act["activity_id"]) == sum(
+        1 for _ in participations.whole_roster(act["activity_id"])
+    )
+    assert len({counters.shard_of(f"crowd-{n}") for n in range(40)}) > 16
+
+
+def test_a_repeated_scan_does_not_count_twice() -> None:
+    from furusato.store import participations
+
+    act = activity()
+    token = static_token(HIDA, act["activity_id"])
+    at("2026-05-10T10:05:00+09:00")
+    assert [scan("u1", token).status for _ in range(3)] == [201, 200, 200]
+    assert participations.count(act["activity_id"]) == 1

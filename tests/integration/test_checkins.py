@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
 
 from bench.roundtrips import count_calls
 from furusato.domain import tokens
@@ -29,6 +28,7 @@ from tests.integration.checkin_helpers import (
     set_keyring,
     static_token,
 )
+from tests.support import faults
 from tests.support.lambda_api import call
 from tests.support.world import admin, onboard, person, register, set_profile
 
@@ -89,6 +89,24 @@ def test_a_scan_records_once_and_a_repeat_changes_nothing(hida: dict[str, Any]) 
     assert participations.count(hida["activity_id"]) == 1
 
 
+def test_an_idempotency_key_adds_no_round_trip(hida: dict[str, Any]) -> None:
+    """The record's own condition makes a check-in exactly-once: a key is checked, not stored."""
+    token = static_token(HIDA, hida["activity_id"])
+    at(DURING)
+    assert scan("u0", token).status == 201  # the container's copy of the activity
+    with count_calls() as calls:
+        first = scan("u1", token, headers={"Idempotency-Key": "scan-1"})
+    assert first.status == 201 and dict(calls) == {"Query": 1, "TransactWriteItems": 1}
+    with count_calls() as calls:
+        again = scan("u1", token, headers={"Idempotency-Key": "scan-1"})
+    assert again.status == 200 and again.body["status"] == "already_recorded"
+    assert again.body["participation"] == first.body["participation"]
+    assert dict(calls) == {"Query": 1, "TransactWriteItems": 1}
+    assert participations.count(hida["activity_id"]) == 2
+    refused = scan("u1", token, headers={"Idempotency-Key": "k" * 200})
+    assert refused.status == 400 and "Idempotency-Key" in refused.body["error"]["details"]
+
+
 def test_the_scanned_url_is_accepted_as_the_token(hida: dict[str, Any]) -> None:
     """A phone camera reads `{public_base_url}/checkin#<token>` off the poster; the app may post it
     whole."""
@@ -100,8 +118,9 @@ def test_the_scanned_url_is_accepted_as_the_token(hida: dict[str, Any]) -> None:
 
 
 def test_a_repeat_is_decided_by_the_write_condition(hida: dict[str, Any]) -> None:
-    """No read decides 'already recorded': the conditional PutItem does, and its failure carries
-    the stored record (ReturnValuesOnConditionCheckFailure=ALL_OLD), so no extra read follows."""
+    """No read decides 'already recorded': the conditional put (in the transaction with the
+    count) does, and its failure carries the stored record (ReturnValuesOnConditionCheckFailure=
+    ALL_OLD), so no extra read follows."""
     token = static_token(HIDA, hida["activity_id"])
     at(DURING)
     first = scan("u1", token)
@@ -109,7 +128,7 @@ def test_a_repeat_is_decided_by_the_write_condition(hida: dict[str, Any]) -> Non
         second = scan("u1", token)
     assert second.status == 200 and second.body["status"] == "already_recorded"
     assert second.body["participation"]["participation_id"] == first.body["participation"]["participation_id"]
-    assert calls["PutItem"] == 1 and calls["GetItem"] == 0
+    assert calls["TransactWriteItems"] == 1 and calls["GetItem"] == 0
 
 
 def test_registered_person_counts_toward_premium(hida: dict[str, Any]) -> None:
@@ -139,19 +158,19 @@ def test_check_in_costs_at_most_three_round_trips(hida: dict[str, Any]) -> None:
     keyring.current()  # warm container: the keyring is cached
     with count_calls() as calls:
         assert scan("u1", token).status == 201
-    assert dict(calls) == {"BatchGetItem": 1, "Query": 1, "PutItem": 1}
+    assert dict(calls) == {"BatchGetItem": 1, "Query": 1, "TransactWriteItems": 1}
     # The next scans of the same activity in this container use its copy of the activity.
     with count_calls() as next_person:
         assert scan("u2", token).status == 201
-    assert dict(next_person) == {"Query": 1, "PutItem": 1}
+    assert dict(next_person) == {"Query": 1, "TransactWriteItems": 1}
     with count_calls() as repeat:
         assert scan("u1", token).status == 200
-    assert dict(repeat) == {"Query": 1, "PutItem": 1}
+    assert dict(repeat) == {"Query": 1, "TransactWriteItems": 1}
     # The first record of someone of whom nothing else is held also checks that the account was
     # not deleted (a deleted account's token must not recreate data): one GetItem more.
     with count_calls() as newcomer:
         assert scan("u3", token).status == 201
-    assert dict(newcomer) == {"Query": 1, "PutItem": 1, "GetItem": 1}
+    assert dict(newcomer) == {"Query": 1, "TransactWriteItems": 1, "GetItem": 1}
 
 
 # --- refusals ------------------------------------------------------------------------------
@@ -404,52 +423,21 @@ def test_forged_tokens_count_for_the_person_only(hida: dict[str, Any]) -> None:
 # --- throttling ----------------------------------------------------------------------------
 
 
-class _Raw:
-    def __init__(self, body: bytes):
-        self._body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
-
-
-def _throttle(times: int) -> tuple[list[int], Any]:
-    """A botocore `before-send` hook that answers PutItem with throttling `times` times; sent
-    below botocore's retry loop, so the retries are botocore's own."""
-    seen = [0]
-
-    def hook(request: Any, **_: Any) -> AWSResponse | None:
-        seen[0] += 1
-        if seen[0] > times:
-            return None
-        body = json.dumps(
-            {
-                "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-                "message": "The level of configured provisioned throughput for the table was exceeded.",
-            }
-        ).encode()
-        headers = {"x-amzn-RequestId": "throttled", "Content-Type": "application/x-amz-json-1.0"}
-        return AWSResponse(request.url, 400, headers, _Raw(body))
-
-    return seen, hook
-
-
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    from botocore.retries import standard
-
-    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0.001)
+    faults.no_backoff(monkeypatch)
 
 
 def test_throttled_writes_are_retried(hida: dict[str, Any], no_backoff: None) -> None:
     token = static_token(HIDA, hida["activity_id"])
     at(DURING)
     client = ParticipationItem._get_connection().connection.client
-    seen, hook = _throttle(2)
-    client.meta.events.register("before-send.dynamodb.PutItem", hook)
+    seen, hook = faults.throttle(2)
+    client.meta.events.register("before-send.dynamodb.TransactWriteItems", hook)
     try:
         reply = scan("u1", token)
     finally:
-        client.meta.events.unregister("before-send.dynamodb.PutItem", hook)
+        client.meta.events.unregister("before-send.dynamodb.TransactWriteItems", hook)
     assert reply.status == 201, reply
     assert seen[0] == 3
     assert participations.count(hida["activity_id"]) == 1
@@ -459,12 +447,12 @@ def test_exhausted_retries_give_503_and_no_record(hida: dict[str, Any], no_backo
     token = static_token(HIDA, hida["activity_id"])
     at(DURING)
     client = ParticipationItem._get_connection().connection.client
-    seen, hook = _throttle(1000)
-    client.meta.events.register("before-send.dynamodb.PutItem", hook)
+    seen, hook = faults.throttle(1000)
+    client.meta.events.register("before-send.dynamodb.TransactWriteItems", hook)
     try:
         reply = scan("u1", token)
     finally:
-        client.meta.events.unregister("before-send.dynamodb.PutItem", hook)
+        client.meta.events.unregister("before-send.dynamodb.TransactWriteItems", hook)
     assert (reply.status, reply.error_code) == (503, "UNAVAILABLE")
     assert int(reply.headers["Retry-After"]) >= 1
     assert seen[0] == 4  # the first try and 3 retries
@@ -500,33 +488,44 @@ def test_a_cancellation_elsewhere_applies_within_the_copy_lifetime(
 
 
 def test_a_designation_made_elsewhere_reaches_records_written_from_an_old_copy(
-    monkeypatch: pytest.MonkeyPatch, elsewhere: None
+    elsewhere: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import threading
+    """The PATCH answers without touching records; the stream consumer corrects the roster, and
+    the record a container wrote afterwards from its outdated copy, when its INSERT comes."""
+    from furusato.store import activities as activity_store
+    from tests.support.streams import deliver
 
-    from furusato.capabilities import activities as capability
-    from furusato.domain.activity import Actor
+    monkeypatch.setattr(activity_store, "CHECKIN_CACHE_TTL_S", 60.0)  # the copy outlives the test
 
     onboard(HIDA)
     at(NOW)
     act = activity(designated=False)
     token = static_token(HIDA, act["activity_id"])
     at(DURING)
-    monkeypatch.setattr(capability, "_resync_after_s", lambda: 1.5)
-    assert scan("u1", token).body["counted"] is False  # this container holds a copy: not designated
-    staff = Actor("staff-1", HIDA, "admin")
-    patch = threading.Thread(
-        target=capability.update_activity, args=(staff, act["activity_id"], {"designated": True})
-    )
-    patch.start()
-    import time
-
-    time.sleep(0.2)  # the designation is written and copied into u1's record ...
-    stale = scan("u2", token)  # ... while this container still records with its old copy
+    assert scan("u1", token).body["counted"] is False  # this container now holds a copy
+    deliver()
+    with count_calls() as calls:
+        patched = call(
+            "PATCH",
+            f"/v1/admin/lgs/{HIDA}/activities/{act['activity_id']}",
+            {"designated": True},
+            claims=admin(HIDA),
+        )
+    assert patched.status == 200 and patched.body["participant_count"] == 1
+    assert sum(calls.values()) <= 3 and "Query" not in calls  # no roster read in the request
+    stale = scan("u2", token)  # this container still records with its old copy
     assert stale.status == 201 and stale.body["counted"] is False
-    patch.join(timeout=10)
-    records = {sub: participations.of_person(sub)[0].designated for sub in ("u1", "u2")}
-    assert records == {"u1": True, "u2": True}
+    assert {sub: participations.of_person(sub)[0].designated for sub in ("u1", "u2")} == {
+        "u1": False,
+        "u2": False,
+    }
+    deliver()  # the activity's MODIFY and u2's INSERT
+    assert {sub: participations.of_person(sub)[0].designated for sub in ("u1", "u2")} == {
+        "u1": True,
+        "u2": True,
+    }
+    again = deliver()  # the consumer's own rewrites come back and change nothing
+    assert again.retried == again.dead_lettered == 0
 
 
 def test_a_scan_before_a_midnight_start_counts_on_the_activitys_start_day(hida: dict[str, Any]) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import boto3
+import pytest
 
 from bench.roundtrips import count_calls
 from furusato import clock
 from furusato.clock import JST
+from tests.support import faults
 from tests.support.lambda_api import call
 from tests.support.world import onboard, person, register, registrations, set_profile
 
@@ -178,6 +180,40 @@ def test_last_seen_is_written_once_per_jst_day(clean_aws: str) -> None:
     assert _last_seen(clean_aws, "u1") == "2026-11-27"
 
 
+def test_a_throttled_last_seen_write_never_fails_the_read(
+    clean_aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A push campaign's first accesses may throttle the last-seen write: GET /v1/me and the
+    card answer anyway, and a later request of the day writes it."""
+    from furusato.store.models import MainItem
+
+    onboard(HIDA)
+    set_profile("u1")
+    assert register("u1", HIDA).status == 201
+    clock.freeze(datetime(2026, 12, 2, 9, 0, tzinfo=JST))
+    faults.no_backoff(monkeypatch)
+    client = MainItem._get_connection().connection.client
+    seen, hook = faults.throttle(1000)
+    client.meta.events.register("before-send.dynamodb.UpdateItem", hook)
+    try:
+        me = call("GET", "/v1/me", claims=person("u1"))
+        card = call("GET", "/v1/me/card", claims=person("u1"))
+    finally:
+        client.meta.events.unregister("before-send.dynamodb.UpdateItem", hook)
+    assert me.status == 200 and card.status == 200 and seen[0] >= 2
+    assert _last_seen(clean_aws, "u1") != "2026-12-02"
+    assert call("GET", "/v1/me", claims=person("u1")).status == 200
+    assert _last_seen(clean_aws, "u1") == "2026-12-02"
+
+
+def test_people_seen_on_a_day_spread_over_shards() -> None:
+    from furusato.store import people
+
+    keys = {people.seen_key(datetime(2026, 12, 2).date(), f"u{n}") for n in range(200)}
+    assert len(keys) == people.SEEN_SHARDS
+    assert all(k.startswith("SEEN#2026-12-02#") for k in keys)
+
+
 def test_round_trips_per_request() -> None:
     onboard(HIDA, GIFU)
     set_profile("u1")
@@ -191,3 +227,21 @@ def test_round_trips_per_request() -> None:
     with count_calls() as directory:
         call("GET", f"/v1/local-governments/{HIDA}")
     assert sum(directory.values()) == 1, directory
+
+
+def test_an_idempotency_key_adds_no_round_trip() -> None:
+    """The answer is kept in the registration's own transaction and read back by the person's
+    partition Query: a keyed PUT costs what an unkeyed one does, a replay no more."""
+    onboard(HIDA, GIFU)
+    set_profile("u1")
+    with count_calls() as put:
+        first = register("u1", HIDA, headers={"Idempotency-Key": "k1"})
+    assert first.status == 201 and dict(put) == {"BatchGetItem": 1, "Query": 1, "TransactWriteItems": 1}
+    with count_calls() as replay:
+        again = register("u1", HIDA, headers={"Idempotency-Key": "k1"})
+    assert (again.status, again.body) == (201, first.body)
+    assert dict(replay) == {"BatchGetItem": 1, "Query": 1}
+    # Nothing to change: the answer alone is kept, with one conditional put.
+    with count_calls() as same:
+        assert register("u1", HIDA, headers={"Idempotency-Key": "k2"}).status == 200
+    assert sum(same.values()) == 3, same

@@ -124,3 +124,45 @@ def test_org_staff_see_their_rosters_only() -> None:
     for query in (None, {"format": "xlsx"}):
         reply = call("GET", f"{BASE}/{other['activity_id']}/participants", query=query, claims=staff)
         assert reply.status == 404
+
+
+def test_a_roster_export_is_an_asynchronous_job(roster: dict[str, Any]) -> None:
+    """The request only creates the job; the stream's consumer writes the workbook (the same
+    text-only cells) into S3 page by page; the job shows progress and then a download link."""
+    import urllib.request
+
+    from tests.support.streams import deliver
+
+    exports_path = f"{BASE}/{roster['activity_id']}/participants/exports"
+    started = call("POST", exports_path, claims=admin(HIDA, "viewer"))
+    assert started.status == 202, started
+    job = started.body
+    assert job["status"] == "queued" and job["rows_total"] == 8 and job["download_url"] is None
+    path = f"{exports_path}/{job['export_id']}"
+    assert call("GET", path, claims=admin(HIDA, "viewer")).body["status"] == "queued"
+    deliver()
+    done = call("GET", path, claims=admin(HIDA, "viewer")).body
+    assert done["status"] == "completed" and done["rows_written"] == 8
+    with urllib.request.urlopen(done["download_url"]) as response:
+        content = response.read()
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet["A1"].value == "活動名" and [c.value for c in sheet[6]][:2] == ["参加記録ID", "氏名"]
+    names = [sheet.cell(row=r, column=2).value for r in range(7, sheet.max_row + 1)]
+    assert len(names) == 8 and set(FORMULAS) <= set(names)
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "<f " not in xml
+    # Delivered again: written again under the same key, nothing else changes.
+    assert deliver().dead_lettered == 0
+    # Another activity's path or an unknown id: 404.
+    other = activity()
+    assert (
+        call(
+            "GET",
+            f"{BASE}/{other['activity_id']}/participants/exports/{job['export_id']}",
+            claims=admin(HIDA),
+        ).status
+        == 404
+    )

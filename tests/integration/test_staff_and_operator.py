@@ -189,3 +189,37 @@ def test_operator_issues_a_staff_id_in_the_staff_pool(clean_aws: str) -> None:
     assert attributes["custom:lg_code"] == HIDA and attributes["custom:staff_role"] == "admin"
     assert call("POST", f"/v1/operator/lgs/{HIDA}/staff", body, claims=operator_claims()).status == 409
     assert call("POST", "/v1/operator/lgs/322016/staff", body, claims=operator_claims()).status == 404
+
+
+def test_a_directory_page_of_200_reads_listings_only() -> None:
+    """Governments' pages (up to ~60 KB each) stay out of the directory index: a page of 200
+    reads at most 64 KB, and the public answer may be cached for DIRECTORY_CACHE_S."""
+    from bench.roundtrips import count_bytes
+    from furusato import clock
+    from furusato.domain.lg import LocalGovernment, Page
+    from furusato.domain.lg_code import lg_check_digit
+    from furusato.store import lgs
+
+    codes = [f"{code}{lg_check_digit(code)}" for code in (f"13{n:03d}" for n in range(101, 301))]
+    for code in codes:
+        lgs.onboard(
+            LocalGovernment(
+                lg_code=code,
+                name=f"区{code}",
+                kind="municipality",
+                prefecture_code="13",
+                onboarded_at=clock.iso(clock.now()),
+            )
+        )
+        lgs.save_page(code, Page(title="紹介", body="あ" * 20_000, updated_at=clock.iso(clock.now())))
+    with count_bytes() as read:
+        reply = call("GET", "/v1/local-governments", query={"limit": "200"})
+    assert reply.status == 200 and len(reply.body["items"]) == 200
+    assert reply.headers["Cache-Control"] == f"public, max-age={int(lgs.DIRECTORY_CACHE_S)}"
+    assert 0 < read["Query"] <= 64 * 1024, read
+    # The same page again comes from the container's copy; onboarding drops it.
+    with count_bytes() as again:
+        assert call("GET", "/v1/local-governments", query={"limit": "200"}).status == 200
+    assert sum(again.values()) == 0
+    onboard(HIDA)
+    assert call("GET", "/v1/local-governments", query={"limit": "200"}).body["next_cursor"] is not None

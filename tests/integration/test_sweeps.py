@@ -694,7 +694,8 @@ def test_a_check_in_after_the_last_app_access_prevents_the_lapse() -> None:
     assert reg_of("p", HIDA).status == "active" and inbox("p") == []
     # The SEEN key moved to the real last access: that day's sweep finds the person.
     item = person_item("p")
-    assert item["last_seen"] == {"S": "2026-09-01"} and item["gsi2pk"] == {"S": "SEEN#2026-09-01"}
+    assert item["last_seen"] == {"S": "2026-09-01"}
+    assert item["gsi2pk"] == {"S": f"SEEN#2026-09-01#{people.seen_shard('p'):02d}"}
     # Swept on (45 days of catch-up): warned on 1 August, lapsed on 1 September.
     assert sweep("inactivity", date(2028, 9, 1))["counts"] == {"lapsed": 1, "read": 2, "warned": 1}
     assert kinds("p") == [("lapse_warning", HIDA), ("lapsed", HIDA)]
@@ -728,8 +729,9 @@ def test_inactivity_reads_only_the_people_due() -> None:
         result = sweep("inactivity", LAPSE)
 
     assert result["counts"] == {"lapsed": 2, "read": 3, "warned": 1}
-    # SEEN partitions: 24 and 23 months (HIDA, others) and 12 and 11 months (TAKAYAMA) before.
-    assert calls["Query gsi2"] == 4 and items["Query gsi2"] == 3
+    # SEEN days: 24 and 23 months (HIDA, others) and 12 and 11 months (TAKAYAMA) before, each
+    # day in its shards; only the people due are read.
+    assert calls["Query gsi2"] == 4 * people.SEEN_SHARDS and items["Query gsi2"] == 3
     assert calls["Query"] == 3  # each person due, once
     assert calls["Query gsi1"] == 1  # the directory, once per run
     assert "Scan" not in calls
@@ -787,7 +789,9 @@ def test_a_person_who_came_back_is_left_alone() -> None:
     people.touch_last_seen(people.load("p"), date(2028, 6, 1))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(
-            sweep_store, "seen_page", lambda day, key, limit: ([stale], None) if day == SEEN else ([], None)
+            sweep_store,
+            "seen_page",
+            lambda day, shard, key, limit: ([stale], None) if (day, shard) == (SEEN, 0) else ([], None),
         )
         result = sweep("inactivity", LAPSE)
     assert result["counts"] == {"read": 1, "skipped": 1}

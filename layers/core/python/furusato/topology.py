@@ -240,8 +240,16 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/v1/admin/lgs/{lg_code}/activities/{activity_id}/live-token", "staff"),
             Route("POST", "/v1/admin/lgs/{lg_code}/activities/{activity_id}/checkins", "staff"),
             Route("GET", "/v1/admin/lgs/{lg_code}/activities/{activity_id}/participants", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/activities/{activity_id}/participants/exports", "staff"),
+            Route(
+                "GET",
+                "/v1/admin/lgs/{lg_code}/activities/{activity_id}/participants/exports/{export_id}",
+                "staff",
+            ),
         ),
         tables=_RW_AUDITED,
+        # Download links of roster exports (presigned GETs of exports/ in the imports bucket).
+        buckets={"imports": "read"},
         secrets=("token-keys",),
     ),
     Function(
@@ -303,6 +311,8 @@ FUNCTIONS: tuple[Function, ...] = (
         name="streams",
         description="Consumers of the main table's stream: statistics counters and other derived records",
         tables={"main": "write"},
+        # Roster exports write their workbooks under exports/.
+        buckets={"imports": "write"},
         timeout_s=120,
     ),
     Function(
@@ -348,6 +358,11 @@ STREAM_SOURCES: tuple[StreamSource, ...] = (
             # disaster notices: the content that publishes one, then each page of its fan-out
             "content",
             "disaster_fanout",
+            # activity copies (participation too)
+            "activity",
+            "backfill_activity",
+            # roster exports
+            "roster_export",
         ),
     ),
 )

@@ -1,12 +1,16 @@
 """`Idempotency-Key` on creates: the same key from the same caller with the same body returns
 the first response; with another body, 409 IDEMPOTENCY_KEY_REUSED.
 
-Powertools Idempotency stores the responses. It only caches: business invariants are enforced
-by DynamoDB conditions in the store.
+Powertools Idempotency stores the responses (`run`): two round trips per keyed request. Routes
+on the hot path do better: `PUT /v1/me/registrations/{lg_code}` keeps its answer in the person's
+partition within its own transaction (`reply_key`), and a check-in is exactly-once by its own
+conditional put (`check_key` only). Idempotency only caches: business invariants are enforced by
+DynamoDB conditions in the store.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -54,13 +58,30 @@ def _persistence(sub: str) -> Any:
     )
 
 
-def run(*, sub: str, key: str | None, route: str, body: Any, create: Callable[[], Response]) -> Response:
-    if key is None:
-        return create()
-    if not key or len(key) > MAX_KEY_LENGTH:
+def check_key(key: str | None) -> None:
+    """A key, when sent, is 1 to MAX_KEY_LENGTH characters."""
+    if key is not None and (not key or len(key) > MAX_KEY_LENGTH):
         raise InvalidInput(
             "bad Idempotency-Key", details={"Idempotency-Key": f"1 to {MAX_KEY_LENGTH} characters"}
         )
+
+
+def reply_key(*, key: str | None, route: str, body: Any) -> tuple[str, str] | None:
+    """(reply id, payload hash) of a request with a key, for routes that keep their answer in
+    their own transaction (no Powertools round trips): the id digests the route and the key
+    (scoped to the caller by where it is kept), the hash the request's body."""
+    if key is None:
+        return None
+    check_key(key)
+    digest = hashlib.sha256(f"{route}|{key}".encode()).hexdigest()[:40]
+    payload = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return digest, payload
+
+
+def run(*, sub: str, key: str | None, route: str, body: Any, create: Callable[[], Response]) -> Response:
+    if key is None:
+        return create()
+    check_key(key)
 
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -156,8 +155,10 @@ def _staff_view(activity: Activity, *, participant_count: int | None = None) -> 
 
 
 def get_activity(actor: Actor, activity_id: str) -> dict[str, Any]:
-    activity = require_visible(actor, store.get_activity(actor.lg_code, activity_id))
-    return _staff_view(activity, participant_count=participations.count(activity_id))
+    """One BatchGetItem: the activity and its count's shards."""
+    found, count = store.get_with_count(actor.lg_code, activity_id)
+    activity = require_visible(actor, found)
+    return _staff_view(activity, participant_count=count)
 
 
 def list_activities(
@@ -184,43 +185,19 @@ def list_activities(
     return views, next_cursor
 
 
-def _snapshot_changed(updated: Activity, before: Activity) -> bool:
-    return (
-        updated.designated != before.designated
-        or updated.name != before.name
-        or updated.starts_at != before.starts_at
-        or updated.ends_at != before.ends_at
-        or updated.place != before.place
-    )
-
-
-def _resync_after_s() -> float:
-    """Check-in containers may use the old definition this long after a change."""
-    return store.CHECKIN_CACHE_TTL_S + 1.0
-
-
 def _save(*changes: tuple[Activity, Activity]) -> None:
-    """Write activities (updated, before) and copy their description and designation into their
-    records, which carry them so that progress reads no activity.
-
-    A check-in container that read an activity just before the change may record with its old
-    copy for up to CHECKIN_CACHE_TTL_S: the copy runs a second time once that has passed."""
-    started = time.monotonic()
-    changed = []
-    for updated, before in changes:
+    """Write activities (updated, before). Their records' copies of the description and
+    designation follow asynchronously (capabilities.activity_copies, a stream consumer): a
+    request never waits for a roster."""
+    for updated, _before in changes:
         store.update_activity(updated)
-        if _snapshot_changed(updated, before):
-            participations.refresh_snapshots(updated)
-            changed.append(updated)
-    if not changed:
-        return
-    time.sleep(max(0.0, _resync_after_s() - (time.monotonic() - started)))
-    for updated in changed:
-        participations.refresh_snapshots(updated)
 
 
 def update_activity(actor: Actor, activity_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    activity = require_manageable(actor, store.get_activity(actor.lg_code, activity_id))
+    """At most 3 round trips whatever the roster's size: the activity with its count, its
+    organization (when it has one), the update."""
+    found, count = store.get_with_count(actor.lg_code, activity_id)
+    activity = require_manageable(actor, found)
     if activity.cancelled:
         raise Cancelled("a cancelled activity cannot be changed")
     org = (
@@ -235,7 +212,7 @@ def update_activity(actor: Actor, activity_id: str, changes: dict[str, Any]) -> 
             changes[text] = changes[text].strip()
     updated = apply_patch(activity, changes, now=clock.iso(clock.now()))
     _save((updated, activity))
-    return _staff_view(updated, participant_count=participations.count(activity_id))
+    return _staff_view(updated, participant_count=count)
 
 
 def cancel_activity(actor: Actor, activity_id: str, reason: str | None) -> dict[str, Any]:
@@ -336,11 +313,11 @@ def _audit_read(actor: Actor, activity_id: str, what: str, count: int) -> None:
     )
 
 
-def _lines(actor: Actor, entries: list[participations.RosterEntry]) -> list[dict[str, Any]]:
+def roster_lines(lg_code: str, entries: list[participations.RosterEntry]) -> list[dict[str, Any]]:
     """Roster lines: registrants with their name and registration (read now, so a withdrawn
     person has none), and backfilled people not yet matched (`kind: "pending"`)."""
     subs = [e.sub for e in entries if isinstance(e, ParticipationRecord)]
-    people = participations.roster_people(subs, actor.lg_code) if subs else {}
+    people = participations.roster_people(subs, lg_code) if subs else {}
     return [
         e.roster_dict(name=people[e.sub][0], registration_id=people[e.sub][1])
         if isinstance(e, ParticipationRecord)
@@ -355,7 +332,7 @@ def roster(
     require_visible(actor, store.get_activity(actor.lg_code, activity_id))
     items, next_cursor = participations.roster(activity_id, limit=limit, cursor=cursor)
     _audit_read(actor, activity_id, "participants", len(items))
-    return _lines(actor, items), next_cursor
+    return roster_lines(actor.lg_code, items), next_cursor
 
 
 def roster_xlsx(actor: Actor, activity_id: str) -> tuple[bytes, str]:
@@ -364,7 +341,7 @@ def roster_xlsx(actor: Actor, activity_id: str) -> tuple[bytes, str]:
 
     entries = list(participations.whole_roster_with_pending(activity_id))
     _audit_read(actor, activity_id, "participants.xlsx", len(entries))
-    return roster_workbook(activity, _lines(actor, entries)), f"participants-{activity_id}.xlsx"
+    return roster_workbook(activity, roster_lines(actor.lg_code, entries)), f"participants-{activity_id}.xlsx"
 
 
 # --- public ------------------------------------------------------------------------------

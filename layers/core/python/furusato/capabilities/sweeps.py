@@ -2,7 +2,7 @@
 basic registrations (rule 6).
 
 Both read only what is due, from gsi2: registrations under DUE#{shard} sorted by their due day
-(every one due on or before the run's day), people under SEEN#{day}.
+(every one due on or before the run's day), people under SEEN#{day}#{shard} (every shard of the day).
 A run is keyed by its scheduled time and keeps its position (day, step, last key) in a
 SweepRunItem: a retry of a completed run does nothing, a retry or hand-off of an unfinished run
 goes on from its position, and since every transition of an item is written with the item's
@@ -48,7 +48,7 @@ class Step:
 
     partition: str  # "DUE" | "SEEN"
     day: date  # DUE: everything due on or before it; SEEN: the last-access day being queried
-    shard: int = 0  # DUE: which of the index's shards
+    shard: int = 0  # DUE: which of the index's shards; SEEN: one of the day's people.SEEN_SHARDS
 
 
 def run(
@@ -378,10 +378,14 @@ class _Inactivity(_Sweeper):
         self.directory = directory
 
     def steps(self, day: date) -> list[Step]:
-        return [Step("SEEN", seen) for seen in rules.seen_days_to_query(day, self.months)]
+        return [
+            Step("SEEN", seen, shard)
+            for seen in rules.seen_days_to_query(day, self.months)
+            for shard in range(people.SEEN_SHARDS)
+        ]
 
     def page(self, step: Step, start_key: Any, limit: int) -> tuple[list[Any], Any]:
-        return store.seen_page(step.day, start_key, limit)
+        return store.seen_page(step.day, step.shard, start_key, limit)
 
     def process(self, item: Any, step: Step, day: date) -> str:
         person: store.SeenPerson = item

@@ -215,3 +215,30 @@ def list_participants(lg_code: str, activity_id: str, query: dict[str, Any]) -> 
         return _file(XLSX, content, filename)
     items, next_cursor = activities.roster(actor, activity_id, limit=query["limit"], cursor=query["cursor"])
     return json_response(200, page(items, next_cursor), headers={"Cache-Control": "no-store"})
+
+
+@router.post(f"{PREFIX}/<activity_id>/participants/exports")
+@endpoint(
+    router,
+    "Export the whole roster as a spreadsheet, asynchronously (large rosters: poll the job)",
+    responses={202: shapes.ROSTER_EXPORT},
+)
+def start_roster_export(lg_code: str, activity_id: str) -> Response[Any]:
+    from furusato.capabilities import roster_exports  # only export requests need it
+
+    actor = staff_actor(lg_code, ALL_STAFF)
+    return json_response(202, roster_exports.start(actor, activity_id), headers={"Cache-Control": "no-store"})
+
+
+@router.get(f"{PREFIX}/<activity_id>/participants/exports/<export_id>")
+@endpoint(
+    router,
+    "A roster export: its progress, and once completed a short-lived download link",
+    responses={200: shapes.ROSTER_EXPORT},
+)
+def get_roster_export(lg_code: str, activity_id: str, export_id: str) -> Response[Any]:
+    from furusato.capabilities import roster_exports
+
+    actor = staff_actor(lg_code, ALL_STAFF)
+    view = roster_exports.get(actor, activity_id, export_id)
+    return json_response(200, view, headers={"Cache-Control": "no-store"})

@@ -286,3 +286,19 @@ ACTIVITY_PAGE = page_of("ActivityPage", ACTIVITY)
 STAFF_ACTIVITY_PAGE = page_of("StaffActivityPage", STAFF_ACTIVITY)
 PARTICIPANT_PAGE = page_of("ParticipantPage", PARTICIPANT)
 PARTICIPATION_PAGE = page_of("ParticipationPage", PARTICIPATION)
+
+ROSTER_EXPORT = Obj(
+    "RosterExport",
+    {
+        "export_id": Str(description="exp_ + 26 characters"),
+        "activity_id": Str(),
+        "status": Str(choices=("queued", "running", "completed", "failed")),
+        "rows_total": Int(ge=0, description="participants counted when the export was asked for"),
+        "rows_written": Int(ge=0, description="progress: lines written so far"),
+        "created_at": Instant(),
+        "updated_at": Instant(),
+        "failure_message": Str(nullable=True),
+        "download_url": Str(nullable=True, description="once completed: a presigned GET, valid 15 minutes"),
+        "download_expires_at": Instant(nullable=True),
+    },
+)

@@ -32,8 +32,14 @@ def health() -> Response[Any]:
     responses={200: models.page_of("LocalGovernmentPage", models.LG_SUMMARY)},
 )
 def list_local_governments(query: dict[str, Any]) -> Response[Any]:
-    items, next_cursor = lgs.list_directory(**query)
-    return json_response(200, page([lg.summary() for lg in items], next_cursor))
+    """Public and the same for everyone: served from this container's copy for up to
+    lgs.DIRECTORY_CACHE_S and cacheable as long at the edge (a newly onboarded government appears
+    within that time)."""
+    items, next_cursor = lgs.list_directory_cached(**query)
+    body = page([lg.summary() for lg in items], next_cursor)
+    return json_response(
+        200, body, headers={"Cache-Control": f"public, max-age={int(lgs.DIRECTORY_CACHE_S)}"}
+    )
 
 
 @router.get("/v1/local-governments/<lg_code>")

@@ -57,31 +57,27 @@ def list_my_registrations() -> Response[Any]:
 )
 def put_registration(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     who = auth.registrant(router)
-
     document_keys = body.get("document_keys") or []
     if document_keys and body["plan"] != "premium":
         raise invalid_field("document_keys", "only with plan premium")
+    # Documents are checked before anything changes, and marked once the application stands.
+    if document_keys:
+        from furusato.capabilities import uploads  # only requests that hand documents in
 
-    def create() -> Response[Any]:
-        # Documents are checked before anything changes, and marked once the application stands.
-        if document_keys:
-            from furusato.capabilities import uploads  # only requests that hand documents in
-
-            uploads.attach(who.sub, document_keys, purpose="review_document", field="document_keys")
-        status, view = registrations.put_registration(
-            who.sub, lg_code, body["plan"], body["survey_answers"], auto_upgrade=body.get("auto_upgrade")
-        )
-        if document_keys:
-            uploads.hand_in(who.sub, document_keys, view["registration_id"])
-        return json_response(status, view)
-
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route=f"PUT /v1/me/registrations/{lg_code}",
-        body=body,
-        create=create,
+        uploads.attach(who.sub, document_keys, purpose="review_document", field="document_keys")
+    # The answer to a keyed request is kept with the registration's own write: no extra round trip.
+    keyed = idempotency.reply_key(key=idempotency_key, route=f"PUT /v1/me/registrations/{lg_code}", body=body)
+    status, view = registrations.put_registration(
+        who.sub,
+        lg_code,
+        body["plan"],
+        body["survey_answers"],
+        auto_upgrade=body.get("auto_upgrade"),
+        keyed=keyed,
     )
+    if document_keys:
+        uploads.hand_in(who.sub, document_keys, view["registration_id"])
+    return json_response(status, view)
 
 
 @router.delete("/v1/me/registrations/<lg_code>")

@@ -3,7 +3,8 @@
 Access patterns:
 - one organization: GetItem pk=LG#{lg_code}, sk=ORG#{org_id}
 - organizations of a government: Query pk=LG#{lg_code}, sk begins_with ORG#
-- one activity: GetItem pk=LG#{lg_code}, sk=ACT#{activity_id}
+- one activity: GetItem pk=LG#{lg_code}, sk=ACT#{activity_id}; with its participant count
+  (staff reads): one BatchGetItem of that key and the count's shards (store.counters)
 - activity + its government for a check-in: one BatchGetItem of both keys, projected, kept per
   container for CHECKIN_CACHE_TTL_S (a rush of check-ins to one activity reads it once per
   container and interval, not once per scan: no hot read key; see docs/checkin.md)
@@ -26,8 +27,8 @@ from pynamodb.exceptions import PutError, UpdateError
 from furusato.domain.activity import Activity, Organization
 from furusato.domain.errors import NotFound
 from furusato.domain.lg import LocalGovernment
+from furusato.store import counters, lgs
 from furusato.store import cursor as cursors
-from furusato.store import lgs
 from furusato.store.errors import is_condition_failure, storage_errors
 from furusato.store.models import ActivityItem, LgItem, MainItem, OrganizationItem
 
@@ -216,10 +217,25 @@ def update_activity(activity: Activity) -> None:
             raise
 
 
-def get_activity(lg_code: str, activity_id: str) -> Activity | None:
+def get_with_count(lg_code: str, activity_id: str) -> tuple[Activity | None, int]:
+    """The activity and its participant count in one BatchGetItem (the activity item and the
+    counter's shards: the same items whatever the roster's size)."""
+    activity: Activity | None = None
+    found: list[Any] = []
+    keys = [(lg_pk(lg_code), activity_sk(activity_id)), *counters.keys(activity_id)]
+    with storage_errors():
+        for item in MainItem.batch_get(keys):
+            if isinstance(item, ActivityItem):
+                activity = to_activity(item)
+            else:
+                found.append(item)
+    return activity, counters.total(found, activity_id)
+
+
+def get_activity(lg_code: str, activity_id: str, *, consistent: bool = False) -> Activity | None:
     with storage_errors():
         try:
-            item = ActivityItem.get(lg_pk(lg_code), activity_sk(activity_id))
+            item = ActivityItem.get(lg_pk(lg_code), activity_sk(activity_id), consistent_read=consistent)
         except ActivityItem.DoesNotExist:
             return None
     return to_activity(item) if isinstance(item, ActivityItem) else None

@@ -91,26 +91,67 @@ def batch_put(items: Sequence[Any]) -> None:
             sleep(BATCH_BACKOFF_S * 2**attempt * (1 + random.random() / 2))  # noqa: S311 - jitter
 
 
-def put_unless_exists(item: Any) -> dict[str, Any] | None:
+@contextmanager
+def client_errors() -> Iterator[None]:
+    """`storage_errors` for calls made on the botocore client directly."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code", "") in THROTTLING_CODES:
+            raise Unavailable() from exc
+        raise
+    except BotoCoreError as exc:
+        raise Unavailable() from exc
+
+
+# A transaction that met another on one of its items is tried again this often (a counter shard
+# shared with a concurrent check-in; see store/counters.py), after a short random pause.
+CONFLICT_ATTEMPTS = 4
+
+
+def put_unless_exists(item: Any, *, also: Sequence[dict[str, Any]] = ()) -> dict[str, Any] | None:
     """PutItem with `attribute_not_exists(pk)` in one round trip: None when written, else the
     stored item's raw attributes ({} if the table does not echo them). pynamodb's `save` cannot
     ask for the old item on a failed condition, so the call goes through the model's own botocore
-    client (same retry configuration, same endpoint)."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    client (same retry configuration, same endpoint).
+
+    `also`: TransactWriteItems elements written with the item, atomically (a counter's update):
+    then the call is one TransactWriteItems, and none of them is written when the item exists."""
+    from botocore.exceptions import ClientError
 
     kwargs = item.get_save_kwargs_from_instance(
         condition=type(item).pk.does_not_exist(), return_values_on_condition_failure="ALL_OLD"
     )
     client = type(item)._get_connection().connection.client
-    try:
-        client.put_item(**kwargs)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == CONDITION_FAILED:
-            return exc.response.get("Item") or {}
-        if code in THROTTLING_CODES:
-            raise Unavailable() from exc
-        raise
-    except BotoCoreError as exc:
-        raise Unavailable() from exc
+    with client_errors():
+        if not also:
+            try:
+                client.put_item(**kwargs)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code", "") == CONDITION_FAILED:
+                    return exc.response.get("Item") or {}
+                raise
+            return None
+        elements = [{"Put": kwargs}, *also]
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                client.transact_write_items(TransactItems=elements)
+                return None
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code", "") != TRANSACTION_CANCELLED:
+                    raise
+                reasons = exc.response.get("CancellationReasons") or [{}]
+                if reasons[0].get("Code") == "ConditionalCheckFailed":
+                    return reasons[0].get("Item") or {}
+                codes = {r.get("Code") for r in reasons}
+                if "TransactionConflict" not in codes or attempt == CONFLICT_ATTEMPTS - 1:
+                    if codes & {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"}:
+                        raise Unavailable() from exc
+                    raise
+                import random  # only a conflict needs it
+                import time
+
+                time.sleep(random.uniform(0.005, 0.02 * (attempt + 1)))  # noqa: S311 (jitter, not a secret)
     return None

@@ -3,28 +3,37 @@
 Access patterns:
 - one government: GetItem pk=LG#{lg_code}, sk=LG
 - several governments: BatchGetItem of those keys
-- the directory: Query gsi1 gsi1pk=LGS, gsi1sk begins_with {prefecture_code}#
+- the directory: Query gsi1 gsi1pk=LGS, gsi1sk begins_with {prefecture_code}#, over the
+  listing items (pk=LG#{lg_code}, sk=LISTING: name, kind, prefecture, settings; a few hundred
+  bytes, written in the same transaction as the government's item), never the items carrying
+  pages (up to ~60 KB each): a page of 200 reads ~40 KB
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from furusato.domain.errors import Conflict, NotFound
 from furusato.domain.lg import LocalGovernment, Page, PremiumSettings
 from furusato.domain.survey import Question
 from furusato.store import cursor as cursors
 from furusato.store.errors import is_condition_failure, storage_errors
-from furusato.store.models import LgItem
+from furusato.store.models import LgItem, LgListingItem, MainItem
 
 DIRECTORY = "LGS"
 
 
 def key(lg_code: str) -> tuple[str, str]:
     return f"LG#{lg_code}", "LG"
+
+
+LISTING_SK = "LISTING"
 
 
 def _question(raw: dict[str, Any]) -> Question:
@@ -76,13 +85,24 @@ def batch_get(lg_codes: Iterable[str]) -> dict[str, LocalGovernment]:
         return {item.lg_code: to_domain(item) for item in LgItem.batch_get(keys)}
 
 
+def _listing(item: LgListingItem) -> LocalGovernment:
+    return LocalGovernment(
+        lg_code=item.lg_code,
+        name=item.name,
+        kind=item.kind,  # type: ignore[arg-type]
+        prefecture_code=item.prefecture_code,
+        settings=PremiumSettings(**(item.settings or {})),
+        page=Page(),
+        own_questions=(),
+        onboarded_at=item.onboarded_at,
+    )
+
+
 def onboard(lg: LocalGovernment) -> None:
     pk, sk = key(lg.lg_code)
     item = LgItem(
         pk,
         sk,
-        gsi1pk=DIRECTORY,
-        gsi1sk=f"{lg.prefecture_code}#{lg.lg_code}",
         lg_code=lg.lg_code,
         name=lg.name,
         kind=lg.kind,
@@ -92,10 +112,25 @@ def onboard(lg: LocalGovernment) -> None:
         own_questions=[],
         onboarded_at=lg.onboarded_at,
     )
+    listing = LgListingItem(
+        pk,
+        LISTING_SK,
+        gsi1pk=DIRECTORY,
+        gsi1sk=f"{lg.prefecture_code}#{lg.lg_code}",
+        lg_code=lg.lg_code,
+        name=lg.name,
+        kind=lg.kind,
+        prefecture_code=lg.prefecture_code,
+        settings=lg.settings.to_dict(),
+        onboarded_at=lg.onboarded_at,
+    )
+    forget_directory_copy()
     with storage_errors():
         try:
-            item.save(condition=LgItem.pk.does_not_exist())
-        except PutError as exc:
+            with TransactWrite(connection=MainItem._get_connection().connection) as tx:
+                tx.save(item, condition=LgItem.pk.does_not_exist())
+                tx.save(listing, condition=LgListingItem.pk.does_not_exist())
+        except TransactWriteError as exc:
             if is_condition_failure(exc):
                 raise Conflict("already onboarded", code="ALREADY_ONBOARDED") from exc
             raise
@@ -104,18 +139,19 @@ def onboard(lg: LocalGovernment) -> None:
 def list_directory(
     *, prefecture_code: str | None, kind: str | None, q: str | None, limit: int, cursor: str | None
 ) -> tuple[list[LocalGovernment], str | None]:
+    """A page of the directory from the listing items (without pages or surveys)."""
     start = cursors.decode(cursor, partition=("gsi1pk", DIRECTORY))
-    range_condition = LgItem.gsi1sk.startswith(f"{prefecture_code}#") if prefecture_code else None
+    range_condition = LgListingItem.gsi1sk.startswith(f"{prefecture_code}#") if prefecture_code else None
     filters: list[Any] = []
     if kind:
-        filters.append(LgItem.kind == kind)
+        filters.append(LgListingItem.kind == kind)
     if q:
-        filters.append(LgItem.name.contains(q))
+        filters.append(LgListingItem.name.contains(q))
     filter_condition = None
     for f in filters:
         filter_condition = f if filter_condition is None else filter_condition & f
     with storage_errors():
-        result = LgItem.gsi1.query(
+        result = LgListingItem.gsi1.query(
             DIRECTORY,
             range_key_condition=range_condition,
             filter_condition=filter_condition,
@@ -123,8 +159,37 @@ def list_directory(
             last_evaluated_key=start,
             page_size=limit,
         )
-        items = [to_domain(item) for item in result]  # type: ignore[arg-type]
+        items = [_listing(item) for item in result if isinstance(item, LgListingItem)]
         return items, cursors.encode(result.last_evaluated_key)
+
+
+# How stale the public directory may be (per container, and at the edge through Cache-Control):
+# onboarding is an operator's action, a few a day. Onboarding in this container drops the copy.
+DIRECTORY_CACHE_S = 60.0
+_CACHE_MAX = 512
+_cache: dict[tuple[Any, ...], tuple[float, tuple[list[LocalGovernment], str | None]]] = {}
+_cache_lock = threading.Lock()
+
+
+def list_directory_cached(**query: Any) -> tuple[list[LocalGovernment], str | None]:
+    """`list_directory` served from this container's copy for up to DIRECTORY_CACHE_S."""
+    wanted = tuple(sorted(query.items()))
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(wanted)
+    if hit is not None and now - hit[0] < DIRECTORY_CACHE_S:
+        return hit[1]
+    found = list_directory(**query)
+    with _cache_lock:
+        if len(_cache) >= _CACHE_MAX:
+            _cache.clear()
+        _cache[wanted] = (now, found)
+    return found
+
+
+def forget_directory_copy() -> None:
+    with _cache_lock:
+        _cache.clear()
 
 
 def _update(lg_code: str, actions: list[Any]) -> None:
@@ -139,7 +204,22 @@ def _update(lg_code: str, actions: list[Any]) -> None:
 
 
 def save_settings(lg_code: str, settings: PremiumSettings) -> None:
-    _update(lg_code, [LgItem.settings.set(settings.to_dict())])
+    """The government's item and its listing (which the sweeps read settings from), together."""
+    pk, sk = key(lg_code)
+    raw = settings.to_dict()
+    with storage_errors():
+        try:
+            with TransactWrite(connection=MainItem._get_connection().connection) as tx:
+                tx.update(LgItem(pk, sk), actions=[LgItem.settings.set(raw)], condition=LgItem.pk.exists())
+                tx.update(
+                    LgListingItem(pk, LISTING_SK),
+                    actions=[LgListingItem.settings.set(raw)],
+                    condition=LgListingItem.pk.exists(),
+                )
+        except TransactWriteError as exc:
+            if is_condition_failure(exc):
+                raise NotFound("local government not found") from exc
+            raise
 
 
 def save_page(lg_code: str, page: Page) -> None:

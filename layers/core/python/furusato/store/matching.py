@@ -27,7 +27,9 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError, UpdateError
 
-from furusato.store.errors import batch_put, is_condition_failure, storage_errors
+from furusato.settings import settings
+from furusato.store import counters
+from furusato.store.errors import client_errors, is_condition_failure, put_unless_exists, storage_errors
 from furusato.store.models import MainItem, MatchItem, PendingParticipationItem
 
 MATCH_SK = "MATCH"
@@ -125,25 +127,24 @@ def candidates(match_keys: Iterable[str]) -> dict[str, Candidates]:
 
 
 def put_pending(pending: Sequence[Pending]) -> None:
-    batch_put(
-        [
-            PendingParticipationItem(
-                pending_pk(p.match_key),
-                pending_sk(p.activity_key),
-                lg_code=p.lg_code,
-                activity_id=p.activity_id,
-                participation_id=p.participation_id,
-                import_id=p.import_id,
-                written_at=p.written_at,
-                expires_at=p.expires_at,
-                name=p.name,
-                checked_in_at=p.checked_in_at,
-                gsi1pk=f"ACT#{p.activity_id}",
-                gsi1sk=f"{p.checked_in_at}#{p.participation_id}",
-            )
-            for p in pending
-        ]
-    )
+    """Each new pending participant also counts on its activity (a roster row like any other),
+    in the same transaction; a row written before (a redelivered import) changes nothing."""
+    for p in pending:
+        item = PendingParticipationItem(
+            pending_pk(p.match_key),
+            pending_sk(p.activity_key),
+            lg_code=p.lg_code,
+            activity_id=p.activity_id,
+            participation_id=p.participation_id,
+            import_id=p.import_id,
+            written_at=p.written_at,
+            expires_at=p.expires_at,
+            name=p.name,
+            checked_in_at=p.checked_in_at,
+            gsi1pk=f"ACT#{p.activity_id}",
+            gsi1sk=f"{p.checked_in_at}#{p.participation_id}",
+        )
+        put_unless_exists(item, also=[counters.update_element(p.activity_id, p.participation_id)])
 
 
 def pending_of(match_key: str) -> list[Pending]:
@@ -168,11 +169,6 @@ def pending_of(match_key: str) -> list[Pending]:
     return out
 
 
-def delete_pending(match_key: str, activity_key: str) -> None:
-    with storage_errors():
-        PendingParticipationItem(pending_pk(match_key), pending_sk(activity_key)).delete()
-
-
 def attach(pending: Pending, participation: MainItem) -> None:
     """Replace a pending participation by the person's participation in one transaction: the
     roster lists either the pending row or the registrant's, never both. A participation that
@@ -191,4 +187,29 @@ def attach(pending: Pending, participation: MainItem) -> None:
         except TransactWriteError as exc:
             if not is_condition_failure(exc):
                 raise
-            gone.delete()
+            _drop_pending(pending)
+
+
+def _drop_pending(pending: Pending) -> None:
+    """The person's own participation was there already (and counted): the pending row goes,
+    and so does its count, together; a row already gone changes nothing."""
+    from botocore.exceptions import ClientError
+
+    client = MainItem._get_connection().connection.client
+    delete = {
+        "Delete": {
+            "TableName": settings().main_table,
+            "Key": {
+                "pk": {"S": pending_pk(pending.match_key)},
+                "sk": {"S": pending_sk(pending.activity_key)},
+            },
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+    }
+    uncount = counters.update_element(pending.activity_id, pending.participation_id, -1)
+    with client_errors():
+        try:
+            client.transact_write_items(TransactItems=[delete, uncount])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise

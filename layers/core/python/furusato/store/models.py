@@ -392,6 +392,48 @@ class PendingParticipationItem(MainItem, discriminator="pending_participation"):
 MODELS = (*MODELS, ImportJobItem, BackfillActivityItem, MatchItem, PendingParticipationItem)
 
 
+# --- counters (see store/counters.py and docs/capacity.md) ------------------------------------
+
+
+class CounterItem(MainItem, discriminator="counter"):
+    """pk=CNT#{activity_id}#{shard}, sk=COUNT: one shard of an activity's participant count,
+    added to in the transaction that writes (or removes) a participation."""
+
+    value = NumberAttribute(default=0, attr_name="count")  # `count` is a Model method
+
+
+MODELS = (*MODELS, CounterItem)
+
+
+class ReplyItem(MainItem, discriminator="reply"):
+    """pk=P#{sub}, sk=REPLY#{digest of route and Idempotency-Key}: the answer a keyed request of
+    this person got, written in the request's own transaction and read back by the person's
+    partition Query; DynamoDB's TTL removes it after a day."""
+
+    payload_hash = UnicodeAttribute()
+    status = NumberAttribute()
+    body = UnicodeAttribute()
+
+
+MODELS = (*MODELS, ReplyItem)
+
+
+class LgListingItem(MainItem, discriminator="lg_listing"):
+    """pk=LG#{lg_code}, sk=LISTING: what the directory lists of an onboarded government (no page,
+    no survey: a few hundred bytes), written with the `lg` item; gsi1 LGS /
+    {prefecture_code}#{lg_code} holds these only, so a directory page reads only listings."""
+
+    lg_code = UnicodeAttribute()
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    prefecture_code = UnicodeAttribute()
+    settings = JSONAttribute(default=dict)
+    onboarded_at = UnicodeAttribute()
+
+
+MODELS = (*MODELS, LgListingItem)
+
+
 # --- uploads (see docs/uploads.md) -----------------------------------------------------------
 
 
@@ -600,3 +642,24 @@ class IdentityAssertionUseItem(MainItem, discriminator="identity_assertion_used"
 
 
 MODELS = (*MODELS, IdentityNonceItem, IdentityAssertionUseItem)
+
+
+class RosterExportItem(MainItem, discriminator="roster_export"):
+    """pk=LG#{lg_code}, sk=EXPORT#{export_id}: an asynchronous roster export and its progress.
+    No personal data: counts, status and the S3 key of the workbook (which has it). TTL: the
+    workbook's lifetime in the bucket."""
+
+    export_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    activity_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # queued | running | completed | failed
+    rows_total = NumberAttribute(default=0)
+    rows_written = NumberAttribute(default=0)
+    object_key = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    failure_message = UnicodeAttribute(null=True)
+
+
+MODELS = (*MODELS, RosterExportItem)

@@ -1,9 +1,10 @@
 """Participations (実績) and the failed-scan counters in the main table.
 
 Access patterns:
-- record a participation: PutItem pk=P#{sub}, sk=PART#{activity_id} with
-  attribute_not_exists(pk): exactly one per person and activity, decided by DynamoDB; a losing
-  write gets the stored record back (ReturnValuesOnConditionCheckFailure=ALL_OLD), no extra read
+- record a participation: TransactWriteItems of the PutItem pk=P#{sub}, sk=PART#{activity_id}
+  with attribute_not_exists(pk) and the activity's counter shard: exactly one per person and
+  activity, decided by DynamoDB; a losing write gets the stored record back
+  (ReturnValuesOnConditionCheckFailure=ALL_OLD), no extra read
 - a person's participations: part of the person's partition (store.people.load, one Query);
   alone: Query pk=P#{sub}, sk begins_with PART#
 - what a check-in's progress needs: the same partition Query, projected to the few attributes
@@ -13,8 +14,9 @@ Access patterns:
   withdrew has no name on it)
 - roster of an activity: Query gsi1 gsi1pk=ACT#{activity_id} (gsi1sk={checked_in_at}#{id}):
   participations and pending (backfilled, not yet matched) participants alike
-- participant count: the same Query with Select=COUNT (no counter item: no hot key on the
-  check-in path)
+- participant count: sharded counter items added to in the participation's own transaction
+  (store.counters), and by each pending participant when written (store.matching): one
+  BatchGetItem of the shards, whatever the roster's size
 - failed scans of a person: UpdateItem ADD count on pk=RL#{sub}, sk=SCANFAIL#{window}, with TTL
 """
 
@@ -30,6 +32,7 @@ from pynamodb.exceptions import UpdateError
 from furusato.domain.activity import Activity, jst_day
 from furusato.domain.checkin import ParticipationRecord, PendingParticipant
 from furusato.domain.registration import LIVE_STATUSES, Participation
+from furusato.store import counters
 from furusato.store import cursor as cursors
 from furusato.store.errors import is_condition_failure, put_unless_exists, storage_errors
 from furusato.store.models import (
@@ -90,10 +93,12 @@ def record(participation: ParticipationRecord) -> tuple[bool, ParticipationRecor
     """Write the participation unless one exists for this person and activity.
 
     Returns (True, the new record) or (False, the record stored before). One conditional
-    PutItem: pynamodb's `save` cannot ask for the old item on a failed condition, so the call goes
+    put: pynamodb's `save` cannot ask for the old item on a failed condition, so the call goes
     through the model's own botocore client (same retry configuration, same endpoint).
+    The activity's participant count grows in the same transaction (one TransactWriteItems).
     """
-    old = put_unless_exists(_item(participation))
+    counted = counters.update_element(participation.activity_id, participation.sub)
+    old = put_unless_exists(_item(participation), also=[counted])
     if old is None:
         return True, participation
     if old:
@@ -238,45 +243,52 @@ def whole_roster_with_pending(activity_id: str) -> Iterator[RosterEntry]:
 
 
 def count(activity_id: str) -> int:
-    """Participants of an activity, backfilled people not yet matched included: a Select=COUNT
-    Query on the roster index."""
+    """Participants of an activity, backfilled people not yet matched included: its counter
+    shards (one BatchGetItem)."""
+    return counters.count(activity_id)
+
+
+def copy_differs(stored: ParticipationRecord, activity: Activity) -> bool:
+    return not (
+        stored.designated == activity.designated
+        and stored.day == jst_day(activity.starts_at)
+        and stored.activity_name == activity.name
+        and stored.activity_starts_at == activity.starts_at.isoformat()
+        and stored.activity_ends_at == activity.ends_at.isoformat()
+        and stored.place == activity.place
+    )
+
+
+def refresh_snapshot(sub: str, activity: Activity) -> None:
+    """Copy the activity's description and designation into one person's record of it (records
+    carry them so that progress and history need no other read)."""
+    p = ParticipationItem
+    actions: list[Any] = [
+        p.designated.set(activity.designated),
+        p.day.set(jst_day(activity.starts_at).isoformat()),  # a rescheduled activity moves its day
+        p.activity_name.set(activity.name),
+        p.activity_starts_at.set(activity.starts_at.isoformat()),
+        p.activity_ends_at.set(activity.ends_at.isoformat()),
+        p.place.set(activity.place),
+    ]
     with storage_errors():
-        return MainItem.gsi1.count(roster_pk(activity_id))
+        try:
+            ParticipationItem(person_pk(sub), participation_sk(activity.activity_id)).update(
+                actions=actions, condition=p.pk.exists()
+            )
+        except UpdateError as exc:
+            if not is_condition_failure(exc):  # withdrawn meanwhile: nothing to change
+                raise
 
 
 def refresh_snapshots(activity: Activity) -> int:
-    """Copy the activity's description and designation into its participation records (they
-    carry them so that progress and history need no other read). Returns the records changed."""
-    p = ParticipationItem
+    """`refresh_snapshot` for every record of the activity's roster whose copy differs (equal
+    ones are skipped: running it again resumes). Returns the records changed."""
     changed = 0
     for stored in whole_roster(activity.activity_id):
-        day = jst_day(activity.starts_at)
-        if (
-            stored.designated == activity.designated
-            and stored.day == day
-            and stored.activity_name == activity.name
-            and stored.activity_starts_at == activity.starts_at.isoformat()
-            and stored.activity_ends_at == activity.ends_at.isoformat()
-            and stored.place == activity.place
-        ):
-            continue
-        actions: list[Any] = [
-            p.designated.set(activity.designated),
-            p.day.set(day.isoformat()),  # a rescheduled activity counts on its new start day
-            p.activity_name.set(activity.name),
-            p.activity_starts_at.set(activity.starts_at.isoformat()),
-            p.activity_ends_at.set(activity.ends_at.isoformat()),
-            p.place.set(activity.place),
-        ]
-        with storage_errors():
-            try:
-                ParticipationItem(person_pk(stored.sub), participation_sk(activity.activity_id)).update(
-                    actions=actions, condition=p.pk.exists()
-                )
-            except UpdateError as exc:
-                if not is_condition_failure(exc):  # withdrawn meanwhile: nothing to change
-                    raise
-        changed += 1
+        if copy_differs(stored, activity):
+            refresh_snapshot(stored.sub, activity)
+            changed += 1
     return changed
 
 

@@ -4,36 +4,41 @@ Access patterns:
 - everything about a person: Query pk=P#{sub} (one round trip)
 - registrations of a government (staff): Query gsi1 gsi1pk=LG#{lg_code}#REG
 - write a registration change: TransactWriteItems over the person's items
+- the answer of a request with an Idempotency-Key: pk=P#{sub}, sk=REPLY#{digest} (TTL a day),
+  read with the partition and written in the request's transaction (no extra round trip)
 """
 
 from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from furusato import clock
-from furusato.domain.errors import Conflict, Unauthenticated
+from furusato.domain.errors import Conflict, Unauthenticated, Unavailable
 from furusato.domain.premium import renewal_due
 from furusato.domain.profile import Profile
 from furusato.domain.registration import LIVE_STATUSES, Participation, Registration
 from furusato.store import cursor as cursors
-from furusato.store.errors import batch_put, is_condition_failure, storage_errors
+from furusato.store.errors import batch_put, is_condition_failure, put_unless_exists, storage_errors
 from furusato.store.models import (
     IdentityBindingItem,
     MainItem,
     ParticipationItem,
     PersonItem,
     RegistrationItem,
+    ReplyItem,
     StayItem,
 )
 
 PROFILE_SK = "PROFILE"
+logger = Logger(service="furusato", child=True)
 
 
 def person_pk(sub: str) -> str:
@@ -56,6 +61,36 @@ class Identity:
     guardian_consent: dict[str, Any] | None
 
 
+@dataclass(frozen=True)
+class Reply:
+    """The answer a request with an `Idempotency-Key` got (`reply_id` digests route and key)."""
+
+    reply_id: str
+    payload_hash: str
+    status: int
+    body: str
+
+
+REPLY_DAYS = 1
+
+
+def _reply_item(sub: str, reply: Reply) -> ReplyItem:
+    return ReplyItem(
+        person_pk(sub),
+        f"REPLY#{reply.reply_id}",
+        payload_hash=reply.payload_hash,
+        status=reply.status,
+        body=reply.body,
+        expires_at=clock.now() + timedelta(days=REPLY_DAYS),
+    )
+
+
+def save_reply(sub: str, reply: Reply) -> bool:
+    """Keep an answer when no transaction of the request carries it: one conditional put.
+    False when the same reply id was kept meanwhile (a concurrent request with the key)."""
+    return put_unless_exists(_reply_item(sub, reply)) is None
+
+
 @dataclass
 class PersonRecord:
     """What the system holds about one person, read in one Query."""
@@ -71,6 +106,8 @@ class PersonRecord:
     premium_version: int = 0
     # Approved stay declarations by government (rule 16).
     stays: dict[str, list[date]] = field(default_factory=dict)
+    # Answers of keyed requests (Idempotency-Key) still kept: reply id -> Reply.
+    replies: dict[str, Reply] = field(default_factory=dict)
 
     def premium_lg_codes(self, excluding: str | None = None) -> list[str]:
         """Governments where the person holds premium or waits for its review (rule 13)."""
@@ -102,6 +139,7 @@ def _registration(item: RegistrationItem) -> Registration:
 
 def load(sub: str) -> PersonRecord:
     record = PersonRecord(sub=sub)
+    now = clock.now()
     with storage_errors():
         for item in MainItem.query(person_pk(sub)):
             if isinstance(item, PersonItem):
@@ -123,6 +161,9 @@ def load(sub: str) -> PersonRecord:
                 record.participations.append(item.to_record())
             elif isinstance(item, StayItem):
                 record.stays.setdefault(item.lg_code, []).append(date.fromisoformat(item.day))
+            elif isinstance(item, ReplyItem) and (item.expires_at is None or item.expires_at > now):
+                reply_id = item.sk.removeprefix("REPLY#")
+                record.replies[reply_id] = Reply(reply_id, item.payload_hash, int(item.status), item.body)
     if not (record.exists or record.registrations or record.participations):
         # Nothing held: a new person, or one whose account was deleted and whose token is
         # still valid. Only here, so the requests of people with data pay nothing.
@@ -151,35 +192,54 @@ def _person_item(sub: str) -> PersonItem:
 
 
 def touch_last_seen(record: PersonRecord, today: date) -> bool:
-    """Write last_seen at most once per JST day; True when a write happened."""
+    """Write last_seen at most once per JST day; True when a write happened.
+
+    Best-effort: a throttled write (a push campaign's first accesses) is logged and skipped, never
+    failing the request that reads; the next request of the day tries again."""
     day = today.isoformat()
     if record.last_seen == day:
         return False
     item = _person_item(record.sub)
-    with storage_errors():
-        try:
-            item.update(
-                actions=[
-                    PersonItem.type.set(PersonItem),  # updates that create must name the item's type
-                    PersonItem.last_seen.set(day),
-                    PersonItem.gsi2pk.set(seen_key(today)),
-                    PersonItem.gsi2sk.set(record.sub),
-                    PersonItem.created_at.set(PersonItem.created_at | clock.iso(clock.now())),
-                ],
-                condition=PersonItem.last_seen.does_not_exist() | (PersonItem.last_seen != day),
-            )
-        except UpdateError as exc:
-            if not is_condition_failure(exc):
-                raise
-            # Another request of the same person wrote it first: same effect.
+    try:
+        with storage_errors():
+            try:
+                item.update(
+                    actions=[
+                        PersonItem.type.set(PersonItem),  # updates that create must name the item's type
+                        PersonItem.last_seen.set(day),
+                        PersonItem.gsi2pk.set(seen_key(today, record.sub)),
+                        PersonItem.gsi2sk.set(record.sub),
+                        PersonItem.created_at.set(PersonItem.created_at | clock.iso(clock.now())),
+                    ],
+                    condition=PersonItem.last_seen.does_not_exist() | (PersonItem.last_seen != day),
+                )
+            except UpdateError as exc:
+                if not is_condition_failure(exc):
+                    raise
+                # Another request of the same person wrote it first: same effect.
+    except Unavailable:
+        logger.warning("last_seen not written (throttled)", extra={"sub": record.sub})
+        return False
     record.last_seen = day
     record.exists = True
     return True
 
 
-def seen_key(day: date) -> str:
-    """gsi2 partition of the people last seen on a day (the inactivity sweep reads it)."""
-    return f"SEEN#{day.isoformat()}"
+# The people seen on one day are spread over this many gsi2 partitions (by a hash of the person),
+# so a campaign's burst of first accesses does not exceed one partition's write rate
+# (docs/capacity.md); the inactivity sweep reads every shard of a day.
+SEEN_SHARDS = 16
+
+
+def seen_shard(sub: str) -> int:
+    return zlib.crc32(sub.encode()) % SEEN_SHARDS
+
+
+def seen_key(day: date, sub: str | None = None, *, shard: int | None = None) -> str:
+    """gsi2 partition of the people last seen on a day, one of SEEN_SHARDS (the inactivity sweep
+    reads them): the shard of `sub`, or `shard` itself."""
+    number = shard if shard is not None else seen_shard(sub or "")
+    return f"SEEN#{day.isoformat()}#{number:02d}"
 
 
 # The due index is spread over a small fixed set of gsi2 partitions (no hot key), each sorted by
@@ -244,8 +304,10 @@ def save(
     profile: Profile | None = None,
     touch: date | None = None,
     identity: Identity | None = None,
+    reply: Reply | None = None,
 ) -> None:
-    """Write registration changes (and optionally the profile / last_seen) atomically.
+    """Write registration changes (and optionally the profile / last_seen, and the answer of a
+    keyed request, kept only if no request with the key was answered meanwhile) atomically.
 
     Each registration is written only if nobody changed it since `load` (its version), and a new
     one only if it still does not exist: two racing requests cannot both win.
@@ -273,6 +335,8 @@ def save(
                     )
                 elif ledger is not None:
                     tx.update(_person_item(record.sub), actions=ledger[0], condition=ledger[1])
+                if reply is not None:
+                    tx.save(_reply_item(record.sub, reply), condition=ReplyItem.pk.does_not_exist())
         except TransactWriteError as exc:
             if is_condition_failure(exc):
                 raise Conflict(
@@ -323,7 +387,7 @@ def _person_actions(
     if touch is not None:
         actions += [
             PersonItem.last_seen.set(touch.isoformat()),
-            PersonItem.gsi2pk.set(seen_key(touch)),
+            PersonItem.gsi2pk.set(seen_key(touch, sub)),
             PersonItem.gsi2sk.set(sub),
         ]
     if identity is not None:

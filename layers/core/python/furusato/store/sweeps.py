@@ -5,7 +5,8 @@ Access patterns (never a Scan):
 - the last day a sweep completed: GetItem / UpdateItem pk=SWEEP#{name}, sk=STATE
 - premium registrations due on or before a day: Query gsi2 gsi2pk=DUE#{shard} (people.due_key),
   gsi2sk < the next day, oldest first, one page; one Query per shard (people.DUE_SHARDS)
-- people last seen on a day: Query gsi2 gsi2pk=SEEN#{date} (people.seen_key), one page
+- people last seen on a day: Query gsi2 gsi2pk=SEEN#{date}#{shard} (people.seen_key) for each
+  of the day's shards, one page
 - move a person's SEEN key to their real last access: UpdateItem, conditional on last_seen
 """
 
@@ -178,11 +179,14 @@ class SeenPerson:
     key: Key
 
 
-def seen_page(day: date, start_key: Key | None, limit: int) -> tuple[list[SeenPerson], Key | None]:
-    """One page of the people whose last access the index holds as `day` (gsi2 SEEN#{day})."""
+def seen_page(
+    day: date, shard: int, start_key: Key | None, limit: int
+) -> tuple[list[SeenPerson], Key | None]:
+    """One page of the people whose last access the index holds as `day`, in one of its shards
+    (gsi2 SEEN#{day}#{shard})."""
     with storage_errors():
         result = PersonItem.gsi2.query(
-            people.seen_key(day), limit=limit, page_size=limit, last_evaluated_key=start_key
+            people.seen_key(day, shard=shard), limit=limit, page_size=limit, last_evaluated_key=start_key
         )
         items = [
             SeenPerson(sub=item.pk.removeprefix("P#"), key=_gsi2_key(item))
@@ -200,7 +204,7 @@ def reindex_seen(sub: str, expected: str, day: date) -> bool:
             PersonItem(people.person_pk(sub), people.PROFILE_SK).update(
                 actions=[
                     PersonItem.last_seen.set(day.isoformat()),
-                    PersonItem.gsi2pk.set(people.seen_key(day)),
+                    PersonItem.gsi2pk.set(people.seen_key(day, sub)),
                     PersonItem.gsi2sk.set(sub),
                 ],
                 condition=PersonItem.last_seen == expected,

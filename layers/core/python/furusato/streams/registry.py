@@ -14,7 +14,9 @@ from furusato.streams import Consumer
 @lru_cache(maxsize=1)
 def consumers() -> tuple[Consumer, ...]:
     # Imported here, so that each consumer's module loads only in the streams function.
+    from furusato.capabilities.activity_copies import ActivityCopies
+    from furusato.capabilities.roster_exports import RosterExports
     from furusato.statistics.consumer import StatisticsConsumer
     from furusato.streams.disaster_notices import DisasterNotices
 
-    return (DisasterNotices(), StatisticsConsumer())
+    return (DisasterNotices(), StatisticsConsumer(), ActivityCopies(), RosterExports())
