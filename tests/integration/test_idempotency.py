@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from furusato.capabilities import registrations as registrations_capability
+from furusato.capabilities import activities as activities_capability
 from tests.support.lambda_api import LambdaContext, call, operator_claims
-from tests.support.world import onboard, register, registrations
+from tests.support.world import admin, onboard, register, registrations
 
 HIDA, GIFU = "212172", "210005"
 
@@ -72,20 +72,30 @@ class _ShortContext(LambdaContext):
 def test_a_create_killed_mid_request_blocks_retries_only_until_its_invocation_would_have_ended(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """A create through Powertools Idempotency (an activity): its INPROGRESS record lasts as long
+    as the killed invocation could have run, not 24 hours."""
     onboard(HIDA)
-    original = registrations_capability.put_registration
+    original = activities_capability.create_activity
+    path = f"/v1/admin/lgs/{HIDA}/activities"
+    body = {
+        "name": "清掃",
+        "starts_at": "2026-05-10T09:00:00+09:00",
+        "ends_at": "2026-05-10T12:00:00+09:00",
+        "place": "古川町",
+    }
+    staff = admin(HIDA)
 
     def killed(*args: Any, **kwargs: Any) -> Any:
         raise _Killed
 
-    monkeypatch.setattr(registrations_capability, "put_registration", killed)
+    monkeypatch.setattr(activities_capability, "create_activity", killed)
     with pytest.raises(_Killed):
-        register("u1", HIDA, headers={"Idempotency-Key": "k"}, context=_ShortContext())
-    monkeypatch.setattr(registrations_capability, "put_registration", original)
+        call("POST", path, body, claims=staff, headers={"Idempotency-Key": "k"}, context=_ShortContext())
+    monkeypatch.setattr(activities_capability, "create_activity", original)
     # While the killed invocation could still be running, a retry is told to come back.
-    busy = register("u1", HIDA, headers={"Idempotency-Key": "k"})
+    busy = call("POST", path, body, claims=staff, headers={"Idempotency-Key": "k"})
     assert busy.status == 503 and busy.headers.get("Retry-After") == "1"
     time.sleep(0.4)
     # Its remaining time has passed: the retry runs (before, it was blocked for 24 hours).
-    retried = register("u1", HIDA, headers={"Idempotency-Key": "k"})
+    retried = call("POST", path, body, claims=staff, headers={"Idempotency-Key": "k"})
     assert retried.status == 201, retried
