@@ -56,11 +56,6 @@ def measure() -> list[tuple[int, str, int, Counter[str]]]:
 
         with count_calls() as calls:
             cursor = page()
-        rows.append(
-            (n, "first page, first access of a JST day (writes last_seen)", sum(calls.values()), calls)
-        )
-        with count_calls() as calls:
-            cursor = page()
         rows.append((n, "first page", sum(calls.values()), calls))
         with count_calls() as calls:
             page(cursor)

@@ -214,7 +214,8 @@ def feed(sub: str, *, limit: int, cursor: str | None) -> tuple[list[dict[str, An
     once. Expiry is judged now: content that expires between pages is left out of later ones."""
     record = people.load(sub)
     now = clock.now()
-    people.touch_last_seen(record, now.date())
+    # No last_seen write here: the app records the day's access with GET /v1/me and the card, and
+    # a feed page stays within 1 + (number of governments) round trips.
     if cursor:
         position, as_of = _decode_cursor(cursor)
         # A cursor is the client's to keep: one claiming a later instant never shows scheduled
