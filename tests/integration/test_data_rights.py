@@ -161,6 +161,10 @@ def test_a_registrant_downloads_then_deletes_everything(clean_aws: str) -> None:
             {"name": NAME, "birth_date": BIRTH, "gender": "male", "postal_code": POSTAL, "address": "x"},
         ),
         ("DELETE", "/v1/me", None),
+        # Lists that do not load the person: an empty answer checks for a deleted account.
+        ("GET", "/v1/me/notifications", None),
+        ("GET", "/v1/me/support-applications", None),
+        ("GET", "/v1/me/consultations", None),
     ):
         reply = call(method, path, payload, claims=person(ME))
         assert reply.status in (401, 404), (method, path, reply)

@@ -47,6 +47,10 @@ def open_consultation(body: dict[str, Any], idempotency_key: str | None) -> Resp
 def my_consultations(query: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)
     items, next_cursor = consultations.my_consultations(who.sub, limit=query["limit"], cursor=query["cursor"])
+    if not items and not query["cursor"]:
+        from furusato.capabilities import data_rights  # only an empty list pays for the check
+
+        data_rights.refuse_if_deleted(who.sub)
     return json_response(200, page(items, next_cursor))
 
 

@@ -58,4 +58,8 @@ def verify_identity(body: dict[str, Any]) -> Response[Any]:
 def list_notifications(query: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)
     items, next_cursor = notifications.inbox(who.sub, **query)
+    if not items and not query.get("cursor"):
+        from furusato.capabilities import data_rights  # only an empty inbox pays for the check
+
+        data_rights.refuse_if_deleted(who.sub)
     return json_response(200, page([n.to_dict() for n in items], next_cursor))

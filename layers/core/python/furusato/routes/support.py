@@ -84,6 +84,10 @@ def submit(body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
 def my_applications(query: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)
     items, next_cursor = support.mine(who.sub, limit=query["limit"], cursor=query["cursor"])
+    if not items and not query["cursor"]:
+        from furusato.capabilities import data_rights  # only an empty list pays for the check
+
+        data_rights.refuse_if_deleted(who.sub)
     return json_response(200, page(items, next_cursor))
 
 
