@@ -37,7 +37,9 @@ const CODE_MESSAGES = {
 
 // The API's field messages (English, fixed wording) -> what a clerk reads.
 const FIELD_PATTERNS = [
-  [/^required$|^must not be null$/, () => "入力してください。"],
+  [/^required$|^must not be null$|^must not be blank$/, () => "入力してください。"],
+  [/control characters|lone surrogates/, () => "使えない文字が含まれています。"],
+  [/individual number/, () => "個人番号（マイナンバー）は入力できません。"],
   [/^unknown field$/, () => "この項目は使えません。"],
   [/^must be a string$/, () => "文字で入力してください。"],
   [/^one of: /, () => "選択肢から選んでください。"],
