@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from infra.local.aws import free_port
+from tests.support import contract
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 60
@@ -26,6 +27,8 @@ class StackClient:
     moto_url: str
     log_path: Path
     http: requests.Session = field(default_factory=requests.Session)
+    # Every exchange is checked against docs/openapi.json (tests/support/contract.py).
+    checked: bool = True
 
     def request(
         self, method: str, path: str, *, token: str | None = None, json: Any = None, **kwargs: Any
@@ -33,9 +36,12 @@ class StackClient:
         headers = dict(kwargs.pop("headers", None) or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return self.http.request(
+        response = self.http.request(
             method, self.base_url + path, json=json, headers=headers, timeout=30, **kwargs
         )
+        if self.checked:
+            contract.check(response)
+        return response
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from furusato.api.schema import Bool, Date, FreeMap, Instant, Int, List, Obj, Str
+from furusato.domain.ids import LG_CODE
 
-LG_CODE = r"[0-9]{6}"
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 GENDERS = ("male", "female", "other", "no_answer")
@@ -161,8 +161,8 @@ LG_SUMMARY = Obj(
         "prefecture_code": Str(pattern=r"[0-9]{2}"),
     },
 )
-LG_ONBOARDED = Obj("OnboardedLocalGovernment", {**LG_SUMMARY.fields, "onboarded_at": Str()})
-PAGE = Obj("Page", {"title": Str(), "body": Str(max_length=20_000), "updated_at": Str(nullable=True)})
+LG_ONBOARDED = Obj("OnboardedLocalGovernment", {**LG_SUMMARY.fields, "onboarded_at": Instant()})
+PAGE = Obj("Page", {"title": Str(), "body": Str(max_length=20_000), "updated_at": Instant(nullable=True)})
 SURVEY_QUESTION = Obj(
     "SurveyQuestion",
     {**QUESTION.fields, "source": Str(choices=("standard", "own"))},
@@ -197,7 +197,7 @@ PROGRESS = Obj(
         "window_end": Date(),
     },
 )
-PREMIUM = Obj("Premium", {"valid_until": Str(nullable=True), "long_term_stayer": Bool()}, nullable=True)
+PREMIUM = Obj("Premium", {"valid_until": Date(nullable=True), "long_term_stayer": Bool()}, nullable=True)
 REGISTRATION = Obj(
     "Registration",
     {
@@ -207,7 +207,7 @@ REGISTRATION = Obj(
         "status": Str(choices=("active", "pending_review", "lapsed", "withdrawn")),
         "own_residence": Bool(),
         "auto_created": Bool(),
-        "registered_at": Str(),
+        "registered_at": Instant(),
         "premium": PREMIUM,
         "decision_reason": Str(nullable=True, description="a coordinator's reason or why premium ended"),
         "progress": PROGRESS,
@@ -231,7 +231,7 @@ IDENTITY = Obj(
     "Identity",
     {
         "verified": Bool(),
-        "verified_at": Str(nullable=True),
+        "verified_at": Instant(nullable=True),
         "minor": Bool(nullable=True),
         "guardian_consent": FreeMap(nullable=True),
     },
@@ -267,7 +267,7 @@ NOTIFICATION = Obj(
         "title": Str(),
         "body": Str(max_length=5000),
         "lg_code": Str(nullable=True),
-        "created_at": Str(),
+        "created_at": Instant(),
         "read": Bool(),
     },
 )

@@ -82,6 +82,13 @@ def get_registration(lg_code: str, registration_id: str) -> Response[Any]:
     "Decide a premium application waiting for review (coordinator)",
     body=models.REVIEW_IN,
     responses={200: REVIEW_RESULT},
+    errors=(
+        "NOT_PENDING_REVIEW",
+        "IDENTITY_NOT_VERIFIED",
+        "NOT_ENOUGH_ACTIVITIES",
+        "PREMIUM_LIMIT_REACHED",
+        "CONCURRENT_UPDATE",
+    ),
 )
 def review(lg_code: str, registration_id: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, DECIDERS)
@@ -96,6 +103,7 @@ def review(lg_code: str, registration_id: str, body: dict[str, Any]) -> Response
     "Record approved stay declarations (coordinator)",
     body=models.STAYS_IN,
     responses={201: models.STAYS},
+    errors=("CONCURRENT_UPDATE",),
 )
 def stays(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, DECIDERS)

@@ -27,7 +27,11 @@ def get_settings(lg_code: str) -> Response[Any]:
 
 @router.put("/v1/admin/lgs/<lg_code>/settings")
 @endpoint(
-    router, "Change premium settings (admin)", body=models.SETTINGS_IN, responses={200: models.SETTINGS}
+    router,
+    "Change premium settings (admin)",
+    body=models.SETTINGS_IN,
+    responses={200: models.SETTINGS},
+    errors=("CONCURRENT_UPDATE",),
 )
 def put_settings(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, auth.ADMIN)
