@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("coldstart", "registration", "checkin", "imports_parse", "support")
+ALL = ("coldstart", "registration", "checkin", "imports_parse", "support", "feed")
 
 
 def main() -> None:

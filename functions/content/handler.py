@@ -1,12 +1,13 @@
-"""Content function: introduction pages and the governments' own survey questions."""
+"""Content function: introduction pages, own survey questions, content and the registrant's feed,
+and consultations."""
 
 from typing import Any
 
 from furusato.api.app import api_handler
 from furusato.api.observability import api_entrypoint
-from furusato.routes import pages
+from furusato.routes import consultations, contents, pages
 
-app, handle = api_handler("content", pages.router)
+app, handle = api_handler("content", pages.router, contents.router, consultations.router)
 
 
 @api_entrypoint

@@ -1,5 +1,5 @@
 """Registration function: directory, profiles, registrations, identity, premium decisions,
-notifications, uploads and operator onboarding.
+notifications and uploads.
 
 One entry point, two kinds of event:
 - S3 (`Records` with `eventSource: aws:s3`): a file stored in the uploads bucket is checked;
@@ -10,7 +10,7 @@ from typing import Any
 
 from furusato.api.app import api_handler
 from furusato.api.observability import api_entrypoint, event_entrypoint
-from furusato.routes import directory, identity, me, operator, reviews, staff_settings
+from furusato.routes import directory, identity, me, reviews, staff_settings
 from furusato.routes import uploads as upload_routes
 
 app, handle = api_handler(
@@ -20,7 +20,6 @@ app, handle = api_handler(
     identity.router,
     staff_settings.router,
     reviews.router,
-    operator.router,
     upload_routes.router,
 )
 

@@ -95,9 +95,11 @@ class Auth(Construct):
             )
 
         custom_attributes: dict[str, cognito.ICustomAttribute] = {
-            "lg_code": cognito.StringAttribute(min_len=6, max_len=6, mutable=True),
-            "staff_role": cognito.StringAttribute(min_len=3, max_len=16, mutable=True),
-            "org_id": cognito.StringAttribute(min_len=1, max_len=64, mutable=True),
+            # Immutable: set once by AdminCreateUser, never changed by anyone (a different role
+            # or government is a new account).
+            "lg_code": cognito.StringAttribute(min_len=6, max_len=6, mutable=False),
+            "staff_role": cognito.StringAttribute(min_len=3, max_len=16, mutable=False),
+            "org_id": cognito.StringAttribute(min_len=1, max_len=64, mutable=False),
         }
         self.staff_pool = cognito.UserPool(
             self,

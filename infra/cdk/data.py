@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from furusato import topology
@@ -13,6 +15,32 @@ from .config import DeployConfig
 def _key(name: str | None) -> dynamodb.Attribute | None:
     # Every key attribute of the single-table design is a string.
     return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING) if name else None
+
+
+# Everything that changes or removes an existing item.
+ALTERING_ACTIONS = (
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+)
+
+
+def _append_only_policy() -> iam.PolicyDocument:
+    """The table's own policy: nobody, whatever their identity policy says, updates or deletes
+    an item. Writers get PutItem only, conditional on a new key (store/audit_trail.py)."""
+    return iam.PolicyDocument(
+        statements=[
+            iam.PolicyStatement(
+                sid="AppendOnly",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=list(ALTERING_ACTIONS),
+                resources=["*"],
+            )
+        ]
+    )
 
 
 class Data(Construct):
@@ -32,8 +60,9 @@ class Data(Construct):
                 ),
                 time_to_live_attribute=spec.ttl_attribute,
                 stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES if spec.stream else None,
-                deletion_protection=config.retain_data,
-                removal_policy=config.removal_policy,
+                deletion_protection=config.retain_data or spec.append_only,
+                removal_policy=RemovalPolicy.RETAIN if spec.append_only else config.removal_policy,
+                resource_policy=_append_only_policy() if spec.append_only else None,
             )
             for index in spec.indexes:
                 table.add_global_secondary_index(

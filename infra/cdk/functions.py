@@ -2,8 +2,8 @@
 
 A role gets exactly what its declaration says: the tables in `tables` (read or write, the
 table and its declared indexes, no Scan), the buckets in `buckets`, the secrets in `secrets`
-(read), the staff user pool for `manages_staff`, its own log group, and X-Ray. No AWS managed
-policies.
+(read), the user pools' admin actions it calls for `manages_staff`, its own log group, and
+X-Ray. An `append` table grants PutItem alone (the audit trail). No AWS managed policies.
 """
 
 from __future__ import annotations
@@ -44,13 +44,10 @@ TABLE_WRITE_ACTIONS = (
 )
 BUCKET_READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
 BUCKET_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")
-STAFF_ADMIN_ACTIONS = (
-    "cognito-idp:AdminCreateUser",
-    "cognito-idp:AdminGetUser",
-    "cognito-idp:AdminUpdateUserAttributes",
-    "cognito-idp:AdminAddUserToGroup",
-    "cognito-idp:AdminDisableUser",
-)
+TABLE_APPEND_ACTIONS = ("dynamodb:PutItem",)
+# Exactly what store/accounts.py calls.
+STAFF_ADMIN_ACTIONS = ("cognito-idp:AdminCreateUser", "cognito-idp:AdminDeleteUser")
+REGISTRANT_ADMIN_ACTIONS = ("cognito-idp:AdminDeleteUser",)
 
 METRICS_NAMESPACE = "Furusato"
 
@@ -77,6 +74,7 @@ class Functions(Construct):
         secrets: dict[str, secretsmanager.ISecret],
         layers: Layers,
         staff_pool: cognito.IUserPool,
+        registrant_pool: cognito.IUserPool,
     ) -> None:
         super().__init__(scope, construct_id)
         self.functions: dict[str, lambda_.Function] = {}
@@ -126,6 +124,16 @@ class Functions(Construct):
                 table = tables[table_name]
                 environment[table_spec.env_var] = table.table_name
                 index_arns = [f"{table.table_arn}/index/{index.name}" for index in table_spec.indexes]
+                if access == "append":
+                    # Add records, never read, change or delete one (the audit trail).
+                    statements.append(
+                        iam.PolicyStatement(
+                            sid=f"Append{table_name.capitalize()}Table",
+                            actions=list(TABLE_APPEND_ACTIONS),
+                            resources=[table.table_arn],
+                        )
+                    )
+                    continue
                 statements.append(
                     iam.PolicyStatement(
                         sid=f"Read{table_name.capitalize()}Table",
@@ -145,16 +153,20 @@ class Functions(Construct):
                 bucket_spec = next(b for b in topology.BUCKETS if b.name == bucket_name)
                 bucket = buckets[bucket_name]
                 environment[bucket_spec.env_var] = bucket.name
+                # The data-rights function erases a person's files, every version of them.
+                erases = spec.manages_staff and access == "write"
                 statements.append(
                     iam.PolicyStatement(
                         sid=f"List{bucket_name.capitalize()}Bucket",
-                        actions=["s3:ListBucket"],
+                        actions=["s3:ListBucket", *(["s3:ListBucketVersions"] if erases else [])],
                         resources=[bucket.arn],
                     )
                 )
                 object_actions = list(BUCKET_READ_ACTIONS)
                 if access == "write":
                     object_actions += BUCKET_WRITE_ACTIONS
+                if erases:
+                    object_actions.append("s3:DeleteObjectVersion")
                 statements.append(
                     iam.PolicyStatement(
                         sid=f"{access.capitalize()}{bucket_name.capitalize()}Objects",
@@ -175,11 +187,19 @@ class Functions(Construct):
                 )
             if spec.manages_staff:
                 environment["FURUSATO_STAFF_USER_POOL_ID"] = staff_pool.user_pool_id
+                environment["FURUSATO_REGISTRANT_USER_POOL_ID"] = registrant_pool.user_pool_id
                 statements.append(
                     iam.PolicyStatement(
                         sid="ManageStaffUsers",
                         actions=list(STAFF_ADMIN_ACTIONS),
                         resources=[staff_pool.user_pool_arn],
+                    )
+                )
+                statements.append(
+                    iam.PolicyStatement(
+                        sid="DeleteRegistrantAccounts",
+                        actions=list(REGISTRANT_ADMIN_ACTIONS),
+                        resources=[registrant_pool.user_pool_arn],
                     )
                 )
 

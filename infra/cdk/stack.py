@@ -45,6 +45,7 @@ class FurusatoStack(Stack):
             secrets=dict(keyrings.secrets),
             layers=layers,
             staff_pool=auth.staff_pool,
+            registrant_pool=auth.registrant_pool,
         )
         imports.connect(functions)
         api = Api(

@@ -120,9 +120,9 @@ def create_resources(endpoint_url: str, prefix: str = "furusato") -> dict[str, s
     pool = cognito.create_user_pool(
         PoolName=f"{prefix}-staff",
         Schema=[
-            {"Name": "lg_code", "AttributeDataType": "String", "Mutable": True},
-            {"Name": "staff_role", "AttributeDataType": "String", "Mutable": True},
-            {"Name": "org_id", "AttributeDataType": "String", "Mutable": True},
+            {"Name": "lg_code", "AttributeDataType": "String", "Mutable": False},
+            {"Name": "staff_role", "AttributeDataType": "String", "Mutable": False},
+            {"Name": "org_id", "AttributeDataType": "String", "Mutable": False},
         ],
     )
     env["FURUSATO_STAFF_USER_POOL_ID"] = pool["UserPool"]["Id"]
@@ -151,7 +151,12 @@ def base_environment(endpoint_url: str) -> dict[str, str]:
 
 
 def reset_data(endpoint_url: str, prefix: str = "furusato") -> None:
-    """Empty every table and bucket (tests start each case from nothing)."""
+    """Empty every table, bucket and user pool (tests start each case from nothing)."""
+    cognito = client("cognito-idp", endpoint_url)
+    for pool in cognito.list_user_pools(MaxResults=60)["UserPools"]:
+        for page in cognito.get_paginator("list_users").paginate(UserPoolId=pool["Id"]):
+            for user in page["Users"]:
+                cognito.admin_delete_user(UserPoolId=pool["Id"], Username=user["Username"])
     ddb = client("dynamodb", endpoint_url)
     for table in topology.TABLES:
         name = physical_name(table.name, prefix)

@@ -38,6 +38,7 @@ from infra.local.idp import parse_request as parse_identity_request
 from infra.local.tokens import (
     POOL_OF_AUTH,
     LocalIssuer,
+    TokenRequest,
     TokenRequestError,
     Unauthenticated,
     authorizer_claims,
@@ -444,12 +445,16 @@ class Gateway:
 
     def _local_token(self, request: Request, _params: dict[str, str]) -> HttpResponse:
         try:
-            minted = self.issuer.mint(parse_token_request(_json_body(request)))
+            token_request = parse_token_request(_json_body(request))
         except BadJson:
             return _bad_json()
         except TokenRequestError as exc:
             return error_response(400, "VALIDATION_ERROR", exc.message, exc.details)
-        return json_response(200, minted.to_dict())
+        if token_request.role == "staff":
+            refused = _sign_in_staff(token_request)
+            if refused is not None:
+                return refused
+        return json_response(200, self.issuer.mint(token_request).to_dict())
 
     def _local_clock_freeze(self, request: Request, _params: dict[str, str]) -> HttpResponse:
         try:
@@ -511,6 +516,35 @@ class Gateway:
         if self.drain_streams is None:
             return error_response(501, "NOT_IMPLEMENTED", "no stream delivery in this stack")
         return json_response(200, self.drain_streams())
+
+
+def _sign_in_staff(token_request: TokenRequest) -> HttpResponse | None:
+    """Signing in as staff: the staff record the route guard checks. A new `sub` is enrolled
+    with the requested government and role (what an operator or admin would have created); an
+    existing account signs in only as it is, and a removed one not at all, as with Cognito."""
+    from furusato.domain.staff import StaffMember
+    from furusato.store import staff
+
+    wanted = StaffMember(
+        staff_id=token_request.sub,
+        lg_code=token_request.lg_code or "",
+        staff_role=token_request.staff_role or "",
+        org_id=token_request.org_id,
+        email=None,
+        created_at=clock.iso(clock.now()),
+        created_by="local-sign-in",
+    )
+    member = staff.create(wanted)
+    if not member.active:
+        return error_response(401, "UNAUTHENTICATED", "this staff account was removed")
+    if not member.grants(lg_code=wanted.lg_code, staff_role=wanted.staff_role, org_id=wanted.org_id):
+        return error_response(
+            409,
+            "STAFF_ALREADY_EXISTS",
+            "this staff account exists with another government, role or organization",
+            {"sub": f"{member.lg_code} {member.staff_role}"},
+        )
+    return None
 
 
 class BadJson(ValueError):

@@ -125,6 +125,23 @@ def test_a_clerk_backfills_the_sample_and_registrants_see_it_counted(
     history = stack.get("/v1/me/participations", token=sato, params={"lg_code": TAKAYAMA}).json()["items"]
     assert sorted(p["activity"]["name"] for p in history) == ["草刈り", "農業ボランティア"]
     assert all(p["source"] == "backfill" for p in history)
+    # The cleaning's roster lists its six backfilled participants, none registered yet, as pending.
+    listed = stack.get(
+        f"/v1/admin/lgs/{TAKAYAMA}/activities",
+        token=clerk,
+        params={"from": "2026-04-01", "to": "2027-03-31", "limit": "200"},
+    ).json()["items"]
+    cleaning = next(a for a in listed if a["name"] == "清掃活動" and a["checkin_mode"] == "staff_scan")
+    roster_path = f"/v1/admin/lgs/{TAKAYAMA}/activities/{cleaning['activity_id']}/participants"
+    before = stack.get(roster_path, token=clerk).json()["items"]
+    assert sorted(p["kind"] for p in before) == ["pending"] * 6
+    assert KOBAYASHI in {p["name"] for p in before}
+    assert (
+        stack.get(f"/v1/admin/lgs/{TAKAYAMA}/activities/{cleaning['activity_id']}", token=clerk).json()[
+            "participant_count"
+        ]
+        == 6
+    )
     kobayashi = stack.token("e2e-import-kobayashi", "registrant")
     assert stack.put("/v1/me/profile", token=kobayashi, json=facts(KOBAYASHI)).status_code == 200
     assert stack.put(f"/v1/me/registrations/{TAKAYAMA}", token=kobayashi, json=survey).status_code == 201
@@ -141,11 +158,12 @@ def test_a_clerk_backfills_the_sample_and_registrants_see_it_counted(
     sample_names = {"農業ボランティア", "イベント企画運営", "清掃活動", "雪下ろし", "草刈り"}
     backfilled = [a for a in listed if a["name"] in sample_names and a["checkin_mode"] == "staff_scan"]
     assert sorted(a["name"] for a in backfilled) == sorted(sample_names)
-    cleaning = next(a for a in backfilled if a["name"] == "清掃活動")
-    roster = stack.get(
-        f"/v1/admin/lgs/{TAKAYAMA}/activities/{cleaning['activity_id']}/participants", token=clerk
-    )
-    assert [p["source"] for p in roster.json()["items"]] == ["backfill"]  # only 小林 is registered
+    # 小林 is a registrant row now, in her pending row's place: six lines, never seven.
+    after = stack.get(roster_path, token=clerk).json()["items"]
+    assert len(after) == 6 and all(p["source"] == "backfill" for p in after)
+    [registrant] = [p for p in after if p["kind"] == "registrant"]
+    assert registrant["registered"] is True and registrant["name"] == "小林 智子"
+    assert registrant["participation_id"] in {p["participation_id"] for p in before}
 
     # The stack's log holds ids and counts, never the people in the file.
     log = stack.log_text()

@@ -231,8 +231,9 @@ def lambda_handler(event, context):
 
 @pytest.fixture
 def echo_gateway(tmp_path: Path) -> tuple[Gateway, LocalIssuer]:
-    (tmp_path / "registration").mkdir()
-    (tmp_path / "registration" / "handler.py").write_text(textwrap.dedent(ECHO))
+    for function in ("registration", "admin"):  # admin serves the operator routes
+        (tmp_path / function).mkdir()
+        (tmp_path / function / "handler.py").write_text(textwrap.dedent(ECHO))
     issuer = LocalIssuer("http://127.0.0.1:9")
     return Gateway(base_url="http://127.0.0.1:9", issuer=issuer, host=FunctionHost(tmp_path)), issuer
 

@@ -103,3 +103,58 @@ def test_the_premium_story(stack: StackClient, clock_reset: None) -> None:
     assert regs[TAKAYAMA]["decision_reason"]
     kinds = [n["kind"] for n in stack.get("/v1/me/notifications", token=person).json()["items"]]
     assert "renewal_due" in kinds and "renewed" in kinds and "downgraded" in kinds
+
+
+def test_an_opted_in_registrant_becomes_premium_at_the_third_scan(
+    stack: StackClient, clock_reset: None
+) -> None:
+    first = datetime.fromisoformat("2026-08-01T10:00:00+09:00")
+    stack.set_clock(first.isoformat())
+    person = stack.token("e2e-premium-auto", "registrant")
+    facts = {
+        "subject": "e2e-idp-subject-auto",
+        "name": "松江 花子",
+        "birth_date": "1991-02-02",
+        "gender": "female",
+        "address": "東京都新宿区西新宿2-8-1",
+    }
+    assertion = stack.post("/local/identity-assertion", json=facts).json()["assertion"]
+    assert (
+        stack.post("/v1/me/identity-verifications", token=person, json={"assertion": assertion}).status_code
+        == 201
+    )
+    body = {"plan": "basic", "survey_answers": {"relationship": ["観光・訪問"]}, "auto_upgrade": True}
+    opted = stack.put(f"/v1/me/registrations/{MATSUE}", token=person, json=body)
+    assert opted.status_code == 201 and opted.json()["auto_upgrade"] is True, opted.text
+
+    staff = stack.token(f"e2e-premium-staff-{MATSUE}", "staff", lg_code=MATSUE, staff_role="coordinator")
+    answers = []
+    for i in range(3):
+        starts = first + timedelta(days=i)
+        stack.set_clock((starts - timedelta(minutes=30)).isoformat())
+        activity = {
+            "name": f"e2e 自動 {i}",
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=2)).isoformat(),
+            "place": "松江城",
+            "designated": True,
+        }
+        created = stack.post(f"/v1/admin/lgs/{MATSUE}/activities", token=staff, json=activity).json()
+        qr = stack.get(
+            f"/v1/admin/lgs/{MATSUE}/activities/{created['activity_id']}/qr",
+            token=staff,
+            params={"format": "json"},
+        ).json()
+        scan = stack.post(
+            "/v1/checkins", token=person, json={"token": qr["token"], "nonce": f"auto-{i}-nonce-e2e"}
+        )
+        assert scan.status_code == 201, scan.text
+        answers.append(scan.json())
+
+    assert [a["upgraded"] for a in answers[:2]] == [None, None]
+    assert answers[2]["upgraded"] == {"lg_code": MATSUE, "valid_until": "2027-08-03"}
+    assert answers[2]["activity_day"] == "2026-08-03"
+    regs = {r["lg_code"]: r for r in stack.get("/v1/me/registrations", token=person).json()["items"]}
+    assert regs[MATSUE]["plan"] == "premium" and regs[MATSUE]["premium"]["valid_until"] == "2027-08-03"
+    notes = stack.get("/v1/me/notifications", token=person).json()["items"]
+    assert [(n["kind"], n["lg_code"]) for n in notes] == [("upgraded", MATSUE)]

@@ -146,3 +146,114 @@ def test_inactivity_warns_then_lapses(stack: StackClient, governments: None) -> 
     assert warning["created_at"] == "2027-03-01T03:30:00+09:00" and "2027-04-01" in warning["body"]
     regs = registrations(stack, person)
     assert regs[HAKODATE]["status"] == "lapsed" and regs[HOKKAIDO]["status"] == "lapsed"
+
+
+# --- rule 10 and the due index, over HTTP ---------------------------------------------------------
+
+ASAHIKAWA, KUSHIRO = "012041", "012068"  # their own governments: other stories keep theirs
+
+
+def onboard(stack: StackClient, code: str, name: str) -> str:
+    operator = stack.token("e2e-sweeps-operator", "operator")
+    body = {"lg_code": code, "name": name, "kind": "municipality", "prefecture_code": "01"}
+    created = stack.post("/v1/operator/lgs", token=operator, json=body)
+    assert created.status_code in (201, 409), created.text
+    return stack.token(f"e2e-sweeps-admin-{code}", "staff", lg_code=code, staff_role="admin")
+
+
+def verified_person(stack: StackClient, sub: str, subject: str) -> str:
+    person = stack.token(sub, "registrant")
+    facts = {
+        "subject": subject,
+        "name": "旭川 三郎",
+        "birth_date": "1985-03-03",
+        "gender": "male",
+        "address": "東京都新宿区西新宿2-8-1",
+    }
+    assertion = stack.post("/local/identity-assertion", json=facts)
+    assert assertion.status_code == 200, assertion.text
+    verified = stack.post("/v1/me/identity-verifications", token=person, json=assertion.json())
+    assert verified.status_code in (200, 201), verified.text
+    return person
+
+
+def scan_on(stack: StackClient, lg_code: str, staff: str, person: str, day: str, tag: str) -> None:
+    base = f"/v1/admin/lgs/{lg_code}/activities"
+    stack.set_clock(f"{day}T09:00:00+09:00")
+    body = {
+        "name": f"e2e 除雪 {tag}",
+        "starts_at": f"{day}T10:00:00+09:00",
+        "ends_at": f"{day}T12:00:00+09:00",
+        "place": "市民会館",
+        "designated": True,
+    }
+    created = stack.post(base, token=staff, json=body)
+    assert created.status_code == 201, created.text
+    code = stack.get(
+        f"{base}/{created.json()['activity_id']}/qr", token=staff, params={"format": "json"}
+    ).json()
+    scanned = stack.post(
+        "/v1/checkins", token=person, json={"token": code["token"], "nonce": f"e2e-{tag}-nonce"}
+    )
+    assert scanned.status_code == 201, scanned.text
+
+
+def test_a_fiscal_year_renewal_counts_the_last_complete_fiscal_year(
+    stack: StackClient, governments: None
+) -> None:
+    """Premium on 2027-05-10 (three activities in April and May 2027), three more later in that
+    fiscal year: on 2028-05-10 the renewal counts the fiscal year 2027 and renews."""
+    admin = onboard(stack, ASAHIKAWA, "旭川市")
+    stack.set_clock("2027-04-01T12:00:00+09:00")
+    settings = stack.get(f"/v1/admin/lgs/{ASAHIKAWA}/settings", token=admin).json()
+    saved = stack.put(
+        f"/v1/admin/lgs/{ASAHIKAWA}/settings", token=admin, json={**settings, "window": "fiscal_year"}
+    )
+    assert saved.status_code == 200, saved.text
+    person = verified_person(stack, "e2e-sweeps-fiscal", "e2e-sweeps-idp-fiscal")
+    for day in ("2027-04-20", "2027-05-01", "2027-05-09"):
+        scan_on(stack, ASAHIKAWA, admin, person, day, f"fy-{day}")
+    stack.set_clock("2027-05-10T12:00:00+09:00")
+    granted = stack.put(
+        f"/v1/me/registrations/{ASAHIKAWA}", token=person, json={"plan": "premium", "survey_answers": ANSWERS}
+    )
+    assert granted.status_code == 201 and granted.json()["premium"]["valid_until"] == "2028-05-10", (
+        granted.text
+    )
+    for day in ("2027-09-01", "2027-11-01", "2028-02-01"):
+        scan_on(stack, ASAHIKAWA, admin, person, day, f"fy-{day}")
+
+    run_sweep(stack, "renewal", "2028-05-10T03:00:00+09:00")
+
+    reg = registrations(stack, person)[ASAHIKAWA]
+    assert (reg["plan"], reg["status"], reg["premium"]["valid_until"]) == ("premium", "active", "2029-05-10")
+    assert [n["kind"] for n in inbox(stack, person) if n["lg_code"] == ASAHIKAWA] == ["renewed"]
+
+
+def test_a_late_sweep_judges_every_overdue_registration(stack: StackClient, governments: None) -> None:
+    """Premium registrations whose notice days and expiries no run ever covered: one run, years
+    later, judges each of them, once."""
+    staff = onboard(stack, KUSHIRO, "釧路市")
+    people = []
+    for n, start in enumerate(("2028-06-01", "2028-09-01", "2029-01-10")):
+        person = verified_person(stack, f"e2e-sweeps-late-{n}", f"e2e-sweeps-idp-late-{n}")
+        for i in range(3):
+            scan_on(stack, KUSHIRO, staff, person, start[:-2] + f"{i + 1:02d}", f"late-{n}-{i}")
+        stack.set_clock(f"{start[:-2]}05T12:00:00+09:00")
+        granted = stack.put(
+            f"/v1/me/registrations/{KUSHIRO}",
+            token=person,
+            json={"plan": "premium", "survey_answers": ANSWERS},
+        )
+        assert granted.status_code == 201, granted.text
+        people.append(person)
+
+    result = run_sweep(stack, "renewal", "2031-03-01T03:00:00+09:00")
+
+    assert result["counts"].get("downgraded", 0) >= 3
+    for person in people:
+        reg = registrations(stack, person)[KUSHIRO]
+        assert (reg["plan"], reg["status"]) == ("basic", "active")
+        assert [n["kind"] for n in inbox(stack, person) if n["lg_code"] == KUSHIRO] == ["downgraded"]
+    again = run_sweep(stack, "renewal", "2031-03-02T03:00:00+09:00")
+    assert again["counts"].get("downgraded", 0) == 0

@@ -105,7 +105,8 @@ def functions_by_name(
 
 
 def tables_by_name(template: Template) -> dict[str, str]:
-    """topology table name -> logical id, matched on the key schema."""
+    """topology table name -> logical id, matched on the key schema and the construct's name
+    (tables may share a key schema)."""
     found: dict[str, str] = {}
     for spec in topology.TABLES:
         expected = [{"AttributeName": spec.partition_key, "KeyType": "HASH"}]
@@ -114,7 +115,7 @@ def tables_by_name(template: Template) -> dict[str, str]:
         matches = [
             lid
             for lid, res in resources(template, "AWS::DynamoDB::Table").items()
-            if props(res)["KeySchema"] == expected
+            if props(res)["KeySchema"] == expected and lid.startswith(f"Data{spec.name.capitalize()}Table")
         ]
         assert len(matches) == 1, f"table {spec.name}: expected one table keyed {expected}, found {matches}"
         found[spec.name] = matches[0]
@@ -379,6 +380,8 @@ def test_staff_pool_is_invitation_only_with_mfa_and_protected_attributes(templat
     assert staff["MfaConfiguration"] == "ON"
     schema = {f"custom:{attr['Name']}": attr for attr in staff["Schema"] if "Name" in attr}
     assert STAFF_CUSTOM_ATTRIBUTES <= set(schema)
+    # Set once at creation: nobody, not even an admin API, changes a government or a role.
+    assert all(schema[name]["Mutable"] is False for name in STAFF_CUSTOM_ATTRIBUTES)
     policy = staff["Policies"]["PasswordPolicy"]
     assert policy["MinimumLength"] >= 12
     assert all(
@@ -475,8 +478,10 @@ def test_function_environment_names_only_what_it_uses(
                 assert secret.env_var not in env, f"{spec.name} gets {secret.env_var} without declaring it"
         if spec.manages_staff:
             assert ref_id(env["FURUSATO_STAFF_USER_POOL_ID"]) == pools["staff"]
+            assert ref_id(env["FURUSATO_REGISTRANT_USER_POOL_ID"]) == pools["registrant"]
         else:
             assert "FURUSATO_STAFF_USER_POOL_ID" not in env
+            assert "FURUSATO_REGISTRANT_USER_POOL_ID" not in env
 
 
 def test_function_roles_grant_only_declared_tables_buckets_and_pools(
@@ -532,16 +537,94 @@ def test_function_roles_grant_only_declared_tables_buckets_and_pools(
                 assert service in {"logs", "xray", "sqs"}, f"{spec.name}: unexpected {service} permissions"
 
         assert read_tables == {tables[name] for name in spec.tables}, spec.name
-        assert write_tables == {tables[name] for name, access in spec.tables.items() if access == "write"}, (
-            spec.name
-        )
+        writes = {tables[name] for name, access in spec.tables.items() if access in ("write", "append")}
+        assert write_tables == writes, spec.name
         if spec.buckets:
             for bucket in spec.buckets:
                 assert any(f"-{bucket}-" in target for target in s3_resources), f"{spec.name}: {bucket}"
         else:
             assert not s3_resources, f"{spec.name} declares no bucket but has S3 permissions {s3_resources}"
-        assert cognito_pools == ({pools["staff"]} if spec.manages_staff else set()), spec.name
+        expected_pools = {pools["staff"], pools["registrant"]} if spec.manages_staff else set()
+        assert cognito_pools == expected_pools, spec.name
         assert read_secrets == {secrets[name] for name in spec.secrets}, spec.name
+
+
+def test_only_the_admin_function_holds_cognito_admin_rights_and_exactly_what_it_calls(
+    template: Template, cdk_context: dict[str, Any]
+) -> None:
+    holders = [spec.name for spec in topology.FUNCTIONS if spec.manages_staff]
+    assert holders == ["admin"]
+    for spec in topology.FUNCTIONS:
+        _, res = functions_by_name(template, cdk_context)[spec.name]
+        statements = role_statements(template, ref_id(props(res)["Role"]) or "")
+        actions = {a for s in statements for a in as_list(s["Action"]) if a.startswith("cognito-idp:")}
+        expected = (
+            {"cognito-idp:AdminCreateUser", "cognito-idp:AdminDeleteUser"} if spec.manages_staff else set()
+        )
+        assert actions == expected, spec.name
+
+
+def test_no_role_can_alter_or_remove_an_audit_record(template: Template, cdk_context: dict[str, Any]) -> None:
+    """Writers of the trail hold PutItem alone (conditional on a new key in the code); its one
+    reader holds no write; nobody holds both; and the table's own policy denies every update and
+    delete to every principal, whatever an identity policy grants."""
+    audit_id = tables_by_name(template)["audit"]
+    altering = {
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:PartiQLUpdate",
+        "dynamodb:PartiQLDelete",
+        "dynamodb:DeleteTable",
+        "dynamodb:UpdateTable",
+        "dynamodb:UpdateTimeToLive",
+        "dynamodb:RestoreTableFromBackup",
+        "dynamodb:ImportTable",
+    }
+    appenders, readers = set(), set()
+    for role_lid, role in resources(template, "AWS::IAM::Role").items():
+        # Every role of the stack, the helpers CDK adds included: none may hold a DynamoDB
+        # managed policy, and every statement is checked below.
+        assert not any("DynamoDB" in flatten(arn) for arn in props(role).get("ManagedPolicyArns", []))
+        statements = [
+            st for policy in props(role).get("Policies", []) for st in policy["PolicyDocument"]["Statement"]
+        ]
+        for res in resources(template).values():
+            if res["Type"] in {"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}:
+                if role_lid in {ref_id(r) for r in props(res).get("Roles", [])}:
+                    statements += props(res)["PolicyDocument"]["Statement"]
+        for statement in statements:
+            actions = set(as_list(statement["Action"]))
+            targets = as_list(statement["Resource"])
+            if any(a.startswith("dynamodb:") or a == "*" for a in actions):
+                # Never all tables at once, never every DynamoDB action.
+                assert "*" not in targets and not any(flatten(t).endswith(":table/*") for t in targets)
+                assert "dynamodb:*" not in actions and "*" not in actions, (role_lid, actions)
+            if not any(audit_id in logical_ids_in(t) for t in targets):
+                continue
+            assert not actions & altering, (role_lid, actions)
+            if actions == {"dynamodb:PutItem"}:
+                appenders.add(role_lid)
+            else:
+                assert "dynamodb:PutItem" not in actions, (role_lid, actions)
+                readers.add(role_lid)
+    assert appenders and readers and not appenders & readers
+    table = props(resources(template)[audit_id])
+    assert "TimeToLiveSpecification" not in table and "StreamSpecification" not in table
+    assert table["DeletionProtectionEnabled"] is True
+    assert resources(template)[audit_id]["DeletionPolicy"] == "Retain"
+    denied = [
+        st
+        for st in table["ResourcePolicy"]["PolicyDocument"]["Statement"]
+        if st["Effect"] == "Deny" and st["Principal"] in ("*", {"AWS": "*"})
+    ]
+    assert denied and {
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:PartiQLUpdate",
+        "dynamodb:PartiQLDelete",
+    } <= {a for st in denied for a in as_list(st["Action"])}
 
 
 # --------------------------------------------------------------------------------------------

@@ -134,6 +134,8 @@ def test_registered_person_counts_toward_premium(hida: dict[str, Any]) -> None:
 def test_check_in_costs_at_most_three_round_trips(hida: dict[str, Any]) -> None:
     token = static_token(HIDA, hida["activity_id"])
     at(DURING)
+    for sub in ("u1", "u2"):  # app users: a profile exists
+        set_profile(sub)
     keyring.current()  # warm container: the keyring is cached
     with count_calls() as calls:
         assert scan("u1", token).status == 201
@@ -145,6 +147,11 @@ def test_check_in_costs_at_most_three_round_trips(hida: dict[str, Any]) -> None:
     with count_calls() as repeat:
         assert scan("u1", token).status == 200
     assert dict(repeat) == {"Query": 1, "PutItem": 1}
+    # The first record of someone of whom nothing else is held also checks that the account was
+    # not deleted (a deleted account's token must not recreate data): one GetItem more.
+    with count_calls() as newcomer:
+        assert scan("u3", token).status == 201
+    assert dict(newcomer) == {"Query": 1, "PutItem": 1, "GetItem": 1}
 
 
 # --- refusals ------------------------------------------------------------------------------
@@ -520,3 +527,20 @@ def test_a_designation_made_elsewhere_reaches_records_written_from_an_old_copy(
     patch.join(timeout=10)
     records = {sub: participations.of_person(sub)[0].designated for sub in ("u1", "u2")}
     assert records == {"u1": True, "u2": True}
+
+
+def test_a_scan_before_a_midnight_start_counts_on_the_activitys_start_day(hida: dict[str, Any]) -> None:
+    """Rule 10: an activity starting 2026-04-01 00:30 JST, scanned at 2026-03-31 23:45 (inside its
+    opening hour), counts on 2026-04-01: the first day records count."""
+    at("2026-03-31T20:00:00+09:00")
+    midnight = activity(
+        name="初日の出清掃", starts_at="2026-04-01T00:30:00+09:00", ends_at="2026-04-01T02:00:00+09:00"
+    )
+    set_profile("u1")
+    assert register("u1", HIDA).status == 201
+    at("2026-03-31T23:45:00+09:00")
+    reply = scan("u1", static_token(HIDA, midnight["activity_id"]))
+    assert reply.status == 201, reply
+    assert reply.body["activity_day"] == "2026-04-01" and reply.body["counted"] is True
+    assert reply.body["participation"]["day"] == "2026-04-01"
+    assert reply.body["progress"]["activities_counted"] == 1

@@ -123,6 +123,19 @@ def test_guardian_consent_under_18_on_the_jst_day(birth: str, minor: bool) -> No
         assert reply.status == 201 and reply.body["minor"] is False
 
 
+def test_a_guardian_consent_dated_in_the_future_is_refused_and_changes_nothing() -> None:
+    at(START)
+    consent = {
+        "guardian_name": "山田 一郎",
+        "relationship": "父",
+        "consented_at": "2026-05-10T10:00:01+09:00",
+    }
+    reply = verify("u1", consent=consent, birth_date="2010-01-01")
+    assert reply.status == 400 and reply.error_code == "VALIDATION_ERROR"
+    assert "guardian_consent.consented_at" in reply.body["error"]["details"]
+    assert call("GET", "/v1/me", claims=person("u1")).body["identity"]["verified"] is False
+
+
 def test_bad_assertions_are_refused_and_change_nothing() -> None:
     at(START)
     other = type(IDENTITY_PROVIDER)(issuer=IDENTITY_PROVIDER.issuer, kid=IDENTITY_PROVIDER.kid)

@@ -500,3 +500,79 @@ def test_two_accounts_with_the_same_facts_wait_for_a_verified_identity(clean_aws
     reply = call("POST", "/v1/me/identity-verifications", {"assertion": assertion}, claims=person("u2"))
     assert reply.status == 201, reply
     assert (counted("u1"), counted("u2")) == (0, 2)
+
+
+# --- rosters list the people not yet matched; matching upgrades opted-in registrants --------------
+
+
+def activity_named(name: str) -> dict[str, Any]:
+    listed = call("GET", f"/v1/admin/lgs/{LG}/activities", claims=admin(LG), query={"from": "2026-04-01"})
+    assert listed.status == 200, listed
+    return next(a for a in listed.body["items"] if a["name"] == name)
+
+
+def roster_of(activity_id: str) -> list[dict[str, Any]]:
+    reply = call("GET", f"/v1/admin/lgs/{LG}/activities/{activity_id}/participants", claims=admin(LG))
+    assert reply.status == 200, reply
+    return list(reply.body["items"])
+
+
+def test_a_backfilled_person_is_a_pending_roster_row_until_matched(clean_aws: str) -> None:
+    run_import(clean_aws, real_sample())
+    mowing = activity_named("草刈り")["activity_id"]  # EVT-005: 佐藤 健一 only
+    [row] = roster_of(mowing)
+    assert (row["kind"], row["name"], row["registered"], row["source"]) == (
+        "pending",
+        SATO,
+        False,
+        "backfill",
+    )
+    detail = call("GET", f"/v1/admin/lgs/{LG}/activities/{mowing}", claims=admin(LG)).body
+    assert detail["participant_count"] == 1
+
+    profile("u-sato", SATO)
+    register("u-sato", LG)
+
+    [matched] = roster_of(mowing)
+    assert (matched["kind"], matched["name"], matched["registered"]) == ("registrant", "佐藤 健一", True)
+    assert matched["participation_id"] == row["participation_id"]  # the same row, not a second one
+    assert (
+        call("GET", f"/v1/admin/lgs/{LG}/activities/{mowing}", claims=admin(LG)).body["participant_count"]
+        == 1
+    )
+    assert types(dump(clean_aws))["pending_participation"] == 12
+
+
+def test_backfill_matching_that_meets_the_requirement_upgrades_an_opted_in_registrant(clean_aws: str) -> None:
+    profile("u-sato", SATO)
+    sato = facts(SATO)
+    assertion = IDENTITY_PROVIDER.sign(
+        {
+            "subject": "idp-sato",
+            "name": SATO,
+            "birth_date": sato["birth_date"],
+            "gender": "male",
+            "address": "東京都新宿区西新宿2-8-1",
+        },
+        clock.now(),
+    )
+    assert (
+        call(
+            "POST", "/v1/me/identity-verifications", {"assertion": assertion}, claims=person("u-sato")
+        ).status
+        == 201
+    )
+    body = {"plan": "basic", "survey_answers": {"relationship": ["観光・訪問"]}, "auto_upgrade": True}
+    assert call("PUT", f"/v1/me/registrations/{LG}", body, claims=person("u-sato")).status == 201
+    third = next(r for r in real_rows() if r[6] == SATO)[:]
+    third[:5] = ["EVT-006", "用水路清掃", "2027年2月7日 9:00", "2027年2月7日 11:00", "市中央ホールA"]
+    run_import(clean_aws, official([*real_rows(), third]))
+
+    mine = registrations("u-sato")[LG]
+    assert (mine["plan"], mine["status"], mine["premium"]["valid_until"]) == (
+        "premium",
+        "active",
+        "2028-04-01",
+    )
+    inbox = call("GET", "/v1/me/notifications", claims=person("u-sato")).body["items"]
+    assert [(n["kind"], n["lg_code"]) for n in inbox] == [("upgraded", LG)]

@@ -141,13 +141,21 @@ def kinds(sub: str) -> list[tuple[str, str | None]]:
 
 
 def due_keys(sub: str) -> dict[str, str | None]:
+    """lg_code -> the day the registration waits under in the due index (None: not there)."""
     client = aws.client("dynamodb", clock_endpoint())
     found = client.query(
         TableName="furusato-main",
         KeyConditionExpression="pk = :pk AND begins_with(sk, :reg)",
         ExpressionAttributeValues={":pk": {"S": f"P#{sub}"}, ":reg": {"S": "REG#"}},
     )["Items"]
-    return {i["lg_code"]["S"]: i.get("gsi2pk", {}).get("S") for i in found}
+    keys: dict[str, str | None] = {}
+    for i in found:
+        partition = i.get("gsi2pk", {}).get("S")
+        keys[i["lg_code"]["S"]] = None
+        if partition:
+            assert partition == people.due_key(people.due_shard(sub, i["lg_code"]["S"]))
+            keys[i["lg_code"]["S"]] = i["gsi2sk"]["S"].split("#")[0]
+    return keys
 
 
 def person_item(sub: str) -> dict[str, Any]:
@@ -192,7 +200,6 @@ D = date(2027, 6, 1)
 
 def test_notice_exactly_30_days_before_valid_until() -> None:
     seed("p30", [premium(HIDA, D + timedelta(days=30))], last_seen=D - timedelta(days=3))
-    seed("p29", [premium(HIDA, D + timedelta(days=29))], last_seen=D - timedelta(days=3))
     seed("p31", [premium(HIDA, D + timedelta(days=31))], last_seen=D - timedelta(days=3))
 
     result = sweep("renewal", D)
@@ -206,9 +213,14 @@ def test_notice_exactly_30_days_before_valid_until() -> None:
     assert reg.notice_sent_for == reg.premium_valid_until == "2027-07-01"
     assert reg.plan == "premium" and reg.status == "active"
     # The registration now waits under its expiry day for the judgement.
-    assert due_keys("p30") == {HIDA: "DUE#2027-07-01"}
-    assert inbox("p29") == [] and inbox("p31") == []
-    assert reg_of("p29", HIDA).notice_sent_for is None and reg_of("p31", HIDA).notice_sent_for is None
+    assert due_keys("p30") == {HIDA: "2027-07-01"}
+    assert inbox("p31") == [] and reg_of("p31", HIDA).notice_sent_for is None
+
+
+def test_a_notice_day_no_run_saw_is_caught_up_by_the_next_run() -> None:
+    seed("p29", [premium(HIDA, D + timedelta(days=29))], last_seen=D - timedelta(days=3))
+    assert sweep("renewal", D)["counts"] == {"notices": 1, "read": 1}
+    assert reg_of("p29", HIDA).notice_sent_for == (D + timedelta(days=29)).isoformat()
 
 
 def test_the_business_day_is_the_scheduled_times_jst_date() -> None:
@@ -227,6 +239,7 @@ def test_the_business_day_is_the_scheduled_times_jst_date() -> None:
 
 UNTIL = date(2027, 7, 1)
 THREE = [date(2026, 9, 1), date(2026, 12, 1), date(2027, 5, 1)]
+THREE_LATER = [date(2027, 9, 1), date(2027, 12, 1), date(2028, 5, 1)]
 
 
 def test_renewed_on_valid_until_with_enough_activities() -> None:
@@ -238,7 +251,7 @@ def test_renewed_on_valid_until_with_enough_activities() -> None:
     reg = reg_of("p", HIDA)
     assert (reg.plan, reg.status, reg.premium_valid_until) == ("premium", "active", "2028-07-01")
     assert reg.notice_sent_for is None and reg.decision_reason is None
-    assert due_keys("p")[HIDA] == "DUE#2028-06-01"  # next year's notice day
+    assert due_keys("p")[HIDA] == "2028-06-01"  # next year's notice day
     assert kinds("p") == [("renewed", HIDA)]
     assert "2028-07-01" in inbox("p")[0].body
     assert people.load("p").premium_lg_codes() == [HIDA]
@@ -311,20 +324,56 @@ def test_renewal_with_auto_approval_off_waits_for_a_coordinator() -> None:
     assert people.load("p").premium_lg_codes() == [HIDA]  # the place stays held while waiting
 
 
-def test_the_fiscal_year_window_counts_from_1_april() -> None:
-    """A fiscal-year government judging on 1 April counts only the new fiscal year's records."""
+def test_a_fiscal_year_renewal_counts_the_last_complete_fiscal_year() -> None:
+    """Premium on 2027-05-10 from activities in April and May 2027, three more later that fiscal
+    year: the renewal on 2028-05-10 counts the fiscal year 2027 (it ended before the day)."""
+    set_settings(HIDA, window="fiscal_year")
+    until = date(2028, 5, 10)
+    days = [
+        date(2027, 4, 20),
+        date(2027, 5, 1),
+        date(2027, 5, 9),
+        date(2027, 9, 1),
+        date(2027, 11, 1),
+        date(2028, 2, 1),
+    ]
+    seed("p", [premium(HIDA, until, notice_sent=True)], last_seen=until, activities={HIDA: days})
+    assert sweep("renewal", until)["counts"] == {"read": 1, "renewed": 1}
+    assert reg_of("p", HIDA).premium_valid_until == "2029-05-10"
+
+
+def test_a_fiscal_year_refusal_never_shows_a_window_ending_after_the_day() -> None:
     set_settings(HIDA, window="fiscal_year")
     until = date(2028, 4, 1)
     seed(
-        "p",
-        [premium(HIDA, until, notice_sent=True)],
-        last_seen=until,
-        activities={HIDA: [date(2027, 5, 1), date(2027, 8, 1), date(2028, 3, 31)]},
+        "p", [premium(HIDA, until, notice_sent=True)], last_seen=until, activities={HIDA: [date(2027, 5, 1)]}
     )
     sweep("renewal", until)
     reg = reg_of("p", HIDA)
     assert reg.plan == "basic"
-    assert reg.decision_reason and "counted 0 in 2028-04-01..2029-03-31" in reg.decision_reason
+    assert reg.decision_reason and "counted 1 in 2027-04-01..2028-03-31" in reg.decision_reason
+
+
+def test_a_renewal_counts_the_day_after_the_previous_judgement() -> None:
+    """Granted 2027-06-01 (judged up to that day); the renewal on 2028-06-01 counts 2027-06-02."""
+    until = date(2028, 6, 1)
+    days = [date(2027, 6, 2), date(2027, 10, 1), date(2028, 5, 1)]
+    seed("p", [premium(HIDA, until, notice_sent=True)], last_seen=until, activities={HIDA: days})
+    assert sweep("renewal", until)["counts"] == {"read": 1, "renewed": 1}
+
+
+def test_a_renewal_approved_by_a_coordinator_continues_from_the_old_valid_until() -> None:
+    from furusato.capabilities import reviews
+
+    set_settings(HIDA, auto_approval=False)
+    seed("p", [premium(HIDA, UNTIL, notice_sent=True)], last_seen=UNTIL, activities={HIDA: THREE})
+    sweep("renewal", UNTIL)
+    waiting = reg_of("p", HIDA)
+    assert (waiting.status, waiting.premium_valid_until) == ("pending_review", "2027-07-01")
+    clock.freeze(jst(UNTIL + timedelta(days=9)))
+    decided = reviews.review(HIDA, waiting.registration_id, "approve", "活動実績を確認しました", "staff-1")
+    assert decided["premium"] == {"valid_until": "2028-07-01"}  # not 2028-07-10
+    assert due_keys("p")[HIDA] == "2028-06-01"
 
 
 def test_only_due_registrations_are_read() -> None:
@@ -342,12 +391,12 @@ def test_only_due_registrations_are_read() -> None:
         result = sweep("renewal", D)
 
     assert result["counts"] == {"downgraded": 2, "notices": 4, "read": 6}
-    assert items["Query gsi2"] == 6 and calls["Query gsi2"] == 1
+    assert items["Query gsi2"] == 6 and calls["Query gsi2"] == people.DUE_SHARDS
     assert "Scan" not in calls
     # Two person partitions (judgements), each: profile, registration, 2 participations.
     assert calls["Query"] == 2 and items["Query"] == 2 * 4
-    # One government read (and cached for the run), the run record and the state.
-    assert items["GetItem"] == 1 and calls["GetItem"] == 3
+    # One government read (and cached for the run) and the run record.
+    assert items["GetItem"] == 1 and calls["GetItem"] == 2
 
 
 def test_a_registration_changed_during_the_sweep_is_read_again_once() -> None:
@@ -383,7 +432,9 @@ def test_an_item_whose_due_key_no_longer_matches_is_skipped() -> None:
     )
     before = dump()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(sweep_store, "due_page", lambda day, key, limit: ([stale], None))
+        mp.setattr(
+            sweep_store, "due_page", lambda shard, day, key, limit: ([stale] if shard == 0 else [], None)
+        )
         result = sweep("renewal", UNTIL)
     assert result["counts"] == {"read": 1, "skipped": 1}
     after = [i for i in dump() if not i["pk"]["S"].startswith("SWEEP#")]
@@ -460,7 +511,7 @@ def test_a_resumed_run_reaches_the_state_of_one_run(clean_aws: str, monkeypatch:
     assert second["status"] == "completed"
     # The same transitions; the rest of the page the hand-off interrupted was read again.
     assert {**second["counts"], "read": 15} == whole["counts"]
-    assert second["counts"]["read"] == 15 + 10
+    assert second["counts"]["read"] >= 15
 
     def without_handoffs(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [{k: v for k, v in i.items() if k != "position"} for i in items]
@@ -491,12 +542,45 @@ def test_catch_up_after_a_missed_day() -> None:
     seed("c", [premium(HIDA, D + timedelta(days=32))], last_seen=D)
     seed("e", [premium(HIDA, D + timedelta(days=33))], last_seen=D)  # due tomorrow
     sweep("renewal", D)
-    # The schedule did not run on D + 1.
+    # The schedule did not run on D + 1: the next run reads everything due by its day.
     result = sweep("renewal", D + timedelta(days=2))
-    assert result["days"] == {"from": "2027-06-02", "to": "2027-06-03"}
+    assert result["days"] == {"from": "2027-06-03", "to": "2027-06-03"}
     assert result["counts"] == {"notices": 2, "read": 2}
     assert [len(inbox(s)) for s in "abce"] == [1, 1, 1, 0]
     assert sweep_store.last_completed_day("renewal") == D + timedelta(days=2)
+
+
+def test_a_first_run_400_days_late_judges_every_due_registration_exactly_once() -> None:
+    """No run ever happened; the first comes 400 days after the earliest due day. Every
+    registration due by then is judged once per year it is due for, oldest first, and the
+    notices of days long gone are not sent."""
+    late = D + timedelta(days=400)  # 2028-07-05
+    seed("renew", [premium(HIDA, D)], last_seen=D, activities={HIDA: THREE})
+    seed("lapse", [premium(TAKAYAMA, D + timedelta(days=10))], last_seen=D)  # nothing counted
+    seed(
+        "twice",
+        [premium(HIDA, D - timedelta(days=5))],
+        last_seen=D,
+        activities={HIDA: [*THREE, *THREE_LATER]},
+    )
+    seed("notice", [premium(HIDA, late + timedelta(days=20))], last_seen=D)
+    seed("later", [premium(HIDA, late + timedelta(days=40))], last_seen=D)
+
+    result = sweep("renewal", late)
+
+    assert result["status"] == "completed"
+    assert result["counts"] == {"downgraded": 2, "notices": 1, "read": 4, "renewed": 3}
+    # renewed on 2027-06-01 (THREE), then judged again on 2028-06-01 with nothing since: basic.
+    assert kinds("renew") == [("downgraded", HIDA), ("renewed", HIDA)]
+    assert reg_of("renew", HIDA).plan == "basic"
+    assert kinds("lapse") == [("downgraded", TAKAYAMA)]
+    # 2027-05-27 and 2028-05-27 both renewed (activities in each year): due next on 2029-04-27.
+    assert kinds("twice") == [("renewed", HIDA)] * 2
+    assert reg_of("twice", HIDA).premium_valid_until == "2029-05-27"
+    assert due_keys("twice")[HIDA] == "2029-04-27"
+    assert kinds("notice") == [("renewal_due", HIDA)] and inbox("later") == []
+    # A second run the day after finds nothing left behind.
+    assert sweep("renewal", late + timedelta(days=1))["counts"] == {}
 
 
 def test_a_run_for_an_old_day_does_not_move_the_state_back() -> None:
@@ -558,6 +642,16 @@ def test_warning_one_month_before() -> None:
         {"sweep": "inactivity", "scheduled_time": jst(date(2028, 5, 15), 15).isoformat()}, Context()
     )
     assert len(inbox("p")) == 1
+
+
+def test_the_warning_names_the_automatic_prefecture_that_lapses_with_it() -> None:
+    seed("p", [basic(HIDA), basic(GIFU, auto=True)], last_seen=SEEN)
+    seed("direct", [basic(HIDA), basic(GIFU)], last_seen=SEEN)  # registered with 岐阜県 directly
+    sweep("inactivity", date(2028, 5, 15))
+    [warning] = [n for n in inbox("p") if n.lg_code == HIDA]
+    assert "飛騨市と岐阜県" in warning.title and "飛騨市と岐阜県" in warning.body
+    assert [n.lg_code for n in inbox("p")] == [HIDA]  # one warning, naming both
+    assert not any("岐阜県" in n.title for n in inbox("direct") if n.lg_code == HIDA)
 
 
 def test_31_march_edges() -> None:

@@ -34,6 +34,20 @@ def test_staff_of_another_government_get_403(route: topology.Route) -> None:
 
 
 @pytest.mark.parametrize("route", STAFF_ROUTES, ids=_ids)
+def test_a_removed_or_unknown_staff_account_is_refused(route: topology.Route) -> None:
+    """The staff record, not the token, decides: a removed account, an account nobody created and
+    a token claiming a higher role than its account all get 401 before the route runs."""
+    onboard(TARGET)
+    boss, viewer = admin(TARGET), admin(TARGET, "viewer")
+    removed = call("DELETE", f"/v1/admin/lgs/{TARGET}/staff/{viewer['sub']}", claims=boss)
+    assert removed.status == 204, removed
+    raised = {**admin(TARGET, "coordinator"), "custom:staff_role": "admin"}
+    for claims in (viewer, {**boss, "sub": "nobody-created-me"}, raised):
+        reply = call(route.method, _path(route), {}, claims=claims)
+        assert reply.status == 401 and reply.error_code == "UNAUTHENTICATED", (claims["sub"], reply)
+
+
+@pytest.mark.parametrize("route", STAFF_ROUTES, ids=_ids)
 def test_registrants_and_operators_are_not_staff(route: topology.Route) -> None:
     onboard(TARGET)
     for claims in (registrant_claims("u1"), operator_claims()):
@@ -67,6 +81,20 @@ def test_staff_list_shows_only_their_own_registrations() -> None:
     assert [r["lg_code"] for r in mine] == [TARGET]
     theirs = call("GET", f"/v1/admin/lgs/{OTHER}/registrations", claims=admin(OTHER)).body
     assert len(theirs["items"]) == 2 and all(r["lg_code"] == OTHER for r in theirs["items"])
+
+
+def test_staff_lists_and_audit_trails_are_each_governments_own() -> None:
+    onboard(TARGET, OTHER)
+    mine, theirs = admin(TARGET), admin(OTHER)
+    admin(OTHER, "viewer")
+    call("GET", f"/v1/admin/lgs/{OTHER}/registrations", claims=theirs)
+    staff = call("GET", f"/v1/admin/lgs/{TARGET}/staff", claims=mine).body["items"]
+    assert [s["staff_id"] for s in staff] == [mine["sub"]]
+    assert call("GET", f"/v1/admin/lgs/{TARGET}/audit", claims=mine).body["items"] == []
+    assert call("GET", f"/v1/admin/lgs/{OTHER}/audit", claims=theirs).body["items"]
+    # Another government's account is not found here, nor removable.
+    other_viewer = admin(OTHER, "viewer")["sub"]
+    assert call("DELETE", f"/v1/admin/lgs/{TARGET}/staff/{other_viewer}", claims=mine).status == 404
 
 
 def test_a_cursor_of_another_government_is_refused() -> None:
@@ -164,3 +192,38 @@ def test_a_support_cursor_of_another_government_is_refused() -> None:
             query={"cursor": first["next_cursor"]},
         )
         assert stolen.status == 400 and stolen.error_code == "VALIDATION_ERROR", (path, stolen)
+
+
+CONTENT_OBJECT_ROUTES = [r for r in STAFF_ROUTES if "{content_id}" in r.path or "{consultation_id}" in r.path]
+
+
+@pytest.mark.parametrize("route", CONTENT_OBJECT_ROUTES, ids=_ids)
+def test_another_governments_content_and_consultations_are_404(route: topology.Route) -> None:
+    """Staff of OTHER, on their own government's path, with a real id of TARGET's object."""
+    onboard(TARGET, OTHER)
+    call(
+        "PUT",
+        f"/v1/me/registrations/{TARGET}",
+        {"plan": "basic", "survey_answers": {"relationship": ["出身地"]}},
+        claims=registrant_claims("u1"),
+    )
+    content = call(
+        "POST",
+        f"/v1/admin/lgs/{TARGET}/contents",
+        {"kind": "news", "title": "t", "body": "b"},
+        claims=admin(TARGET),
+    ).body
+    consultation = call(
+        "POST",
+        "/v1/me/consultations",
+        {"lg_code": TARGET, "topic": "other", "subject": "s", "message": "m"},
+        claims=registrant_claims("u1"),
+    ).body
+    path = (
+        route.path.replace("{lg_code}", OTHER)
+        .replace("{content_id}", content["content_id"])
+        .replace("{consultation_id}", consultation["consultation_id"])
+    )
+    body = {"title": "x"} if route.method == "PATCH" else {"body": "x"} if path.endswith("messages") else None
+    reply = call(route.method, path, body, claims=admin(OTHER))
+    assert reply.status == 404 and reply.error_code == "NOT_FOUND", reply

@@ -31,7 +31,28 @@ def onboard(*codes: str) -> None:
 
 
 def admin(lg_code: str, role: str = "admin", org_id: str | None = None) -> dict[str, str]:
-    return staff_claims(f"staff-{lg_code}-{role}", lg_code, role, org_id)
+    """Claims of a staff member of `lg_code`, whose staff record (what the route guard checks)
+    is created on first use, as the operator or the government's admin would have."""
+    sub = f"staff-{lg_code}-{role}" + (f"-{org_id}" if org_id else "")
+    enrol_staff(sub, lg_code, role, org_id)
+    return staff_claims(sub, lg_code, role, org_id)
+
+
+def enrol_staff(sub: str, lg_code: str, role: str, org_id: str | None = None) -> None:
+    from furusato.domain.staff import StaffMember
+    from furusato.store import staff
+
+    staff.create(
+        StaffMember(
+            staff_id=sub,
+            lg_code=lg_code,
+            staff_role=role,
+            org_id=org_id,
+            email=None,
+            created_at="2026-04-01T09:00:00+09:00",
+            created_by="tests",
+        )
+    )
 
 
 def person(sub: str) -> dict[str, str]:

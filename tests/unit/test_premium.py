@@ -95,13 +95,124 @@ def test_activity_after_today_is_not_counted() -> None:
     refused("NOT_ENOUGH_ACTIVITIES", lg(HIDA), participations, TODAY)
 
 
-@pytest.mark.parametrize(("today", "counts"), [(date(2027, 3, 31), True), (date(2027, 4, 1), False)])
-def test_fiscal_year_turns_on_1_april(today: date, counts: bool) -> None:
-    participations = parts(HIDA, [date(2026, 6, 1), date(2026, 9, 1), date(2027, 3, 31)])
-    if counts:
-        assert run(lg(HIDA, window="fiscal_year"), participations, today).status == "active"
+# --- the fiscal-year rule (rule 10): last complete fiscal year OR current one up to the day -----
+
+FISCAL_DAYS = {
+    # day of judgement -> (three days in the last complete fiscal year, three in the current one)
+    "31 March": (
+        date(2028, 3, 31),
+        [date(2026, 4, 1), date(2026, 9, 1), date(2027, 3, 31)],
+        [date(2027, 4, 1), date(2027, 12, 1), date(2028, 3, 31)],
+    ),
+    "1 April": (
+        date(2028, 4, 1),
+        [date(2027, 4, 1), date(2027, 9, 1), date(2028, 3, 31)],
+        [date(2028, 4, 1)] * 3,
+    ),
+    "mid-year": (
+        date(2028, 10, 15),
+        [date(2027, 4, 1), date(2027, 9, 1), date(2028, 3, 31)],
+        [date(2028, 4, 1), date(2028, 7, 1), date(2028, 10, 15)],
+    ),
+}
+
+
+@pytest.mark.parametrize("renewal", [False, True], ids=["application", "renewal"])
+@pytest.mark.parametrize("held", ["last year", "current year", "both", "neither"])
+@pytest.mark.parametrize("when", list(FISCAL_DAYS))
+def test_fiscal_year_truth_table(renewal: bool, held: str, when: str) -> None:
+    day, last, current = FISCAL_DAYS[when]
+    days = {
+        "last year": last,
+        "current year": current,
+        "both": last + current,
+        "neither": last[:2] + current[:2],  # four in all, but no fiscal year holds three
+    }[held]
+    government = lg(HIDA, window="fiscal_year")
+    if held == "neither":
+        err = refused("NOT_ENOUGH_ACTIVITIES", government, parts(HIDA, days), day, renewal=renewal)
+        assert err.details["counted"] == 2
+        assert date.fromisoformat(err.details["window"]["end"]) <= day  # never a window in the future
     else:
-        refused("NOT_ENOUGH_ACTIVITIES", lg(HIDA, window="fiscal_year"), participations, today)
+        result = run(government, parts(HIDA, days), day, renewal=renewal)
+        assert result.status == "active" and result.counted.activities == 3
+        assert result.counted.window_end <= day
+
+
+def test_a_fiscal_year_renewal_counts_the_last_complete_year() -> None:
+    """Premium on 2027-05-10, renewed on 2028-05-10: the fiscal year 2027 holds six activities."""
+    days = [
+        date(2027, 4, 20),
+        date(2027, 5, 1),
+        date(2027, 5, 9),
+        date(2027, 9, 1),
+        date(2027, 11, 1),
+        date(2028, 2, 1),
+    ]
+    result = run(lg(HIDA, window="fiscal_year"), parts(HIDA, days), date(2028, 5, 10), renewal=True)
+    assert result.status == "active" and result.counted.activities == 6
+    assert (result.counted.window_start, result.counted.window_end) == (date(2027, 4, 1), date(2028, 3, 31))
+
+
+def test_an_application_on_1_april_counts_the_fiscal_year_that_just_ended() -> None:
+    days = [date(2027, 3, 29), date(2027, 3, 30), date(2027, 3, 31)]
+    result = run(lg(HIDA, window="fiscal_year"), parts(HIDA, days), date(2027, 4, 1))
+    assert result.status == "active" and result.counted.activities == 3
+
+
+def test_fiscal_year_stay_days_follow_the_same_rule() -> None:
+    stays = [date(2027, 4, 1) + timedelta(days=i) for i in range(10)]
+    result = run(
+        lg(HIDA, window="fiscal_year"), parts(HIDA, [date(2028, 4, 1)] * 3), date(2028, 4, 1), stay_days=stays
+    )
+    assert result.long_term_stayer
+
+
+# --- the rolling renewal window: (valid_until - 1 year, valid_until] ----------------------------
+
+
+def test_a_renewal_counts_the_day_after_the_grant() -> None:
+    """Granted 2027-06-01 (judged up to that day), renewed 2028-06-01: 2027-06-02 counts."""
+    days = [date(2027, 6, 2), date(2027, 8, 1), date(2028, 6, 1)]
+    result = run(lg(HIDA), parts(HIDA, days), date(2028, 6, 1), renewal=True)
+    assert (result.counted.window_start, result.counted.activities) == (date(2027, 6, 2), 3)
+    refused(
+        "NOT_ENOUGH_ACTIVITIES",
+        lg(HIDA),
+        parts(HIDA, [date(2027, 6, 1), *days[1:]]),
+        date(2028, 6, 1),
+        renewal=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("until", "first_day", "length"),
+    [
+        (date(2028, 3, 1), date(2027, 3, 2), 366),  # across 29 February 2028
+        (date(2028, 2, 29), date(2027, 3, 1), 366),
+        (date(2028, 2, 28), date(2027, 3, 1), 365),
+        (date(2029, 2, 28), date(2028, 2, 29), 366),  # a grant on 29 Feb 2028 runs to 28 Feb 2029
+        (date(2029, 3, 1), date(2028, 3, 2), 365),
+    ],
+)
+def test_the_renewal_window_around_29_february(until: date, first_day: date, length: int) -> None:
+    days = [first_day, until - timedelta(days=100), until]
+    result = run(lg(HIDA), parts(HIDA, days), until, renewal=True)
+    assert (result.counted.window_start, result.counted.window_end) == (first_day, until)
+    assert (until - first_day).days + 1 == length
+    earlier = [first_day - timedelta(days=1), *days[1:]]
+    refused("NOT_ENOUGH_ACTIVITIES", lg(HIDA), parts(HIDA, earlier), until, renewal=True)
+
+
+def test_consecutive_judgements_leave_no_day_out() -> None:
+    """From a grant on 29 February 2028, year after year: every day is in some judgement window."""
+    grant = date(2028, 2, 29)
+    covered_to = grant
+    until = one_year_after(grant)
+    for _ in range(5):
+        window = run(lg(HIDA), parts(HIDA, [until] * 3), until, renewal=True).counted
+        assert window.window_start <= covered_to + timedelta(days=1)
+        covered_to, until = until, one_year_after(until)
 
 
 def test_records_before_april_2026_never_count() -> None:

@@ -9,7 +9,7 @@ from furusato.domain.lg import (
     PremiumSettings,
     check_onboarding,
     check_settings,
-    judgement_window,
+    judgement_windows,
 )
 from furusato.domain.registration import (
     Participation,
@@ -64,25 +64,36 @@ def test_withdrawing_a_prefecture_touches_nothing_else() -> None:
 
 
 def test_rolling_window_is_the_365_days_up_to_today() -> None:
-    window = judgement_window(PremiumSettings(), date(2027, 6, 30))
+    (window,) = judgement_windows(PremiumSettings(), date(2027, 6, 30))
     assert window == JudgementWindow(date(2026, 7, 1), date(2027, 6, 30))
     assert (window.end - window.start).days + 1 == 365
 
 
 @pytest.mark.parametrize(
-    ("today", "start", "end"),
+    ("today", "last", "current"),
     [
-        (date(2027, 3, 31), date(2026, 4, 1), date(2027, 3, 31)),
-        (date(2027, 4, 1), date(2027, 4, 1), date(2028, 3, 31)),
+        (
+            date(2027, 3, 31),
+            (date(2025, 4, 1), date(2026, 3, 31)),
+            (date(2026, 4, 1), date(2027, 3, 31)),
+        ),
+        (
+            date(2027, 4, 1),
+            (date(2026, 4, 1), date(2027, 3, 31)),
+            (date(2027, 4, 1), date(2027, 4, 1)),
+        ),
     ],
 )
-def test_fiscal_year_window_turns_on_1_april(today: date, start: date, end: date) -> None:
-    window = judgement_window(PremiumSettings(window="fiscal_year"), today)
-    assert (window.start, window.end) == (start, end)
+def test_fiscal_year_windows_are_the_last_complete_year_and_the_current_one_up_to_today(
+    today: date, last: tuple[date, date], current: tuple[date, date]
+) -> None:
+    windows = judgement_windows(PremiumSettings(window="fiscal_year"), today)
+    assert [(w.start, w.end) for w in windows] == [last, current]
+    assert all(w.end <= today for w in windows)
 
 
 def test_records_before_april_2026_never_count() -> None:
-    window = judgement_window(PremiumSettings(), date(2026, 11, 1))
+    (window,) = judgement_windows(PremiumSettings(), date(2026, 11, 1))
     assert not window.contains(date(2026, 3, 31))
     assert window.contains(date(2026, 4, 1))
 

@@ -19,6 +19,7 @@ from furusato.domain.sweeps import (
     lapse_day,
     last_access,
     parse_request,
+    prefecture_following,
     refusal_reason,
     seen_days_reaching,
     seen_days_to_query,
@@ -176,8 +177,8 @@ def test_last_access_counts_check_ins() -> None:
     assert last_access(None, []) is None
 
 
-def _reg(lg_code: str, *, auto: bool = False, status: str = "active") -> Registration:
-    return Registration(f"r-{lg_code}", lg_code, "basic", status, False, auto, "2026-04-01T00:00:00+09:00")  # type: ignore[arg-type]
+def _reg(lg_code: str, *, auto: bool = False, status: str = "active", plan: str = "basic") -> Registration:
+    return Registration(f"r-{lg_code}", lg_code, plan, status, False, auto, "2026-04-01T00:00:00+09:00")  # type: ignore[arg-type]
 
 
 def test_an_automatic_prefecture_registration_lives_with_its_municipalities() -> None:
@@ -209,3 +210,25 @@ def test_a_refusal_says_what_was_counted() -> None:
     other = Conflict("premium needs a verified identity (My Number Card)", code="IDENTITY_NOT_VERIFIED")
     assert refusal_reason(other) == other.message
     assert "本人確認" in downgraded_notice("飛騨市", date(2027, 6, 30), other).body
+
+
+@pytest.mark.parametrize(
+    ("others", "follows"),
+    [
+        ([], True),
+        ([_reg("212032")], True),  # another basic municipality lapses for the same lack of access
+        ([_reg("212032", plan="premium")], False),  # a premium one never lapses: it keeps 岐阜県
+        ([_reg("212032", plan="premium", status="withdrawn")], True),
+    ],
+)
+def test_a_lapse_warning_names_the_prefecture_that_would_follow(
+    others: list[Registration], follows: bool
+) -> None:
+    hida, gifu = _reg("212172"), _reg("210005", auto=True)
+    assert prefecture_following(hida, [hida, gifu, *others]) == ("210005" if follows else None)
+
+
+def test_a_direct_prefecture_registration_is_never_named() -> None:
+    hida, gifu = _reg("212172"), _reg("210005", auto=False)
+    assert prefecture_following(hida, [hida, gifu]) is None
+    assert prefecture_following(gifu, [hida, gifu]) is None

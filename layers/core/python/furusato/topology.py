@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 Auth = Literal["public", "registrant", "staff", "operator"]
-Access = Literal["read", "write"]
+# "append": PutItem only, never read, update or delete (the audit trail's writers).
+Access = Literal["read", "write", "append"]
 
 
 class Route(NamedTuple):
@@ -39,6 +40,8 @@ class Table(NamedTuple):
     indexes: tuple[Index, ...] = ()
     ttl_attribute: str | None = None
     stream: bool = False
+    # Items are only ever added: the table's own policy denies updates and deletes to everyone.
+    append_only: bool = False
 
 
 class Bucket(NamedTuple):
@@ -93,7 +96,8 @@ class Function(NamedTuple):
     secrets: tuple[str, ...] = ()
     memory_mb: int = 512
     timeout_s: int = 15
-    # Functions that may create Cognito staff users.
+    # The one function holding Cognito admin rights: it creates and deletes staff users and
+    # deletes a registrant's account.
     manages_staff: bool = False
     # Functions that check identity-provider assertions (they get its issuer, audience, JWKS URL).
     verifies_identity: bool = False
@@ -125,11 +129,24 @@ MAIN_TABLE = Table(
 IDEMPOTENCY_TABLE = Table(
     name="idempotency",
     env_var="FURUSATO_IDEMPOTENCY_TABLE",
+    # id = the caller (CALLER#{sub}), sk = the request's hash: a person's records can be found
+    # and deleted with their data.
     partition_key="id",
+    sort_key="sk",
     ttl_attribute="expiration",
 )
 
-TABLES: tuple[Table, ...] = (MAIN_TABLE, IDEMPOTENCY_TABLE)
+# The audit trail of staff access to personal data (rule 24): append-only. Functions that record
+# get PutItem on it and nothing else; only the `admin` function reads it. No TTL, no stream.
+AUDIT_TABLE = Table(
+    name="audit",
+    env_var="FURUSATO_AUDIT_TABLE",
+    partition_key="pk",  # {lg_code}#{JST month}
+    sort_key="sk",  # {at, JST ISO}#{random id}
+    append_only=True,
+)
+
+TABLES: tuple[Table, ...] = (MAIN_TABLE, IDEMPOTENCY_TABLE, AUDIT_TABLE)
 
 IMPORTS_BUCKET = Bucket(
     name="imports",
@@ -162,11 +179,13 @@ TOKEN_KEYS = Secret(
 SECRETS: tuple[Secret, ...] = (TOKEN_KEYS,)
 
 _RW: dict[str, Access] = {"main": "write", "idempotency": "write"}
+# Functions that serve staff reads or changes of personal data append to the audit trail.
+_RW_AUDITED: dict[str, Access] = {**_RW, "audit": "append"}
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="registration",
-        description="Directory, profiles, registrations and operator onboarding",
+        description="Directory, profiles, registrations, identity and premium decisions",
         routes=(
             Route("GET", "/health", "public"),
             Route("GET", "/v1/local-governments", "public"),
@@ -185,15 +204,11 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/v1/admin/lgs/{lg_code}/registrations/{registration_id}", "staff"),
             Route("POST", "/v1/admin/lgs/{lg_code}/registrations/{registration_id}/review", "staff"),
             Route("POST", "/v1/admin/lgs/{lg_code}/stays", "staff"),
-            Route("POST", "/v1/operator/lgs", "operator"),
-            Route("GET", "/v1/operator/lgs", "operator"),
-            Route("POST", "/v1/operator/lgs/{lg_code}/staff", "operator"),
         ),
-        tables=_RW,
+        tables=_RW_AUDITED,
         # uploads: presigned POSTs, the check of stored files (and removal of refused ones),
         # short-lived reads of documents attached to registrations
         buckets={"uploads": "write"},
-        manages_staff=True,
         verifies_identity=True,
     ),
     Function(
@@ -218,19 +233,36 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("POST", "/v1/admin/lgs/{lg_code}/activities/{activity_id}/checkins", "staff"),
             Route("GET", "/v1/admin/lgs/{lg_code}/activities/{activity_id}/participants", "staff"),
         ),
-        tables=_RW,
+        tables=_RW_AUDITED,
         secrets=("token-keys",),
     ),
     Function(
         name="content",
-        description="Introduction pages, surveys and published content",
+        description="Introduction pages, surveys, content and the feed, consultations",
         routes=(
             Route("GET", "/v1/admin/lgs/{lg_code}/page", "staff"),
             Route("PUT", "/v1/admin/lgs/{lg_code}/page", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/page/images", "staff"),
             Route("GET", "/v1/admin/lgs/{lg_code}/survey", "staff"),
             Route("PUT", "/v1/admin/lgs/{lg_code}/survey", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/contents", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/contents", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/contents/{content_id}", "staff"),
+            Route("PATCH", "/v1/admin/lgs/{lg_code}/contents/{content_id}", "staff"),
+            Route("DELETE", "/v1/admin/lgs/{lg_code}/contents/{content_id}", "staff"),
+            Route("GET", "/v1/me/feed", "registrant"),
+            Route("POST", "/v1/me/consultations", "registrant"),
+            Route("GET", "/v1/me/consultations", "registrant"),
+            Route("GET", "/v1/me/consultations/{consultation_id}", "registrant"),
+            Route("POST", "/v1/me/consultations/{consultation_id}/messages", "registrant"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/consultations", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/consultations/{consultation_id}", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/consultations/{consultation_id}/messages", "staff"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/consultations/{consultation_id}/close", "staff"),
         ),
         tables=_RW,
+        # page images: presigned POSTs and short-lived links (the registration function checks them)
+        buckets={"uploads": "write"},
     ),
     Function(
         name="sweeps",
@@ -249,7 +281,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/v1/admin/lgs/{lg_code}/imports/{import_id}", "staff"),
             Route("POST", "/v1/admin/lgs/{lg_code}/imports/{import_id}/commit", "staff"),
         ),
-        tables=_RW,
+        tables=_RW_AUDITED,
         buckets={"imports": "write"},
         memory_mb=1024,
         timeout_s=900,
@@ -281,7 +313,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("POST", "/v1/admin/lgs/{lg_code}/support-applications/{application_id}/decision", "staff"),
             Route("POST", "/v1/admin/lgs/{lg_code}/support-applications/{application_id}/payment", "staff"),
         ),
-        tables=_RW,
+        tables=_RW_AUDITED,
         # uploads: short-lived reads of attached documents, and the check of a document attached
         # before the bucket's trigger ran (a refused file is removed)
         buckets={"uploads": "write"},
@@ -300,7 +332,36 @@ STREAM_SOURCES: tuple[StreamSource, ...] = (
             "person",
             "registration",
             "participation",
+            # disaster notices: the content that publishes one, then each page of its fan-out
+            "content",
+            "disaster_fanout",
         ),
+    ),
+)
+
+FUNCTIONS = (
+    *FUNCTIONS,
+    Function(
+        name="admin",
+        description="Operator onboarding, staff accounts, the audit trail and a person's data rights",
+        routes=(
+            Route("POST", "/v1/operator/lgs", "operator"),
+            Route("GET", "/v1/operator/lgs", "operator"),
+            Route("POST", "/v1/operator/lgs/{lg_code}/staff", "operator"),
+            Route("GET", "/v1/operator/audit", "operator"),
+            Route("POST", "/v1/admin/lgs/{lg_code}/staff", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/staff", "staff"),
+            Route("DELETE", "/v1/admin/lgs/{lg_code}/staff/{staff_id}", "staff"),
+            Route("GET", "/v1/admin/lgs/{lg_code}/audit", "staff"),
+            Route("GET", "/v1/me/data", "registrant"),
+            Route("DELETE", "/v1/me", "registrant"),
+        ),
+        # Reads the audit trail, so it never writes it: no role both reads and appends.
+        tables={"main": "write", "idempotency": "write", "audit": "read"},
+        # uploads: a person's documents are deleted with their data
+        buckets={"uploads": "write"},
+        manages_staff=True,
+        timeout_s=60,
     ),
 )
 

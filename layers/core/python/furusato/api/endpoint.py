@@ -70,7 +70,7 @@ def endpoint(
             elif params:
                 NO_FIELDS.parse_query(params)
             if idempotent:
-                kwargs["idempotency_key"] = event.get_header_value("Idempotency-Key", case_sensitive=False)
+                kwargs["idempotency_key"] = event.headers.get("Idempotency-Key")  # case-insensitive in v3
             return fn(**kwargs)
 
         inner.__furusato_doc__ = doc  # type: ignore[attr-defined]

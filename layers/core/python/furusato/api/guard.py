@@ -3,7 +3,12 @@
 Each declared route names its audience (public, registrant, staff, operator). Checking it here,
 ahead of body validation, means a caller outside the audience learns nothing about the route
 (not even its body shape), and a staff route's `{lg_code}` must be the caller's own government.
-Finer checks (admin vs viewer, organization staff) stay in the routes."""
+Finer checks (admin vs viewer, organization staff) stay in the routes.
+
+A staff token alone is not enough: its account must still exist as the token describes it. One
+consistent GetItem per staff request (no cache, so a removal takes effect on the very next
+request in every container); staff requests are few next to registrants', whose routes pay
+nothing."""
 
 from __future__ import annotations
 
@@ -11,8 +16,8 @@ import json
 from typing import Any
 
 from furusato import topology
-from furusato.api.auth import principal_from_claims
-from furusato.domain.errors import DomainError, Forbidden
+from furusato.api.auth import Principal, principal_from_claims
+from furusato.domain.errors import DomainError, Forbidden, Unauthenticated
 
 
 def _routes(function_name: str) -> dict[tuple[str, str], topology.Route]:
@@ -27,6 +32,15 @@ def _refuse(error: DomainError) -> dict[str, Any]:
         "body": json.dumps(body, ensure_ascii=False),
         "isBase64Encoded": False,
     }
+
+
+def require_current_staff(who: Principal) -> None:
+    """The staff record behind the token: active, same government, same role and organization."""
+    from furusato.store import staff
+
+    member = staff.get(who.sub)
+    if member is None or not member.grants(lg_code=who.lg_code, staff_role=who.staff_role, org_id=who.org_id):
+        raise Unauthenticated("this staff account is not active")
 
 
 class RouteGuard:
@@ -47,6 +61,7 @@ class RouteGuard:
                 lg_code = (event.get("pathParameters") or {}).get("lg_code")
                 if lg_code != who.lg_code:
                     raise Forbidden("not staff of this local government")
+                require_current_staff(who)
         except DomainError as error:
             return _refuse(error)
         return None

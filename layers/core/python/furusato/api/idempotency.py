@@ -22,11 +22,26 @@ EXPIRES_AFTER_SECONDS = 24 * 3600
 
 
 @lru_cache(maxsize=1)
-def _persistence() -> Any:
-    # Imported lazily: only requests that carry a key pay for it.
+def _client() -> Any:
+    import boto3
+
+    return boto3.client("dynamodb", region_name=settings().region)
+
+
+def _persistence(sub: str) -> Any:
+    # Imported lazily: only requests that carry a key pay for it. One layer per caller (cheap:
+    # the client is shared), so each caller's records share a partition.
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-    return DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
+    from furusato.store.personal_data import caller_partition
+
+    return DynamoDBPersistenceLayer(
+        table_name=settings().idempotency_table,
+        key_attr="id",
+        sort_key_attr="sk",
+        static_pk_value=caller_partition(sub),
+        boto3_client=_client(),
+    )
 
 
 def run(*, sub: str, key: str | None, route: str, body: Any, create: Callable[[], Response]) -> Response:
@@ -51,7 +66,7 @@ def run(*, sub: str, key: str | None, route: str, body: Any, create: Callable[[]
         hash_function="sha256",
     )
 
-    @idempotent_function(data_keyword_argument="request", persistence_store=_persistence(), config=config)
+    @idempotent_function(data_keyword_argument="request", persistence_store=_persistence(sub), config=config)
     def _once(request: dict[str, Any]) -> dict[str, Any]:
         response = create()
         return {"status": response.status_code, "body": response.body, "headers": response.headers}

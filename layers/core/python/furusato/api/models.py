@@ -39,6 +39,12 @@ REGISTRATION_IN = Obj(
             description="with plan premium: upload keys (POST /v1/me/uploads, purpose review_document) "
             "handed in with the application; the government's coordinators read them",
         ),
+        "auto_upgrade": Bool(
+            required=False,
+            nullable=True,
+            description="become premium automatically at the scan that meets the requirement "
+            "(where the government auto-approves); omitted: unchanged (false on a new registration)",
+        ),
     },
 )
 
@@ -52,7 +58,36 @@ SETTINGS_FIELDS = {
 }
 SETTINGS_IN = Obj("SettingsIn", SETTINGS_FIELDS)
 
-PAGE_IN = Obj("PageIn", {"title": Str(min_length=1, max_length=200), "body": Str(max_length=20_000)})
+SECTION_IN = Obj(
+    "PageSectionIn",
+    {
+        "heading": Str(min_length=1, max_length=200),
+        "body": Str(max_length=5000, default=""),
+        "image_key": Str(
+            pattern=r"upl_[0-9a-z]{26}",
+            default=None,
+            nullable=True,
+            description="upload_key from POST /page/images, once uploaded",
+        ),
+        "image_alt": Str(max_length=200, default=None, nullable=True, description="text for screen readers"),
+    },
+)
+PAGE_IN = Obj(
+    "PageIn",
+    {
+        "title": Str(min_length=1, max_length=200),
+        "body": Str(max_length=20_000),
+        "sections": List(SECTION_IN, max_items=20, required=False, nullable=True),
+    },
+)
+PAGE_IMAGE_TYPES = ("image/jpeg", "image/png")
+PAGE_IMAGE_IN = Obj(
+    "PageImageIn",
+    {
+        "content_type": Str(choices=PAGE_IMAGE_TYPES),
+        "size": Int(ge=1, le=5 * 1024 * 1024, description="bytes; the policy refuses any other size"),
+    },
+)
 
 QUESTION = Obj(
     "Question",
@@ -162,7 +197,49 @@ LG_SUMMARY = Obj(
     },
 )
 LG_ONBOARDED = Obj("OnboardedLocalGovernment", {**LG_SUMMARY.fields, "onboarded_at": Instant()})
-PAGE = Obj("Page", {"title": Str(), "body": Str(max_length=20_000), "updated_at": Instant(nullable=True)})
+PAGE_SECTION = Obj(
+    "PageSection",
+    {
+        "heading": Str(),
+        "body": Str(max_length=5000),
+        "image": Obj(
+            "PageImage",
+            {
+                "upload_key": Str(),
+                "content_type": Str(choices=PAGE_IMAGE_TYPES),
+                "alt": Str(nullable=True),
+                "url": Str(max_length=4096, description="short-lived (5 minutes)"),
+            },
+            nullable=True,
+        ),
+    },
+)
+PAGE = Obj(
+    "Page",
+    {
+        "title": Str(),
+        "body": Str(max_length=20_000),
+        "updated_at": Instant(nullable=True),
+        "sections": List(PAGE_SECTION, max_items=20),
+    },
+)
+PAGE_IMAGE_UPLOAD = Obj(
+    "PageImageUpload",
+    {
+        "upload_key": Str(pattern=r"upl_[0-9a-z]{26}", description="name it as a section's image_key"),
+        "content_type": Str(choices=PAGE_IMAGE_TYPES),
+        "size": Int(ge=1),
+        "upload": Obj(
+            "PageImageForm",
+            {
+                "url": Str(max_length=2048, description="POST a multipart/form-data form here"),
+                "fields": FreeMap(max_keys=20, description="form fields to send as they are, before `file`"),
+                "method": Str(choices=("POST",)),
+            },
+        ),
+        "expires_at": Instant(description="the upload must start before this instant"),
+    },
+)
 SURVEY_QUESTION = Obj(
     "SurveyQuestion",
     {**QUESTION.fields, "source": Str(choices=("standard", "own"))},
@@ -208,6 +285,7 @@ REGISTRATION = Obj(
         "own_residence": Bool(),
         "auto_created": Bool(),
         "registered_at": Instant(),
+        "auto_upgrade": Bool(),
         "premium": PREMIUM,
         "decision_reason": Str(nullable=True, description="a coordinator's reason or why premium ended"),
         "progress": PROGRESS,
@@ -245,7 +323,18 @@ ME = Obj(
         "registrations": List(REGISTRATION),
     },
 )
-STAFF_USER = Obj("StaffUser", {"lg_code": Str(pattern=LG_CODE), "staff_role": Str(), "status": Str()})
+STAFF_USER = Obj(
+    "StaffUser",
+    {
+        "staff_id": Str(),
+        "email": Str(nullable=True),
+        "staff_role": Str(choices=("admin", "coordinator", "viewer", "org")),
+        "org_id": Str(nullable=True),
+        "lg_code": Str(pattern=LG_CODE),
+        "status": Str(choices=("active", "removed")),
+        "created_at": Instant(),
+    },
+)
 
 NOTIFICATION = Obj(
     "Notification",
@@ -255,12 +344,15 @@ NOTIFICATION = Obj(
             choices=(
                 "renewal_due",
                 "renewed",
+                "upgraded",
+                "upgrade_refused",
                 "downgraded",
                 "review_decided",
                 "lapse_warning",
                 "lapsed",
                 "support_decided",
                 "content",
+                "consultation_reply",
                 "upload_rejected",
             )
         ),
@@ -278,5 +370,49 @@ STAYS = Obj(
         "days": List(Date(), max_items=366),
         "stay_days": Int(ge=0),
         "long_term_stayer": Bool(),
+    },
+)
+
+
+# ---- staff accounts, the audit trail, data rights ------------------------------------------
+
+STAFF_INVITE_IN = Obj(
+    "StaffInviteIn",
+    {
+        "email": STAFF_IN.fields["email"],
+        # Never admin: only the operator creates an admin.
+        "staff_role": Str(choices=("coordinator", "viewer", "org")),
+        "org_id": Str(min_length=1, max_length=64, default=None),
+    },
+)
+AUDIT_PERIOD = {"from": Date(default=None), "to": Date(default=None)}
+AUDIT_QUERY = Obj("AuditQuery", {**AUDIT_PERIOD, **PAGING})
+OPERATOR_AUDIT_QUERY = Obj("OperatorAuditQuery", {"lg_code": Str(pattern=LG_CODE), **AUDIT_PERIOD, **PAGING})
+AUDIT_RECORD = Obj(
+    "AuditRecord",
+    {
+        "at": Str(),
+        "lg_code": Str(pattern=LG_CODE),
+        "actor": Str(),
+        "staff_role": Str(nullable=True),
+        "action": Str(),
+        "resource": Str(),
+        "purpose": Str(),
+        "records": Int(nullable=True),
+    },
+)
+MY_DATA = Obj(
+    "MyData",
+    {
+        "sub": Str(),
+        "profile": FreeMap(nullable=True),
+        "identity": FreeMap(),
+        "registrations": List(FreeMap(), max_items=2000),
+        "participations": List(FreeMap(), max_items=100_000),
+        "stays": List(FreeMap(), max_items=100_000),
+        "support_applications": List(FreeMap(), max_items=100_000),
+        "consultations": List(FreeMap(), max_items=100_000),
+        "notifications": List(FreeMap(), max_items=100_000),
+        "uploads": List(FreeMap(), max_items=100_000),
     },
 )

@@ -25,6 +25,7 @@ from furusato.domain.activity import (
     resolve_designated,
 )
 from furusato.domain.activity import ActivityCancelled as Cancelled
+from furusato.domain.checkin import ParticipationRecord
 from furusato.domain.errors import Forbidden, InvalidInput, NotFound
 from furusato.domain.lg_code import is_valid_lg_code
 from furusato.settings import settings
@@ -335,27 +336,35 @@ def _audit_read(actor: Actor, activity_id: str, what: str, count: int) -> None:
     )
 
 
+def _lines(actor: Actor, entries: list[participations.RosterEntry]) -> list[dict[str, Any]]:
+    """Roster lines: registrants with their name and registration (read now, so a withdrawn
+    person has none), and backfilled people not yet matched (`kind: "pending"`)."""
+    subs = [e.sub for e in entries if isinstance(e, ParticipationRecord)]
+    people = participations.roster_people(subs, actor.lg_code) if subs else {}
+    return [
+        e.roster_dict(name=people[e.sub][0], registration_id=people[e.sub][1])
+        if isinstance(e, ParticipationRecord)
+        else e.roster_dict()
+        for e in entries
+    ]
+
+
 def roster(
     actor: Actor, activity_id: str, *, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     require_visible(actor, store.get_activity(actor.lg_code, activity_id))
     items, next_cursor = participations.roster(activity_id, limit=limit, cursor=cursor)
-    people = participations.roster_people((r.sub for r in items), actor.lg_code) if items else {}
     _audit_read(actor, activity_id, "participants", len(items))
-    return [
-        r.roster_dict(name=people[r.sub][0], registration_id=people[r.sub][1]) for r in items
-    ], next_cursor
+    return _lines(actor, items), next_cursor
 
 
 def roster_xlsx(actor: Actor, activity_id: str) -> tuple[bytes, str]:
     activity = require_visible(actor, store.get_activity(actor.lg_code, activity_id))
     from furusato.capabilities.rosters import roster_workbook
 
-    records = list(participations.whole_roster(activity_id))
-    people = participations.roster_people((r.sub for r in records), actor.lg_code) if records else {}
-    _audit_read(actor, activity_id, "participants.xlsx", len(records))
-    rows = [r.roster_dict(name=people[r.sub][0], registration_id=people[r.sub][1]) for r in records]
-    return roster_workbook(activity, rows), f"participants-{activity_id}.xlsx"
+    entries = list(participations.whole_roster_with_pending(activity_id))
+    _audit_read(actor, activity_id, "participants.xlsx", len(entries))
+    return roster_workbook(activity, _lines(actor, entries)), f"participants-{activity_id}.xlsx"
 
 
 # --- public ------------------------------------------------------------------------------

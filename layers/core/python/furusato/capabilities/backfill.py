@@ -121,14 +121,29 @@ def record_for(
 
 
 def _record_all(records: Sequence[ParticipationRecord]) -> None:
-    """Write each record once (conditional PutItems, a few in flight)."""
+    """Write each record once (conditional PutItems, a few in flight), then judge what the new
+    records mean for their people (automatic premium, the stayer flag)."""
     if len(records) <= 1:
         for r in records:
             participations.record(r)
-        return
-    with ThreadPoolExecutor(max_workers=min(WRITERS, len(records))) as pool:
-        for _ in pool.map(participations.record, records):
-            pass
+    else:
+        with ThreadPoolExecutor(max_workers=min(WRITERS, len(records))) as pool:
+            for _ in pool.map(participations.record, records):
+                pass
+    _judge_people(records)
+
+
+def _judge_people(records: Sequence[ParticipationRecord]) -> None:
+    """Rule 14: backfill matching that meets the requirement upgrades an opted-in registrant the
+    same way a scan does (judged today, on every record the person has)."""
+    from furusato.capabilities import premium  # only imports that match someone pay for it
+
+    governments: dict[str, set[str]] = {}
+    for r in records:
+        governments.setdefault(r.sub, set()).update(premium.governments_counting(r.lg_code))
+    today = clock.today()
+    for sub, codes in sorted(governments.items()):
+        premium.after_participation(sub, codes, today)
 
 
 # --- attaching pending participations ----------------------------------------------------------
@@ -152,9 +167,14 @@ def _attach(sub: str, match_key: str) -> int:
         for p in pending
         if (p.lg_code, p.activity_id) in stored
     ]
-    _record_all(records)
-    for p in pending:  # only once recorded: a crash before this leaves them to the next attempt
-        matching.delete_pending(match_key, p.activity_key)
+    by_activity = {(r.lg_code, r.activity_id): r for r in records}
+    for p in pending:
+        record = by_activity.get((p.lg_code, p.activity_id))
+        if record is None:
+            continue  # its activity is gone: the pending item waits for its TTL
+        # One transaction each: the roster shows the pending row or the registrant's, never both.
+        matching.attach(p, participations.item_of(record))
+    _judge_people(records)
     return len(records)
 
 
@@ -189,6 +209,7 @@ class PersonRows:
 
     match_key: str
     participations: list[tuple[str, str]] = field(default_factory=list)
+    name: str = ""  # as written in the file (the roster shows pending people by it)
 
 
 @dataclass
@@ -254,6 +275,8 @@ def write_people(
                     import_id=import_id,
                     written_at=recorded,
                     expires_at=expires,
+                    name=person.name,
+                    checked_in_at=iso(activity.starts_at),
                 )
             )
     _record_all(records)

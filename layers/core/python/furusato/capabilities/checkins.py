@@ -25,6 +25,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from furusato import clock
+from furusato.capabilities import premium
 from furusato.domain import tokens
 from furusato.domain.activity import Activity, ActivityCancelled, Actor, OutsideWindow, require_manageable
 from furusato.domain.checkin import (
@@ -36,9 +37,9 @@ from furusato.domain.checkin import (
     new_record,
     scan_instant,
 )
-from furusato.domain.errors import DomainError, InvalidInput, RateLimited
-from furusato.domain.lg import LocalGovernment, judgement_window
-from furusato.domain.registration import Registration, counts_toward, progress
+from furusato.domain.errors import DomainError, InvalidInput, RateLimited, Unauthenticated
+from furusato.domain.lg import LocalGovernment
+from furusato.domain.registration import Progress, counted_on, prefecture_of_municipality, progress
 from furusato.store import activities as activity_store
 from furusato.store import keyring, lgs, participations, people
 from furusato.store.ids import new_id
@@ -193,6 +194,7 @@ def staff_check_in(
         "activity": body["activity"],
         "lg_code": body["lg_code"],
         "counted": body["counted"],
+        "activity_day": body["activity_day"],
         "registered": body["registered"],
         "participation": {
             "participation_id": participation["participation_id"],
@@ -205,6 +207,17 @@ def staff_check_in(
 # --- recording ---------------------------------------------------------------------------
 
 
+def _refuse_deleted_account(sub: str, activity_id: str) -> None:
+    """A first record for someone of whom nothing else is held: a newcomer, or an account
+    deleted while its token is still valid, whose scan must not recreate data. Only such scans
+    pay for the check."""
+    from furusato.store import personal_data
+
+    if personal_data.is_gone(sub):
+        participations.forget(sub, activity_id)
+        raise Unauthenticated("this account was deleted")
+
+
 def _write(
     record: ParticipationRecord,
     activity: Activity,
@@ -213,20 +226,53 @@ def _write(
 ) -> tuple[int, dict[str, Any]]:
     created, stored = participations.record(record)
     person = standing.result()
-    # The Query ran alongside the write: it may or may not have seen this record.
     others = [p for p in person.participations if p.activity_id != activity.activity_id]
-    today = clock.today()
-    window = judgement_window(lg.settings, today)
+    if created and not (person.has_profile or person.registrations or others):
+        _refuse_deleted_account(record.sub, activity.activity_id)
+    # Judged on the day the participation counts: a scan in the hour before a midnight start
+    # counts already (its day is tomorrow's date).
+    today = max(clock.today(), stored.day)
+    current = progress(lg, [*others, stored], today)
+    upgraded = None
+    if created and _may_change_premium(person, lg, current):
+        # Rule 14: the scan that meets the requirement makes an opted-in registrant premium.
+        upgraded = premium.after_participation(record.sub, premium.governments_counting(lg.lg_code), today)
     body = {
         "status": "recorded" if created else "already_recorded",
         "activity": activity.public_dict(),
         "lg_code": lg.lg_code,
-        "counted": counts_toward(lg, stored) and window.contains(stored.day) and stored.day <= today,
-        "progress": progress(lg, [*others, stored], today).to_dict(),
+        "counted": counted_on(lg, stored, today),
+        "activity_day": stored.day.isoformat(),
+        "upgraded": upgraded.to_dict() if upgraded else None,
+        "progress": current.to_dict(),
         "registered": lg.lg_code in person.registrations,
         "participation": stored.me_dict(),
     }
     return (201 if created else 200), body
+
+
+def _may_change_premium(person: participations.Standing, lg: LocalGovernment, current: Progress) -> bool:
+    """Whether the new participation may upgrade a registration or change its stayer flag: judged
+    on what the check-in already read, so that most scans cost nothing more."""
+    state = person.states.get(lg.lg_code)
+    if state is not None and state.status == "active":
+        if state.plan == "premium" and not state.long_term_stayer:
+            return True  # approved stays count too, and only the person's partition has them
+        qualifies = current.activities_counted >= current.activities_required
+        if state.plan == "basic" and state.auto_upgrade and lg.settings.auto_approval and qualifies:
+            return True
+    # The prefecture's settings are not at hand: an opted-in or not-yet-stayer premium
+    # registration there is worth the look.
+    prefecture = prefecture_of_municipality(lg.lg_code)
+    pref = person.states.get(prefecture) if prefecture else None
+    return (
+        pref is not None
+        and pref.status == "active"
+        and (
+            (pref.plan == "basic" and pref.auto_upgrade)
+            or (pref.plan == "premium" and not pref.long_term_stayer)
+        )
+    )
 
 
 # --- history and card --------------------------------------------------------------------
@@ -294,15 +340,6 @@ def card(sub: str) -> dict[str, Any]:
         (r for r in person.registrations.values() if r.status == "active"), key=lambda r: r.lg_code
     )
     governments = lgs.batch_get(r.lg_code for r in active)
-    today = clock.today()
-
-    def stayer(r: Registration) -> bool:
-        # Rule 16, from the records as they are now (stays and participations keep coming).
-        lg = governments.get(r.lg_code)
-        if r.plan != "premium" or lg is None:
-            return False
-        p = progress(lg, person.participations, today, person.stays.get(r.lg_code, ()))
-        return p.stay_days >= p.long_stay_days
 
     return {
         "member_token": token,
@@ -312,7 +349,8 @@ def card(sub: str) -> dict[str, Any]:
                 "lg_code": r.lg_code,
                 "name": governments[r.lg_code].name if r.lg_code in governments else None,
                 "plan": r.plan,
-                "long_term_stayer": stayer(r),
+                # Rule 16: the registration's stored flag, as everywhere (docs/premium.md).
+                "long_term_stayer": r.plan == "premium" and r.long_term_stayer,
                 "valid_until": r.premium_valid_until if r.plan == "premium" else None,
             }
             for r in active

@@ -12,7 +12,6 @@ from furusato.domain.identity import verify_assertion
 from furusato.domain.municipalities import lg_code_for_address
 from furusato.domain.premium import is_minor
 from furusato.domain.profile import Profile
-from furusato.domain.registration import is_own_residence
 from furusato.store import people
 
 
@@ -42,9 +41,16 @@ def verify(sub: str, assertion: str, guardian_consent: dict[str, Any] | None) ->
     except jwt.PyJWTError:
         kid = None
     # Imported here: only verifications pay for them, not every request of the function.
-    from furusato.capabilities import backfill
+    from furusato.capabilities import backfill, premium
     from furusato.store import identity_provider
 
+    consented_at = (guardian_consent or {}).get("consented_at")
+    if isinstance(consented_at, datetime) and consented_at > clock.now():
+        # Rule 9 records when the guardian consented: a consent cannot come from the future.
+        raise InvalidInput(
+            "the guardian's consent cannot be dated in the future",
+            details={"guardian_consent.consented_at": "not after now"},
+        )
     facts = verify_assertion(assertion, identity_provider.provider(kid), clock.now())
     today = clock.today()
     minor = is_minor(facts.birth_date, today)
@@ -87,14 +93,11 @@ def verify(sub: str, assertion: str, guardian_consent: dict[str, Any] | None) ->
         minor=minor,
         guardian_consent=consent,
     )
-    changed = [
-        replace(reg, own_residence=own)
-        for reg in record.registrations.values()
-        if reg.status != "withdrawn"
-        and (own := is_own_residence(reg.lg_code, residence)) != reg.own_residence
-    ]
+    # Rule 5: a premium registration that becomes own residence falls back to basic at once.
+    changed, downgraded = premium.residence_changes(record, residence)
     before = record.profile  # save() replaces it
     people.save(record, changed, profile=profile, identity=identity, touch=today)
+    premium.tell_own_residence_downgrades(sub, downgraded)
     # Backfilled participations of someone with these facts now count for this person (rule 19).
     backfill.attach_pending(sub, profile, previous=before, verified=True)
     if previous is not None and previous.identity_key != facts.identity_key:

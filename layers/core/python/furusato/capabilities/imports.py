@@ -465,7 +465,7 @@ def group_people(result: ValidationResult) -> list[backfill.PersonRows]:
     for p in result.participations:
         person = people.get(p.match_key)
         if person is None:
-            person = people[p.match_key] = backfill.PersonRows(p.match_key)
+            person = people[p.match_key] = backfill.PersonRows(p.match_key, name=p.name)
         person.participations.append((p.activity_key, p.key))
     return list(people.values())
 

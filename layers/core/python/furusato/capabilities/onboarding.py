@@ -1,15 +1,16 @@
-"""Onboarding (rule 1): a government joins when the operator onboards it and issues its first admin."""
+"""Onboarding (rule 1): a government joins when the operator onboards it and issues its first
+admin; its admin then manages its own staff accounts."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from furusato import clock
-from furusato.domain.errors import Conflict, invalid_field
+from furusato.domain.errors import NotFound, invalid_field
 from furusato.domain.lg import LocalGovernment, check_onboarding
 from furusato.domain.lg_code import is_valid_lg_code
-from furusato.settings import settings
-from furusato.store import lgs
+from furusato.domain.staff import StaffMember, check_removal
+from furusato.store import accounts, lgs, staff
 
 
 def onboard(*, lg_code: str, name: str, kind: Any, prefecture_code: str) -> dict[str, Any]:
@@ -32,34 +33,40 @@ def list_onboarded(*, limit: int, cursor: str | None) -> tuple[list[dict[str, An
     return [{**lg.summary(), "onboarded_at": lg.onboarded_at} for lg in items], next_cursor
 
 
-def create_staff(lg_code: str, email: str, staff_role: str) -> dict[str, Any]:
-    """Create the staff user in the staff user pool; its lg_code and staff_role attributes are
-    set here and cannot be changed by the user. Cognito e-mails the temporary password."""
+def create_staff(
+    lg_code: str, email: str, staff_role: str, *, created_by: str, org_id: str | None = None
+) -> StaffMember:
+    """Create the staff user in the staff pool (Cognito e-mails the temporary password) with its
+    government and role as immutable attributes, then the staff record the route guard checks.
+    The operator creates any role; a government's admin only those `domain.staff` allows."""
     if not is_valid_lg_code(lg_code):
         raise invalid_field("lg_code", "6 digits with a valid check digit")
     lgs.require(lg_code)
-    import boto3  # only this operator route talks to Cognito
+    staff_id = accounts.create_staff_user(email=email, lg_code=lg_code, staff_role=staff_role, org_id=org_id)
+    member = StaffMember(
+        staff_id=staff_id,
+        lg_code=lg_code,
+        staff_role=staff_role,
+        org_id=org_id,
+        email=email,
+        created_at=clock.iso(clock.now()),
+        created_by=created_by,
+    )
+    return staff.create(member)
 
-    pool_id = settings().staff_user_pool_id
-    if not pool_id:
-        raise RuntimeError("FURUSATO_STAFF_USER_POOL_ID is not configured")
-    cognito = boto3.client("cognito-idp", region_name=settings().region)
-    try:
-        user = cognito.admin_create_user(
-            UserPoolId=pool_id,
-            Username=email,
-            UserAttributes=[
-                {"Name": "email", "Value": email},
-                {"Name": "email_verified", "Value": "true"},
-                {"Name": "custom:lg_code", "Value": lg_code},
-                {"Name": "custom:staff_role", "Value": staff_role},
-            ],
-            DesiredDeliveryMediums=["EMAIL"],
-        )["User"]
-    except cognito.exceptions.UsernameExistsException as exc:
-        raise Conflict("a staff user with this e-mail exists", code="STAFF_ALREADY_EXISTS") from exc
-    return {
-        "lg_code": lg_code,
-        "staff_role": staff_role,
-        "status": user.get("UserStatus", "FORCE_CHANGE_PASSWORD"),
-    }
+
+def remove_staff(lg_code: str, staff_id: str, *, removed_by: str) -> None:
+    """Access ends at once (the route guard reads the record), then the user is deleted from the
+    pool so nobody signs in with it again. A retry after a failed pool call finishes the job."""
+    member = staff.get(staff_id)
+    if member is None or member.lg_code != lg_code:
+        raise NotFound("staff member not found")
+    check_removal(removed_by, member)
+    if member.active:
+        staff.save_removed(member.removed(by=removed_by, at=clock.iso(clock.now())))
+    accounts.delete_staff_user(member.email or member.staff_id)
+
+
+def list_staff(lg_code: str, *, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    members, next_cursor = staff.list_for_lg(lg_code, limit=limit, cursor=cursor)
+    return [m.view() for m in members], next_cursor

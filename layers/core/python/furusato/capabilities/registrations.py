@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import time
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -46,12 +44,11 @@ def registration_view(
         "own_residence": reg.own_residence,
         "auto_created": reg.auto_created,
         "registered_at": reg.registered_at,
+        "auto_upgrade": reg.auto_upgrade,
         "premium": (
-            {
-                "valid_until": reg.premium_valid_until,
-                # Rule 16, from the records as they are now.
-                "long_term_stayer": bool(current and current.stay_days >= current.long_stay_days),
-            }
+            # Rule 16: the flag stored on the registration, the one source of truth that the
+            # card, staff lists and statistics show too (docs/premium.md).
+            {"valid_until": reg.premium_valid_until, "long_term_stayer": reg.long_term_stayer}
             if reg.plan == "premium"
             else None
         ),
@@ -95,13 +92,10 @@ def put_profile(sub: str, profile: Profile) -> dict[str, Any]:
     """Save the profile; the residence may have moved, so `own_residence` is re-derived."""
     record = people.load(sub)
     profile = identity.check_unlocked(record, profile)
-    changed = []
-    for reg in record.registrations.values():
-        own = is_own_residence(reg.lg_code, profile.residence_lg_code)
-        if own != reg.own_residence and reg.status != "withdrawn":
-            changed.append(replace(reg, own_residence=own))
+    changed, downgraded = premium.residence_changes(record, profile.residence_lg_code)
     before = record.profile  # save() replaces it
     people.save(record, changed, profile=profile, touch=_touch_day(record))
+    premium.tell_own_residence_downgrades(sub, downgraded)
     # Backfilled participations of someone with these facts now count for this person (rule 19).
     from furusato.capabilities import backfill  # only profile changes pay for the import
 
@@ -109,13 +103,13 @@ def put_profile(sub: str, profile: Profile) -> dict[str, Any]:
     return profile.to_dict()
 
 
-# Concurrent premium upgrades of one person conflict on the places ledger; each loser is judged
-# again on fresh data (rule 13), so the limit holds and every request gets a real answer.
-PREMIUM_ATTEMPTS = 12
-
-
 def put_registration(
-    sub: str, lg_code: str, plan: str, survey_answers: dict[str, Any] | None
+    sub: str,
+    lg_code: str,
+    plan: str,
+    survey_answers: dict[str, Any] | None,
+    *,
+    auto_upgrade: bool | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """Register (201) or update (200) a registration; a municipality brings its prefecture (rule 3).
     `plan: premium` runs the judgement: 200/201 active, 202 pending_review, or 409 with the reason."""
@@ -125,14 +119,14 @@ def put_registration(
     lg = governments.get(lg_code)
     if lg is None:
         raise NotFound("this local government does not accept registrations", code="LG_NOT_ONBOARDED")
-    for attempt in range(PREMIUM_ATTEMPTS):
+    for attempt in range(premium.PREMIUM_ATTEMPTS):
         record = people.load(sub)
         try:
-            return _put(record, lg, governments, plan, survey_answers)
+            return _put(record, lg, governments, plan, survey_answers, auto_upgrade)
         except Conflict as exc:
-            if exc.code != "CONCURRENT_UPDATE" or attempt == PREMIUM_ATTEMPTS - 1:
+            if exc.code != "CONCURRENT_UPDATE" or attempt == premium.PREMIUM_ATTEMPTS - 1:
                 raise
-            time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))  # noqa: S311 - jitter, not crypto
+            premium.retrying(attempt)
     raise AssertionError("unreachable")
 
 
@@ -142,6 +136,7 @@ def _put(
     governments: dict[str, LocalGovernment],
     plan: str,
     survey_answers: dict[str, Any] | None,
+    auto_upgrade: bool | None,
 ) -> tuple[int, dict[str, Any]]:
     lg_code = lg.lg_code
     prefecture = prefecture_of_municipality(lg_code)
@@ -173,6 +168,8 @@ def _put(
             validate_answers(lg.survey, answers, require_all=True)
         # Registering directly where the registration was automatic makes it direct (rule 3).
         reg = replace(existing, survey_answers=answers, auto_created=False)
+    if auto_upgrade is not None and auto_upgrade != reg.auto_upgrade:
+        reg = replace(reg, auto_upgrade=auto_upgrade, upgrade_refused=None)
 
     if plan == "premium" and reg.plan != "premium":
         judgement = premium.judge_record(record, lg, clock.today())
@@ -182,7 +179,14 @@ def _put(
 
     changed = [] if reg == existing else [reg]
     also: list[str] = []
-    if prefecture and prefecture in governments:
+    if (
+        creating
+        and prefecture
+        and prefecture in governments
+        and _first_in_prefecture(record, lg_code, prefecture)
+    ):
+        # Rule 5: only the first municipal registration brings the prefecture; a prefecture the
+        # person withdrew from is never re-added by updates or by a second municipality.
         current = record.registrations.get(prefecture)
         if current is None or not current.live:
             changed.append(
@@ -204,6 +208,14 @@ def _put(
     if reg.status == "pending_review":
         return 202, body
     return (201 if creating else 200), body
+
+
+def _first_in_prefecture(record: people.PersonRecord, lg_code: str, prefecture: str) -> bool:
+    """No other live registration with a municipality of this prefecture exists."""
+    return not any(
+        reg.live and code != lg_code and prefecture_of_municipality(code) == prefecture
+        for code, reg in record.registrations.items()
+    )
 
 
 def withdraw_registration(sub: str, lg_code: str) -> None:

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from furusato import clock
+from furusato.capabilities import premium
 from furusato.domain.errors import Conflict, InvalidInput, NotFound
 from furusato.domain.lg import RECORDS_COUNT_FROM
 from furusato.domain.premium import one_year_after
@@ -29,10 +30,13 @@ def review(lg_code: str, registration_id: str, decision: str, reason: str, revie
     reason = reason.strip()
     today = clock.today()
     if decision == "approve":
+        # A renewal waiting for review kept its old valid_until: the new year continues from it,
+        # as with auto-approval. An application's year starts on the approval day.
+        start = date.fromisoformat(reg.premium_valid_until) if reg.premium_valid_until else today
         decided = replace(
             reg,
             status="active",
-            premium_valid_until=one_year_after(today).isoformat(),
+            premium_valid_until=one_year_after(start).isoformat(),
             decision_reason=reason,
         )
         title, body = "プレミアム登録が承認されました", f"有効期限: {decided.premium_valid_until}。{reason}"
@@ -84,6 +88,8 @@ def approve_stays(
     sub, _ = found
     unique = sorted(set(days))
     people.save_stays(sub, lg_code, unique, approver, note.strip() if note else None)
+    # Rule 16: the stored long-term stayer flag follows the new stay days.
+    premium.after_participation(sub, [lg_code], today, upgrade=False)
     record = people.load(sub)
     lg = lgs.require(lg_code)
     current = progress(lg, record.participations, today, record.stays.get(lg_code, ()))

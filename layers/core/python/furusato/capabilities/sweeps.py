@@ -1,7 +1,8 @@
 """The scheduled sweeps (docs/sweeps.md): the premium renewal (rule 15) and the lapse of inactive
 basic registrations (rule 6).
 
-Both read only what is due, from gsi2: registrations under DUE#{day}, people under SEEN#{day}.
+Both read only what is due, from gsi2: registrations under DUE#{shard} sorted by their due day
+(every one due on or before the run's day), people under SEEN#{day}.
 A run is keyed by its scheduled time and keeps its position (day, step, last key) in a
 SweepRunItem: a retry of a completed run does nothing, a retry or hand-off of an unfinished run
 goes on from its position, and since every transition of an item is written with the item's
@@ -46,7 +47,8 @@ class Step:
     """One gsi2 partition to read on a day."""
 
     partition: str  # "DUE" | "SEEN"
-    day: date  # the partition's date (for SEEN, the last-access day being queried)
+    day: date  # DUE: everything due on or before it; SEEN: the last-access day being queried
+    shard: int = 0  # DUE: which of the index's shards
 
 
 def run(
@@ -79,7 +81,8 @@ def run(
 
 
 def _first_position(name: str, day: date, directory: dict[str, LocalGovernment] | None) -> dict[str, Any]:
-    days = rules.days_to_sweep(store.last_completed_day(name), day)
+    # The renewal reads everything due on or before D, at any distance: D alone covers the past.
+    days = [day] if name == "renewal" else rules.days_to_sweep(store.last_completed_day(name), day)
     position: dict[str, Any] = {
         "from": days[0].isoformat(),
         "to": days[-1].isoformat(),
@@ -147,9 +150,10 @@ def _drive(
                     if handing_off():
                         save(day, step_index, start_key)
                         return _hand_off(current, request, hand_off)
-                    outcome = sweeper.process(item, step, day)
-                    counts[outcome] += 1
-                    if outcome == "deferred" and not pos.get("deferred_from"):
+                    result = sweeper.process(item, step, day)
+                    outcomes = [result] if isinstance(result, str) else result
+                    counts.update(outcomes)
+                    if "deferred" in outcomes and not pos.get("deferred_from"):
                         pos["deferred_from"] = day.isoformat()
                     start_key = item.key
                 start_key = next_key
@@ -218,8 +222,8 @@ class _Sweeper(ABC):
         """One page of a step's items and the key to continue from."""
 
     @abstractmethod
-    def process(self, item: Any, step: Step, day: date) -> str:
-        """Apply the transition an item is due for; the outcome's name."""
+    def process(self, item: Any, step: Step, day: date) -> str | list[str]:
+        """Apply the transition(s) an item is due for; the outcomes' names."""
 
     def notify(self, sub: str, kind: str, lg_code: str, message: rules.Message, dedupe_key: str) -> None:
         notifications.notify(
@@ -250,39 +254,48 @@ class _Renewal(_Sweeper):
         return self._lgs[lg_code]
 
     def steps(self, day: date) -> list[Step]:
-        return [Step("DUE", day)]
+        return [Step("DUE", day, shard) for shard in range(people.DUE_SHARDS)]
 
     def page(self, step: Step, start_key: Any, limit: int) -> tuple[list[Any], Any]:
-        return store.due_page(step.day, start_key, limit)
+        return store.due_page(step.shard, step.day, start_key, limit)
 
-    def process(self, item: Any, step: Step, day: date) -> str:
+    def process(self, item: Any, step: Step, day: date) -> list[str]:
+        """Every transition the registration is due for by D, in order: a run far behind judges
+        a year's renewal and then, when the new year's notice day has passed too, goes on. Each
+        transition moves the due key past D or removes it, so a later page never meets it again."""
         due: store.DueRegistration = item
         lg_code = due.registration.lg_code
-        record: people.PersonRecord | None = None
-        reg: Registration | None = due.registration
-        for attempt in range(2):
-            if attempt:
-                # It changed since it was read: read it again and decide again, once.
-                record = people.load(due.sub)
-                reg = record.registrations.get(lg_code)
-            if reg is None or _due_day(reg) != day:
-                return "skipped"  # no longer due that day (the key moved, or the index lagged)
+        holder = store.record_of(due)  # the index item's registration and version
+        record: people.PersonRecord | None = None  # the whole partition, once a judgement needs it
+        outcomes: list[str] = []
+        conflicts = 0
+        while True:
+            reg = holder.registrations.get(lg_code)
+            due_on = _due_day(reg) if reg else None
+            if reg is None or due_on is None or due_on > self.today:
+                return outcomes or ["skipped"]  # no longer due (it moved on, or the index lagged)
             until = date.fromisoformat(reg.premium_valid_until or "")
+            if until <= self.today and record is None:
+                holder = record = people.load(due.sub)
+                continue
             try:
                 if self.today < until:
-                    return self.notice(record or store.record_of(due), reg, until)
-                if record is None:
-                    record = people.load(due.sub)
-                    reg = record.registrations.get(lg_code)
-                    if reg is None or _due_day(reg) != day:
-                        return "skipped"
-                return self.judge(record, reg, until)
+                    outcomes.append(self.notice(holder, reg, until))
+                else:
+                    assert record is not None
+                    # Past valid_until, the notice has no use: the judgement itself is the news.
+                    outcomes.append(self.judge(record, reg, until))
+                    if outcomes[-1] == "skipped":
+                        return outcomes  # its government is gone: nothing to judge with
             except Conflict as exc:
                 if exc.code != "CONCURRENT_UPDATE":
                     raise
+                conflicts += 1
+                if conflicts >= 2:
+                    logger.warning("registration kept changing; deferred", extra={"lg_code": lg_code})
+                    return [*outcomes, "deferred"]
                 logger.info("registration changed during the sweep", extra={"lg_code": lg_code})
-        logger.warning("registration kept changing; deferred to the next run", extra={"lg_code": lg_code})
-        return "deferred"
+                holder = record = people.load(due.sub)  # read it again and decide again, once
 
     def notice(self, record: people.PersonRecord, reg: Registration, until: date) -> str:
         lg = self.lg(reg.lg_code)
@@ -305,7 +318,8 @@ class _Renewal(_Sweeper):
             logger.error("due registration of a government that is not onboarded", extra={"lg": reg.lg_code})
             return "skipped"
         try:
-            judgement = premium.judge_record(record, lg, self.today)
+            # Rule 10: a renewal judges the year that valid_until closes, whenever the run comes.
+            judgement = premium.judge_record(record, lg, until, renewal=True)
         except Conflict as refusal:
             if refusal.code == "CONCURRENT_UPDATE":
                 raise
@@ -335,7 +349,9 @@ class _Renewal(_Sweeper):
             self.notify(record.sub, "renewed", lg.lg_code, message, f"{lg.lg_code}:{until}")
             people.save(record, [renewed])
             return "renewed"
-        waiting = premium.granted(reg, judgement)  # pending_review: a coordinator decides
+        # pending_review: a coordinator decides; the old valid_until stays, so that an approval
+        # continues the year from it (premium stays continuous, as with auto-approval).
+        waiting = replace(premium.granted(reg, judgement), premium_valid_until=reg.premium_valid_until)
         message = rules.renewal_review_notice(lg.name, until)
         self.notify(record.sub, "renewal_due", lg.lg_code, message, f"{lg.lg_code}:{until}:review")
         people.save(record, [waiting])
@@ -412,11 +428,15 @@ class _Inactivity(_Sweeper):
             elif warn_on is not None and warn_on <= day and reg.notice_sent_for != lapses_on.isoformat():
                 # The warning is marked on the registration, so a re-run of the day sends none.
                 changed[code] = merged[code] = replace(reg, notice_sent_for=lapses_on.isoformat())
+                # Rule 6: the automatic prefecture registration ends with it: warn about both.
+                following = rules.prefecture_following(reg, record.registrations.values())
+                pref_lg = self.directory.get(following) if following else None
+                pref_name = (pref_lg.name if pref_lg else following) if following else None
                 messages.append(
                     (
                         "lapse_warning",
                         code,
-                        rules.lapse_warning_notice(name, lapses_on),
+                        rules.lapse_warning_notice(name, lapses_on, pref_name),
                         f"{code}:{lapses_on}",
                     )
                 )

@@ -77,7 +77,7 @@ def check(upload: store.Upload, *, version: str | None = None) -> store.Upload:
         head = store.read_head(upload.object_key, version=version)
     except store.ObjectMissing:
         return upload
-    spec = rules.PURPOSES.get(upload.purpose)
+    spec = rules.ALL_PURPOSES.get(upload.purpose)
     reason = (
         rules.judge(spec, upload.content_type, head.data, head.size) if spec is not None else "type_mismatch"
     )

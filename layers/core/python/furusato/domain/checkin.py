@@ -72,6 +72,7 @@ class ParticipationRecord(Participation):
         have neither)."""
         return {
             "participation_id": self.participation_id,
+            "kind": "registrant",
             "name": name,
             "registered": registration_id is not None,
             "registration_id": registration_id,
@@ -80,6 +81,31 @@ class ParticipationRecord(Participation):
             "checked_in_at": self.checked_in_at,
             "recorded_at": self.recorded_at,
             "offline": self.offline,
+        }
+
+
+@dataclass(frozen=True)
+class PendingParticipant:
+    """A backfilled participant not yet matched to a registrant (rule 19): listed on the roster
+    by the name as written in the file, in the place their participation takes once matched."""
+
+    participation_id: str
+    name: str
+    checked_in_at: str  # the activity's start
+    recorded_at: str  # when the import wrote it
+
+    def roster_dict(self) -> dict[str, Any]:
+        return {
+            "participation_id": self.participation_id,
+            "kind": "pending",
+            "name": self.name,
+            "registered": False,
+            "registration_id": None,
+            "source": "backfill",
+            "checkin_mode": "staff_scan",
+            "checked_in_at": self.checked_in_at,
+            "recorded_at": self.recorded_at,
+            "offline": False,
         }
 
 
@@ -149,7 +175,9 @@ def new_record(
         activity_id=activity.activity_id,
         lg_code=activity.lg_code,
         designated=activity.designated,
-        day=jst_day(instant),
+        # Rule 10: a participation counts on the JST date of the activity's start, whenever the
+        # scan happened (a scan in the opening hour before a midnight start counts on the start).
+        day=jst_day(activity.starts_at),
         sub=sub,
         participation_id=participation_id,
         organization_id=activity.organization_id,

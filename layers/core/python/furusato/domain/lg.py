@@ -54,13 +54,52 @@ def check_settings(kind: Kind, settings: PremiumSettings) -> PremiumSettings:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A section of the introduction page; `image_key` names an accepted `page_image` upload."""
+
+    heading: str
+    body: str = ""
+    image_key: str | None = None
+    image_type: str | None = None
+    image_alt: str | None = None
+    # The S3 version that was checked: links always serve that object.
+    image_version: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "heading": self.heading,
+            "body": self.body,
+            "image_key": self.image_key,
+            "image_type": self.image_type,
+            "image_alt": self.image_alt,
+            "image_version": self.image_version,
+        }
+
+
+@dataclass(frozen=True)
 class Page:
     title: str = ""
     body: str = ""
     updated_at: str | None = None
+    sections: tuple[Section, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"title": self.title, "body": self.body, "updated_at": self.updated_at}
+        return {
+            "title": self.title,
+            "body": self.body,
+            "updated_at": self.updated_at,
+            "sections": [s.to_dict() for s in self.sections],
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any] | None) -> Page:
+        raw = raw or {}
+        return cls(
+            title=raw.get("title", ""),
+            body=raw.get("body", ""),
+            updated_at=raw.get("updated_at"),
+            sections=tuple(Section(**s) for s in raw.get("sections") or ()),
+        )
 
 
 @dataclass(frozen=True)
@@ -116,13 +155,35 @@ class JudgementWindow:
         return self.start <= day <= self.end and day >= RECORDS_COUNT_FROM
 
 
-def judgement_window(settings: PremiumSettings, today: date) -> JudgementWindow:
-    """The days whose records count (rule 10), as JST dates, both ends included.
+def one_year_before(day: date) -> date:
+    """The same calendar day a year earlier; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
 
-    rolling_365d: the 365 days up to and including `today`.
-    fiscal_year: 1 April to 31 March of the fiscal year containing `today`.
+
+def fiscal_year_start(day: date) -> date:
+    """1 April of the fiscal year (April to March) containing `day`."""
+    return date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+
+
+def judgement_windows(
+    settings: PremiumSettings, day: date, *, renewal: bool = False
+) -> tuple[JudgementWindow, ...]:
+    """The windows a judgement on `day` may pass in (rule 10), as JST dates, both ends included;
+    the requirement is met when any one of them holds it. No window ends after `day`.
+
+    rolling_365d: the 365 days up to and including `day`; a renewal (`day` is the previous
+    valid_until) judges (valid_until - 1 year, valid_until] in calendar terms, so that no day
+    between two judgements is left out (366 days across a 29 February).
+    fiscal_year: the last complete fiscal year (ended before `day`), then the current fiscal year
+    up to `day`.
     """
     if settings.window == "fiscal_year":
-        start_year = today.year if today.month >= 4 else today.year - 1
-        return JudgementWindow(date(start_year, 4, 1), date(start_year + 1, 3, 31))
-    return JudgementWindow(today - timedelta(days=364), today)
+        current = fiscal_year_start(day)
+        last = JudgementWindow(date(current.year - 1, 4, 1), current - timedelta(days=1))
+        return (last, JudgementWindow(current, day))
+    if renewal:
+        return (JudgementWindow(one_year_before(day) + timedelta(days=1), day),)
+    return (JudgementWindow(day - timedelta(days=364), day),)

@@ -8,9 +8,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from furusato.domain.errors import Conflict
-from furusato.domain.lg import LocalGovernment, judgement_window
+from furusato.domain.lg import LocalGovernment
 from furusato.domain.lg_code import is_prefecture, prefecture_code_of
-from furusato.domain.registration import Participation, counts_toward, in_area, is_own_residence
+from furusato.domain.registration import Counted, Participation, is_own_residence
+from furusato.domain.registration import count as count_in_windows
 
 PREMIUM_LIMIT = 3  # rule 13
 RENEWAL_NOTICE = timedelta(days=30)  # rule 15: notice 30 days before expiry
@@ -33,30 +34,17 @@ def premium_slots(lg_codes: Iterable[str]) -> int:
     return sum(1 for c in codes if not (is_prefecture(c) and prefecture_code_of(c) in municipal_prefectures))
 
 
-@dataclass(frozen=True)
-class Counted:
-    activities: int
-    stay_days: int
-    window_start: date
-    window_end: date
-
-
 def count(
-    lg: LocalGovernment, participations: Iterable[Participation], today: date, stay_days: Iterable[date] = ()
+    lg: LocalGovernment,
+    participations: Iterable[Participation],
+    today: date,
+    stay_days: Iterable[date] = (),
+    *,
+    renewal: bool = False,
 ) -> Counted:
-    """Distinct designated activities counted for `lg` and distinct stay days, in the window up to
-    `today` (a fiscal-year window counts only what already happened)."""
-    window = judgement_window(lg.settings, today)
-    activities: set[str] = set()
-    days: set[date] = {d for d in stay_days if window.contains(d) and d <= today}
-    for p in participations:
-        if p.day > today or not window.contains(p.day):
-            continue
-        if counts_toward(lg, p):
-            activities.add(p.activity_id)
-        if in_area(lg, p):
-            days.add(p.day)
-    return Counted(len(activities), len(days), window.start, window.end)
+    """Distinct designated activities and distinct stay days counted for `lg` by a judgement on
+    `today` (only what already happened counts)."""
+    return count_in_windows(lg, participations, today, stay_days, renewal=renewal)
 
 
 def is_long_term_stayer(lg: LocalGovernment, counted: Counted) -> bool:
@@ -83,11 +71,13 @@ def judge(
     stay_days: Iterable[date] = (),
     other_premium_lg_codes: Iterable[str],
     today: date,
+    renewal: bool = False,
 ) -> Judgement:
     """Judge a premium application or renewal; raise Conflict with the contract's code otherwise.
 
     `other_premium_lg_codes`: the person's other premium registrations (active or pending review),
-    which hold their places against the limit of 3.
+    which hold their places against the limit of 3. `renewal`: `today` is the previous
+    valid_until and the window is the year it closes (rule 10).
     """
     if not identity_verified:
         raise Conflict("premium needs a verified identity (My Number Card)", code="IDENTITY_NOT_VERIFIED")
@@ -97,7 +87,7 @@ def judge(
             code="OWN_RESIDENCE_NOT_ALLOWED",
             details={"residence_lg_code": residence_lg_code},
         )
-    counted = count(lg, participations, today, stay_days)
+    counted = count(lg, participations, today, stay_days, renewal=renewal)
     required = lg.settings.min_activities
     if counted.activities < required:
         raise Conflict(
@@ -150,3 +140,39 @@ ADULT_AGE = 18
 
 def is_minor(birth_date: date, day: date) -> bool:
     return age_on(birth_date, day) < ADULT_AGE
+
+
+# --- what the person is told about automatic decisions ---------------------------------------
+
+REFUSAL_WHY = {
+    "IDENTITY_NOT_VERIFIED": "マイナンバーカードによる本人確認が必要です。",
+    "OWN_RESIDENCE_NOT_ALLOWED": "お住まいの自治体ではプレミアム登録ができません。",
+    "PREMIUM_LIMIT_REACHED": "プレミアム登録は3自治体までです。",
+}
+
+
+def upgraded_notice(lg_name: str, valid_until: date) -> tuple[str, str]:
+    return (
+        f"{lg_name}のプレミアム登録になりました",
+        f"担い手活動の実績が条件を満たしたため、自動でプレミアム登録に切り替えました。"
+        f"有効期限は{valid_until.isoformat()}です。",
+    )
+
+
+def upgrade_refused_notice(lg_name: str, refusal: Conflict) -> tuple[str, str]:
+    why = REFUSAL_WHY.get(refusal.code, refusal.message)
+    return (
+        f"{lg_name}のプレミアム登録に自動で切り替えられませんでした",
+        f"担い手活動の実績は条件を満たしていますが、{why}ベーシック登録は続きます。",
+    )
+
+
+def own_residence_downgrade_notice(lg_name: str) -> tuple[str, str]:
+    return (
+        f"{lg_name}のプレミアム登録はベーシック登録に戻りました",
+        f"本人確認の住所が{lg_name}の区域になったため、お住まいの自治体ではプレミアム登録ができません。"
+        "ベーシック登録は続きます。",
+    )
+
+
+OWN_RESIDENCE_REASON = "own residence: premium is not available where you live (the verified address moved)"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from furusato.domain.lg import LocalGovernment, judgement_window
+from furusato.domain.lg import LocalGovernment, judgement_windows
 from furusato.domain.lg_code import is_prefecture, prefecture_code_of, prefecture_lg_code
 
 Plan = Literal["basic", "premium"]
@@ -29,6 +29,8 @@ class Registration:
     long_term_stayer: bool = False
     decision_reason: str | None = None
     notice_sent_for: str | None = None
+    auto_upgrade: bool = False  # rule 14: premium at the scan that meets the requirement
+    upgrade_refused: str | None = None  # the refusal of an automatic upgrade the person was told
 
     @property
     def live(self) -> bool:
@@ -101,6 +103,49 @@ def in_area(lg: LocalGovernment, participation: Participation) -> bool:
 
 
 @dataclass(frozen=True)
+class Counted:
+    """What a judgement on a day counts: the distinct designated activities and stay days of the
+    best window, and the window shown to the person (never ending after the day)."""
+
+    activities: int
+    stay_days: int
+    window_start: date
+    window_end: date
+
+
+def count(
+    lg: LocalGovernment,
+    participations: Iterable[Participation],
+    day: date,
+    stay_declaration_days: Iterable[date] = (),
+    *,
+    renewal: bool = False,
+) -> Counted:
+    """Count in each window of the judgement on `day` (rule 10) and keep the best: the most
+    activities (on a tie, the later window) and, separately, the most stay days (rule 16)."""
+    parts = list(participations)
+    declared = list(stay_declaration_days)
+    best: tuple[int, date, date] | None = None
+    most_days = 0
+    for window in judgement_windows(lg.settings, day, renewal=renewal):
+        activities = {p.activity_id for p in parts if window.contains(p.day) and counts_toward(lg, p)}
+        days = {d for d in declared if window.contains(d)}
+        days |= {p.day for p in parts if window.contains(p.day) and in_area(lg, p)}
+        most_days = max(most_days, len(days))
+        if best is None or len(activities) >= best[0]:
+            best = (len(activities), window.start, window.end)
+    assert best is not None
+    return Counted(best[0], most_days, best[1], best[2])
+
+
+def counted_on(lg: LocalGovernment, participation: Participation, day: date) -> bool:
+    """The participation counts toward `lg` in a judgement on `day` (rules 10-12)."""
+    return counts_toward(lg, participation) and any(
+        w.contains(participation.day) for w in judgement_windows(lg.settings, day)
+    )
+
+
+@dataclass(frozen=True)
 class Progress:
     activities_counted: int
     activities_required: int
@@ -108,6 +153,10 @@ class Progress:
     long_stay_days: int
     window_start: date
     window_end: date
+
+    @property
+    def long_term_stayer(self) -> bool:
+        return self.stay_days >= self.long_stay_days
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -126,21 +175,13 @@ def progress(
     today: date,
     stay_declaration_days: Iterable[date] = (),
 ) -> Progress:
-    window = judgement_window(lg.settings, today)
-    counted: set[str] = set()
-    days: set[date] = {d for d in stay_declaration_days if window.contains(d)}
-    for p in participations:
-        if not window.contains(p.day) or p.day > today:
-            continue
-        if counts_toward(lg, p):
-            counted.add(p.activity_id)
-        if in_area(lg, p):
-            days.add(p.day)
+    """Where the person stands toward an application judged today."""
+    counted = count(lg, participations, today, stay_declaration_days)
     return Progress(
-        activities_counted=len(counted),
+        activities_counted=counted.activities,
         activities_required=lg.settings.min_activities,
-        stay_days=len(days),
+        stay_days=counted.stay_days,
         long_stay_days=lg.settings.long_stay_days,
-        window_start=window.start,
-        window_end=window.end,
+        window_start=counted.window_start,
+        window_end=counted.window_end,
     )

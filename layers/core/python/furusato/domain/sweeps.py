@@ -226,12 +226,34 @@ def downgraded_notice(lg_name: str, valid_until: date, refusal: Conflict) -> Mes
     )
 
 
-def lapse_warning_notice(lg_name: str, lapses_on: date) -> Message:
+def lapse_warning_notice(lg_name: str, lapses_on: date, prefecture_name: str | None = None) -> Message:
+    """The warning one month before a lapse; it names the automatic prefecture registration that
+    would end with it (rule 6)."""
+    names = f"{lg_name}と{prefecture_name}" if prefecture_name else lg_name
     return Message(
-        f"{lg_name}の登録がまもなく失効します",
-        f"長い間ご利用がないため、{lapses_on.isoformat()}にベーシック登録が失効します。"
+        f"{names}の登録がまもなく失効します",
+        f"長い間ご利用がないため、{lapses_on.isoformat()}に{names}のベーシック登録が失効します。"
         "アプリを開くと登録は続きます。",
     )
+
+
+def prefecture_following(reg: Registration, registrations: Iterable[Registration]) -> str | None:
+    """The automatic prefecture registration that would end with this municipal registration's
+    lapse (rule 3): live, basic, automatic, and held by no other live municipal registration
+    except basic ones, which lapse for the same lack of access (premium never lapses)."""
+    prefecture = prefecture_of_municipality(reg.lg_code)
+    if prefecture is None:
+        return None
+    regs = list(registrations)
+    pref = next((r for r in regs if r.lg_code == prefecture), None)
+    if pref is None or not pref.live or not pref.auto_created or pref.plan != "basic":
+        return None
+    for other in regs:
+        if other.lg_code == reg.lg_code or not other.live:
+            continue
+        if prefecture_of_municipality(other.lg_code) == prefecture and other.plan != "basic":
+            return None
+    return prefecture
 
 
 def lapsed_notice(lg_name: str) -> Message:

@@ -69,8 +69,26 @@ PURPOSES: dict[str, Purpose] = {
 }
 
 
+# Files staff upload for their government (owner `lg-{lg_code}`), never through /v1/me/uploads.
+MAX_PAGE_IMAGE_BYTES = 5 * MiB
+STAFF_PURPOSES: dict[str, Purpose] = {
+    "page_image": Purpose(
+        "page_image",
+        (JPEG, PNG),
+        MAX_PAGE_IMAGE_BYTES,
+        "anyone reading the government's introduction page, through short-lived links",
+    ),
+}
+ALL_PURPOSES: dict[str, Purpose] = {**PURPOSES, **STAFF_PURPOSES}
+
+
+def government_owner(lg_code: str) -> str:
+    """The owner of a government's files (a person's owner is their sub)."""
+    return f"lg-{lg_code}"
+
+
 def purpose(name: str) -> Purpose:
-    found = PURPOSES.get(name)
+    found = ALL_PURPOSES.get(name)
     if found is None:
         raise InvalidInput("unknown purpose", details={"purpose": f"one of: {', '.join(PURPOSES)}"})
     return found

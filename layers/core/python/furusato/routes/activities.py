@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from furusato import audit
 from furusato.api import idempotency
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
@@ -184,6 +185,15 @@ def staff_checkin(
     def create() -> Response[Any]:
         status, view = checkins.staff_check_in(
             actor, activity_id, member_token=body["member_token"], nonce=body["nonce"]
+        )
+        audit.record(
+            actor_sub=actor.sub,
+            lg_code=lg_code,
+            staff_role=actor.staff_role,
+            action="record",
+            resource=f"activities/{activity_id}/participants",
+            purpose="staff check-in",
+            records=1,
         )
         return json_response(status, view)
 

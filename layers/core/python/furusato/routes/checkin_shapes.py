@@ -209,6 +209,13 @@ CHECKIN_RESULT = Obj(
         "activity": ACTIVITY,
         "lg_code": Str(pattern=LG_CODE),
         "counted": Bool(description="counts toward premium with this government in the current window"),
+        "activity_day": Date(description="the JST date the participation counts on (the activity's start)"),
+        "upgraded": Obj(
+            "CheckinUpgrade",
+            {"lg_code": Str(pattern=LG_CODE), "valid_until": Date()},
+            nullable=True,
+            description="set when this scan made an opted-in registrant premium (auto_upgrade)",
+        ),
         "progress": PROGRESS,
         "registered": Bool(description="false: the app may offer registration with lg_code"),
         "participation": PARTICIPATION,
@@ -221,6 +228,7 @@ STAFF_CHECKIN_RESULT = Obj(
         "activity": ACTIVITY,
         "lg_code": Str(pattern=LG_CODE),
         "counted": Bool(),
+        "activity_day": Date(description="the JST date the participation counts on (the activity's start)"),
         "registered": Bool(),
         "participation": Obj(
             "StaffCheckinParticipation",
@@ -232,6 +240,11 @@ PARTICIPANT = Obj(
     "Participant",
     {
         "participation_id": Str(),
+        "kind": Str(
+            choices=("registrant", "pending"),
+            description="pending: a backfilled participant not yet matched to a registrant "
+            "(name as written in the file); becomes a registrant row when matched",
+        ),
         "name": Str(nullable=True),
         "registered": Bool(),
         "registration_id": Str(nullable=True),

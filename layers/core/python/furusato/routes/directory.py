@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from furusato.api import models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
+from furusato.capabilities import pages
 from furusato.domain.errors import invalid_field
 from furusato.domain.lg_code import is_valid_lg_code
 from furusato.store import lgs
@@ -46,7 +47,7 @@ def get_local_government(lg_code: str) -> Response[Any]:
         200,
         {
             **lg.summary(),
-            "page": lg.page.to_dict(),
+            "page": pages.view_of(lg),
             "survey": [q.to_dict() for q in lg.survey],
             "premium_requirements": {
                 "min_activities": s.min_activities,

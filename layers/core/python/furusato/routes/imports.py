@@ -12,6 +12,7 @@ from urllib.parse import quote
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from furusato import audit
 from furusato.api import auth, idempotency
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
@@ -59,6 +60,7 @@ def create_import(lg_code: str, body: dict[str, Any], idempotency_key: str | Non
 
     def create() -> Response[Any]:
         view = imports.create(lg_code, sub=who.sub, filename=body["filename"], dry_run=body["dry_run"])
+        _audit(who, lg_code, "upload", f"imports/{view['import_id']}")
         return json_response(201, view, headers={"Cache-Control": "no-store"})
 
     return idempotency.run(
@@ -73,8 +75,12 @@ def create_import(lg_code: str, body: dict[str, Any], idempotency_key: str | Non
 @router.get(f"{PREFIX}/<import_id>")
 @endpoint(router, "An import job: its status, counts and report", responses={200: shapes.IMPORT_JOB})
 def get_import(lg_code: str, import_id: str) -> Response[Any]:
-    auth.staff(router, lg_code, READERS)
-    return json_response(200, imports.get(lg_code, import_id), headers={"Cache-Control": "no-store"})
+    who = auth.staff(router, lg_code, READERS)
+    view = imports.get(lg_code, import_id)
+    if view.get("report_url"):
+        # The report lists rejected rows as the file gave them: personal data.
+        _audit(who, lg_code, "read", f"imports/{import_id}/report")
+    return json_response(200, view, headers={"Cache-Control": "no-store"})
 
 
 @router.post(f"{PREFIX}/<import_id>/commit")
@@ -89,7 +95,9 @@ def commit_import(lg_code: str, import_id: str, idempotency_key: str | None) -> 
     who = auth.staff(router, lg_code, MANAGERS)
 
     def commit() -> Response[Any]:
-        return json_response(202, imports.commit(lg_code, import_id, sub=who.sub))
+        view = imports.commit(lg_code, import_id, sub=who.sub)
+        _audit(who, lg_code, "commit", f"imports/{import_id}")
+        return json_response(202, view)
 
     return idempotency.run(
         sub=who.sub,
@@ -97,4 +105,15 @@ def commit_import(lg_code: str, import_id: str, idempotency_key: str | None) -> 
         route=f"POST /v1/admin/lgs/{lg_code}/imports/{import_id}/commit",
         body={},
         create=commit,
+    )
+
+
+def _audit(who: auth.Principal, lg_code: str, action: str, resource: str) -> None:
+    audit.record(
+        actor_sub=who.sub,
+        lg_code=lg_code,
+        staff_role=who.staff_role,
+        action=action,
+        resource=resource,
+        purpose="activity backfill",
     )

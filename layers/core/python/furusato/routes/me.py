@@ -78,7 +78,9 @@ def put_registration(lg_code: str, body: dict[str, Any], idempotency_key: str | 
             from furusato.capabilities import uploads  # only requests that hand documents in
 
             uploads.attach(who.sub, document_keys, purpose="review_document", field="document_keys")
-        status, view = registrations.put_registration(who.sub, lg_code, body["plan"], body["survey_answers"])
+        status, view = registrations.put_registration(
+            who.sub, lg_code, body["plan"], body["survey_answers"], auto_upgrade=body.get("auto_upgrade")
+        )
         if document_keys:
             uploads.hand_in(who.sub, document_keys, view["registration_id"])
         return json_response(status, view)

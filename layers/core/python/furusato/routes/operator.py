@@ -7,6 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from furusato import audit
 from furusato.api import auth, idempotency, models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
@@ -65,6 +66,26 @@ def create_staff(lg_code: str, body: dict[str, Any], idempotency_key: str | None
         route=f"POST /v1/operator/lgs/{lg_code}/staff",
         body=body,
         create=lambda: json_response(
-            201, onboarding.create_staff(lg_code, body["email"], body["staff_role"])
+            201,
+            onboarding.create_staff(lg_code, body["email"], body["staff_role"], created_by=who.sub).view(),
         ),
     )
+
+
+@router.get("/v1/operator/audit")
+@endpoint(
+    router,
+    "A government's audit trail of staff access to personal data",
+    query=models.OPERATOR_AUDIT_QUERY,
+    responses={200: models.page_of("OperatorAuditPage", models.AUDIT_RECORD)},
+)
+def read_audit(query: dict[str, Any]) -> Response[Any]:
+    auth.operator(router)
+    items, next_cursor = audit.read(
+        query["lg_code"],
+        start=query["from"],
+        end=query["to"],
+        limit=query["limit"],
+        cursor=query["cursor"],
+    )
+    return json_response(200, page(items, next_cursor))

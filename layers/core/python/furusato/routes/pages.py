@@ -7,11 +7,10 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from furusato import clock
-from furusato.api import auth, models
+from furusato.api import auth, idempotency, models
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
-from furusato.domain.lg import Page
+from furusato.capabilities import pages
 from furusato.domain.survey import Question, parse_own_questions
 from furusato.store import lgs
 
@@ -22,17 +21,44 @@ router = Router()
 @endpoint(router, "The introduction page", responses={200: models.PAGE})
 def get_page(lg_code: str) -> Response[Any]:
     auth.staff(router, lg_code, auth.READERS)
-    return json_response(200, lgs.require(lg_code).page.to_dict())
+    return json_response(200, pages.view_of(lgs.require(lg_code)), headers={"Cache-Control": "no-store"})
 
 
 @router.put("/v1/admin/lgs/<lg_code>/page")
-@endpoint(router, "Publish the introduction page (admin)", body=models.PAGE_IN, responses={200: models.PAGE})
+@endpoint(
+    router,
+    "Publish the introduction page (admin); sections may show images uploaded through POST /page/images",
+    body=models.PAGE_IN,
+    responses={200: models.PAGE},
+)
 def put_page(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, auth.ADMIN)
-    lgs.require(lg_code)
-    page = Page(title=body["title"].strip(), body=body["body"], updated_at=clock.iso(clock.now()))
-    lgs.save_page(lg_code, page)
-    return json_response(200, page.to_dict())
+    return json_response(200, pages.put_page(lg_code, body), headers={"Cache-Control": "no-store"})
+
+
+@router.post("/v1/admin/lgs/<lg_code>/page/images")
+@endpoint(
+    router,
+    "Upload an image for the page (admin; JPEG or PNG, at most 5 MB): a presigned POST; the stored "
+    "bytes are checked and a file that is not what it says is removed",
+    body=models.PAGE_IMAGE_IN,
+    responses={201: models.PAGE_IMAGE_UPLOAD},
+    idempotent=True,
+)
+def new_page_image(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+    who = auth.staff(router, lg_code, auth.ADMIN)
+
+    def create() -> Response[Any]:
+        view = pages.new_image(lg_code, content_type=body["content_type"], size=body["size"])
+        return json_response(201, view, headers={"Cache-Control": "no-store"})
+
+    return idempotency.run(
+        sub=who.sub,
+        key=idempotency_key,
+        route=f"POST /v1/admin/lgs/{lg_code}/page/images",
+        body=body,
+        create=create,
+    )
 
 
 @router.get("/v1/admin/lgs/<lg_code>/survey")

@@ -11,7 +11,7 @@ from furusato import audit
 from furusato.api import auth, models
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
-from furusato.api.schema import Int, List, Obj, Str
+from furusato.api.schema import Date, Int, List, Obj, Str
 from furusato.capabilities import reviews
 from furusato.domain.errors import NotFound
 from furusato.routes.staff_settings import staff_registration_view
@@ -28,7 +28,7 @@ REVIEW_RESULT = Obj(
         "status": Str(),
         "decision": Str(choices=("approve", "reject")),
         "decision_reason": Str(),
-        "premium": Obj("ReviewedPremium", {"valid_until": Str()}, nullable=True),
+        "premium": Obj("ReviewedPremium", {"valid_until": Date()}, nullable=True),
     },
 )
 
@@ -92,9 +92,17 @@ def get_registration(lg_code: str, registration_id: str) -> Response[Any]:
 )
 def review(lg_code: str, registration_id: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, DECIDERS)
-    return json_response(
-        200, reviews.review(lg_code, registration_id, body["decision"], body["reason"], who.sub)
+    result = reviews.review(lg_code, registration_id, body["decision"], body["reason"], who.sub)
+    audit.record(
+        actor_sub=who.sub,
+        lg_code=lg_code,
+        staff_role=who.staff_role,
+        action="decide",
+        resource=f"registrations/{registration_id}",
+        purpose="premium review",
+        records=1,
     )
+    return json_response(200, result)
 
 
 @router.post("/v1/admin/lgs/<lg_code>/stays")
@@ -108,4 +116,13 @@ def review(lg_code: str, registration_id: str, body: dict[str, Any]) -> Response
 def stays(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, DECIDERS)
     result = reviews.approve_stays(lg_code, body["registration_id"], body["days"], body["note"], who.sub)
+    audit.record(
+        actor_sub=who.sub,
+        lg_code=lg_code,
+        staff_role=who.staff_role,
+        action="change",
+        resource=f"registrations/{body['registration_id']}/stays",
+        purpose="stay declarations",
+        records=len(body["days"]),
+    )
     return json_response(201, result)

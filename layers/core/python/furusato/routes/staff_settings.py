@@ -80,6 +80,7 @@ def staff_registration_view(r: Registration) -> dict[str, Any]:
         "own_residence": r.own_residence,
         "auto_created": r.auto_created,
         "registered_at": r.registered_at,
+        "auto_upgrade": r.auto_upgrade,
         "premium": (
             {"valid_until": r.premium_valid_until, "long_term_stayer": r.long_term_stayer}
             if r.plan == "premium"

@@ -45,7 +45,7 @@ def to_domain(item: LgItem) -> LocalGovernment:
         kind=item.kind,  # type: ignore[arg-type]
         prefecture_code=item.prefecture_code,
         settings=PremiumSettings(**(item.settings or {})),
-        page=Page(**(item.page or {})),
+        page=Page.from_dict(item.page),
         own_questions=tuple(_question(q) for q in item.own_questions or ()),
         onboarded_at=item.onboarded_at,
     )

@@ -1,8 +1,9 @@
 """Matching backfilled people to registrants (rule 19): the match index and pending participants.
 
 Both are keyed by the match key of `furusato.imports.validate.person_match_key` (a SHA-256 over
-the normalised name, birth date and postal code): nothing here holds a name, an address or a
-birth date in clear.
+the normalised name, birth date and postal code). A pending participation holds the name as
+written in the file (the activity's roster shows it) and nothing else in clear: no address, no
+birth date; DynamoDB's TTL deletes it if nobody with those facts registers.
 
 Access patterns:
 - accounts of a match key: GetItem / BatchGetItem pk=MATCH#{match_key}, sk=MATCH (strongly
@@ -12,7 +13,9 @@ Access patterns:
 - pending participations of a person: Query pk=PENDING#{match_key} (consistent), sk PART#...
 - write pending participations: BatchWriteItem (deterministic keys: a rewrite changes nothing
   but the TTL)
-- forget one once attached: DeleteItem pk=PENDING#{match_key}, sk=PART#{activity_key}
+- the roster lists them: they carry gsi1pk=ACT#{activity_id} (store.participations.roster)
+- attach one: TransactWriteItems of the participation's PutItem (attribute_not_exists) and the
+  pending item's DeleteItem, so the roster never shows the person twice (or not at all)
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ class Pending:
     import_id: str
     written_at: str
     expires_at: datetime
+    name: str = ""  # as written in the file
+    checked_in_at: str = ""  # the activity's start: where the roster lists the person
 
 
 def _candidates(item: MatchItem) -> Candidates:
@@ -134,6 +139,10 @@ def put_pending(pending: Sequence[Pending]) -> None:
                     import_id=p.import_id,
                     written_at=p.written_at,
                     expires_at=p.expires_at,
+                    name=p.name,
+                    checked_in_at=p.checked_in_at,
+                    gsi1pk=f"ACT#{p.activity_id}",
+                    gsi1sk=f"{p.checked_in_at}#{p.participation_id}",
                 )
             )
 
@@ -153,6 +162,8 @@ def pending_of(match_key: str) -> list[Pending]:
                         import_id=item.import_id,
                         written_at=item.written_at,
                         expires_at=item.expires_at,
+                        name=item.name or "",
+                        checked_in_at=item.checked_in_at or "",
                     )
                 )
     return out
@@ -161,3 +172,24 @@ def pending_of(match_key: str) -> list[Pending]:
 def delete_pending(match_key: str, activity_key: str) -> None:
     with storage_errors():
         PendingParticipationItem(pending_pk(match_key), pending_sk(activity_key)).delete()
+
+
+def attach(pending: Pending, participation: MainItem) -> None:
+    """Replace a pending participation by the person's participation in one transaction: the
+    roster lists either the pending row or the registrant's, never both. A participation that
+    exists already (an earlier attempt) leaves only the pending item to delete."""
+    from pynamodb.connection import Connection
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
+
+    connection: Connection = MainItem._get_connection().connection
+    gone = PendingParticipationItem(pending_pk(pending.match_key), pending_sk(pending.activity_key))
+    with storage_errors():
+        try:
+            with TransactWrite(connection=connection) as tx:
+                tx.save(participation, condition=MainItem.pk.does_not_exist())
+                tx.delete(gone)
+        except TransactWriteError as exc:
+            if not is_condition_failure(exc):
+                raise
+            gone.delete()

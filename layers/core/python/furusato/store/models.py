@@ -136,7 +136,12 @@ class RegistrationItem(MainItem, discriminator="registration"):
     decision_reason = UnicodeAttribute(null=True)
     # The valid_until whose 30-day renewal notice was sent (the sweep sends it once).
     notice_sent_for = UnicodeAttribute(null=True)
-    # gsi2 (DUE#{date}) holds premium registrations under the day the renewal sweep acts on them.
+    # gsi2 (DUE#{shard} / {date}#...) holds premium registrations under the day the renewal
+    # sweep acts on them.
+    # The person opted in to automatic premium at the qualifying scan (rule 14).
+    auto_upgrade = BooleanAttribute(default=False)
+    # The refusal code of an automatic upgrade the person was told about (told once, not per scan).
+    upgrade_refused = UnicodeAttribute(null=True)
 
 
 MODELS: tuple[type[MainItem], ...] = (LgItem, PersonItem, RegistrationItem)
@@ -215,7 +220,7 @@ class ParticipationItem(MainItem, discriminator="participation"):
     activity_ends_at = UnicodeAttribute()
     place = UnicodeAttribute()
     designated = BooleanAttribute(default=False)
-    day = UnicodeAttribute()  # JST date presence was proven
+    day = UnicodeAttribute()  # JST date of the activity's start: the day it counts on (rule 10)
     source = UnicodeAttribute()
     checkin_mode = UnicodeAttribute()
     checked_in_at = UnicodeAttribute()
@@ -369,7 +374,7 @@ class MatchItem(MainItem, discriminator="backfill_match"):
 
 class PendingParticipationItem(MainItem, discriminator="pending_participation"):
     """pk=PENDING#{match_key}, sk=PART#{activity_key}: a backfilled participation of someone who
-    is not (yet) a registrant. Only what attaching it later needs; DynamoDB's TTL deletes it
+    is not (yet) a registrant. What attaching it later and the roster need; DynamoDB's TTL deletes it
     PENDING_DAYS after its last import if nobody with the same facts registers."""
 
     lg_code = UnicodeAttribute()
@@ -377,6 +382,11 @@ class PendingParticipationItem(MainItem, discriminator="pending_participation"):
     participation_id = UnicodeAttribute()
     import_id = UnicodeAttribute()
     written_at = UnicodeAttribute()
+    # The roster lists the person (`kind: "pending"`) under the activity's roster key, in the
+    # place their participation will take once matched: gsi1pk=ACT#{activity_id},
+    # gsi1sk={checked_in_at}#{participation_id}. The name as written in the file is shown there.
+    name = UnicodeAttribute(null=True)
+    checked_in_at = UnicodeAttribute(null=True)
 
 
 MODELS = (*MODELS, ImportJobItem, BackfillActivityItem, MatchItem, PendingParticipationItem)
@@ -477,3 +487,103 @@ class SupportYearItem(MainItem, discriminator="support_year"):
 
 
 MODELS = (*MODELS, MeasureItem, SupportApplicationItem, SupportYearItem)
+
+
+# --- staff accounts (see docs/accounts.md) ------------------------------------------------------
+
+
+class StaffItem(MainItem, discriminator="staff"):
+    """pk=STAFF#{staff_id}, sk=STAFF: a staff account, checked by the route guard on every staff
+    request. While active, gsi1pk=LG#{lg_code}#STAFF, gsi1sk={created_at}#{staff_id} lists it;
+    removal drops the index keys and keeps the record (status `removed`), so an old token or a
+    new sign-in of the same account is refused."""
+
+    staff_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    staff_role = UnicodeAttribute()
+    org_id = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # active | removed
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    removed_at = UnicodeAttribute(null=True)
+    removed_by = UnicodeAttribute(null=True)
+
+
+MODELS = (*MODELS, StaffItem)
+
+
+# --- content and consultations (see docs/content.md) ----------------------------------------
+
+
+class ContentItem(MainItem, discriminator="content"):
+    """pk=LG#{lg_code}, sk=CONTENT#{content_id}: stored once per government, never per reader.
+    Published and scheduled content is in the feed index: gsi1pk=LG#{lg_code}#FEED,
+    gsi1sk={published_at UTC}#{content_id}; drafts have no feed key."""
+
+    content_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    lg_name = UnicodeAttribute()  # copied so a feed page needs no read of the government
+    kind = UnicodeAttribute()
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    body_html = UnicodeAttribute()
+    target = JSONAttribute(default=dict)
+    publish_at = UnicodeAttribute(null=True)
+    published_at = UnicodeAttribute(null=True)
+    # Not the table's TTL attribute (`expires_at`): expired content stays for staff to see.
+    content_expires_at = UnicodeAttribute(null=True)
+    draft = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)
+    version = NumberAttribute(default=0)
+
+
+class ConsultationItem(MainItem, discriminator="consultation"):
+    """pk=CONS#{consultation_id}, sk=CONS. gsi1pk=LG#{lg_code}#CONS,
+    gsi1sk={rank}#{status}#{waiting_since}#{id} (staff list by status, oldest waiting first);
+    gsi2pk=P#{sub}#CONS, gsi2sk={created_at}#{id} (the person's consultations, and every one of
+    them when the person's data is deleted)."""
+
+    consultation_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    sub = UnicodeAttribute()
+    topic = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    status = UnicodeAttribute()
+    waiting_since = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    closed_by = UnicodeAttribute(null=True)
+    messages_count = NumberAttribute(default=0)
+
+
+class ConsultationMessageItem(MainItem, discriminator="consultation_message"):
+    """pk=CONS#{consultation_id}, sk=MSG#{seq:05d}: one message; `seq` comes from the
+    consultation's `messages_count`, written in the same transaction, so two messages never
+    share a key."""
+
+    sender = UnicodeAttribute()  # registrant | staff
+    body = UnicodeAttribute()
+    at = UnicodeAttribute()
+    by = UnicodeAttribute(null=True)  # the staff member's sub
+
+
+MODELS = (*MODELS, ContentItem, ConsultationItem, ConsultationMessageItem)
+
+
+class DisasterFanoutItem(MainItem, discriminator="disaster_fanout"):
+    """pk=FANOUT#{content_id}, sk=PAGE#{n:05d}: one page of a disaster notice's fan-out to the
+    government's registrants. Written once (attribute_not_exists); its stream record makes the
+    consumer write that page's notices and the next page. TTL: a week."""
+
+    content_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    page = NumberAttribute()
+    cursor = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+MODELS = (*MODELS, DisasterFanoutItem)

@@ -29,6 +29,9 @@ KINDS = (
     "support_decided",
     "content",
     "upload_rejected",
+    "upgraded",
+    "upgrade_refused",
+    "consultation_reply",
 )
 
 

@@ -11,7 +11,8 @@ Access patterns:
 - names and registrations on a roster page: BatchGetItem of (P#{sub}, PROFILE) and
   (P#{sub}, REG#{lg_code}) for the page's people (read when the roster is read, so a person who
   withdrew has no name on it)
-- roster of an activity: Query gsi1 gsi1pk=ACT#{activity_id} (gsi1sk={checked_in_at}#{id})
+- roster of an activity: Query gsi1 gsi1pk=ACT#{activity_id} (gsi1sk={checked_in_at}#{id}):
+  participations and pending (backfilled, not yet matched) participants alike
 - participant count: the same Query with Select=COUNT (no counter item: no hot key on the
   check-in path)
 - failed scans of a person: UpdateItem ADD count on pk=RL#{sub}, sk=SCANFAIL#{window}, with TTL
@@ -26,12 +27,19 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from furusato.domain.activity import Activity
-from furusato.domain.checkin import ParticipationRecord
+from furusato.domain.activity import Activity, jst_day
+from furusato.domain.checkin import ParticipationRecord, PendingParticipant
 from furusato.domain.registration import LIVE_STATUSES, Participation
 from furusato.store import cursor as cursors
 from furusato.store.errors import is_condition_failure, put_unless_exists, storage_errors
-from furusato.store.models import MainItem, ParticipationItem, PersonItem, RegistrationItem, ScanFailureItem
+from furusato.store.models import (
+    MainItem,
+    ParticipationItem,
+    PendingParticipationItem,
+    PersonItem,
+    RegistrationItem,
+    ScanFailureItem,
+)
 
 
 def person_pk(sub: str) -> str:
@@ -44,6 +52,11 @@ def participation_sk(activity_id: str) -> str:
 
 def roster_pk(activity_id: str) -> str:
     return f"ACT#{activity_id}"
+
+
+def item_of(record: ParticipationRecord) -> ParticipationItem:
+    """The stored item of a participation record."""
+    return _item(record)
 
 
 def _item(record: ParticipationRecord) -> ParticipationItem:
@@ -88,12 +101,25 @@ def record(participation: ParticipationRecord) -> tuple[bool, ParticipationRecor
     return False, participation  # the table does not echo the item (older emulators)
 
 
+@dataclass(frozen=True)
+class RegistrationState:
+    """What a check-in needs to know of a live registration to decide whether the scan may change
+    it (automatic premium, the long-term stayer flag)."""
+
+    plan: str
+    status: str
+    auto_upgrade: bool
+    long_term_stayer: bool
+
+
 @dataclass
 class Standing:
     """A person's live registrations (lg_code -> registration_id) and participations."""
 
     registrations: dict[str, str] = field(default_factory=dict)
     participations: list[Participation] = field(default_factory=list)
+    has_profile: bool = False
+    states: dict[str, RegistrationState] = field(default_factory=dict)
 
 
 _STANDING_ATTRIBUTES = [
@@ -102,6 +128,9 @@ _STANDING_ATTRIBUTES = [
     "lg_code",
     "status",
     "registration_id",
+    "plan",
+    "auto_upgrade",
+    "long_term_stayer",
     "activity_id",
     "designated",
     "day",
@@ -113,9 +142,14 @@ def standing(sub: str) -> Standing:
     found = Standing()
     with storage_errors():
         for item in MainItem.query(person_pk(sub), attributes_to_get=_STANDING_ATTRIBUTES):
-            if isinstance(item, RegistrationItem):
+            if isinstance(item, PersonItem):
+                found.has_profile = True
+            elif isinstance(item, RegistrationItem):
                 if item.status in LIVE_STATUSES:
                     found.registrations[item.lg_code] = item.registration_id
+                    found.states[item.lg_code] = RegistrationState(
+                        item.plan, item.status, bool(item.auto_upgrade), bool(item.long_term_stayer)
+                    )
             elif isinstance(item, ParticipationItem):
                 found.participations.append(
                     Participation(
@@ -126,6 +160,12 @@ def standing(sub: str) -> Standing:
                     )
                 )
     return found
+
+
+def forget(sub: str, activity_id: str) -> None:
+    """Delete one participation (a deleted account's scan that must not stay)."""
+    with storage_errors():
+        ParticipationItem(person_pk(sub), participation_sk(activity_id)).delete()
 
 
 def roster_people(subs: Iterable[str], lg_code: str) -> dict[str, tuple[str | None, str | None]]:
@@ -155,30 +195,53 @@ def of_person(sub: str) -> list[ParticipationRecord]:
         ]
 
 
-def roster(
-    activity_id: str, *, limit: int, cursor: str | None
-) -> tuple[list[ParticipationRecord], str | None]:
+RosterEntry = ParticipationRecord | PendingParticipant
+
+
+def _entry(item: MainItem) -> RosterEntry | None:
+    if isinstance(item, ParticipationItem):
+        return item.to_record()
+    if isinstance(item, PendingParticipationItem):
+        return PendingParticipant(
+            participation_id=item.participation_id,
+            name=item.name or "",
+            checked_in_at=item.checked_in_at or "",
+            recorded_at=item.written_at,
+        )
+    return None
+
+
+def roster(activity_id: str, *, limit: int, cursor: str | None) -> tuple[list[RosterEntry], str | None]:
+    """One page of the roster: registrants' participations and backfilled people not yet matched,
+    in check-in order."""
     partition = roster_pk(activity_id)
     start = cursors.decode(cursor, partition=("gsi1pk", partition))
     with storage_errors():
-        result = ParticipationItem.gsi1.query(
-            partition, limit=limit, page_size=limit, last_evaluated_key=start
-        )
-        items = [item.to_record() for item in result if isinstance(item, ParticipationItem)]
+        result = MainItem.gsi1.query(partition, limit=limit, page_size=limit, last_evaluated_key=start)
+        items = [e for e in (_entry(item) for item in result) if e is not None]
         return items, cursors.encode(result.last_evaluated_key)
 
 
 def whole_roster(activity_id: str) -> Iterator[ParticipationRecord]:
+    """Every participation record of an activity (registrants only)."""
+    for entry in whole_roster_with_pending(activity_id):
+        if isinstance(entry, ParticipationRecord):
+            yield entry
+
+
+def whole_roster_with_pending(activity_id: str) -> Iterator[RosterEntry]:
     with storage_errors():
-        for item in ParticipationItem.gsi1.query(roster_pk(activity_id), page_size=500):
-            if isinstance(item, ParticipationItem):
-                yield item.to_record()
+        for item in MainItem.gsi1.query(roster_pk(activity_id), page_size=500):
+            entry = _entry(item)
+            if entry is not None:
+                yield entry
 
 
 def count(activity_id: str) -> int:
-    """Participants of an activity: a Select=COUNT Query on the roster index."""
+    """Participants of an activity, backfilled people not yet matched included: a Select=COUNT
+    Query on the roster index."""
     with storage_errors():
-        return ParticipationItem.gsi1.count(roster_pk(activity_id))
+        return MainItem.gsi1.count(roster_pk(activity_id))
 
 
 def refresh_snapshots(activity: Activity) -> int:
@@ -187,8 +250,10 @@ def refresh_snapshots(activity: Activity) -> int:
     p = ParticipationItem
     changed = 0
     for stored in whole_roster(activity.activity_id):
+        day = jst_day(activity.starts_at)
         if (
             stored.designated == activity.designated
+            and stored.day == day
             and stored.activity_name == activity.name
             and stored.activity_starts_at == activity.starts_at.isoformat()
             and stored.activity_ends_at == activity.ends_at.isoformat()
@@ -197,6 +262,7 @@ def refresh_snapshots(activity: Activity) -> int:
             continue
         actions: list[Any] = [
             p.designated.set(activity.designated),
+            p.day.set(day.isoformat()),  # a rescheduled activity counts on its new start day
             p.activity_name.set(activity.name),
             p.activity_starts_at.set(activity.starts_at.isoformat()),
             p.activity_ends_at.set(activity.ends_at.isoformat()),

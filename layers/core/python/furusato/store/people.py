@@ -8,6 +8,7 @@ Access patterns:
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -17,7 +18,7 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, Updat
 from pynamodb.transactions import TransactWrite
 
 from furusato import clock
-from furusato.domain.errors import Conflict
+from furusato.domain.errors import Conflict, Unauthenticated
 from furusato.domain.premium import renewal_due
 from furusato.domain.profile import Profile
 from furusato.domain.registration import LIVE_STATUSES, Participation, Registration
@@ -94,6 +95,8 @@ def _registration(item: RegistrationItem) -> Registration:
         long_term_stayer=item.long_term_stayer,
         decision_reason=item.decision_reason,
         notice_sent_for=item.notice_sent_for,
+        auto_upgrade=bool(item.auto_upgrade),
+        upgrade_refused=item.upgrade_refused,
     )
 
 
@@ -120,6 +123,13 @@ def load(sub: str) -> PersonRecord:
                 record.participations.append(item.to_record())
             elif isinstance(item, StayItem):
                 record.stays.setdefault(item.lg_code, []).append(date.fromisoformat(item.day))
+    if not (record.exists or record.registrations or record.participations):
+        # Nothing held: a new person, or one whose account was deleted and whose token is
+        # still valid. Only here, so the requests of people with data pay nothing.
+        from furusato.store import personal_data
+
+        if personal_data.is_gone(sub):
+            raise Unauthenticated("this account was deleted")
     return record
 
 
@@ -172,9 +182,24 @@ def seen_key(day: date) -> str:
     return f"SEEN#{day.isoformat()}"
 
 
-def due_key(day: date) -> str:
-    """gsi2 partition of the premium registrations the renewal sweep acts on that day."""
-    return f"DUE#{day.isoformat()}"
+# The due index is spread over a small fixed set of gsi2 partitions (no hot key), each sorted by
+# the day the renewal sweep acts on a registration: a run reads every item due on or before its
+# day, oldest first, however far behind it is.
+DUE_SHARDS = 8
+
+
+def due_shard(sub: str, lg_code: str) -> int:
+    return zlib.crc32(f"{sub}#{lg_code}".encode()) % DUE_SHARDS
+
+
+def due_key(shard: int) -> str:
+    """gsi2 partition of one shard of the premium registrations waiting for the renewal sweep."""
+    return f"DUE#{shard}"
+
+
+def due_sort_key(day: date, sub: str, lg_code: str) -> str:
+    """gsi2 sort key: the due day first, so that `< the next day` reads everything due by then."""
+    return f"{day.isoformat()}#{sub}#{lg_code}"
 
 
 def _registration_item(sub: str, reg: Registration, version: int) -> RegistrationItem:
@@ -199,8 +224,10 @@ def _registration_item(sub: str, reg: Registration, version: int) -> Registratio
         version=version,
         decision_reason=reg.decision_reason,
         notice_sent_for=reg.notice_sent_for,
-        gsi2pk=due_key(due) if due else None,
-        gsi2sk=f"{sub}#{reg.lg_code}" if due else None,
+        auto_upgrade=reg.auto_upgrade,
+        upgrade_refused=reg.upgrade_refused,
+        gsi2pk=due_key(due_shard(sub, reg.lg_code)) if due else None,
+        gsi2sk=due_sort_key(due, sub, reg.lg_code) if due else None,
     )
 
 

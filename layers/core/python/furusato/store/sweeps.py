@@ -3,7 +3,8 @@
 Access patterns (never a Scan):
 - a run of a sweep, per scheduled time: GetItem / PutItem / UpdateItem pk=SWEEP#{name}, sk=RUN#{time}
 - the last day a sweep completed: GetItem / UpdateItem pk=SWEEP#{name}, sk=STATE
-- premium registrations due on a day: Query gsi2 gsi2pk=DUE#{date} (people.due_key), one page
+- premium registrations due on or before a day: Query gsi2 gsi2pk=DUE#{shard} (people.due_key),
+  gsi2sk < the next day, oldest first, one page; one Query per shard (people.DUE_SHARDS)
 - people last seen on a day: Query gsi2 gsi2pk=SEEN#{date} (people.seen_key), one page
 - move a person's SEEN key to their real last access: UpdateItem, conditional on last_seen
 """
@@ -11,7 +12,7 @@ Access patterns (never a Scan):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
@@ -146,11 +147,17 @@ class DueRegistration:
     key: Key  # its gsi2 key: where a page resumes after it
 
 
-def due_page(day: date, start_key: Key | None, limit: int) -> tuple[list[DueRegistration], Key | None]:
-    """One page of the registrations due on `day` (gsi2 DUE#{day}), in index order."""
+def due_page(
+    shard: int, day: date, start_key: Key | None, limit: int
+) -> tuple[list[DueRegistration], Key | None]:
+    """One page of one shard's registrations due on or before `day`, oldest first."""
     with storage_errors():
         result = RegistrationItem.gsi2.query(
-            people.due_key(day), limit=limit, page_size=limit, last_evaluated_key=start_key
+            people.due_key(shard),
+            RegistrationItem.gsi2sk < (day + timedelta(days=1)).isoformat(),
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start_key,
         )
         items = [
             DueRegistration(

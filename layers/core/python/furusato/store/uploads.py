@@ -261,6 +261,21 @@ def delete(key: str) -> None:
         s3.client().delete_object(Bucket=_bucket(), Key=key)
 
 
+def erase(key: str) -> None:
+    """Remove every version of the object and its delete markers (a person's deletion: nothing
+    may wait for the lifecycle). Only the admin function holds the rights this needs."""
+    with s3.s3_errors():
+        client = s3.client()
+        versions = client.list_object_versions(Bucket=_bucket(), Prefix=key)
+        objects = [
+            {"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in versions.get("Versions", []) + versions.get("DeleteMarkers", [])
+            if v["Key"] == key
+        ]
+        if objects:
+            client.delete_objects(Bucket=_bucket(), Delete={"Objects": objects, "Quiet": True})
+
+
 def exists(key: str) -> bool:
     with s3.s3_errors():
         try:

@@ -1,0 +1,34 @@
+"""A registrant sees everything held about them, and deletes it (rule 24)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from furusato.api import auth, models
+from furusato.api.app import json_response, no_content
+from furusato.api.endpoint import endpoint
+from furusato.capabilities import data_rights
+
+router = Router()
+
+
+@router.get("/v1/me/data")
+@endpoint(router, "Everything held about me", responses={200: models.MY_DATA})
+def my_data() -> Response[Any]:
+    who = auth.registrant(router)
+    return json_response(200, data_rights.export(who.sub))
+
+
+@router.delete("/v1/me")
+@endpoint(
+    router,
+    "Withdraw every registration and delete my personal data everywhere it lives",
+    responses={204: None},
+)
+def delete_me() -> Response[Any]:
+    who = auth.registrant(router)
+    data_rights.delete(who.sub)
+    return no_content()

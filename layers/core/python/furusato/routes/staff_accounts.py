@@ -1,0 +1,91 @@
+"""A government's admin manages its staff accounts and reads its audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from furusato import audit
+from furusato.api import auth, idempotency, models
+from furusato.api.app import json_response, no_content, page
+from furusato.api.endpoint import endpoint
+from furusato.capabilities import onboarding
+from furusato.domain.errors import invalid_field
+from furusato.domain.staff import check_invite
+from furusato.store import activities
+
+router = Router()
+
+
+@router.post("/v1/admin/lgs/<lg_code>/staff")
+@endpoint(
+    router,
+    "Invite a staff member (coordinator, viewer or organization staff)",
+    body=models.STAFF_INVITE_IN,
+    responses={201: models.STAFF_USER},
+    idempotent=True,
+    errors=("STAFF_ALREADY_EXISTS",),
+)
+def invite(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+    who = auth.staff(router, lg_code, auth.ADMIN)
+    check_invite(body["staff_role"])
+    org_id = body["org_id"]
+    if body["staff_role"] == "org":
+        if org_id is None:
+            raise invalid_field("org_id", "required for staff_role org")
+        if activities.get_organization(lg_code, org_id) is None:
+            raise invalid_field("org_id", "not an organization of this government")
+    elif org_id is not None:
+        raise invalid_field("org_id", "only for staff_role org")
+    return idempotency.run(
+        sub=who.sub,
+        key=idempotency_key,
+        route=f"POST /v1/admin/lgs/{lg_code}/staff",
+        body=body,
+        create=lambda: json_response(
+            201,
+            onboarding.create_staff(
+                lg_code, body["email"], body["staff_role"], created_by=who.sub, org_id=org_id
+            ).view(),
+        ),
+    )
+
+
+@router.get("/v1/admin/lgs/<lg_code>/staff")
+@endpoint(
+    router,
+    "Active staff accounts of this government",
+    query=models.PAGING_QUERY,
+    responses={200: models.page_of("StaffPage", models.STAFF_USER)},
+)
+def list_staff(lg_code: str, query: dict[str, Any]) -> Response[Any]:
+    auth.staff(router, lg_code, auth.ADMIN)
+    items, next_cursor = onboarding.list_staff(lg_code, **query)
+    return json_response(200, page(items, next_cursor))
+
+
+@router.delete("/v1/admin/lgs/<lg_code>/staff/<staff_id>")
+@endpoint(
+    router, "Remove a staff account: its access ends at once", responses={204: None}, errors=("OWN_ACCOUNT",)
+)
+def remove(lg_code: str, staff_id: str) -> Response[Any]:
+    who = auth.staff(router, lg_code, auth.ADMIN)
+    onboarding.remove_staff(lg_code, staff_id, removed_by=who.sub)
+    return no_content()
+
+
+@router.get("/v1/admin/lgs/<lg_code>/audit")
+@endpoint(
+    router,
+    "This government's audit trail of staff access to personal data, newest first",
+    query=models.AUDIT_QUERY,
+    responses={200: models.page_of("AuditPage", models.AUDIT_RECORD)},
+)
+def read_audit(lg_code: str, query: dict[str, Any]) -> Response[Any]:
+    auth.staff(router, lg_code, auth.ADMIN)
+    items, next_cursor = audit.read(
+        lg_code, start=query["from"], end=query["to"], limit=query["limit"], cursor=query["cursor"]
+    )
+    return json_response(200, page(items, next_cursor))
