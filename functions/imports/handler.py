@@ -4,6 +4,7 @@ One entry point, two kinds of event:
 - S3 (`Records` with `eventSource: aws:s3`): an uploaded file starts (or resumes) its job; a
   job's `.run` marker (written on commit, or when a large import hands on before the time
   limit) runs it again;
+- the `imports-recovery` schedule: restart every job whose run died (capabilities.imports);
 - anything else: an API Gateway request.
 """
 
@@ -45,7 +46,14 @@ def _is_s3(event: dict[str, Any]) -> bool:
     return isinstance(records, list) and bool(records) and records[0].get("eventSource") == "aws:s3"
 
 
+@event_entrypoint
+def _recover(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return imports.restart_stalled()
+
+
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if _is_s3(event):
         return _objects(event, context)
+    if event.get("sweep") == imports.RECOVERY_SCHEDULE:
+        return _recover(event, context)
     return _api(event, context)

@@ -10,7 +10,7 @@ from typing import Any
 
 from furusato.api.app import api_handler
 from furusato.api.observability import api_entrypoint, event_entrypoint
-from furusato.routes import directory, identity, me, reviews, staff_settings
+from furusato.routes import directory, identity, me, reviews, staff_settings, statistics
 from furusato.routes import uploads as upload_routes
 
 app, handle = api_handler(
@@ -21,6 +21,7 @@ app, handle = api_handler(
     staff_settings.router,
     reviews.router,
     upload_routes.router,
+    statistics.router,
 )
 
 

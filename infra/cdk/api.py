@@ -176,6 +176,8 @@ class Api(Construct):
             f"https://{self.api.rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/{config.stage}"
         )
         self.domain: apigw.DomainName | None = None
+        # The regional web ACL (None with -c waf=false); the console adds the LGWAN rule to it.
+        self.web_acl: wafv2.CfnWebACL | None = None
         if config.domain_name and config.certificate_arn:
             self.domain = self.api.add_domain_name(
                 "Domain",
@@ -308,7 +310,7 @@ class Api(Construct):
                 visibility_config=_visibility(name),
             )
 
-        acl = wafv2.CfnWebACL(
+        acl = self.web_acl = wafv2.CfnWebACL(
             self,
             "WebAcl",
             scope="REGIONAL",

@@ -99,11 +99,36 @@ def _android_apps(entries: tuple[str, ...]) -> tuple[str, ...]:
     return entries
 
 
+_CIDR = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})/(\d{1,2})$")
+_DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def _cidrs(value: Any, key: str) -> tuple[str, ...]:
+    ranges = _str_list(value, key)
+    for cidr in ranges:
+        m = _CIDR.match(cidr)
+        if not m or any(int(part) > 255 for part in m.groups()[:4]) or int(m.group(5)) > 32:
+            raise ConfigError(f"context {key!r}: {cidr!r} is not an IPv4 range like 203.0.113.0/24")
+    return ranges
+
+
+def _domain_prefix(value: Any) -> str | None:
+    prefix = _optional_str(value)
+    if prefix is not None and (not _DOMAIN_PREFIX.match(prefix) or "cognito" in prefix or "aws" in prefix):
+        raise ConfigError(
+            "context 'console_auth_domain_prefix' must be lowercase letters, digits and '-', "
+            f"without 'aws' or 'cognito': {prefix!r}"
+        )
+    return prefix
+
+
 @dataclass(frozen=True)
 class DeployConfig:
     stage: str = "dev"
-    # Keep data (tables, user pools, buckets) when the stack is deleted; deletion protection on.
-    retain_data: bool = False
+    # Keep data (tables, user pools, buckets, secrets, logs) when the stack is deleted, with
+    # deletion protection on: every stage, unless it is explicitly marked disposable
+    # (-c disposable=true), never only a stage that happens to be named `prod`.
+    retain_data: bool = True
     alarm_email: str | None = None
     # Optional custom domain for the API: both or neither.
     domain_name: str | None = None
@@ -132,6 +157,11 @@ class DeployConfig:
     # iOS app ids ("TEAMID.bundle.id") and Android "package:SHA256 fingerprint" entries.
     ios_app_ids: tuple[str, ...] = ()
     android_apps: tuple[str, ...] = ()
+    # The console and the staff/operator routes only from these IPv4 ranges (the governments'
+    # LGWAN egress addresses); empty: open to the internet, as by default.
+    lgwan_source_ranges: tuple[str, ...] = ()
+    # The hosted sign-in's domain prefix (<prefix>.auth.<region>.amazoncognito.com); unique per region.
+    console_auth_domain_prefix: str | None = None
 
     @property
     def removal_policy(self) -> RemovalPolicy:
@@ -147,6 +177,11 @@ class DeployConfig:
             value = node.try_get_context(key)
             return default if value is None else value
 
+        if node.try_get_context("retain_data") is not None:
+            raise ConfigError(
+                "context 'retain_data' is gone: data is retained on every stage; mark a short-lived "
+                "stage with -c disposable=true instead"
+            )
         stage = str(ctx("stage", cls.stage))
         if not _STAGE.match(stage):
             raise ConfigError(
@@ -170,7 +205,7 @@ class DeployConfig:
             raise ConfigError(f"context 'powertools_log_level' is not a log level: {log_level!r}")
         return cls(
             stage=stage,
-            retain_data=_bool(ctx("retain_data", stage == "prod"), "retain_data"),
+            retain_data=not _bool(ctx("disposable", False), "disposable"),
             alarm_email=alarm_email,
             domain_name=domain_name,
             certificate_arn=certificate_arn,
@@ -195,4 +230,6 @@ class DeployConfig:
             xray_subsegments=_bool(ctx("xray_subsegments", cls.xray_subsegments), "xray_subsegments"),
             ios_app_ids=_str_list(ctx("ios_app_ids"), "ios_app_ids"),
             android_apps=_android_apps(_str_list(ctx("android_apps"), "android_apps")),
+            lgwan_source_ranges=_cidrs(ctx("lgwan_source_ranges"), "lgwan_source_ranges"),
+            console_auth_domain_prefix=_domain_prefix(ctx("console_auth_domain_prefix")),
         )

@@ -52,6 +52,12 @@ REGISTRANT_ADMIN_ACTIONS = ("cognito-idp:AdminDeleteUser",)
 METRICS_NAMESPACE = "Furusato"
 
 
+# Scheduled functions that hand a long run on by invoking themselves (the sweeps). The imports
+# function is scheduled too (its recovery check) but hands on through its S3 run marker, so it
+# holds no lambda:InvokeFunction.
+HANDS_ON_BY_INVOKING_ITSELF = ("sweeps",)
+
+
 @dataclass(frozen=True)
 class BucketRef:
     """A bucket by its deterministic name, so roles can name it without depending on it."""
@@ -134,11 +140,20 @@ class Functions(Construct):
                         )
                     )
                     continue
+                # Least privilege by key: a function that declares its partition key prefixes may
+                # touch only those items (dynamodb:LeadingKeys), and reads no index.
+                prefixes = spec.main_key_prefixes if table_spec is topology.MAIN_TABLE else ()
+                conditions = (
+                    {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{p}*" for p in prefixes]}}
+                    if prefixes
+                    else None
+                )
                 statements.append(
                     iam.PolicyStatement(
                         sid=f"Read{table_name.capitalize()}Table",
                         actions=list(TABLE_READ_ACTIONS),
-                        resources=[table.table_arn, *index_arns],
+                        resources=[table.table_arn] if prefixes else [table.table_arn, *index_arns],
+                        conditions=conditions,
                     )
                 )
                 if access == "write":
@@ -147,6 +162,7 @@ class Functions(Construct):
                             sid=f"Write{table_name.capitalize()}Table",
                             actions=list(TABLE_WRITE_ACTIONS),
                             resources=[table.table_arn],
+                            conditions=conditions,
                         )
                     )
             for bucket_name, access in spec.buckets.items():
@@ -203,7 +219,7 @@ class Functions(Construct):
                     )
                 )
 
-            if any(schedule.function == spec.name for schedule in topology.SCHEDULES):
+            if spec.name in HANDS_ON_BY_INVOKING_ITSELF:
                 # A sweep near the time limit hands the rest of its run to a new invocation of
                 # itself. The ARN is built from the fixed name: referring to the function object
                 # would make its role depend on it (a cycle).
@@ -261,12 +277,21 @@ class Functions(Construct):
                     "topology: object keys are generated at run time (one per upload/report), so the "
                     "statement must cover the bucket's objects; it names this one bucket only.",
                 )
+            for rule in ("AwsSolutions-L1", "Serverless-LambdaLatestVersion"):
+                acknowledge(
+                    resource_of(function),
+                    rule,
+                    "Pinned to python3.11 on purpose: both layers ship byte code compiled by the build "
+                    "machine's Python 3.11 (scripts/build_deps_layer.py), which saves the cold start from "
+                    "compiling every module; the runtime and the layers move together in one change.",
+                )
             acknowledge(
                 resource_of(function),
-                "AwsSolutions-L1",
-                "Pinned to python3.11 on purpose: both layers ship byte code compiled by the build machine's "
-                "Python 3.11 (scripts/build_deps_layer.py), which saves the cold start from compiling every "
-                "module; the runtime and the layers move together in one change.",
+                "Serverless-LambdaDLQ",
+                "A dead-letter queue only receives failed asynchronous invocations. API functions are "
+                "invoked synchronously (API Gateway gets the error); functions invoked asynchronously "
+                "(S3, schedules) send failures to an on-failure destination queue with an alarm "
+                "(failure_queue), which also carries the error and the request context a DLQ lacks.",
             )
             self.functions[spec.name] = function
             self.roles[spec.name] = role
@@ -293,6 +318,12 @@ class Functions(Construct):
             "AwsSolutions-SQS3",
             f"This queue is itself the dead-letter queue of the {name} function's asynchronous "
             "invocations and of its schedules' undeliverable targets; an alarm fires on any message.",
+        )
+        acknowledge(
+            resource_of(queue),
+            "Serverless-SQSRedrivePolicy",
+            f"This queue is itself the dead-letter queue of the {name} function: nothing consumes it "
+            "automatically (an operator inspects and redrives), so it has no redrive policy of its own.",
         )
         function.configure_async_invoke(
             on_failure=destinations.SqsDestination(queue),

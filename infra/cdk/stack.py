@@ -10,6 +10,7 @@ from constructs import Construct
 from .api import Api
 from .auth import Auth
 from .config import DeployConfig
+from .console import Console
 from .data import Data
 from .functions import Functions
 from .imports import Imports
@@ -57,6 +58,15 @@ class FurusatoStack(Stack):
             staff_pool=auth.staff_pool,
         )
         functions.set_public_base_url(config.public_base_url or api.base_url)
+        console = Console(
+            self,
+            "Console",
+            config=config,
+            api=api,
+            staff_pool=auth.staff_pool,
+            access_logs=imports.access_logs,
+            upload_buckets=list(imports.buckets.values()),
+        )
         schedules = Schedules(self, "Schedules", config=config, functions=functions)
         streams = Streams(self, "Streams", functions=functions, tables=data.tables)
         monitoring = Monitoring(
@@ -81,6 +91,7 @@ class FurusatoStack(Stack):
         CfnOutput(self, "RegistrantAppClientId", value=auth.registrant_client.user_pool_client_id)
         CfnOutput(self, "StaffUserPoolId", value=auth.staff_pool.user_pool_id)
         CfnOutput(self, "StaffToolsClientId", value=auth.staff_client.user_pool_client_id)
+        CfnOutput(self, "ConsoleClientId", value=console.client.user_pool_client_id)
         for name, bucket in imports.buckets.items():
             CfnOutput(self, f"{name.capitalize()}BucketName", value=bucket.bucket_name)
         for name, table in data.tables.items():

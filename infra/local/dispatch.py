@@ -12,6 +12,7 @@ own notification hook is wrapped to remember that, which the event's `eventName`
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import threading
@@ -25,6 +26,7 @@ from urllib.parse import quote_plus
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from furusato import topology
+from furusato.api.errors import error_summary
 from infra.local.aws import REGION, client
 
 log = logging.getLogger("infra.local")
@@ -205,9 +207,12 @@ class S3Dispatcher:
             try:
                 self._invoke(watch.function, event)
                 invoked += 1
-            except Exception:
-                # An asynchronous invocation: the uploader never sees it; the log does.
-                log.exception("S3 dispatch: function %s failed", watch.function.name)
+            except Exception as exc:
+                # An asynchronous invocation: the uploader never sees it; the log does (the type
+                # and frames only: a message may quote personal data).
+                log.error(
+                    "S3 dispatch: function %s failed: %s", watch.function.name, json.dumps(error_summary(exc))
+                )
         return invoked
 
     def poke(self) -> None:
@@ -234,8 +239,8 @@ class S3Dispatcher:
                 break
             try:
                 self.poll_once()
-            except Exception:
-                log.exception("S3 dispatch: polling failed")
+            except Exception as exc:
+                log.error("S3 dispatch: polling failed: %s", json.dumps(error_summary(exc)))
 
 
 def _identity(bucket: str, version: dict[str, Any]) -> tuple[str, ...]:

@@ -17,9 +17,9 @@ import re
 import sys
 import threading
 import time
-import traceback
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -32,6 +32,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from furusato import clock, topology
+from furusato.api.errors import error_summary
+from infra.local.console import ConsoleSite, is_console_path
 from infra.local.context import LambdaContext
 from infra.local.idp import LocalIdentityProvider
 from infra.local.idp import parse_request as parse_identity_request
@@ -171,6 +173,49 @@ class FunctionMissing(Exception):
     pass
 
 
+class Turns:
+    """Shared turns for request handlers, an exclusive one for the stream consumers.
+
+    moto is not safe for a transaction that runs while another thread writes the same table (it
+    deep-copies the table to roll back, and a rollback puts back the copy, dropping writes made
+    meanwhile). Requests ran side by side before stream delivery existed and still do; the
+    stream function, which writes on its own in the background, waits for them and they for it.
+    A waiting exclusive turn goes first, so a steady flow of requests cannot starve it.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._shared = 0
+        self._exclusive = False
+        self._waiting = 0
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._exclusive and not self._waiting)
+            self._shared += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._shared -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            self._waiting += 1
+            self._cond.wait_for(lambda: not self._exclusive and not self._shared)
+            self._waiting -= 1
+            self._exclusive = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
 class FunctionHost:
     """Loads each function's handler on first use and invokes it one event at a time.
 
@@ -183,6 +228,8 @@ class FunctionHost:
         self._modules: dict[str, ModuleType] = {}
         self._locks: dict[str, threading.Lock] = {fn.name: threading.Lock() for fn in topology.FUNCTIONS}
         self._load_lock = threading.Lock()
+        self.turns = Turns()
+        self._exclusive = {source.function for source in topology.STREAM_SOURCES}
 
     def handler_path(self, name: str) -> Path:
         return self.functions_dir / name / "handler.py"
@@ -219,7 +266,8 @@ class FunctionHost:
         handler: Callable[[Any, Any], Any] = module.lambda_handler
         payload = json.loads(json.dumps(event))
         lock = self._locks.setdefault(fn.name, threading.Lock())
-        with lock:
+        turn = self.turns.exclusive() if fn.name in self._exclusive else self.turns.shared()
+        with turn, lock:
             result = handler(payload, LambdaContext.of(fn))
         return json.loads(json.dumps(result))
 
@@ -345,9 +393,12 @@ class Gateway:
         after_write: Callable[[], None] | None = None,
         identity_provider: LocalIdentityProvider | None = None,
         drain_streams: Callable[[], dict[str, int]] | None = None,
+        console: ConsoleSite | None = None,
     ) -> None:
         self.identity_provider = identity_provider
         self.drain_streams = drain_streams
+        # The municipal console's static app under /admin (served before the API's routes).
+        self.console = console
         self.base_url = base_url.rstrip("/")
         self.issuer = issuer
         self.host = host or FunctionHost()
@@ -373,6 +424,8 @@ class Gateway:
         if page is not None and request.method == "GET":
             body = (WEB_DIR / page.file).read_bytes()
             return HttpResponse(200, [("Content-Type", page.content_type), *STATIC_PAGE_HEADERS], body)
+        if self.console is not None and is_console_path(request.path):
+            return self.console.serve(request)
         found = self.router.resolve(request.path)
         if found is None:
             return error_response(404, "NOT_FOUND", "no such route")
@@ -412,9 +465,10 @@ class Gateway:
             return error_response(
                 501, "NOT_IMPLEMENTED", f"function {fn.name} is not implemented yet", headers=trace
             )
-        except Exception:
-            # As API Gateway does when the Lambda fails: 502, and the error in the function's log.
-            log.error("function %s failed:\n%s", fn.name, traceback.format_exc())
+        except Exception as exc:
+            # As API Gateway does when the Lambda fails: 502, and the error in the function's log
+            # (its type and frames: never its message, which may quote personal data).
+            log.error("function %s failed: %s", fn.name, json.dumps(error_summary(exc)))
             return error_response(502, "INTERNAL", "Internal server error", headers=trace)
         try:
             accept = next((v for k, v in (event["headers"] or {}).items() if k.lower() == "accept"), None)
@@ -489,8 +543,8 @@ class Gateway:
             result = self.host.invoke(fn, {"sweep": name, "scheduled_time": scheduled_time})
         except FunctionMissing:
             return error_response(501, "NOT_IMPLEMENTED", f"function {fn.name} is not implemented yet")
-        except Exception:
-            log.error("function %s failed:\n%s", fn.name, traceback.format_exc())
+        except Exception as exc:
+            log.error("function %s failed: %s", fn.name, json.dumps(error_summary(exc)))
             return error_response(502, "INTERNAL", "the sweep failed; see the stack's log")
         return json_response(200, {"sweep": name, "scheduled_time": scheduled_time, "result": result})
 
@@ -606,8 +660,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 )
                 try:
                     response = self.server.gateway.handle(request)
-                except Exception:
-                    log.error("gateway error:\n%s", traceback.format_exc())
+                except Exception as exc:
+                    log.error("gateway error: %s", json.dumps(error_summary(exc)))
                     response = error_response(500, "INTERNAL", "local gateway error")
         self._write(response)
         # Method, path (no query: it may hold search terms), status and time: never bodies or tokens.
@@ -675,6 +729,9 @@ def _known(status: int) -> bool:
 class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a burst of 16 clients got "Connection reset by
+    # peer". Every accepted connection gets its own thread.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
         self.gateway = gateway

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 AUDIENCE = "furusato-local"
 LIFETIME = timedelta(minutes=5)
-FIELDS = ("subject", "name", "birth_date", "gender", "address")
+FIELDS = ("subject", "name", "birth_date", "gender", "address", "nonce")
 
 
 @dataclass
@@ -48,17 +48,20 @@ class LocalIdentityProvider:
             "iat": int(now.timestamp()),
             "nbf": int(now.timestamp()),
             "exp": int((now + LIFETIME).timestamp()),
+            "jti": uuid.uuid4().hex,
             "name": facts["name"],
             "birthdate": facts["birth_date"],
             "gender": facts["gender"],
             "address": facts["address"],
+            # The nonce of POST /v1/me/identity-verifications/nonce, carried back as given.
+            **({"nonce": facts["nonce"]} if facts.get("nonce") else {}),
             **extra,
         }
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
 
 
 def parse_request(body: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    """Validate `{subject, name, birth_date, gender, address}`; returns (facts, errors)."""
+    """Validate `{subject, name, birth_date, gender, address, nonce}`; returns (facts, errors)."""
     if not isinstance(body, dict):
         return {}, {"body": "a JSON object is required"}
     errors = {k: "unknown field" for k in body if k not in FIELDS}

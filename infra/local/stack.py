@@ -22,6 +22,7 @@ from typing import Any
 
 from furusato import settings, topology
 from infra.local.aws import MotoStack, base_environment, create_resources, start_moto
+from infra.local.console import ConsoleSite, allow_console_origin
 from infra.local.dispatch import S3Dispatcher
 from infra.local.gateway import FunctionHost, Gateway, GatewayServer, Request
 from infra.local.idp import LocalIdentityProvider
@@ -106,6 +107,9 @@ def start(port: int, moto_port: int | None = None, *, with_seed: bool = True) ->
     }
     os.environ.update(environment)
     settings.settings.cache_clear()
+    allow_console_origin(
+        moto.endpoint_url, [environment[b.env_var] for b in topology.BUCKETS], origin=base_url
+    )
     # Only now may handlers be imported; FunctionHost loads them lazily, on first use.
     host = FunctionHost()
     dispatcher = S3Dispatcher(moto.endpoint_url, environment, host.invoke, host.exists)
@@ -122,6 +126,7 @@ def start(port: int, moto_port: int | None = None, *, with_seed: bool = True) ->
         after_write=after_write,
         identity_provider=identity_provider,
         drain_streams=lambda: streams.drain().as_dict(),
+        console=ConsoleSite(storage_url=moto.endpoint_url),
     )
     report: SeedReport | None = None
     if with_seed:
@@ -145,6 +150,7 @@ def banner(stack: LocalStack) -> str:
         "",
         f"Furusato local stack ready in {time.monotonic() - stack.started_at:.1f}s",
         f"  API      {url}",
+        f"  console  {url}/admin/   (管理画面; sign in with a government, a role and an organization)",
         f"  moto     {moto}   (aws --endpoint-url {moto} dynamodb scan --table-name {main_table})",
     ]
     if stack.missing_functions:

@@ -19,6 +19,21 @@ from tests.support import contract
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 60
+# Request fields that hold personal data or credentials: none of their values may reach a log.
+PERSONAL_FIELDS = frozenset(
+    {"name", "address", "birth_date", "guardian_name", "email", "assertion", "token", "member_token"}
+)
+
+
+def _personal_values(value: Any, into: set[str], key: str = "") -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _personal_values(v, into, str(k))
+    elif isinstance(value, list):
+        for v in value:
+            _personal_values(v, into, key)
+    elif isinstance(value, str) and key in PERSONAL_FIELDS and len(value.strip()) >= 4:
+        into.add(value)
 
 
 @dataclass
@@ -27,6 +42,8 @@ class StackClient:
     moto_url: str
     log_path: Path
     http: requests.Session = field(default_factory=requests.Session)
+    # Every name, birth date, address and token the stories sent or received.
+    personal: set[str] = field(default_factory=set)
     # Every exchange is checked against docs/openapi.json (tests/support/contract.py).
     checked: bool = True
 
@@ -36,11 +53,18 @@ class StackClient:
         headers = dict(kwargs.pop("headers", None) or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
+            self.personal.add(token)
+        _personal_values(json, self.personal)
         response = self.http.request(
             method, self.base_url + path, json=json, headers=headers, timeout=30, **kwargs
         )
         if self.checked:
             contract.check(response)
+        if response.headers.get("Content-Type", "").startswith("application/json"):
+            try:
+                _personal_values(response.json(), self.personal)
+            except ValueError:
+                pass
         return response
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
@@ -60,6 +84,15 @@ class StackClient:
         response = self.post("/local/token", json={"sub": sub, "role": role, **claims})
         assert response.status_code == 200, response.text
         return str(response.json()["token"])
+
+    def verify_identity(self, token: str, facts: dict[str, Any]) -> requests.Response:
+        """One identity verification as the app does it: a nonce, the provider's assertion carrying
+        it (the local stand-in signs it), then the verification."""
+        nonce = self.post("/v1/me/identity-verifications/nonce", token=token)
+        assert nonce.status_code == 201, nonce.text
+        signed = self.post("/local/identity-assertion", json={**facts, "nonce": nonce.json()["nonce"]})
+        assert signed.status_code == 200, signed.text
+        return self.post("/v1/me/identity-verifications", token=token, json=signed.json())
 
     def set_clock(self, instant: str) -> None:
         response = self.put("/local/clock", json={"now": instant})
@@ -114,6 +147,10 @@ def stack() -> Iterator[StackClient]:
         client = StackClient(base_url, f"http://127.0.0.1:{moto_port}", log_path)
         yield client
         client.http.close()
+        # Logs never hold personal data: whatever the session's stories sent, the log is clean.
+        text = client.log_text()
+        leaked = sorted(v for v in client.personal if v in text)
+        assert not leaked, f"the stack's log holds {len(leaked)} personal values, e.g. {leaked[0][:12]}..."
     finally:
         process.terminate()
         try:

@@ -1,4 +1,4 @@
-"""Issue 3 over real HTTP: staff create an activity and print its QR, a registrant scans it and
+"""Check-in over real HTTP: staff create an activity and print its QR, a registrant scans it and
 sees it counted, a second scan changes nothing, a forwarded rotating code fails a minute later,
 and staff scanning a member card works."""
 

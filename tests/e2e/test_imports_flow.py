@@ -1,4 +1,4 @@
-"""Issue 5's "Done when", over real HTTP on the local stack (`make run`):
+"""The clerk's backfill story, over real HTTP on the local stack (`make run`):
 
 a clerk downloads the template, fills it like the source's sample, uploads it through the
 presigned URL (to moto), reads the job and the report, fixes two rows, uploads again, and the
@@ -169,3 +169,28 @@ def test_a_clerk_backfills_the_sample_and_registrants_see_it_counted(
     log = stack.log_text()
     for name in REAL_POSTAL:
         assert name not in log and name.replace(" ", "") not in log
+
+
+def test_a_crafted_far_cell_ends_failed_in_japanese_and_the_stack_stays_up(stack: StackClient) -> None:
+    """One extra cell at XFD1048576 in a small file made the Rust reader abort the process,
+    taking the whole local stack down. It is refused before any reader opens the file."""
+    import re
+    import zipfile
+
+    clerk = stack.token("e2e-import-crafted", "staff", lg_code=TAKAYAMA, staff_role="coordinator")
+    template = stack.get(f"/v1/admin/lgs/{TAKAYAMA}/imports/template", token=clerk).content
+    source = io.BytesIO(template)
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+                content = re.sub(rb"</sheetData>", far + b"</sheetData>", content, count=1)
+            dst.writestr(info.filename, content)
+    crafted = out.getvalue()
+    assert len(crafted) < 64 * 1024
+    job = wait_for(stack, clerk, upload(stack, clerk, crafted, "crafted.xlsx"))
+    assert job["status"] == "failed" and job["failure_reason"] == "cell_out_of_range", job
+    assert "様式の範囲外" in job["failure_message"]
+    assert stack.get("/health").status_code == 200

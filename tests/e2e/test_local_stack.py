@@ -494,3 +494,26 @@ def test_stream_delivery_on_demand(stack: StackClient) -> None:
     assert first.json()["dead_lettered"] == 0
     # Everything written so far was delivered: a second drain finds nothing new.
     assert stack.post("/local/streams/drain").json()["delivered"] == 0
+
+
+def test_a_burst_of_concurrent_clients_is_served(stack: StackClient) -> None:
+    """64 clients connecting at once are all answered (the listen backlog is 1,024, not
+    socketserver's 5; this kernel retries refused handshakes, others reset them)."""
+    import threading
+
+    import requests
+
+    statuses: list[int] = []
+    barrier = threading.Barrier(64)
+
+    def one() -> None:
+        with requests.Session() as session:
+            barrier.wait()
+            statuses.append(session.get(stack.base_url + "/v1/local-governments", timeout=60).status_code)
+
+    threads = [threading.Thread(target=one) for _ in range(64)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 64

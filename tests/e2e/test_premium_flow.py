@@ -1,4 +1,4 @@
-"""Issue 4 over real HTTP: a person verifies identity, takes part in three activities, becomes
+"""Identity and premium over real HTTP: a person verifies identity, takes part in three activities, becomes
 premium, sees the card with a member token, is refused a fourth government, and a year later
 (clock moved) is renewed or falls back to basic with a notice."""
 
@@ -63,7 +63,8 @@ def test_the_premium_story(stack: StackClient, clock_reset: None) -> None:
         "gender": "male",
         "address": "東京都新宿区西新宿2-8-1",
     }
-    assertion = stack.post("/local/identity-assertion", json=facts).json()["assertion"]
+    nonce = stack.post("/v1/me/identity-verifications/nonce", token=person).json()["nonce"]
+    assertion = stack.post("/local/identity-assertion", json={**facts, "nonce": nonce}).json()["assertion"]
     verified = stack.post("/v1/me/identity-verifications", token=person, json={"assertion": assertion})
     assert verified.status_code == 201 and verified.json()["verified"] is True
 
@@ -118,11 +119,7 @@ def test_an_opted_in_registrant_becomes_premium_at_the_third_scan(
         "gender": "female",
         "address": "東京都新宿区西新宿2-8-1",
     }
-    assertion = stack.post("/local/identity-assertion", json=facts).json()["assertion"]
-    assert (
-        stack.post("/v1/me/identity-verifications", token=person, json={"assertion": assertion}).status_code
-        == 201
-    )
+    assert stack.verify_identity(person, facts).status_code == 201
     body = {"plan": "basic", "survey_answers": {"relationship": ["観光・訪問"]}, "auto_upgrade": True}
     opted = stack.put(f"/v1/me/registrations/{MATSUE}", token=person, json=body)
     assert opted.status_code == 201 and opted.json()["auto_upgrade"] is True, opted.text

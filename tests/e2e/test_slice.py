@@ -1,4 +1,4 @@
-"""Issue 2's slice over real HTTP: a registrant and a staff member, against the seeded stack."""
+"""The first slice over real HTTP: a registrant and a staff member, against the seeded stack."""
 
 from __future__ import annotations
 

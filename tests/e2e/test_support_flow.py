@@ -40,11 +40,7 @@ def _premium_registrant(stack: StackClient) -> str:
         "gender": "female",
         "address": "東京都新宿区西新宿2-8-1",
     }
-    assertion = stack.post("/local/identity-assertion", json=facts).json()["assertion"]
-    assert (
-        stack.post("/v1/me/identity-verifications", token=person, json={"assertion": assertion}).status_code
-        == 201
-    )
+    assert stack.verify_identity(person, facts).status_code == 201
     staff = stack.token("e2e-support-activities", "staff", lg_code=MATSUE, staff_role="coordinator")
     for i in range(3):
         starts = START + timedelta(days=i)

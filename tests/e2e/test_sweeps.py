@@ -85,7 +85,8 @@ def test_renewal_notice_then_back_to_basic(stack: StackClient, governments: None
         "gender": "male",
         "address": "東京都新宿区西新宿2-8-1",
     }
-    assertion = stack.post("/local/identity-assertion", json=facts)
+    nonce = stack.post("/v1/me/identity-verifications/nonce", token=person).json()["nonce"]
+    assertion = stack.post("/local/identity-assertion", json={**facts, "nonce": nonce})
     assert assertion.status_code == 200, assertion.text
     verified = stack.post("/v1/me/identity-verifications", token=person, json=assertion.json())
     assert verified.status_code in (200, 201), verified.text
@@ -170,9 +171,7 @@ def verified_person(stack: StackClient, sub: str, subject: str) -> str:
         "gender": "male",
         "address": "東京都新宿区西新宿2-8-1",
     }
-    assertion = stack.post("/local/identity-assertion", json=facts)
-    assert assertion.status_code == 200, assertion.text
-    verified = stack.post("/v1/me/identity-verifications", token=person, json=assertion.json())
+    verified = stack.verify_identity(person, facts)
     assert verified.status_code in (200, 201), verified.text
     return person
 

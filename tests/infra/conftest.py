@@ -50,6 +50,9 @@ def cloud_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     }
     # The dependency layer is an asset of the app; this is a no-op when it is up to date.
     _run([sys.executable, "scripts/build_deps_layer.py"], env, "building the dependency layer")
+    # The built console is an asset too (make builds it; build it here when it is missing).
+    if not (REPO / "console" / "dist" / "index.html").is_file():
+        _run(["make", "console"], env, "building the console")
 
     outdir = tmp_path_factory.mktemp("cdk.out")
     cmd = [str(CDK_CLI), "synth", "--quiet", "--no-notices", "-o", str(outdir)]

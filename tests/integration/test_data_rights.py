@@ -19,7 +19,7 @@ from tests.conftest import IDENTITY_PROVIDER
 from tests.integration.checkin_helpers import NOW, activity, at, scan, static_token
 from tests.support.lambda_api import call
 from tests.support.support_world import apply, new_measure, upload
-from tests.support.world import admin, onboard, person, register, set_profile
+from tests.support.world import admin, identity_nonce, onboard, person, register, set_profile
 
 HIDA, GIFU = "212172", "210005"
 ME = "u-to-delete"
@@ -60,6 +60,7 @@ def _a_full_life() -> dict[str, Any]:
             "birth_date": BIRTH,
             "gender": "male",
             "address": "岐阜県飛騨市古川町1",
+            "nonce": identity_nonce(ME),
         },
         clock.now(),
     )
@@ -163,6 +164,8 @@ def test_a_registrant_downloads_then_deletes_everything(clean_aws: str) -> None:
     ):
         reply = call(method, path, payload, claims=person(ME))
         assert reply.status in (401, 404), (method, path, reply)
+    upload_request = {"purpose": "support_document", "content_type": "application/pdf", "size": 100}
+    assert call("POST", "/v1/me/uploads", upload_request, claims=person(ME)).status == 401
     # A QR scan with the old token records nothing either.
     later = activity(HIDA, name="deleted-person-scan")
     assert scan(ME, static_token(HIDA, later["activity_id"])).status == 401

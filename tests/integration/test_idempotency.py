@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from tests.support.lambda_api import call, operator_claims
+import time
+from typing import Any
+
+import pytest
+
+from furusato.capabilities import registrations as registrations_capability
+from tests.support.lambda_api import LambdaContext, call, operator_claims
 from tests.support.world import onboard, register, registrations
 
 HIDA, GIFU = "212172", "210005"
@@ -52,3 +58,34 @@ def test_overlong_key_is_refused() -> None:
     onboard(HIDA)
     reply = register("u1", HIDA, headers={"Idempotency-Key": "k" * 200})
     assert reply.status == 400 and "Idempotency-Key" in reply.body["error"]["details"]
+
+
+class _Killed(BaseException):
+    """What a Lambda timeout looks like to the handler: the invocation stops, nothing cleans up."""
+
+
+class _ShortContext(LambdaContext):
+    def get_remaining_time_in_millis(self) -> int:
+        return 300
+
+
+def test_a_create_killed_mid_request_blocks_retries_only_until_its_invocation_would_have_ended(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    onboard(HIDA)
+    original = registrations_capability.put_registration
+
+    def killed(*args: Any, **kwargs: Any) -> Any:
+        raise _Killed
+
+    monkeypatch.setattr(registrations_capability, "put_registration", killed)
+    with pytest.raises(_Killed):
+        register("u1", HIDA, headers={"Idempotency-Key": "k"}, context=_ShortContext())
+    monkeypatch.setattr(registrations_capability, "put_registration", original)
+    # While the killed invocation could still be running, a retry is told to come back.
+    busy = register("u1", HIDA, headers={"Idempotency-Key": "k"})
+    assert busy.status == 503 and busy.headers.get("Retry-After") == "1"
+    time.sleep(0.4)
+    # Its remaining time has passed: the retry runs (before, it was blocked for 24 hours).
+    retried = register("u1", HIDA, headers={"Idempotency-Key": "k"})
+    assert retried.status == 201, retried

@@ -15,7 +15,7 @@ from tests.integration.checkin_helpers import activity, at, scan, static_token
 from tests.support.concurrency import fresh_connections, serialize_moto_writes
 from tests.support.lambda_api import call
 from tests.support.roundtrips import count_calls
-from tests.support.world import admin, onboard, person, register, registrations, set_profile
+from tests.support.world import admin, identity_nonce, onboard, person, register, registrations, set_profile
 
 HIDA, GIFU, TAKAYAMA, MATSUE, SHIMANE, TOKYO, SHINJUKU = (
     "212172",
@@ -36,7 +36,7 @@ FACTS = {
 
 
 def verify(sub: str, consent: dict[str, Any] | None = None, **facts: Any) -> Any:
-    assertion = IDENTITY_PROVIDER.sign({**FACTS, **facts}, clock.now())
+    assertion = IDENTITY_PROVIDER.sign({**FACTS, "nonce": identity_nonce(sub), **facts}, clock.now())
     body: dict[str, Any] = {"assertion": assertion}
     if consent is not None:
         body["guardian_consent"] = consent
@@ -377,3 +377,42 @@ def test_fifty_concurrent_upgrades_end_with_exactly_three(
     record = people.load("racer")
     assert len(record.premium_lg_codes()) == 3
     _ = ParticipationItem
+
+
+def test_an_assertion_is_single_use_and_bound_to_the_account_it_was_issued_for() -> None:
+    onboard(HIDA)
+    nonce = identity_nonce("u1")
+    assertion = IDENTITY_PROVIDER.sign({**FACTS, "nonce": nonce}, clock.now())
+    # Released by u1 (or stolen from it): another account cannot use it within its lifetime.
+    stolen = call("POST", "/v1/me/identity-verifications", {"assertion": assertion}, claims=person("u2"))
+    assert stolen.status == 400 and stolen.error_code == "INVALID_ASSERTION", stolen
+    first = call("POST", "/v1/me/identity-verifications", {"assertion": assertion}, claims=person("u1"))
+    assert first.status == 201, first
+    # The same assertion (its jti) is refused the second time, even with a fresh nonce issued.
+    identity_nonce("u1")
+    again = call("POST", "/v1/me/identity-verifications", {"assertion": assertion}, claims=person("u1"))
+    assert again.status == 400 and again.body["error"]["details"] == {"assertion": "already used"}, again
+
+
+def test_an_assertion_without_the_servers_nonce_is_refused() -> None:
+    onboard(HIDA)
+    bare = IDENTITY_PROVIDER.sign(FACTS, clock.now())
+    reply = call("POST", "/v1/me/identity-verifications", {"assertion": bare}, claims=person("u1"))
+    assert reply.status == 400 and reply.error_code == "INVALID_ASSERTION"
+    invented = IDENTITY_PROVIDER.sign({**FACTS, "nonce": "made-up-by-the-client"}, clock.now())
+    reply = call("POST", "/v1/me/identity-verifications", {"assertion": invented}, claims=person("u1"))
+    assert reply.status == 400 and reply.error_code == "INVALID_ASSERTION"
+
+
+def test_a_nonce_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    onboard(HIDA)
+    start = datetime(2026, 6, 1, 9, tzinfo=JST)
+    clock.freeze(start)
+    try:
+        nonce = identity_nonce("u1")
+        clock.freeze(start + timedelta(minutes=11))
+        late = IDENTITY_PROVIDER.sign({**FACTS, "nonce": nonce}, clock.now())
+        reply = call("POST", "/v1/me/identity-verifications", {"assertion": late}, claims=person("u1"))
+        assert reply.status == 400 and reply.error_code == "INVALID_ASSERTION", reply
+    finally:
+        clock.unfreeze()

@@ -1,5 +1,5 @@
 """Backfill imports end to end against moto: staff routes, presigned uploads, the S3 trigger,
-idempotency, crash recovery, matching of people and pending participants (issue 5)."""
+idempotency, crash recovery, matching of people and pending participants."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ from tests.integration.import_helpers import (
     zip_bomb,
 )
 from tests.support.lambda_api import LambdaContext, call
-from tests.support.world import admin, onboard, person, register, registrations
+from tests.support.world import admin, identity_nonce, onboard, person, register, registrations
 
 SATO = "佐藤 健一"  # EVT-001 (2026-04-10) and EVT-005 (2027-03-21)
 KOBAYASHI = "小林 智子"  # EVT-003 and EVT-004
@@ -250,7 +250,10 @@ def test_five_concurrent_deliveries_import_once(clean_aws: str, monkeypatch: pyt
     outcomes: list[Any] = []
 
     def one() -> None:
-        outcomes.extend(deliver(event)["outcomes"])
+        try:
+            outcomes.extend(deliver(event)["outcomes"])
+        except import_capability.ImportBusy:
+            outcomes.append("busy")  # retryable: Lambda delivers it again later
 
     threads = [threading.Thread(target=one) for _ in range(5)]
     for t in threads:
@@ -327,6 +330,45 @@ def test_a_crash_half_way_then_redelivery_equals_one_clean_run(
     resumed = normalised(dump(clean_aws), crash_id)
     for a, b in zip(resumed, clean, strict=True):
         assert a == b, {k: (a.get(k), b.get(k)) for k in {*a, *b} if a.get(k) != b.get(k)}
+
+
+def test_a_run_killed_with_its_lease_is_retried_until_the_lease_runs_out(
+    clean_aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed process never gives its lease back: a redelivery within the lease must fail
+    (so Lambda retries), and the retry after the lease resumes the job to `completed`."""
+    monkeypatch.setattr(import_capability, "CHUNK_PEOPLE", 3)
+    for sub, name in (("u-sato", SATO), ("u-kobayashi", KOBAYASHI), ("u-takahashi", "高橋 亮介")):
+        profile(sub, name)
+    key = f"imports/{LG}/killed.xlsx"
+    event = put_direct(clean_aws, key, real_sample())
+    record = event["Records"][0]["s3"]
+    import_id = import_capability.direct_import_id(
+        record["bucket"]["name"], key, record["object"]["versionId"]
+    )
+    real_record, real_release = participations.record, import_capability.store.release
+    calls = {"n": 0}
+
+    def killed(item: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise SystemExit("killed")  # nothing after this runs in a killed process...
+        return real_record(item)
+
+    monkeypatch.setattr(participations, "record", killed)
+    monkeypatch.setattr(import_capability.store, "release", lambda *a, **k: False)  # ...nor this
+    with pytest.raises(SystemExit):
+        deliver(event)
+    monkeypatch.setattr(participations, "record", real_record)
+    monkeypatch.setattr(import_capability.store, "release", real_release)
+    assert job(import_id).body["status"] == "processing"
+    with pytest.raises(import_capability.ImportBusy):
+        deliver(event)  # within the lease: retryable, not a success that ends the retries
+    now = import_capability.wall_clock()
+    lease = import_capability.LEASE_S + import_capability.LEASE_SLACK_S
+    monkeypatch.setattr(import_capability, "wall_clock", lambda: now + lease + 1)
+    assert deliver(event) == {"outcomes": ["completed"]}
+    assert job(import_id).body["status"] == "completed"
 
 
 def test_a_run_out_of_time_hands_the_rest_on(clean_aws: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -457,6 +499,7 @@ def test_a_person_verifying_identity_later_is_attached(clean_aws: str) -> None:
             "birth_date": sato["birth_date"],
             "gender": "male",
             "address": "東京都新宿区西新宿2-8-1",
+            "nonce": identity_nonce("u-sato"),
         },
         clock.now(),
     )
@@ -492,6 +535,7 @@ def test_two_accounts_with_the_same_facts_wait_for_a_verified_identity(clean_aws
             "birth_date": kobayashi["birth_date"],
             "gender": "female",
             "address": "富山県富山市新総曲輪1-7",
+            "nonce": identity_nonce("u2"),
         },
         clock.now(),
     )
@@ -551,6 +595,7 @@ def test_backfill_matching_that_meets_the_requirement_upgrades_an_opted_in_regis
             "birth_date": sato["birth_date"],
             "gender": "male",
             "address": "東京都新宿区西新宿2-8-1",
+            "nonce": identity_nonce("u-sato"),
         },
         clock.now(),
     )
@@ -574,3 +619,48 @@ def test_backfill_matching_that_meets_the_requirement_upgrades_an_opted_in_regis
     )
     inbox = call("GET", "/v1/me/notifications", claims=person("u-sato")).body["items"]
     assert [(n["kind"], n["lg_code"]) for n in inbox] == [("upgraded", LG)]
+
+
+def test_the_periodic_check_restarts_a_job_whose_run_died_with_no_person_acting(
+    clean_aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed run whose event never comes back (retries exhausted) is restarted by the
+    imports-recovery schedule once its lease has run out, and ends as one clean run."""
+    for sub, name in (("u-sato", SATO), ("u-kobayashi", KOBAYASHI)):
+        profile(sub, name)
+    key = f"imports/{LG}/recovered.xlsx"
+    event = put_direct(clean_aws, key, real_sample())
+    record = event["Records"][0]["s3"]
+    import_id = import_capability.direct_import_id(
+        record["bucket"]["name"], key, record["object"]["versionId"]
+    )
+    real_record, real_release = participations.record, import_capability.store.release
+    calls = {"n": 0}
+
+    def killed(item: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise SystemExit("killed")
+        return real_record(item)
+
+    monkeypatch.setattr(participations, "record", killed)
+    monkeypatch.setattr(import_capability.store, "release", lambda *a, **k: False)
+    with pytest.raises(SystemExit):
+        deliver(event)
+    monkeypatch.setattr(participations, "record", real_record)
+    monkeypatch.setattr(import_capability.store, "release", real_release)
+    markers: list[tuple[str, str]] = []
+    monkeypatch.setattr(import_capability, "later", lambda lg, iid: markers.append((lg, iid)))
+    schedule = {"sweep": "imports-recovery", "scheduled_time": "2027-04-01T10:00:00+09:00"}
+    # While the lease is live, the check leaves the job alone.
+    assert deliver(schedule) == {"processing": 1, "restarted": []}
+    now = import_capability.wall_clock()
+    lease = import_capability.LEASE_S + import_capability.LEASE_SLACK_S
+    monkeypatch.setattr(import_capability, "wall_clock", lambda: now + lease + 1)
+    assert deliver(schedule) == {"processing": 1, "restarted": [import_id]}
+    assert markers == [(LG, import_id)]
+    # The marker's event (delivered as S3 would) resumes the job to the end.
+    run_event = put_direct(clean_aws, import_capability.run_marker_key(LG, import_id), b"")
+    assert deliver(run_event) == {"outcomes": ["completed"]}
+    assert job(import_id).body["status"] == "completed"
+    assert deliver(schedule) == {"processing": 0, "restarted": []}

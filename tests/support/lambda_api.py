@@ -81,6 +81,7 @@ def call(
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     raw_body: str | None = None,
+    context: Any = None,
 ) -> Reply:
     fn, route, params = match_route(method, path)
     sent = {"Content-Type": "application/json", **(headers or {})}
@@ -91,7 +92,7 @@ def call(
     raw_path = f"{path}?{urlencode(query)}" if query else path
     request = Request(method, raw_path, list(sent.items()), data)
     event = build_event(request, route, params, claims)
-    result = handler_module(fn.name).lambda_handler(event, LambdaContext.of(fn))
+    result = handler_module(fn.name).lambda_handler(event, context or LambdaContext.of(fn))
     headers_out = dict(result.get("headers") or {})
     for name, values in (result.get("multiValueHeaders") or {}).items():
         headers_out[name] = values[-1]

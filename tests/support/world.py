@@ -71,6 +71,13 @@ def set_profile(sub: str, postal_code: str = "160-0022", **overrides: Any) -> Re
     return call("PUT", "/v1/me/profile", body, claims=person(sub))
 
 
+def identity_nonce(sub: str) -> str:
+    """The nonce of one identity verification attempt of `sub` (the assertion must carry it)."""
+    reply = call("POST", "/v1/me/identity-verifications/nonce", claims=person(sub))
+    assert reply.status == 201, reply
+    return str(reply.body["nonce"])
+
+
 def register(sub: str, lg_code: str, answers: dict[str, Any] | None = None, **kwargs: Any) -> Reply:
     body = {"plan": "basic", "survey_answers": RELATIONSHIP if answers is None else answers}
     return call("PUT", f"/v1/me/registrations/{lg_code}", body, claims=person(sub), **kwargs)

@@ -281,3 +281,92 @@ def test_analyse_runs_the_checks_first() -> None:
     with pytest.raises(FileRejected) as caught:
         analyse(rezip(sample(), add={"xl/vbaProject.bin": b"x"}), lg_code="212172")
     assert caught.value.reason == "macro_enabled"
+
+
+def _renamed_sheet(content: bytes) -> bytes:
+    """The sample with its sheet moved to `xl/worksheets/sheet1.dat` (relationships follow)."""
+    data = sample()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        rels = archive.read("xl/_rels/workbook.xml.rels").replace(b"sheet1.xml", b"sheet1.dat")
+    return rezip(
+        data,
+        drop=[SHEET],
+        replace={"xl/_rels/workbook.xml.rels": rels},
+        add={"xl/worksheets/sheet1.dat": content},
+    )
+
+
+def test_a_dtd_in_a_part_of_any_extension_is_refused() -> None:
+    with zipfile.ZipFile(io.BytesIO(sample())) as archive:
+        sheet = archive.read(SHEET)
+    doctype = sheet.replace(b"<worksheet", b"<!DOCTYPE x><worksheet", 1)
+    assert reason(_renamed_sheet(doctype)) == "xml_dtd"
+    assert reason(rezip(sample(), add={"xl/media/image1.png": b"\x89PNG<!ENTITY x 'y'>"})) == "xml_dtd"
+    check_xlsx(_renamed_sheet(sheet))  # renamed alone is no harm
+
+
+@pytest.mark.parametrize(
+    ("original", "crafted"),
+    [
+        (b'<c r="A4"', b'<c r="XFD1048576"'),  # the crafted 24 KB file: one far cell
+        (b'<c r="A4"', b'<c s="0" r="AA4"'),  # a column past the template's room
+        (b'<c r="A4"', b'<c r="A300000"'),  # a row past the documented maximum
+        (b'<row r="4"', b'<row r="1048576"'),
+        (b"<dimension ", b'<dimension ref="A1:XFD1048576" x="'),
+        (b"<sheetData", b'<mergeCells><mergeCell ref="$A$1:$ZZ$3"/></mergeCells><sheetData'),
+    ],
+)
+def test_cell_references_beyond_the_template_are_refused_before_opening(
+    original: bytes, crafted: bytes
+) -> None:
+    with zipfile.ZipFile(io.BytesIO(sample())) as archive:
+        sheet = archive.read(SHEET)
+    assert original in sheet
+    data = rezip(sample(), replace={SHEET: sheet.replace(original, crafted, 1)})
+    assert len(data) < 64 * 1024
+    assert reason(data) == "cell_out_of_range"
+    assert reason(_renamed_sheet(sheet.replace(original, crafted, 1))) == "cell_out_of_range"
+
+
+def test_references_inside_the_template_pass() -> None:
+    with zipfile.ZipFile(io.BytesIO(sample())) as archive:
+        sheet = archive.read(SHEET)
+    edge = sheet.replace(b'<c r="A4"', b'<c r="Z4"', 1).replace(b'<row r="4"', b'<row r="299999"', 1)
+    check_xlsx(rezip(sample(), replace={SHEET: edge}))
+
+
+def test_a_far_reference_split_across_read_chunks_is_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(safety, "_CHUNK", 64)
+    payload = (
+        b"<worksheet><sheetData>"
+        + b" " * 30
+        + b'<row r="1"><c r="XFD1048576"/></row></sheetData></worksheet>'
+    )
+    assert reason(rezip(sample(), replace={SHEET: payload})) == "cell_out_of_range"
+
+
+def _hungry() -> bytes:
+    return b"x" * (2 * 1024 * MiB)  # far over the limit
+
+
+def _aborting() -> None:
+    import os
+
+    os.abort()  # what a native reader does when its allocation fails
+
+
+def _rejecting() -> None:
+    raise safety._reject("xml_dtd", name="x.xml")
+
+
+def test_a_parse_runs_under_a_memory_limit_in_a_child_process() -> None:
+    assert safety.in_limited_process(sum, [1, 2, 3]) == 6
+    parsed = safety.in_limited_process(parse_xlsx, sample())
+    assert len(parsed.rows) == len(sample_rows())
+    for crash in (_hungry, _aborting):
+        with pytest.raises(FileRejected) as caught:
+            safety.in_limited_process(crash, memory_bytes=256 * MiB)
+        assert caught.value.reason == "parse_crashed" and "メモリ" in caught.value.message_ja
+    with pytest.raises(FileRejected) as caught:
+        safety.in_limited_process(_rejecting)
+    assert caught.value.reason == "xml_dtd" and caught.value.details["name"] == "x.xml"

@@ -256,6 +256,19 @@ def test_individual_number_is_refused() -> None:
     assert result.participations == []
 
 
+def test_individual_number_with_dots_is_refused() -> None:
+    result = run([put(sample_rows()[0], **{"住所(除郵便番号)": "新宿区 1234.5678.9012"})])
+    assert problems(result.rows[0]) == [("individual_number", "住所(除郵便番号)")]
+
+
+def test_names_follow_the_text_rule_of_the_api() -> None:
+    decomposed = put(sample_rows()[0], 氏名="か\u3099き 花子")  # が as か + combining dakuten
+    control = put(sample_rows()[1], 氏名="山田\x85花子")  # a C1 control: xlsx can hold it
+    result = run([decomposed, control])
+    assert result.rows[0].status == "ok" and result.rows[0].parsed.name == "がき 花子"
+    assert problems(result.rows[1]) == [("invalid_characters", "氏名")]
+
+
 def test_overlong_text_is_refused() -> None:
     result = run([put(sample_rows()[0], 氏名="佐藤" * 60)])
     assert problems(result.rows[0]) == [("too_long", "氏名")]

@@ -1,3 +1,5 @@
+import base64
+import json
 from datetime import date
 
 import pytest
@@ -94,3 +96,29 @@ def test_cursor_round_trip_and_tampering() -> None:
         cursor.decode(token, partition=("gsi1pk", "LG#131041#REG"))
     with pytest.raises(InvalidInput):
         cursor.decode("!!not-a-cursor", partition=("gsi1pk", "LGS"))
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    [
+        {"extra": {"S": "x"}},
+        {"gsi1sk": {"N": "1"}},
+        {"sk": {"S": 1}},
+        {"sk": {"S": "LG", "N": "1"}},
+        {"sk": {"S": ""}},
+        {"sk": {"S": "x\ud800"}},
+        {"sk": {"S": "x" * 2000}},
+        {"sk": ["LG"]},
+    ],
+)
+def test_a_cursor_is_validated_completely(tampered: dict[str, object]) -> None:
+    key = {"gsi1pk": {"S": "LGS"}, "gsi1sk": {"S": "21#212172"}, "pk": {"S": "LG#212172"}, "sk": {"S": "LG"}}
+    with pytest.raises(InvalidInput):
+        cursor.decode(cursor.encode({**key, **tampered}), partition=("gsi1pk", "LGS"))
+    missing = {k: v for k, v in key.items() if k != "gsi1sk"}
+    with pytest.raises(InvalidInput):
+        cursor.decode(cursor.encode(missing), partition=("gsi1pk", "LGS"))
+    for not_a_key in ([key], "key", 12, None):
+        raw = base64.urlsafe_b64encode(json.dumps(not_a_key).encode()).decode()
+        with pytest.raises(InvalidInput):
+            cursor.decode(raw, partition=("gsi1pk", "LGS"))

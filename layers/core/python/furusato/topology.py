@@ -101,6 +101,10 @@ class Function(NamedTuple):
     manages_staff: bool = False
     # Functions that check identity-provider assertions (they get its issuer, audience, JWKS URL).
     verifies_identity: bool = False
+    # Partition key prefixes of the main table this function may touch, enforced in IAM with
+    # dynamodb:LeadingKeys (such a function reads no index: an index's keys are not the table's).
+    # Empty: the whole table, for the reasons in docs/security.md.
+    main_key_prefixes: tuple[str, ...] = ()
 
     @property
     def handler(self) -> str:
@@ -190,12 +194,16 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/health", "public"),
             Route("GET", "/v1/local-governments", "public"),
             Route("GET", "/v1/local-governments/{lg_code}", "public"),
+            # Statistics: anonymous counters only (docs/statistics.md).
+            Route("GET", "/v1/admin/lgs/{lg_code}/stats", "staff"),
+            Route("GET", "/v1/operator/stats", "operator"),
             Route("GET", "/v1/me", "registrant"),
             Route("PUT", "/v1/me/profile", "registrant"),
             Route("GET", "/v1/me/registrations", "registrant"),
             Route("PUT", "/v1/me/registrations/{lg_code}", "registrant"),
             Route("DELETE", "/v1/me/registrations/{lg_code}", "registrant"),
             Route("POST", "/v1/me/identity-verifications", "registrant"),
+            Route("POST", "/v1/me/identity-verifications/nonce", "registrant"),
             Route("GET", "/v1/me/notifications", "registrant"),
             Route("POST", "/v1/me/uploads", "registrant"),
             Route("GET", "/v1/admin/lgs/{lg_code}/settings", "staff"),
@@ -263,6 +271,8 @@ FUNCTIONS: tuple[Function, ...] = (
         tables=_RW,
         # page images: presigned POSTs and short-lived links (the registration function checks them)
         buckets={"uploads": "write"},
+        # Pages and surveys live on the government's own item (pk=LG#{lg_code}).
+        main_key_prefixes=("LG#",),
     ),
     Function(
         name="sweeps",
@@ -368,6 +378,8 @@ FUNCTIONS = (
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("renewal", "sweeps", "cron(0 3 * * ? *)"),
     Schedule("inactivity", "sweeps", "cron(30 3 * * ? *)"),
+    # Restarts imports whose run died and whose event never came back (every 10 minutes).
+    Schedule("imports-recovery", "imports", "cron(0/10 * * * ? *)"),
 )
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from furusato.api import errors
+from furusato.api import errors, idempotency
 from furusato.api.guard import RouteGuard
 from furusato.clock import JST
 
@@ -20,7 +19,7 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     return Response(
         status_code=status,
         content_type="application/json",
-        body=json.dumps(body, ensure_ascii=False, default=str),
+        body=errors.to_json(body),
         headers=headers,
     )
 
@@ -52,6 +51,7 @@ def api_handler(function_name: str, *routers: Router) -> tuple[APIGatewayRestRes
     guard = RouteGuard(function_name)
 
     def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        idempotency.bind_lambda_context(context)
         refused = guard.check(event)
         if refused is not None:
             return refused

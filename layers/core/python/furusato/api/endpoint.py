@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from furusato.api import auth
 from furusato.api.errors import STATUS_OF
 from furusato.api.schema import Obj
 
@@ -39,8 +40,13 @@ def endpoint(
     media: str | tuple[str, ...] = (),
     idempotent: bool = False,
     errors: tuple[str, ...] = (),
+    roles: frozenset[str] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`body=` and `query=` arrive as validated dicts in the `body` / `query` keyword arguments."""
+    """`body=` and `query=` arrive as validated dicts in the `body` / `query` keyword arguments.
+
+    `roles=` (staff routes) names the staff roles that may use the route: they are checked before
+    the body and the query, so a caller who may not use the route gets 403 and learns nothing of
+    its shape. The route's own finer checks (organization staff, ...) still follow."""
     unknown = [code for code in errors if code not in STATUS_OF]
     if unknown:
         raise ValueError(f"error codes missing from api/errors.py STATUS_OF: {unknown}")
@@ -59,6 +65,8 @@ def endpoint(
         def inner(**path_params: Any) -> Any:
             event = router.current_event
             kwargs = dict(path_params)
+            if roles is not None:
+                auth.staff(router, str(path_params.get("lg_code")), roles)
             if body is not None:
                 kwargs["body"] = body.parse_json(event.body)
             elif event.body and event.body.strip() not in ("{}", "null"):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import traceback
+from pathlib import PurePath
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -66,6 +68,34 @@ STATUS_OF: dict[str, int] = {
 }
 
 
+def error_summary(exc: BaseException) -> dict[str, Any]:
+    """What a log may say about an unexpected error: its type, its chain's types and its frames
+    (file, line, function). Never the message, nor a traceback's text: messages quote data (a
+    roster error once logged the registrant's name)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    chain: list[str] = []
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and len(chain) < 5:
+        chain.append(type(cause).__name__)
+        cause = cause.__cause__ or cause.__context__
+    return {
+        "error_type": type(exc).__name__,
+        "caused_by": chain,
+        "frames": [f"{PurePath(f.filename).name}:{f.lineno} {f.name}" for f in frames[-20:]],
+    }
+
+
+def to_json(body: Any) -> str:
+    """JSON as UTF-8 text; a lone surrogate stored before the text rule existed is escaped
+    (valid JSON) rather than failing the response."""
+    out = json.dumps(body, ensure_ascii=False, default=str)
+    try:
+        out.encode()
+    except UnicodeEncodeError:
+        out = json.dumps(body, default=str)
+    return out
+
+
 def error_response(
     status: int,
     code: str,
@@ -77,7 +107,7 @@ def error_response(
     return Response(
         status_code=status,
         content_type="application/json",
-        body=json.dumps(body, ensure_ascii=False),
+        body=to_json(body),
         headers=headers,
     )
 
@@ -100,6 +130,5 @@ def register(app: APIGatewayRestResolver) -> None:
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        # The exception type only: messages may quote request data.
-        logger.exception("unexpected error", extra={"error_type": type(exc).__name__})
+        logger.error("unexpected error", extra=error_summary(exc))
         return error_response(500, "INTERNAL", "internal error")

@@ -3,7 +3,9 @@
 Each declared route names its audience (public, registrant, staff, operator). Checking it here,
 ahead of body validation, means a caller outside the audience learns nothing about the route
 (not even its body shape), and a staff route's `{lg_code}` must be the caller's own government.
-Finer checks (admin vs viewer, organization staff) stay in the routes.
+Viewers only read, so every staff write route refuses them here. The staff roles a route admits
+are checked before its body too (`endpoint(roles=...)`); finer checks (organization staff) stay
+in the routes.
 
 A staff token alone is not enough: its account must still exist as the token describes it. One
 consistent GetItem per staff request (no cache, so a removal takes effect on the very next
@@ -62,6 +64,9 @@ class RouteGuard:
                 if lg_code != who.lg_code:
                     raise Forbidden("not staff of this local government")
                 require_current_staff(who)
+                # Viewers read (the domain's roles): no write route is theirs, whatever its body.
+                if route.method != "GET" and who.staff_role == "viewer":
+                    raise Forbidden("viewers may only read")
         except DomainError as error:
             return _refuse(error)
         return None

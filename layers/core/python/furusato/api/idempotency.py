@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +20,15 @@ from furusato.settings import settings
 
 MAX_KEY_LENGTH = 128
 EXPIRES_AFTER_SECONDS = 24 * 3600
+# The Lambda context of the request being served (a ContextVar: the local stack serves requests
+# on threads). Registered with the idempotency config, it bounds an INPROGRESS record by the
+# invocation's remaining time, so a create killed mid-request (a timeout) blocks its retries only
+# until the invocation could no longer be running, not for EXPIRES_AFTER_SECONDS.
+_lambda_context: ContextVar[Any] = ContextVar("lambda_context", default=None)
+
+
+def bind_lambda_context(context: Any) -> None:
+    _lambda_context.set(context)
 
 
 @lru_cache(maxsize=1)
@@ -65,6 +75,9 @@ def run(*, sub: str, key: str | None, route: str, body: Any, create: Callable[[]
         expires_after_seconds=EXPIRES_AFTER_SECONDS,
         hash_function="sha256",
     )
+    context = _lambda_context.get()
+    if context is not None:
+        config.register_lambda_context(context)
 
     @idempotent_function(data_keyword_argument="request", persistence_store=_persistence(sub), config=config)
     def _once(request: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Request and response shapes of the contract (../shared/API.md), see api/schema.py."""
+"""Request and response shapes of the contract (docs/api.md), see api/schema.py."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ SECTION_IN = Obj(
     "PageSectionIn",
     {
         "heading": Str(min_length=1, max_length=200),
-        "body": Str(max_length=5000, default=""),
+        "body": Str(max_length=5000, default="", multiline=True),
         "image_key": Str(
             pattern=r"upl_[0-9a-z]{26}",
             default=None,
@@ -76,7 +76,7 @@ PAGE_IN = Obj(
     "PageIn",
     {
         "title": Str(min_length=1, max_length=200),
-        "body": Str(max_length=20_000),
+        "body": Str(min_length=0, max_length=20_000, multiline=True),
         "sections": List(SECTION_IN, max_items=20, required=False, nullable=True),
     },
 )
@@ -121,7 +121,7 @@ STAFF_IN = Obj(
 
 PAGING = {
     "limit": Int(ge=1, le=MAX_LIMIT, default=DEFAULT_LIMIT),
-    "cursor": Str(max_length=2048, default=None),
+    "cursor": Str(max_length=2048, default=None, free_text=False),
 }
 PAGING_QUERY = Obj("Paging", PAGING)
 
@@ -155,7 +155,12 @@ GUARDIAN_CONSENT = Obj(
 IDENTITY_IN = Obj(
     "IdentityVerificationIn",
     {
-        "assertion": Str(min_length=20, max_length=16_000, description="the identity provider's signed JWT"),
+        "assertion": Str(
+            min_length=20,
+            max_length=16_000,
+            free_text=False,
+            description="the identity provider's signed JWT",
+        ),
         "guardian_consent": Obj(
             "GuardianConsentOrNull", GUARDIAN_CONSENT.fields, required=False, nullable=True
         ),
@@ -165,15 +170,15 @@ REVIEW_IN = Obj(
     "ReviewIn",
     {
         "decision": Str(choices=("approve", "reject")),
-        "reason": Str(min_length=1, max_length=1000, description="shown to the person"),
+        "reason": Str(min_length=1, max_length=1000, multiline=True, description="shown to the person"),
     },
 )
 STAYS_IN = Obj(
     "StaysIn",
     {
-        "registration_id": Str(min_length=1, max_length=64),
+        "registration_id": Str(min_length=1, max_length=64, free_text=False),
         "days": List(Date(), min_items=1, max_items=366),
-        "note": Str(max_length=500, default=None, nullable=True),
+        "note": Str(max_length=500, default=None, nullable=True, multiline=True),
     },
 )
 

@@ -3,20 +3,49 @@
 Why not pydantic: importing it and building the first model costs ~170 ms of Lambda cold start
 (measured in bench/coldstart.py), more than the rest of a handler. These few field kinds cover
 the contract, refuse unknown fields, and name every bad field the way the contract wants.
+
+Every string goes through the one text rule (domain/text.py) by default: NFC and trimmed first,
+then validated (no control characters, no lone surrogates, no individual number in free text,
+not blank when required). Bodies nested deeper than MAX_DEPTH are refused before any walk.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from furusato.domain import text
 from furusato.domain.errors import InvalidInput
 
 _MISSING: Any = object()
+# Deeper JSON is refused with 400 (no request shape needs more than a few levels), so nothing
+# downstream (validation, hashing, storage) can hit Python's recursion limit.
+MAX_DEPTH = 16
+
+
+def _depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Iterative, so a 100,000-deep value cannot overflow the stack while being measured."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def safe_name(key: Any) -> str:
+    """A field name from the request, fit to echo back in an error (escaped when it is not
+    clean text, so a lone surrogate or a control character never reaches the response)."""
+    name = str(key)
+    if text.clean(name, free_text=False)[1] is None and name.isprintable() and len(name) <= 64:
+        return name
+    return json.dumps(name[:64])[1:-1]
 
 
 class Field:
@@ -63,25 +92,41 @@ class Field:
 
 
 class Str(Field):
+    """A string under the text rule. `min_length` defaults to 1 for a required field (blank once
+    trimmed is refused); `multiline` allows line feeds and tabs; `free_text` (default: unless a
+    pattern or choices constrain the value) refuses an individual number. Tokens, cursors and
+    identifiers pass `free_text=False`."""
+
     def __init__(
         self,
         *,
-        min_length: int = 0,
+        min_length: int | None = None,
         max_length: int = 1000,
         pattern: str | None = None,
         choices: tuple[str, ...] | None = None,
+        multiline: bool = False,
+        free_text: bool | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        self.min_length, self.max_length = min_length, max_length
+        self.min_length = min_length if min_length is not None else int(self.required and not self.nullable)
+        self.max_length = max_length
         self.pattern = re.compile(pattern) if pattern else None
         self.choices = choices
+        self.multiline = multiline
+        self.free_text = free_text if free_text is not None else pattern is None and choices is None
 
     def convert(self, value: Any, path: str, errors: dict[str, str]) -> Any:
         if not isinstance(value, str):
             errors[path] = "must be a string"
+            return value
+        value, problem = text.clean(value, multiline=self.multiline, free_text=self.free_text)
+        if problem:
+            errors[path] = problem
         elif self.choices is not None and value not in self.choices:
             errors[path] = f"one of: {', '.join(self.choices)}"
+        elif not value and self.min_length:
+            errors[path] = "must not be blank"
         elif not self.min_length <= len(value) <= self.max_length:
             errors[path] = f"{self.min_length} to {self.max_length} characters"
         elif self.pattern and not self.pattern.fullmatch(value):
@@ -109,6 +154,8 @@ class Int(Field):
     def convert(self, value: Any, path: str, errors: dict[str, str]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             errors[path] = "must be an integer"
+        elif not text.plain_number(value):
+            errors[path] = f"between -{text.MAX_NUMBER} and {text.MAX_NUMBER}"
         elif (self.ge is not None and value < self.ge) or (self.le is not None and value > self.le):
             errors[path] = f"between {self.ge} and {self.le}"
         return value
@@ -130,8 +177,8 @@ class Int(Field):
 
 class Number(Field):
     def convert(self, value: Any, path: str, errors: dict[str, str]) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            errors[path] = "must be a number"
+        if not text.plain_number(value):
+            errors[path] = f"a number between -{text.MAX_NUMBER} and {text.MAX_NUMBER}"
         return value
 
     def _schema(self) -> dict[str, Any]:
@@ -207,7 +254,8 @@ class List(Field):
 
 
 class FreeMap(Field):
-    """A JSON object whose keys are data (e.g. survey answers by question id); checked later."""
+    """A JSON object whose keys are data (e.g. survey answers by question id); checked later.
+    Every string in it, keys included, is held to the text rule (multi-line allowed) here."""
 
     def __init__(self, *, max_keys: int = 100, **kwargs: Any):
         super().__init__(**kwargs)
@@ -216,8 +264,28 @@ class FreeMap(Field):
     def convert(self, value: Any, path: str, errors: dict[str, str]) -> Any:
         if not isinstance(value, dict):
             errors[path] = "must be an object"
-        elif len(value) > self.max_keys:
+            return value
+        if len(value) > self.max_keys:
             errors[path] = f"at most {self.max_keys} keys"
+            return value
+        return self._clean(value, path, errors)
+
+    def _clean(self, value: Any, path: str, errors: dict[str, str]) -> Any:
+        if isinstance(value, str):
+            cleaned, problem = text.clean(value, multiline=True)
+            if problem:
+                errors[path] = problem
+            return cleaned
+        if isinstance(value, list):
+            return [self._clean(v, f"{path}[{i}]", errors) for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            out: dict[str, Any] = {}
+            for key, inner in value.items():
+                name, problem = text.clean(key, free_text=False)
+                if problem:
+                    errors[f"{path}.{safe_name(key)}"] = f"name {problem}"
+                out[name] = self._clean(inner, f"{path}.{safe_name(name)}", errors)
+            return out
         return value
 
     def _schema(self) -> dict[str, Any]:
@@ -240,7 +308,7 @@ class Obj(Field):
         prefix = f"{path}." if path else ""
         for key in value:
             if key not in self.fields:
-                errors[f"{prefix}{key}"] = "unknown field"
+                errors[f"{prefix}{safe_name(key)}"] = "unknown field"
         for key, field in self.fields.items():
             if key in value:
                 out[key] = field.check(value[key], f"{prefix}{key}", errors)
@@ -273,14 +341,18 @@ class Obj(Field):
                 found += inner.nested()
         return found
 
-    def parse_json(self, text: str | None) -> dict[str, Any]:
+    def parse_json(self, body: str | None) -> dict[str, Any]:
         try:
-            value = json.loads(text) if text else None
+            value = json.loads(body) if body else None
         except ValueError as exc:
             raise InvalidInput("the body is not valid JSON", details={"body": "not valid JSON"}) from exc
+        except RecursionError as exc:
+            raise _too_deep() from exc
         return self.parse(value)
 
     def parse(self, value: Any) -> dict[str, Any]:
+        if _depth_exceeds(value):
+            raise _too_deep()
         errors: dict[str, str] = {}
         if value is None:
             errors["body"] = "a JSON object is required"
@@ -299,7 +371,7 @@ class Obj(Field):
         out: dict[str, Any] = {}
         for key in params:
             if key not in self.fields:
-                errors[key] = "unknown parameter"
+                errors[safe_name(key)] = "unknown parameter"
         for key, field in self.fields.items():
             if key in params:
                 out[key] = field.from_text(params[key], key, errors)
@@ -310,3 +382,9 @@ class Obj(Field):
         if errors:
             raise InvalidInput("the request is invalid", details=errors)
         return out
+
+
+def _too_deep() -> InvalidInput:
+    return InvalidInput(
+        "the body is nested too deeply", details={"body": f"nested deeper than {MAX_DEPTH} levels"}
+    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from furusato import clock
 from furusato.domain.errors import Conflict, DomainError, InvalidInput
-from furusato.domain.identity import verify_assertion
+from furusato.domain.identity import LEEWAY_S, verify_assertion
 from furusato.domain.municipalities import lg_code_for_address
 from furusato.domain.premium import is_minor
 from furusato.domain.profile import Profile
@@ -18,6 +19,21 @@ from furusato.store import people
 class GuardianConsentRequired(DomainError):
     status = 400
     code = "GUARDIAN_CONSENT_REQUIRED"
+
+
+# How long a verification attempt may take: the card reading in the provider's app and back.
+NONCE_LIFETIME = timedelta(minutes=10)
+
+
+def new_nonce(sub: str) -> dict[str, Any]:
+    """A nonce for one verification attempt of this account: the app passes it to the identity
+    provider, whose assertion must carry it back."""
+    from furusato.store import identity_attempts
+
+    nonce = secrets.token_urlsafe(24)
+    expires_at = clock.now() + NONCE_LIFETIME
+    identity_attempts.issue(sub, nonce, expires_at)
+    return {"nonce": nonce, "expires_at": clock.iso(expires_at)}
 
 
 def identity_view(identity: people.Identity | None) -> dict[str, Any]:
@@ -51,7 +67,15 @@ def verify(sub: str, assertion: str, guardian_consent: dict[str, Any] | None) ->
             "the guardian's consent cannot be dated in the future",
             details={"guardian_consent.consented_at": "not after now"},
         )
-    facts = verify_assertion(assertion, identity_provider.provider(kid), clock.now())
+    now = clock.now()
+    facts = verify_assertion(assertion, identity_provider.provider(kid), now)
+    if not facts.nonce or not facts.jti:
+        raise InvalidInput(
+            "the assertion must carry the nonce issued by POST /v1/me/identity-verifications/nonce "
+            "and an id (jti)",
+            code="INVALID_ASSERTION",
+            details={"assertion": "nonce and jti required"},
+        )
     today = clock.today()
     minor = is_minor(facts.birth_date, today)
     if minor and not guardian_consent:
@@ -66,6 +90,18 @@ def verify(sub: str, assertion: str, guardian_consent: dict[str, Any] | None) ->
             code="INVALID_ASSERTION",
             details={"address": "no municipality found"},
         )
+    # Single use, and only by the account the nonce was issued to: an assertion released by one
+    # account is refused on another, and the same assertion is refused the second time.
+    from furusato.store import identity_attempts
+
+    identity_attempts.consume(
+        sub,
+        facts.nonce,
+        issuer=facts.issuer,
+        jti=facts.jti,
+        jti_expires_at=datetime.fromtimestamp(facts.expires_at + LEEWAY_S, tz=UTC),
+        now=now,
+    )
     record = people.load(sub)
     people.bind_identity(facts.identity_key, sub)
     previous = record.identity

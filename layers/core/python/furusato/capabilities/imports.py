@@ -1,4 +1,4 @@
-"""Backfill imports (issue 5): jobs, presigned uploads, the S3 trigger, processing and commit.
+"""Backfill imports (rule 19): jobs, presigned uploads, the S3 trigger, processing and commit.
 
 Lifecycle of a job (docs/imports.md, "Jobs"):
 
@@ -245,6 +245,31 @@ def later(lg_code: str, import_id: str) -> None:
     store.write_object(run_marker_key(lg_code, import_id), b"", content_type="application/octet-stream")
 
 
+RECOVERY_SCHEDULE = "imports-recovery"
+
+
+def restart_stalled() -> dict[str, Any]:
+    """The periodic recovery check: every job `processing` whose lease has run out (its run
+    died: timeout, memory, a crash) or that no run has leased for longer than a lease (its event
+    was lost) gets its `.run` marker again, whose event resumes it from its recorded progress.
+    Harmless on a healthy job: a run is only ever started through the conditional lease."""
+    wall_now = int(wall_clock())
+    idle_limit = timedelta(seconds=LEASE_S + LEASE_SLACK_S)
+    restarted: list[str] = []
+    jobs = store.processing_jobs()
+    for job in jobs:
+        if job.lease_until is not None:
+            stalled = job.lease_until < wall_now
+        else:
+            stalled = clock.now() - datetime.fromisoformat(job.updated_at) > idle_limit
+        if stalled:
+            later(job.lg_code, job.import_id)
+            restarted.append(job.import_id)
+    if restarted:
+        logger.warning("stalled imports restarted", extra={"import_ids": restarted})
+    return {"processing": len(jobs), "restarted": restarted}
+
+
 def _lease_until(remaining_ms: Callable[[], int]) -> int:
     return int(wall_clock()) + min(remaining_ms() // 1000, LEASE_S) + LEASE_SLACK_S
 
@@ -264,7 +289,13 @@ def run(
     if job is None:
         current = store.get_job(lg_code, import_id)
         status = current.status if current else "missing"
-        outcome = "busy" if status == "processing" else f"already_{status}"
+        if status == "processing":
+            # Another invocation holds the lease, or held it and died. Answering success here
+            # would stop Lambda's retries with the job left `processing`: fail the delivery so it
+            # is retried after the lease runs out (and reaches the failure queue if it never does).
+            logger.info("import busy", extra={"lg_code": lg_code, "import_id": import_id})
+            raise ImportBusy(lg_code, import_id)
+        outcome = f"already_{status}"
         logger.info("import not run", extra={"lg_code": lg_code, "import_id": import_id, "outcome": outcome})
         return outcome
     try:
@@ -361,8 +392,11 @@ class _Run:
         started = time.perf_counter()
         try:
             from furusato.imports import analyse
+            from furusato.imports.safety import in_limited_process
 
-            result = analyse(data, lg_code=job.lg_code, now=analysed_at)
+            # In a child process under a memory limit: a file that makes a reader overrun or
+            # abort fails this job cleanly instead of killing the invocation on every retry.
+            result = in_limited_process(analyse, data, lg_code=job.lg_code, now=analysed_at)
         except FileRejected as error:
             return self._fail(error)
         except (Unavailable, MemoryError):
@@ -453,6 +487,14 @@ class _Run:
         store.write_object(key, build_report(result, committed=committed), content_type=XLSX)
         self.timings.report_s = time.perf_counter() - started
         return key
+
+
+class ImportBusy(Exception):
+    """Retryable: the job is `processing` under another invocation's lease (live, or left by an
+    invocation that died). The event is delivered again later and resumes the job."""
+
+    def __init__(self, lg_code: str, import_id: str) -> None:
+        super().__init__(f"import {import_id} of {lg_code} is leased by another invocation")
 
 
 class LeaseLost(Exception):

@@ -14,6 +14,7 @@ from typing import Any
 
 from furusato.clock import iso
 from furusato.domain.activity import Activity
+from furusato.domain.text import cell_text
 
 HEADERS = (
     "参加記録ID",
@@ -51,7 +52,8 @@ def write_row(sheet: Any, row: int, values: Sequence[str | int]) -> None:
         if isinstance(value, int) and not isinstance(value, bool):
             cell.value = value
             continue
-        cell.value = str(value)
+        # Illegal XML characters would make openpyxl refuse the whole roster.
+        cell.value = cell_text(str(value))
         # openpyxl turns a string starting with "=" into a formula: force a string cell.
         cell.data_type = "s"
         cell.quotePrefix = True

@@ -24,7 +24,7 @@ from aws_lambda_powertools import Logger
 from furusato import clock
 from furusato.clock import iso
 from furusato.domain import uploads as rules
-from furusato.domain.errors import InvalidInput
+from furusato.domain.errors import InvalidInput, Unauthenticated
 from furusato.settings import settings
 from furusato.store import notifications
 from furusato.store import uploads as store
@@ -39,6 +39,10 @@ READ_URL_TTL_S = 5 * 60
 def create(owner: str, *, purpose: str, content_type: str, size: int) -> dict[str, Any]:
     """A pending upload and the presigned POST that stores it (the policy enforces the rules)."""
     spec = rules.check_request(purpose, content_type, size)
+    from furusato.store import personal_data
+
+    if personal_data.is_gone(owner):  # a deleted account's leftover token stores nothing
+        raise Unauthenticated("this account was deleted")
     upload_id = new_id("upl")
     key = rules.object_key(owner, upload_id)
     now = clock.now()

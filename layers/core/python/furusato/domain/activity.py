@@ -20,7 +20,7 @@ OrgKind = Literal[
 ]
 ActivityStatus = Literal["scheduled", "cancelled"]
 
-# A QR code opens this long before the start and closes this long after the end (issue 3).
+# A QR code opens this long before the start and closes this long after the end (rule 18, docs/checkin.md).
 CHECKIN_OPENS_BEFORE = timedelta(minutes=60)
 CHECKIN_CLOSES_AFTER = timedelta(minutes=60)
 MAX_DURATION = timedelta(days=31)

@@ -54,6 +54,11 @@ class VerifiedFacts:
     address: str
     birth_date: date
     gender: str
+    # Single use and binding to an account (checked by the capability against the store): the
+    # nonce the server issued for this attempt, the assertion's id, and when it expires.
+    nonce: str | None = None
+    jti: str | None = None
+    expires_at: float = 0.0
 
     @property
     def identity_key(self) -> str:
@@ -156,4 +161,7 @@ def _facts(claims: dict[str, Any], issuer: str) -> VerifiedFacts:
         address=str(address).strip(),
         birth_date=birth,
         gender=gender,
+        nonce=str(claims["nonce"]) if claims.get("nonce") else None,
+        jti=str(claims["jti"]) if claims.get("jti") else None,
+        expires_at=float(claims["exp"]),
     )

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
 from furusato.domain.errors import InvalidInput
 from furusato.domain.postal import lg_code_for_postal_code, normalize_postal_code
+from furusato.domain.text import contains_individual_number
 
 Gender = Literal["male", "female", "other", "no_answer"]
 GENDERS: tuple[str, ...] = ("male", "female", "other", "no_answer")
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
-# A 12-digit run could be an individual number (個人番号): never accepted anywhere (rule 7).
-_TWELVE_DIGITS = re.compile(r"(?<![0-9０-９])[0-9０-９]{12}(?![0-9０-９])")
 
 
 @dataclass(frozen=True)
@@ -35,10 +33,6 @@ class Profile:
             "address": self.address,
             "residence_lg_code": self.residence_lg_code,
         }
-
-
-def contains_individual_number(text: str) -> bool:
-    return bool(_TWELVE_DIGITS.search(re.sub(r"[\s\-‐－ー−]", "", text)))
 
 
 def make_profile(

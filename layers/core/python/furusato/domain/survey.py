@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from furusato.domain.errors import DomainError, InvalidInput
+from furusato.domain.text import MAX_NUMBER, plain_number
 
 QuestionType = Literal["single_choice", "multi_choice", "text", "number"]
 QUESTION_TYPES: tuple[str, ...] = ("single_choice", "multi_choice", "text", "number")
@@ -152,6 +152,9 @@ def _check_answer(question: Question, value: Any) -> tuple[str | None, Any]:
     if question.type == "multi_choice":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return "a list of the question's options", None
+        # Capped before anything else: a list can never usefully be longer than the options.
+        if len(value) > MAX_OPTIONS:
+            return f"at most {MAX_OPTIONS} choices", None
         unknown = [v for v in value if v not in question.options]
         if unknown:
             return "a list of the question's options", None
@@ -163,6 +166,6 @@ def _check_answer(question: Question, value: Any) -> tuple[str | None, Any]:
             return f"at most {MAX_TEXT_ANSWER} characters", None
         return None, value.strip()
     # number: JSON numbers only; booleans are not numbers here.
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return "a number", None
+    if not plain_number(value):
+        return f"a number between -{MAX_NUMBER} and {MAX_NUMBER}", None
     return None, value

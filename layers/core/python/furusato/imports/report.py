@@ -16,12 +16,12 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from furusato import clock
+from furusato.domain.text import cell_text
 from furusato.imports import COLUMNS, FileRejected
 from furusato.imports.validate import RowResult, RowStatus, ValidationResult
 
@@ -37,7 +37,6 @@ STATUS_LABELS: dict[RowStatus, str] = {
 }
 _COMMITTED_OK = "取込済 (imported)"
 _MASKED = "（個人番号と思われる数字を含むため表示しません）"
-_MAX_CELL_CHARS = 32_767
 _FILLS = {"ok": None, "duplicate": "FFF2CC", "error": "F8CBAD"}
 _WIDTHS = (8, 20, 60, 10, 22, 18, 18, 22, 18, 16, 11, 36, 12, 10)
 
@@ -62,7 +61,7 @@ def display_text(value: Any) -> str | None:
     else:
         text = str(value)
     # Control characters are illegal in XML; openpyxl would refuse the whole report.
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)[:_MAX_CELL_CHARS]
+    text = cell_text(text)
     return text or None
 
 
@@ -98,14 +97,14 @@ class _Cells:
         return cell
 
     def status(self, status: RowStatus, label: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=label)
+        cell = WriteOnlyCell(self.sheet, value=cell_text(label))
         cell.data_type = "s"
         if status in self._fills:
             cell._style = self._fills[status]
         return cell
 
     def plain(self, value: Any, *, bold: bool = False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=value)
+        cell = WriteOnlyCell(self.sheet, value=cell_text(value) if isinstance(value, str) else value)
         if isinstance(value, str):
             cell.data_type = "s"
         if bold:

@@ -9,19 +9,29 @@ size and checks its CRC, so a lying entry is caught while we count, not by the r
 
 from __future__ import annotations
 
+import faulthandler
+import gc
 import io
+import os
+import pickle
+import re
+import resource
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from furusato.imports import FileRejected
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "PARSE_MEMORY_BYTES",
     "FileRejected",
     "SafetyLimits",
     "ZipSummary",
     "check_xlsx",
     "ensure_defused_xml",
+    "in_limited_process",
 ]
 
 MiB = 1024 * 1024
@@ -32,7 +42,17 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _CHUNK = 1 * MiB
 # Parts Excel writes never carry a DTD; any DOCTYPE/ENTITY is an entity-expansion attempt.
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
-_XML_SUFFIXES = (".xml", ".rels", ".vml")
+# Every part is scanned for a DTD, whatever its name: a sheet renamed `.dat` is still read.
+# Cell references bound the grid a reader allocates: one cell at XFD1048576 made the Rust reader
+# ask for 512 GB and abort the process. Refused: columns past Z (the template has 11, leaving room
+# for a clerk's own notes) and rows from MAX_ROW_REF on (the parser takes 200,000 data rows).
+MAX_COLUMN_REF = "Z"
+MAX_ROW_REF = 299_999
+_BAD_REF = re.compile(
+    rb'\s(?:r|ref|sqref)="(?:[^"]*?(?<![A-Za-z$])\$?(?:[A-Z]{2,}\$?[0-9]|[A-Z]\$?(?:[0-9]{7,}|[3-9][0-9]{5})(?![0-9]))'
+    rb'|(?:[0-9]{7,}|[3-9][0-9]{5})")'
+)
+_TAIL = 256  # bytes kept between chunks, so a marker or a reference split across two is seen
 _MAX_CONTENT_TYPES_BYTES = 1 * MiB
 
 
@@ -108,6 +128,16 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "xml_dtd": (
         "ファイルに許可されていない構造(DTD)が含まれています。",
         "XML part {name} declares a DTD or entities: refused",
+    ),
+    "cell_out_of_range": (
+        "様式の範囲外のセルが使われています（{column_limit}列より右、または{row_limit:,}行より下）。"
+        "様式の列と行だけを使って保存し直してください。",
+        "part {name} refers to a cell beyond column {column_limit} or row {row_limit}",
+    ),
+    "parse_crashed": (
+        "ファイルを読み込めませんでした（メモリ不足、または読み取り中の異常終了）。"
+        "様式に必要な行と列だけを残して保存し直すか、ファイルを分割してください。",
+        "reading the file ran out of memory or crashed the reader (exit {exit})",
     ),
     "xml_encoding": (
         "ファイルの文字コードが不正です。Excelで保存し直してください。",
@@ -219,19 +249,24 @@ def _verify_entries(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limi
     for info in infos:
         if info.is_dir():
             continue
-        scan = info.filename.lower().endswith(_XML_SUFFIXES)
         inflated = 0
         tail = b""
         try:
             with archive.open(info) as entry:
                 while chunk := entry.read(_CHUNK):
-                    if scan:
-                        if inflated == 0 and _not_utf8_xml(chunk):
-                            raise _reject("xml_encoding", name=info.filename)
-                        window = tail + chunk
-                        if any(marker in window for marker in _DTD_MARKERS):
-                            raise _reject("xml_dtd", name=info.filename)
-                        tail = chunk[-16:]  # a marker split across two chunks
+                    if inflated == 0 and _not_utf8_xml(chunk):
+                        raise _reject("xml_encoding", name=info.filename)
+                    window = tail + chunk
+                    if any(marker in window for marker in _DTD_MARKERS):
+                        raise _reject("xml_dtd", name=info.filename)
+                    if _BAD_REF.search(window):
+                        raise _reject(
+                            "cell_out_of_range",
+                            name=info.filename,
+                            column_limit=MAX_COLUMN_REF,
+                            row_limit=MAX_ROW_REF,
+                        )
+                    tail = chunk[-_TAIL:]
                     inflated += len(chunk)
                     total += len(chunk)
                     # zipfile stops at the declared size, so these only fire on a lying
@@ -250,5 +285,71 @@ def _verify_entries(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limi
 
 
 def _not_utf8_xml(head: bytes) -> bool:
-    # UTF-16 (BOM or NUL bytes in the prolog) would hide a DOCTYPE from the byte scan above.
-    return head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:64]
+    """UTF-16 or UTF-32 XML (a BOM, or NUL bytes in an XML prolog) would hide a DOCTYPE from the
+    byte scan above. Binary parts (images, printer settings) are not XML and pass."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    prolog = head[:64]
+    return b"\x00" in prolog and (b"<\x00" in prolog or b"\x00<" in prolog)
+
+
+# --- parsing under a memory limit ----------------------------------------------------------------
+
+# Address space a parse may add to the process: a 200,000-row file needs well under half of it.
+PARSE_MEMORY_BYTES = 768 * MiB
+T = TypeVar("T")
+
+
+def _address_space_bytes() -> int:
+    with open("/proc/self/statm", "rb") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def in_limited_process(
+    fn: Callable[..., T], *args: Any, memory_bytes: int = PARSE_MEMORY_BYTES, **kwargs: Any
+) -> T:
+    """`fn(*args, **kwargs)` in a forked child whose address space may grow by `memory_bytes`
+    at most (RLIMIT_AS). A reader that overruns it, or aborts outright (a native reader allocating
+    for a forged cell range), ends the child only: this process raises FileRejected
+    (`parse_crashed`, a clean `failed` job) and stays up. The result comes back pickled."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 0
+        try:
+            faulthandler.disable()  # a crash of the reader ends the child quietly, by its exit code
+            gc.disable()  # the child is short-lived: no cyclic collection while it builds rows
+            os.close(read_end)
+            limit = _address_space_bytes() + memory_bytes
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            try:
+                outcome: tuple[str, Any] = ("ok", fn(*args, **kwargs))
+            except FileRejected as rejected:
+                details = {k: v for k, v in rejected.details.items() if k not in ("reason", "message_ja")}
+                outcome = ("rejected", (rejected.reason, rejected.message_ja, rejected.message_en, details))
+            with os.fdopen(write_end, "wb") as out:
+                pickle.dump(outcome, out, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            code = 70  # MemoryError included: the parent sees the exit code, never a message
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as source:
+        payload = source.read()
+    _, status = os.waitpid(pid, 0)
+    exit_code = os.waitstatus_to_exitcode(status)
+    if exit_code != 0 or not payload:
+        raise _reject("parse_crashed", exit=exit_code)
+    # Millions of small acyclic objects: the cyclic collector would rescan them all repeatedly.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        kind, value = pickle.loads(payload)  # noqa: S301 - our own child's output
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    if kind == "rejected":
+        reason, message_ja, message_en, details = value
+        raise FileRejected(reason, message_ja, message_en, **details)
+    result: T = value
+    return result

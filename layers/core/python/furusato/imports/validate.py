@@ -9,7 +9,6 @@ file twice, or a corrected copy, converges on the same activities and participat
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,6 +16,7 @@ from typing import Any, Literal, NamedTuple
 
 from furusato import clock
 from furusato.clock import JST
+from furusato.domain import text as text_rule
 from furusato.domain.lg_code import is_valid_lg_code
 from furusato.domain.postal import normalize_postal_code
 from furusato.domain.profile import OLDEST_BIRTH_DATE, Gender, contains_individual_number
@@ -53,8 +53,6 @@ MAX_LENGTHS: dict[str, int] = {
     "name": 100,
     "address": 300,
 }
-# A cheap pre-filter for contains_individual_number: 12 digits, separators allowed between them.
-_TWELVE_DIGITS_LOOSE = re.compile(r"[0-9０-９](?:[\s\-‐－ー−]*[0-9０-９]){11}")
 _TEXT_KEYS = ("activity_ref", "activity_name", "place", "conditions", "name", "address")
 _ACTIVITY_REQUIRED = tuple(c.key for c in COLUMNS if c.group == "activity" and c.required)
 _PARTICIPANT_REQUIRED = tuple(c.key for c in COLUMNS if c.group == "participant" and c.required)
@@ -213,6 +211,26 @@ def _required(key: str) -> Issue:
     return Issue("required", _header(key), "必須項目が空欄です", "required")
 
 
+def _clean_texts(row: ParsedRow, texts: tuple[str | None, ...], result: RowResult) -> tuple[str | None, ...]:
+    out: list[str | None] = []
+    for column_key, value in zip(_TEXT_KEYS, texts, strict=True):
+        if value is not None:
+            value, problem = text_rule.clean(value, free_text=False)
+            if problem:
+                result.issues.append(
+                    Issue(
+                        "invalid_characters",
+                        _header(column_key),
+                        "制御文字または不正な文字が含まれています",
+                        problem,
+                    )
+                )
+            value = value or None
+            setattr(row, column_key, value)
+        out.append(value)
+    return tuple(out)
+
+
 def _check_row(result: RowResult, today: date, *, activity_columns: bool) -> None:
     row = result.parsed
     complete = (
@@ -233,9 +251,21 @@ def _check_row(result: RowResult, today: date, *, activity_columns: bool) -> Non
         for key in keys:
             if getattr(row, key) is None and not _has_issue(result, key):
                 result.issues.append(_required(key))
-    texts = (row.activity_ref, row.activity_name, row.place, row.conditions, row.name, row.address)
+    texts: tuple[str | None, ...] = (
+        row.activity_ref,
+        row.activity_name,
+        row.place,
+        row.conditions,
+        row.name,
+        row.address,
+    )
     # One search over all texts; rows that may hold an individual number are then checked per cell.
-    suspicious = _TWELVE_DIGITS_LOOSE.search("\n".join(t for t in texts if t))
+    joined = "\n".join(t for t in texts if t)
+    suspicious = text_rule.TWELVE_DIGITS_LOOSE.search(joined)
+    # The text rule of the API (NFC, no control characters or lone surrogates), checked per cell
+    # only when the row's text is not already plain.
+    if any(not t.isascii() or not t.isprintable() for t in texts if t):
+        texts = _clean_texts(row, texts, result)
     for column_key, value in zip(_TEXT_KEYS, texts, strict=True):
         if value is None:
             continue

@@ -63,6 +63,7 @@ def public_activities(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     responses={201: shapes.STAFF_ACTIVITY},
     idempotent=True,
     errors=("CONCURRENT_UPDATE",),
+    roles=MANAGERS,
 )
 def create_activity(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     actor = staff_actor(lg_code, MANAGERS)
@@ -115,6 +116,7 @@ def get_activity(lg_code: str, activity_id: str) -> Response[Any]:
     body=shapes.ACTIVITY_PATCH,
     responses={200: shapes.STAFF_ACTIVITY},
     errors=("ACTIVITY_CANCELLED", "CONCURRENT_UPDATE"),
+    roles=MANAGERS,
 )
 def patch_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Response[Any]:
     actor = staff_actor(lg_code, MANAGERS)
@@ -131,6 +133,7 @@ def patch_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Resp
     body=shapes.CANCEL_IN,
     responses={200: shapes.STAFF_ACTIVITY},
     errors=("CONCURRENT_UPDATE",),
+    roles=MANAGERS,
 )
 def cancel_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Response[Any]:
     actor = staff_actor(lg_code, MANAGERS)
@@ -145,6 +148,7 @@ def cancel_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Res
     responses={200: shapes.QR_TOKEN},
     media=("image/png", "application/pdf", "image/svg+xml"),
     errors=("ACTIVITY_CANCELLED", "WRONG_CHECKIN_MODE"),
+    roles=MANAGERS,
 )
 def get_qr(lg_code: str, activity_id: str, query: dict[str, Any]) -> Response[Any]:
     actor = staff_actor(lg_code, MANAGERS)
@@ -176,6 +180,7 @@ def get_live_token(lg_code: str, activity_id: str) -> Response[Any]:
     responses={200: shapes.STAFF_CHECKIN_RESULT, 201: shapes.STAFF_CHECKIN_RESULT},
     idempotent=True,
     errors=("ACTIVITY_CANCELLED", "OUTSIDE_WINDOW", "WRONG_CHECKIN_MODE"),
+    roles=MANAGERS,
 )
 def staff_checkin(
     lg_code: str, activity_id: str, body: dict[str, Any], idempotency_key: str | None

@@ -54,7 +54,7 @@ _ACTIVITY_FIELDS = {
     "starts_at": Instant(),
     "ends_at": Instant(),
     "place": Str(min_length=1, max_length=200),
-    "conditions": Str(max_length=2000, nullable=True, default=None),
+    "conditions": Str(max_length=2000, nullable=True, default=None, multiline=True),
     "capacity": Int(ge=1, le=100_000, nullable=True, default=None),
     "designated": Bool(
         nullable=True, default=None, description="omitted: from the organization's designation, else false"
@@ -77,13 +77,15 @@ ACTIVITY_PATCH = Obj(
         "starts_at": Instant(default=UNSET),
         "ends_at": Instant(default=UNSET),
         "place": Str(min_length=1, max_length=200, default=UNSET),
-        "conditions": Str(max_length=2000, nullable=True, default=UNSET),
+        "conditions": Str(max_length=2000, nullable=True, default=UNSET, multiline=True),
         "capacity": Int(ge=1, le=100_000, nullable=True, default=UNSET),
         "designated": Bool(default=UNSET),
         "checkin_mode": Str(choices=CHECKIN_MODES, default=UNSET),
     },
 )
-CANCEL_IN = Obj("ActivityCancelIn", {"reason": Str(max_length=500, nullable=True, default=None)})
+CANCEL_IN = Obj(
+    "ActivityCancelIn", {"reason": Str(max_length=500, nullable=True, default=None, multiline=True)}
+)
 
 CHECKIN_IN = Obj(
     "CheckinIn",
@@ -91,6 +93,7 @@ CHECKIN_IN = Obj(
         "token": Str(
             min_length=1,
             max_length=512,
+            free_text=False,
             description="what the QR code holds: the token, or the whole URL `…/checkin#<token>`",
         ),
         "nonce": Str(pattern=NONCE, description="a fresh random value per scan, from the app"),
@@ -102,7 +105,12 @@ CHECKIN_IN = Obj(
 STAFF_CHECKIN_IN = Obj(
     "StaffCheckinIn",
     {
-        "member_token": Str(min_length=1, max_length=256, description="the code of the registrant's card"),
+        "member_token": Str(
+            min_length=1,
+            max_length=256,
+            free_text=False,
+            description="the code of the registrant's card",
+        ),
         "nonce": Str(pattern=NONCE),
     },
 )

@@ -10,10 +10,30 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from furusato.api import auth, models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
+from furusato.api.schema import Obj, Str
 from furusato.capabilities import identity
 from furusato.store import notifications
 
 router = Router()
+
+IDENTITY_NONCE = Obj(
+    "IdentityNonce",
+    {
+        "nonce": Str(free_text=False, description="pass to the identity provider; its assertion carries it"),
+        "expires_at": Str(description="the assertion must be presented before this instant"),
+    },
+)
+
+
+@router.post("/v1/me/identity-verifications/nonce")
+@endpoint(
+    router,
+    "Start an identity verification: a single-use nonce bound to this account",
+    responses={201: IDENTITY_NONCE},
+)
+def new_identity_nonce() -> Response[Any]:
+    who = auth.registrant(router)
+    return json_response(201, identity.new_nonce(who.sub))
 
 
 @router.post("/v1/me/identity-verifications")

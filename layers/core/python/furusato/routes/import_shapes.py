@@ -10,7 +10,13 @@ IMPORT_STATUSES = ("waiting_upload", "processing", "validated", "completed", "fa
 IMPORT_IN = Obj(
     "ImportIn",
     {
-        "filename": Str(min_length=1, max_length=200, description="the file's name, shown back on the job"),
+        "filename": Str(
+            min_length=1,
+            max_length=200,
+            # A file name may well hold a 12-digit timestamp; it names a file, not a person.
+            free_text=False,
+            description="the file's name, shown back on the job",
+        ),
         "dry_run": Bool(
             default=False, description="true: validate and report only; POST .../commit imports it later"
         ),

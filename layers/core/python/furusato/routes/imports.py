@@ -1,4 +1,4 @@
-"""Spreadsheet backfill (issue 5): the official template, uploads, jobs and commits.
+"""Spreadsheet backfill (rule 19): the official template, uploads, jobs and commits.
 
 Admins and coordinators manage imports; viewers read the template and jobs; organization staff
 have no access. The file itself never passes through the API: it goes to S3 with the presigned
@@ -54,6 +54,7 @@ def get_template(lg_code: str) -> Response[Any]:
     body=shapes.IMPORT_IN,
     responses={201: shapes.IMPORT_CREATED},
     idempotent=True,
+    roles=MANAGERS,
 )
 def create_import(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)
@@ -90,6 +91,7 @@ def get_import(lg_code: str, import_id: str) -> Response[Any]:
     responses={202: shapes.IMPORT_JOB},
     idempotent=True,
     errors=("IMPORT_NOT_COMMITTABLE",),
+    roles=MANAGERS,
 )
 def commit_import(lg_code: str, import_id: str, idempotency_key: str | None) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)

@@ -34,6 +34,7 @@ def staff_actor(lg_code: str, roles: frozenset[str]) -> Actor:
     body=shapes.ORGANIZATION_IN,
     responses={201: shapes.ORGANIZATION},
     idempotent=True,
+    roles=auth.ADMIN,
 )
 def create_organization(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     actor = staff_actor(lg_code, auth.ADMIN)
@@ -77,6 +78,7 @@ def get_organization(lg_code: str, org_id: str) -> Response[Any]:
     body=shapes.ORGANIZATION_PATCH,
     responses={200: shapes.ORGANIZATION},
     errors=("CONCURRENT_UPDATE",),
+    roles=auth.ADMIN,
 )
 def patch_organization(lg_code: str, org_id: str, body: dict[str, Any]) -> Response[Any]:
     actor = staff_actor(lg_code, auth.ADMIN)

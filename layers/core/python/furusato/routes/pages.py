@@ -30,6 +30,7 @@ def get_page(lg_code: str) -> Response[Any]:
     "Publish the introduction page (admin); sections may show images uploaded through POST /page/images",
     body=models.PAGE_IN,
     responses={200: models.PAGE},
+    roles=auth.ADMIN,
 )
 def put_page(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, auth.ADMIN)
@@ -70,7 +71,11 @@ def get_survey(lg_code: str) -> Response[Any]:
 
 @router.put("/v1/admin/lgs/<lg_code>/survey")
 @endpoint(
-    router, "Replace the own survey questions (admin)", body=models.SURVEY, responses={200: models.SURVEY}
+    router,
+    "Replace the own survey questions (admin)",
+    body=models.SURVEY,
+    responses={200: models.SURVEY},
+    roles=auth.ADMIN,
 )
 def put_survey(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, auth.ADMIN)

@@ -89,6 +89,7 @@ def get_registration(lg_code: str, registration_id: str) -> Response[Any]:
         "PREMIUM_LIMIT_REACHED",
         "CONCURRENT_UPDATE",
     ),
+    roles=DECIDERS,
 )
 def review(lg_code: str, registration_id: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, DECIDERS)
@@ -112,6 +113,7 @@ def review(lg_code: str, registration_id: str, body: dict[str, Any]) -> Response
     body=models.STAYS_IN,
     responses={201: models.STAYS},
     errors=("CONCURRENT_UPDATE",),
+    roles=DECIDERS,
 )
 def stays(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, DECIDERS)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -56,6 +58,37 @@ def storage_errors() -> Iterator[None]:
         if is_throttled(exc):
             raise Unavailable() from exc
         raise
+
+
+BATCH_WRITE_MAX = 25
+# Resends of unprocessed items: 50 ms doubling (with jitter) up to 5 resends, ~1.5 s in all.
+BATCH_RESENDS = 5
+BATCH_BACKOFF_S = 0.05
+sleep = time.sleep
+
+
+def batch_put(items: Sequence[Any]) -> None:
+    """BatchWriteItem of pynamodb items, 25 a call. Unprocessed items (throttling) are resent
+    with exponential backoff and jitter; when they persist, 503 `Unavailable` with Retry-After:
+    the writes are idempotent (deterministic keys), so the caller's retry converges.
+    (pynamodb's batch_write resends at once, without backoff, and then raises a bare PutError.)"""
+    if not items:
+        return
+    model = type(items[0])
+    connection = model._get_connection()
+    table = model.Meta.table_name
+    for start in range(0, len(items), BATCH_WRITE_MAX):
+        pending = [item.serialize() for item in items[start : start + BATCH_WRITE_MAX]]
+        for attempt in range(BATCH_RESENDS + 1):
+            with storage_errors():
+                data = connection.batch_write_item(put_items=pending, delete_items=[]) or {}
+            unprocessed = (data.get("UnprocessedItems") or {}).get(table) or []
+            if not unprocessed:
+                break
+            if attempt == BATCH_RESENDS:
+                raise Unavailable(retry_after=1)
+            pending = [entry["PutRequest"]["Item"] for entry in unprocessed]
+            sleep(BATCH_BACKOFF_S * 2**attempt * (1 + random.random() / 2))  # noqa: S311 - jitter
 
 
 def put_unless_exists(item: Any) -> dict[str, Any] | None:

@@ -42,6 +42,15 @@ def job_sk(import_id: str) -> str:
     return f"IMPORT#{import_id}"
 
 
+# Sparse index of the jobs in `processing` (gsi1): the periodic recovery check reads it, so a job
+# whose run died and whose event never came back is restarted without a person (or a Scan).
+PROCESSING_PK = "IMPORTS#PROCESSING"
+
+
+def processing_sk(lg_code: str, import_id: str) -> str:
+    return f"{lg_code}#{import_id}"
+
+
 @dataclass(frozen=True)
 class ImportJob:
     import_id: str
@@ -114,6 +123,8 @@ def create_job(job: ImportJob) -> bool:
         for name in ImportJob.__dataclass_fields__
         if getattr(job, name) is not None and name not in ("lease_until", "lease_owner")
     }
+    if job.status == "processing":
+        fields.update(gsi1pk=PROCESSING_PK, gsi1sk=processing_sk(job.lg_code, job.import_id))
     item = ImportJobItem(lg_pk(job.lg_code), job_sk(job.import_id), **fields)
     with storage_errors():
         try:
@@ -157,6 +168,8 @@ def bind_upload(
         import_id,
         [
             j.status.set("processing"),
+            j.gsi1pk.set(PROCESSING_PK),
+            j.gsi1sk.set(processing_sk(lg_code, import_id)),
             j.source_version.set(version),
             j.source_etag.set(etag),
             j.source_size.set(size),
@@ -210,6 +223,8 @@ def finish(
         completed_at=now,
         lease_owner=None,
         lease_until=None,
+        gsi1pk=None,
+        gsi1sk=None,
         **fields,
     )
 
@@ -222,6 +237,8 @@ def start_commit(lg_code: str, import_id: str, *, by: str, now: str) -> ImportJo
         import_id,
         [
             j.status.set("processing"),
+            j.gsi1pk.set(PROCESSING_PK),
+            j.gsi1sk.set(processing_sk(lg_code, import_id)),
             j.committed_at.set(now),
             j.committed_by.set(by),
             j.updated_at.set(now),
@@ -234,6 +251,17 @@ def start_commit(lg_code: str, import_id: str, *, by: str, now: str) -> ImportJo
         ],
         (j.status == "validated") & (j.dry_run == True),  # noqa: E712 - a condition expression
     )
+
+
+def processing_jobs(limit: int = 500) -> list[ImportJob]:
+    """The jobs in `processing`, from the sparse index (eventually consistent: the recovery
+    check acts on each only through the job's own conditional lease)."""
+    with storage_errors():
+        return [
+            _job(item)
+            for item in MainItem.gsi1.query(PROCESSING_PK, limit=limit)
+            if isinstance(item, ImportJobItem) and item.status == "processing"
+        ]
 
 
 # --- backfilled activities ---------------------------------------------------------------------

@@ -27,7 +27,7 @@ from typing import Any
 
 from pynamodb.exceptions import DeleteError, UpdateError
 
-from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.errors import batch_put, is_condition_failure, storage_errors
 from furusato.store.models import MainItem, MatchItem, PendingParticipationItem
 
 MATCH_SK = "MATCH"
@@ -125,26 +125,25 @@ def candidates(match_keys: Iterable[str]) -> dict[str, Candidates]:
 
 
 def put_pending(pending: Sequence[Pending]) -> None:
-    if not pending:
-        return
-    with storage_errors(), PendingParticipationItem.batch_write() as batch:
-        for p in pending:
-            batch.save(
-                PendingParticipationItem(
-                    pending_pk(p.match_key),
-                    pending_sk(p.activity_key),
-                    lg_code=p.lg_code,
-                    activity_id=p.activity_id,
-                    participation_id=p.participation_id,
-                    import_id=p.import_id,
-                    written_at=p.written_at,
-                    expires_at=p.expires_at,
-                    name=p.name,
-                    checked_in_at=p.checked_in_at,
-                    gsi1pk=f"ACT#{p.activity_id}",
-                    gsi1sk=f"{p.checked_in_at}#{p.participation_id}",
-                )
+    batch_put(
+        [
+            PendingParticipationItem(
+                pending_pk(p.match_key),
+                pending_sk(p.activity_key),
+                lg_code=p.lg_code,
+                activity_id=p.activity_id,
+                participation_id=p.participation_id,
+                import_id=p.import_id,
+                written_at=p.written_at,
+                expires_at=p.expires_at,
+                name=p.name,
+                checked_in_at=p.checked_in_at,
+                gsi1pk=f"ACT#{p.activity_id}",
+                gsi1sk=f"{p.checked_in_at}#{p.participation_id}",
             )
+            for p in pending
+        ]
+    )
 
 
 def pending_of(match_key: str) -> list[Pending]:

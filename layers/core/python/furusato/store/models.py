@@ -167,7 +167,7 @@ def key_schema(model: type[Model]) -> dict[str, Any]:
     }
 
 
-# --- activities and check-in (issue 3; see docs/checkin.md) ---------------------------------
+# --- activities and check-in (see docs/checkin.md) -------------------------------------------
 
 
 class OrganizationItem(MainItem, discriminator="organization"):
@@ -308,7 +308,7 @@ class SweepRunItem(MainItem, discriminator="sweep_run"):
 MODELS = (*MODELS, IdentityBindingItem, StayItem, NotificationItem, SweepRunItem)
 
 
-# --- spreadsheet backfill (issue 5; see docs/imports.md) -------------------------------------
+# --- spreadsheet backfill (see docs/imports.md) ----------------------------------------------
 
 
 class ImportJobItem(MainItem, discriminator="import_job"):
@@ -587,3 +587,16 @@ class DisasterFanoutItem(MainItem, discriminator="disaster_fanout"):
 
 
 MODELS = (*MODELS, DisasterFanoutItem)
+
+
+class IdentityNonceItem(MainItem, discriminator="identity_nonce"):
+    """pk=IDNONCE#{sub}, sk={nonce}: one identity verification attempt of one account. The
+    assertion must carry the nonce; accepting it deletes the item. Expires (TTL) unused."""
+
+
+class IdentityAssertionUseItem(MainItem, discriminator="identity_assertion_used"):
+    """pk=IDJTI#{issuer}#{jti}, sk=JTI: an accepted assertion, refused the second time. Expires
+    with the assertion's own lifetime."""
+
+
+MODELS = (*MODELS, IdentityNonceItem, IdentityAssertionUseItem)

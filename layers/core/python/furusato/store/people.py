@@ -23,7 +23,7 @@ from furusato.domain.premium import renewal_due
 from furusato.domain.profile import Profile
 from furusato.domain.registration import LIVE_STATUSES, Participation, Registration
 from furusato.store import cursor as cursors
-from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.errors import batch_put, is_condition_failure, storage_errors
 from furusato.store.models import (
     IdentityBindingItem,
     MainItem,
@@ -406,19 +406,20 @@ def release_identity(identity_key: str, sub: str) -> None:
 def save_stays(sub: str, lg_code: str, days: list[date], approved_by: str, note: str | None) -> None:
     """Approved stay declarations; the same day twice is one stay day (the key is the day)."""
     now = clock.iso(clock.now())
-    with StayItem.batch_write() as batch, storage_errors():
-        for day in days:
-            batch.save(
-                StayItem(
-                    person_pk(sub),
-                    f"STAY#{lg_code}#{day.isoformat()}",
-                    lg_code=lg_code,
-                    day=day.isoformat(),
-                    approved_by=approved_by,
-                    approved_at=now,
-                    note=note,
-                )
+    batch_put(
+        [
+            StayItem(
+                person_pk(sub),
+                f"STAY#{lg_code}#{day.isoformat()}",
+                lg_code=lg_code,
+                day=day.isoformat(),
+                approved_by=approved_by,
+                approved_at=now,
+                note=note,
             )
+            for day in sorted(set(days))  # one request may not name a key twice
+        ]
+    )
 
 
 def find_registration(lg_code: str, registration_id: str) -> tuple[str, Registration] | None:

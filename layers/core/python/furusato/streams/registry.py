@@ -14,6 +14,7 @@ from furusato.streams import Consumer
 @lru_cache(maxsize=1)
 def consumers() -> tuple[Consumer, ...]:
     # Imported here, so that each consumer's module loads only in the streams function.
+    from furusato.statistics.consumer import StatisticsConsumer
     from furusato.streams.disaster_notices import DisasterNotices
 
-    return (DisasterNotices(),)
+    return (DisasterNotices(), StatisticsConsumer())

@@ -1,0 +1,60 @@
+"""The console distribution's viewer-request function (CloudFront Functions, JS 2.0).
+
+Pure text, no CDK import, so a unit test can run it under Node with sample events.
+"""
+
+from __future__ import annotations
+
+import json
+
+# Routes only staff and operators use: behind the LGWAN allow-list when it is on.
+STAFF_PATHS = ("/v1/admin/", "/v1/operator/")
+
+
+def viewer_request_code(source_ranges: tuple[str, ...]) -> str:
+    """CloudFront Functions (JS 2.0): the LGWAN allow-list, then the app's routes to index.html."""
+    return (
+        _VIEWER_REQUEST.replace("__RANGES__", json.dumps(list(source_ranges)))
+        .replace("__STAFF_PATHS__", json.dumps(list(STAFF_PATHS)))
+        .strip()
+    )
+
+
+_VIEWER_REQUEST = """
+var RANGES = __RANGES__;
+var STAFF_PATHS = __STAFF_PATHS__;
+function ipv4(ip) {
+  var p = ip.split(".");
+  if (p.length !== 4) return null;
+  return (((+p[0]) << 24) >>> 0) + ((+p[1]) << 16) + ((+p[2]) << 8) + (+p[3]);
+}
+function allowed(ip) {
+  var n = ipv4(ip);
+  if (n === null) return false;
+  for (var i = 0; i < RANGES.length; i++) {
+    var r = RANGES[i].split("/");
+    var bits = +r[1];
+    var mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+    if (((n & mask) >>> 0) === ((ipv4(r[0]) & mask) >>> 0)) return true;
+  }
+  return false;
+}
+function handler(event) {
+  var request = event.request;
+  var uri = request.uri;
+  var guarded = uri.indexOf("/admin") === 0 || uri === "/" ||
+    STAFF_PATHS.some(function (p) { return uri.indexOf(p) === 0; });
+  if (RANGES.length && guarded && !allowed(event.viewer.ip)) {
+    return { statusCode: 403, statusDescription: "Forbidden",
+      headers: { "content-type": { value: "text/plain; charset=utf-8" } },
+      body: { encoding: "text", data: "LGWAN回線からのみ利用できます。" } };
+  }
+  if (uri === "/" || uri === "/admin") {
+    return { statusCode: 302, statusDescription: "Found", headers: { location: { value: "/admin/" } } };
+  }
+  if (uri.indexOf("/admin/") === 0 && uri.split("/").pop().indexOf(".") === -1) {
+    request.uri = "/admin/index.html";
+  }
+  return request;
+}
+"""
