@@ -69,7 +69,6 @@ def _run(n: int, rounds: int) -> dict[str, Any]:
     from datetime import datetime
 
     warnings.filterwarnings("ignore")
-    from bench.roundtrips import count_calls
     from furusato import clock
     from furusato.domain.activity import Activity
     from furusato.domain.checkin import new_record
@@ -78,6 +77,7 @@ def _run(n: int, rounds: int) -> dict[str, Any]:
     from furusato.store.ids import new_id
     from furusato.store.models import ParticipationItem
     from tests.support.lambda_api import call, handler_module, registrant_claims
+    from tests.support.roundtrips import count_calls
     from tests.support.world import admin, onboard, set_profile
 
     handler_module("checkin")

@@ -4,7 +4,7 @@ python -m bench feed
 
 The person registers with n prefectures (no automatic registrations, so n governments); each
 government publishes 30 items, a third of them targeted at answers the person did not give.
-Counted with the botocore hook of bench/roundtrips.py; no Scan may appear.
+Counted with the botocore hook of tests/support/roundtrips.py; no Scan may appear.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-from bench.roundtrips import count_calls
 from bench.stack import moto_endpoint
+from tests.support.roundtrips import count_calls
 
 SIZES = (1, 5, 10)
 ITEMS_PER_GOVERNMENT = 30

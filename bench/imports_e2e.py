@@ -33,21 +33,6 @@ LG_CODE = "212172"
 NOW = "2027-04-01T10:00:00+09:00"
 
 
-class Budget:
-    """A Lambda context whose deadline starts when it is made."""
-
-    function_name = "furusato-bench-imports"
-    memory_limit_in_mb = 1024
-    invoked_function_arn = "arn:aws:lambda:ap-northeast-1:123456789012:function:furusato-bench-imports"
-    aws_request_id = "bench"
-
-    def __init__(self, seconds: float) -> None:
-        self.deadline = time.monotonic() + seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
-
-
 class Split:
     """Wall time spent inside some functions (wrapped for the run), summed over calls."""
 
@@ -75,15 +60,16 @@ def measure(rows: int, matched: float, budget_s: float, seed: int = 7) -> dict[s
     import os
 
     from bench.imports_parse import generate
-    from bench.roundtrips import count_calls
     from furusato import clock, topology
     from furusato.capabilities import backfill
     from furusato.capabilities import imports as jobs
     from furusato.imports import analyse
     from furusato.store import matching
     from infra.local.aws import client
+    from infra.local.context import LambdaContext
     from tests.integration.import_helpers import event_for
     from tests.support.lambda_api import handler_module
+    from tests.support.roundtrips import count_calls
     from tests.support.world import onboard
 
     clock.freeze(datetime.fromisoformat(NOW))
@@ -127,10 +113,15 @@ def measure(rows: int, matched: float, budget_s: float, seed: int = 7) -> dict[s
     started = time.perf_counter()
     try:
         with count_calls() as calls:
-            outcome = handler(event, Budget(budget_s))["outcomes"][0]
+            outcome = handler(
+                event, LambdaContext("furusato-bench-imports", memory_mb=1024, timeout_s=budget_s)
+            )["outcomes"][0]
             invocations.append(outcome)
             while outcome == "handed_off":
-                outcome = handler(event_for(endpoint, marker), Budget(budget_s))["outcomes"][0]
+                outcome = handler(
+                    event_for(endpoint, marker),
+                    LambdaContext("furusato-bench-imports", memory_mb=1024, timeout_s=budget_s),
+                )["outcomes"][0]
                 invocations.append(outcome)
     finally:
         for undo in restore:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bench.roundtrips import count_calls
 from bench.stack import moto_endpoint
+from tests.support.roundtrips import count_calls
 
 TARGETS = {
     "PUT /v1/me/registrations/{lg_code}": 3,

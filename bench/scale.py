@@ -8,7 +8,7 @@ own interpreter (`python bench/scale.py --side <tree>`, the side's own package f
 path) against its own moto server in that interpreter, made keyed by `bench/moto_keyed.py` (so
 that a Query costs its partition, not the table: what DynamoDB does). The side's own code writes
 the data (its participation item builder; after: its counter shards), then its real
-`lambda_handler`s answer the requests, counted with a botocore hook as in `bench/roundtrips.py`:
+`lambda_handler`s answer the requests, counted with a botocore hook as in `tests/support/roundtrips.py`:
 calls, items read (Query `ScannedCount`, the items of a GetItem/BatchGetItem), bytes read (item
 sizes as DynamoDB reckons them) and wall time. A request that has not answered after
 `--budget-s` is reported as not finished, with the calls it made so far (the API's own timeout
@@ -39,7 +39,7 @@ HIDA = "212172"
 
 def _side(tree: Path, sizes: list[int], budget_s: float, part: str) -> dict[str, Any]:
     sys.path[:0] = [str(tree / "layers" / "core" / "python"), str(tree)]
-    sys.path.append(str(ROOT))  # for bench.moto_keyed and bench.roundtrips (size rules) only
+    sys.path.append(str(ROOT))  # for bench.moto_keyed and tests.support.roundtrips (size rules) only
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("scale_moto_keyed", ROOT / "bench" / "moto_keyed.py")
@@ -47,7 +47,8 @@ def _side(tree: Path, sizes: list[int], budget_s: float, part: str) -> dict[str,
     keyed = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(keyed)
     keyed.install()
-    spec = importlib.util.spec_from_file_location("scale_roundtrips", ROOT / "bench" / "roundtrips.py")
+    hooks_path = ROOT / "tests" / "support" / "roundtrips.py"
+    spec = importlib.util.spec_from_file_location("scale_roundtrips", hooks_path)
     assert spec and spec.loader
     hooks = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hooks)

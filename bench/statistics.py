@@ -20,8 +20,8 @@ import time
 from datetime import datetime
 from typing import Any
 
-from bench.roundtrips import count_items
 from bench.stack import moto_endpoint
+from tests.support.roundtrips import count_items
 
 HIDA = "212172"
 

@@ -152,11 +152,12 @@ def _run(registrations: int, due: int) -> dict[str, Any]:
     import warnings
 
     warnings.filterwarnings("ignore")
-    from bench.roundtrips import count_items
     from furusato import clock
     from furusato.store import people
     from furusato.store import sweeps as sweep_store
+    from infra.local.context import LambdaContext
     from tests.support.lambda_api import handler_module
+    from tests.support.roundtrips import count_items
 
     handler = handler_module("sweeps").lambda_handler
     clock.freeze(datetime(2026, 4, 1, 10, 0, tzinfo=clock.JST))
@@ -175,20 +176,14 @@ def _run(registrations: int, due: int) -> dict[str, Any]:
         people.load(f"bench-{registrations - 1 - i:07d}")
     person_query_ms = (time.perf_counter() - probe) / 5 * 1000
 
-    class Context:
-        function_name = "furusato-bench-sweeps"
-        memory_limit_in_mb = 512
-        invoked_function_arn = "arn:aws:lambda:ap-northeast-1:123456789012:function:furusato-bench-sweeps"
-        aws_request_id = "bench"
-
-        def get_remaining_time_in_millis(self) -> int:
-            return 900_000
-
     scheduled = datetime(DAY.year, DAY.month, DAY.day, 3, 0, tzinfo=clock.JST)
     clock.freeze(scheduled)
     with count_items() as (calls, items), time_in_calls() as in_calls:
         started = time.perf_counter()
-        result = handler({"sweep": "renewal", "scheduled_time": scheduled.isoformat()}, Context())
+        result = handler(
+            {"sweep": "renewal", "scheduled_time": scheduled.isoformat()},
+            LambdaContext("furusato-bench-sweeps"),
+        )
         sweep_s = time.perf_counter() - started
     return {
         "registrations": registrations,

@@ -1,7 +1,10 @@
-"""One moto server for the whole run; every AWS client of the test process points at it.
+"""The environment every test process starts with, set at import, before any test module imports
+the runtime package (pynamodb models read their table names when they are defined).
 
-The environment is set here, at import, before any test module imports the runtime package
-(pynamodb models read their table names when they are defined)."""
+No AWS here: the names of the topology's tables and buckets, a local stage, and an endpoint
+nothing listens on. Tests that talk to AWS start moto through `moto_endpoint`
+(tests/support/moto.py), which points the process at it.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +16,18 @@ import pytest
 from infra.local import aws
 from infra.local.idp import LocalIdentityProvider
 
-_MOTO = aws.start_moto()
 IDENTITY_PROVIDER = LocalIdentityProvider(issuer="http://127.0.0.1/local/idp")
-os.environ.update(aws.base_environment(_MOTO.endpoint_url))
-os.environ.update(aws.create_resources(_MOTO.endpoint_url))
+UNREACHABLE = "http://127.0.0.1:9"  # the discard port: a client that slips through fails fast
+os.environ.update(aws.base_environment(UNREACHABLE))
+os.environ.update(aws.resource_names())
 os.environ.update(IDENTITY_PROVIDER.environment())
 
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> str:
-    return _MOTO.endpoint_url
+    from tests.support import moto
+
+    return moto.endpoint()
 
 
 @pytest.fixture

@@ -93,6 +93,14 @@ def create_table(ddb: Any, table: topology.Table, name: str) -> None:
         )
 
 
+def resource_names(prefix: str = "furusato") -> dict[str, str]:
+    """The environment naming every table and bucket of the topology, without touching AWS."""
+    return {
+        **{table.env_var: physical_name(table.name, prefix) for table in topology.TABLES},
+        **{bucket.env_var: physical_name(bucket.name, prefix) for bucket in topology.BUCKETS},
+    }
+
+
 def create_resources(endpoint_url: str, prefix: str = "furusato") -> dict[str, str]:
     """Create every table and bucket of the topology plus the staff user pool.
 

@@ -33,8 +33,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from furusato import clock, topology
 from furusato.api.errors import error_summary
-from infra.local.aws import REGION
 from infra.local.console import ConsoleSite, is_console_path
+from infra.local.context import LambdaContext
 from infra.local.idp import LocalIdentityProvider
 from infra.local.idp import parse_request as parse_identity_request
 from infra.local.tokens import (
@@ -169,27 +169,6 @@ def topology_targets() -> list[Target]:
 # --- functions -----------------------------------------------------------------------------
 
 
-class LocalLambdaContext:
-    """The parts of the Lambda context object handlers and Powertools read."""
-
-    def __init__(self, fn: topology.Function) -> None:
-        self.function_name = f"furusato-{fn.name}"
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = (
-            f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:{self.function_name}"
-        )
-        self.memory_limit_in_mb = fn.memory_mb
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{self.function_name}"
-        self.log_stream_name = f"local/[$LATEST]{uuid.uuid4().hex}"
-        self.identity = None
-        self.client_context = None
-        self._deadline = time.monotonic() + fn.timeout_s
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
 class FunctionMissing(Exception):
     pass
 
@@ -289,7 +268,7 @@ class FunctionHost:
         lock = self._locks.setdefault(fn.name, threading.Lock())
         turn = self.turns.exclusive() if fn.name in self._exclusive else self.turns.shared()
         with turn, lock:
-            result = handler(payload, LocalLambdaContext(fn))
+            result = handler(payload, LambdaContext.of(fn))
         return json.loads(json.dumps(result))
 
 
@@ -315,6 +294,93 @@ class Request:
     def header(self, name: str) -> str | None:
         found = [v for k, v in self.headers if k.lower() == name.lower()]
         return found[-1] if found else None
+
+
+def build_event(
+    request: Request,
+    route: topology.Route,
+    params: dict[str, str],
+    claims: dict[str, str] | None,
+    *,
+    base_url: str = "http://127.0.0.1",
+) -> dict[str, Any]:
+    """The Lambda proxy event of a REST API, as API Gateway sends it (also the in-process test
+    client's: tests/support/lambda_api.py)."""
+    headers: dict[str, str] = {}
+    multi_headers: dict[str, list[str]] = {}
+    host = request.header("Host") or urlsplit(base_url).netloc
+    port = host.rsplit(":", 1)[1] if ":" in host else "80"
+    added = [
+        ("X-Forwarded-For", request.source_ip),
+        ("X-Forwarded-Port", port),
+        ("X-Forwarded-Proto", "http"),
+    ]
+    for name, value in [*request.headers, *added]:
+        headers[name] = value
+        multi_headers.setdefault(name, []).append(value)
+    query: dict[str, str] = {}
+    multi_query: dict[str, list[str]] = {}
+    for name, value in parse_qsl(request.query, keep_blank_values=True):
+        query[name] = value
+        multi_query.setdefault(name, []).append(value)
+    body: str | None = None
+    is_base64 = False
+    if request.body:
+        try:
+            body = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            body, is_base64 = base64.b64encode(request.body).decode(), True
+    now = datetime.now(UTC)
+    request_id = str(uuid.uuid4())
+    context: dict[str, Any] = {
+        "accountId": DEFAULT_ACCOUNT_ID,
+        "apiId": "local",
+        "resourceId": uuid.uuid5(uuid.NAMESPACE_URL, route.path).hex[:6],
+        "resourcePath": route.path,
+        "httpMethod": request.method,
+        "extendedRequestId": request_id,
+        "requestId": request_id,
+        "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "requestTimeEpoch": int(now.timestamp() * 1000),
+        "path": f"/{STAGE}{request.path}",
+        "protocol": "HTTP/1.1",
+        "stage": STAGE,
+        "domainName": host,
+        "domainPrefix": host.split(".")[0].split(":")[0],
+        "identity": {
+            "sourceIp": request.source_ip,
+            "userAgent": request.header("User-Agent"),
+            "accessKey": None,
+            "accountId": None,
+            "apiKey": None,
+            "apiKeyId": None,
+            "caller": None,
+            "clientCert": None,
+            "cognitoAuthenticationProvider": None,
+            "cognitoAuthenticationType": None,
+            "cognitoIdentityId": None,
+            "cognitoIdentityPoolId": None,
+            "principalOrgId": None,
+            "user": None,
+            "userArn": None,
+        },
+    }
+    if claims is not None:
+        context["authorizer"] = {"claims": claims}
+    return {
+        "resource": route.path,
+        "path": request.path,
+        "httpMethod": request.method,
+        "headers": headers or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": params or None,
+        "stageVariables": None,
+        "requestContext": context,
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
 
 
 class Gateway:
@@ -383,96 +449,12 @@ class Gateway:
                 claims = authorizer_claims(self.issuer.verify(token, pool))
             except Unauthenticated as exc:
                 return error_response(401, "UNAUTHENTICATED", str(exc))
-        event = self.build_event(request, target.route, params, claims)
+        event = build_event(request, target.route, params, claims, base_url=self.base_url)
         response = self._invoke_api(target.function, event)
         writes = target.function.buckets or target.function.tables
         if request.method not in ("GET", "HEAD", "OPTIONS") and writes and self.after_write:
             self.after_write()
         return response
-
-    def build_event(
-        self,
-        request: Request,
-        route: topology.Route,
-        params: dict[str, str],
-        claims: dict[str, str] | None,
-    ) -> dict[str, Any]:
-        """The Lambda proxy event of a REST API, as API Gateway sends it."""
-        headers: dict[str, str] = {}
-        multi_headers: dict[str, list[str]] = {}
-        host = request.header("Host") or urlsplit(self.base_url).netloc
-        port = host.rsplit(":", 1)[1] if ":" in host else "80"
-        added = [
-            ("X-Forwarded-For", request.source_ip),
-            ("X-Forwarded-Port", port),
-            ("X-Forwarded-Proto", "http"),
-        ]
-        for name, value in [*request.headers, *added]:
-            headers[name] = value
-            multi_headers.setdefault(name, []).append(value)
-        query: dict[str, str] = {}
-        multi_query: dict[str, list[str]] = {}
-        for name, value in parse_qsl(request.query, keep_blank_values=True):
-            query[name] = value
-            multi_query.setdefault(name, []).append(value)
-        body: str | None = None
-        is_base64 = False
-        if request.body:
-            try:
-                body = request.body.decode("utf-8")
-            except UnicodeDecodeError:
-                body, is_base64 = base64.b64encode(request.body).decode(), True
-        now = datetime.now(UTC)
-        request_id = str(uuid.uuid4())
-        context: dict[str, Any] = {
-            "accountId": DEFAULT_ACCOUNT_ID,
-            "apiId": "local",
-            "resourceId": uuid.uuid5(uuid.NAMESPACE_URL, route.path).hex[:6],
-            "resourcePath": route.path,
-            "httpMethod": request.method,
-            "extendedRequestId": request_id,
-            "requestId": request_id,
-            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "requestTimeEpoch": int(now.timestamp() * 1000),
-            "path": f"/{STAGE}{request.path}",
-            "protocol": "HTTP/1.1",
-            "stage": STAGE,
-            "domainName": host,
-            "domainPrefix": host.split(".")[0].split(":")[0],
-            "identity": {
-                "sourceIp": request.source_ip,
-                "userAgent": request.header("User-Agent"),
-                "accessKey": None,
-                "accountId": None,
-                "apiKey": None,
-                "apiKeyId": None,
-                "caller": None,
-                "clientCert": None,
-                "cognitoAuthenticationProvider": None,
-                "cognitoAuthenticationType": None,
-                "cognitoIdentityId": None,
-                "cognitoIdentityPoolId": None,
-                "principalOrgId": None,
-                "user": None,
-                "userArn": None,
-            },
-        }
-        if claims is not None:
-            context["authorizer"] = {"claims": claims}
-        return {
-            "resource": route.path,
-            "path": request.path,
-            "httpMethod": request.method,
-            "headers": headers or None,
-            "multiValueHeaders": multi_headers or None,
-            "queryStringParameters": query or None,
-            "multiValueQueryStringParameters": multi_query or None,
-            "pathParameters": params or None,
-            "stageVariables": None,
-            "requestContext": context,
-            "body": body,
-            "isBase64Encoded": is_base64,
-        }
 
     def _invoke_api(self, fn: topology.Function, event: dict[str, Any]) -> HttpResponse:
         request_id = event["requestContext"]["requestId"]

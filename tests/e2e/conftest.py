@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from infra.local.aws import free_port
+from tests.support import contract
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 60
@@ -43,6 +44,8 @@ class StackClient:
     http: requests.Session = field(default_factory=requests.Session)
     # Every name, birth date, address and token the stories sent or received.
     personal: set[str] = field(default_factory=set)
+    # Every exchange is checked against docs/openapi.json (tests/support/contract.py).
+    checked: bool = True
 
     def request(
         self, method: str, path: str, *, token: str | None = None, json: Any = None, **kwargs: Any
@@ -55,6 +58,8 @@ class StackClient:
         response = self.http.request(
             method, self.base_url + path, json=json, headers=headers, timeout=30, **kwargs
         )
+        if self.checked:
+            contract.check(response)
         if response.headers.get("Content-Type", "").startswith("application/json"):
             try:
                 _personal_values(response.json(), self.personal)

@@ -349,8 +349,8 @@ def test_reading_and_editing_an_activity_costs_the_same_at_any_roster_size(
 
     monkeypatch.undo()  # no stream delivery inside the requests measured here
     monkeypatch.setattr(time, "sleep", lambda s: pytest.fail(f"a request slept {s} s"))
-    from bench.roundtrips import count_calls
     from furusato.store import counters, participations
+    from tests.support.roundtrips import count_calls
 
     association = org()
     act = activity(organization_id=association["org_id"])

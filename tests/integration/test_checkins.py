@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from bench.roundtrips import count_calls
 from furusato.domain import tokens
 from furusato.store import keyring, participations
 from furusato.store.models import ParticipationItem
@@ -30,6 +29,7 @@ from tests.integration.checkin_helpers import (
 )
 from tests.support import faults
 from tests.support.lambda_api import call
+from tests.support.roundtrips import count_calls
 from tests.support.world import admin, onboard, person, register, set_profile
 
 DURING = "2026-05-10T10:05:00+09:00"

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from bench.roundtrips import count_calls
 from furusato import clock
 from furusato.clock import JST
 from tests.support.lambda_api import Reply, call
+from tests.support.roundtrips import count_calls
 from tests.support.world import admin, onboard, person, register, set_profile
 
 HIDA, TAKAYAMA, GIFU, SHINJUKU = "212172", "212032", "210005", "131041"

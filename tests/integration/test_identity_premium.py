@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from bench.roundtrips import count_calls
 from furusato import clock
 from furusato.clock import JST
 from tests.conftest import IDENTITY_PROVIDER
 from tests.integration.checkin_helpers import activity, at, scan, static_token
 from tests.support.concurrency import fresh_connections, serialize_moto_writes
 from tests.support.lambda_api import call
+from tests.support.roundtrips import count_calls
 from tests.support.world import admin, identity_nonce, onboard, person, register, registrations, set_profile
 
 HIDA, GIFU, TAKAYAMA, MATSUE, SHIMANE, TOKYO, SHINJUKU = (

@@ -377,17 +377,15 @@ def test_a_run_out_of_time_hands_the_rest_on(clean_aws: str, monkeypatch: pytest
     upload(created, real_sample())
     import_id = created["import_id"]
 
-    class Short(LambdaContext):
-        def get_remaining_time_in_millis(self) -> int:
-            return 1_000  # less than the margin: one chunk, then hand on
+    short = LambdaContext(remaining_ms=lambda: 1_000)  # less than the margin: one chunk, then hand on
 
     marker = f"imports/{LG}/{import_id}/.run"
-    assert deliver(event_for(clean_aws, created["upload"]["fields"]["key"]), Short()) == {
+    assert deliver(event_for(clean_aws, created["upload"]["fields"]["key"]), short) == {
         "outcomes": ["handed_off"]
     }
     assert job(import_id).body["status"] == "processing"
     # The hand-off is a marker object whose ObjectCreated event invokes the function again.
-    assert deliver(event_for(clean_aws, marker), Short()) == {"outcomes": ["handed_off"]}
+    assert deliver(event_for(clean_aws, marker), short) == {"outcomes": ["handed_off"]}
     assert deliver(event_for(clean_aws, marker)) == {"outcomes": ["completed"]}
     assert types(dump(clean_aws))["pending_participation"] == 14
     assert deliver(event_for(clean_aws, marker)) == {"outcomes": ["already_completed"]}

@@ -7,11 +7,11 @@ from datetime import datetime
 import boto3
 import pytest
 
-from bench.roundtrips import count_calls
 from furusato import clock
 from furusato.clock import JST
 from tests.support import faults
 from tests.support.lambda_api import call
+from tests.support.roundtrips import count_calls
 from tests.support.world import onboard, person, register, registrations, set_profile
 
 HIDA, GIFU, TAKAYAMA, TOKYO, SHINJUKU, MATSUE = "212172", "210005", "212032", "130001", "131041", "322016"

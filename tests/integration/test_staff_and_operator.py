@@ -194,11 +194,11 @@ def test_operator_issues_a_staff_id_in_the_staff_pool(clean_aws: str) -> None:
 def test_a_directory_page_of_200_reads_listings_only() -> None:
     """Governments' pages (up to ~60 KB each) stay out of the directory index: a page of 200
     reads at most 64 KB, and the public answer may be cached for DIRECTORY_CACHE_S."""
-    from bench.roundtrips import count_bytes
     from furusato import clock
     from furusato.domain.lg import LocalGovernment, Page
     from furusato.domain.lg_code import lg_check_digit
     from furusato.store import lgs
+    from tests.support.roundtrips import count_bytes
 
     codes = [f"{code}{lg_check_digit(code)}" for code in (f"13{n:03d}" for n in range(101, 301))]
     for code in codes:

@@ -3,14 +3,13 @@ the clock frozen at the scheduled time, at the edges of each rule (rules 3, 6, 1
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from bench.roundtrips import count_items
 from furusato import clock
 from furusato.domain.checkin import ParticipationRecord
 from furusato.domain.errors import InvalidInput
@@ -20,7 +19,9 @@ from furusato.domain.registration import Registration
 from furusato.store import lgs, notifications, participations, people
 from furusato.store import sweeps as sweep_store
 from infra.local import aws
+from infra.local.context import LambdaContext
 from tests.support.lambda_api import handler_module
+from tests.support.roundtrips import count_items
 from tests.support.world import onboard
 
 HIDA, GIFU, TAKAYAMA, TOKYO, SHINJUKU = "212172", "210005", "212032", "130001", "131041"
@@ -103,27 +104,16 @@ def set_settings(lg_code: str, **changes: Any) -> None:
     lgs.save_settings(lg_code, PremiumSettings(**{**lg.settings.to_dict(), **changes}))
 
 
-class Context:
-    function_name = "furusato-local-sweeps"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:ap-northeast-1:123456789012:function:furusato-local-sweeps"
-    aws_request_id = "sweep-test"
-
-    def __init__(self, remaining: Callable[[], int] = lambda: 900_000) -> None:
-        self.remaining = remaining
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining()
-
-
-def sweep(name: str, day: date, *, context: Context | None = None, resume: bool = False) -> dict[str, Any]:
+def sweep(
+    name: str, day: date, *, context: LambdaContext | None = None, resume: bool = False
+) -> dict[str, Any]:
     """Invoke the function as the schedule does on `day` (03:00 JST), with the clock there."""
     instant = jst(day)
     clock.freeze(instant)
     event: dict[str, Any] = {"sweep": name, "scheduled_time": instant.isoformat()}
     if resume:
         event["resume"] = True
-    result: dict[str, Any] = handler_module("sweeps").lambda_handler(event, context or Context())
+    result: dict[str, Any] = handler_module("sweeps").lambda_handler(event, context or LambdaContext())
     return result
 
 
@@ -228,7 +218,7 @@ def test_the_business_day_is_the_scheduled_times_jst_date() -> None:
     seed("p", [premium(HIDA, D + timedelta(days=30))], last_seen=D)
     clock.freeze(jst(D))
     result = handler_module("sweeps").lambda_handler(
-        {"sweep": "renewal", "scheduled_time": "2027-05-31T18:00:00Z"}, Context()
+        {"sweep": "renewal", "scheduled_time": "2027-05-31T18:00:00Z"}, LambdaContext()
     )
     assert result["days"] == {"from": "2027-06-01", "to": "2027-06-01"}
     assert result["scheduled_time"] == "2027-06-01T03:00:00+09:00"
@@ -479,7 +469,7 @@ def test_a_rerun_of_an_unfinished_run_converges() -> None:
         return 900_000
 
     with pytest.raises(RuntimeError):
-        sweep("renewal", D, context=Context(crash_after_seven))
+        sweep("renewal", D, context=LambdaContext(remaining_ms=crash_after_seven))
     assert sweep_store.get_run("renewal", "2027-06-01T03:00:00+09:00").status == "running"  # type: ignore[union-attr]
     result = sweep("renewal", D)
     assert result["status"] == "completed"
@@ -502,12 +492,12 @@ def test_a_resumed_run_reaches_the_state_of_one_run(clean_aws: str, monkeypatch:
     )
     budget = iter([900_000] * 6 + [1_000] * 100)
 
-    first = sweep("renewal", D, context=Context(lambda: next(budget)))
+    first = sweep("renewal", D, context=LambdaContext(remaining_ms=lambda: next(budget)))
 
     assert first["status"] == "handed_off" and first["handoffs"] == 1
     assert handed == [{"sweep": "renewal", "scheduled_time": "2027-06-01T03:00:00+09:00", "resume": True}]
     assert 0 < sum(v for k, v in first["counts"].items() if k != "read") < 15
-    second = handler_module("sweeps").lambda_handler(handed[0], Context())
+    second = handler_module("sweeps").lambda_handler(handed[0], LambdaContext())
     assert second["status"] == "completed"
     # The same transitions; the rest of the page the hand-off interrupted was read again.
     assert {**second["counts"], "read": 15} == whole["counts"]
@@ -524,7 +514,7 @@ def test_a_resumed_run_reaches_the_state_of_one_run(clean_aws: str, monkeypatch:
 def test_a_hand_off_in_the_local_stack_goes_on_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     renewal_world()
     budget = iter([900_000] * 3 + [1_000] * 100)
-    result = sweep("renewal", D, context=Context(lambda: next(budget)))
+    result = sweep("renewal", D, context=LambdaContext(remaining_ms=lambda: next(budget)))
     assert result["status"] == "handed_off"
     run = sweep_store.get_run("renewal", "2027-06-01T03:00:00+09:00")
     assert run is not None and run.status == "completed" and run.processed == 15
@@ -599,7 +589,7 @@ def test_malformed_events_fail_loudly() -> None:
         {"sweep": "renewal", "scheduled_time": "2027-06-01T03:00:00+09:00", "resume": "yes"},
     ):
         with pytest.raises(InvalidInput):
-            handler(event, Context())
+            handler(event, LambdaContext())
 
 
 # --- inactivity ------------------------------------------------------------------------------------
@@ -639,7 +629,7 @@ def test_warning_one_month_before() -> None:
     # The same day again, by hand at another time: the registration says it was warned.
     clock.freeze(jst(date(2028, 5, 15), 15))
     handler_module("sweeps").lambda_handler(
-        {"sweep": "inactivity", "scheduled_time": jst(date(2028, 5, 15), 15).isoformat()}, Context()
+        {"sweep": "inactivity", "scheduled_time": jst(date(2028, 5, 15), 15).isoformat()}, LambdaContext()
     )
     assert len(inbox("p")) == 1
 

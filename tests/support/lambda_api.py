@@ -1,23 +1,23 @@
-"""Drive the real `lambda_handler`s with API Gateway REST proxy events built from events/."""
+"""Drive the real `lambda_handler`s in process with the REST proxy events the local gateway builds
+(infra/local/gateway.py: its router and its event builder, as API Gateway routes and sends)."""
 
 from __future__ import annotations
 
-import copy
 import importlib.util
 import json
 import os
-import re
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlencode
 
 from furusato import topology
+from infra.local.context import LambdaContext
+from infra.local.gateway import Request, Router, build_event, topology_targets
 from tests.support import leading_keys
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = json.loads((ROOT / "events" / "apigw_rest_request.json").read_text())
 _modules: dict[str, ModuleType] = {}
 
 
@@ -32,25 +32,16 @@ def handler_module(function: str) -> ModuleType:
     return _modules[function]
 
 
+ROUTER = Router(topology_targets())
+
+
 def match_route(method: str, path: str) -> tuple[topology.Function, topology.Route, dict[str, str]]:
-    for fn, route in topology.all_routes():
-        if route.method != method:
-            continue
-        pattern = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", route.path) + "$"
-        found = re.match(pattern, path)
-        if found:
-            return fn, route, found.groupdict()
-    raise LookupError(f"no route for {method} {path}")
-
-
-class LambdaContext:
-    function_name = "furusato-test"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:ap-northeast-1:123456789012:function:furusato-test"
-    aws_request_id = "test-request"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+    """The function and route the local gateway (and API Gateway) picks: literal segments win."""
+    found = ROUTER.resolve(path)
+    target = found[0].methods.get(method) if found else None
+    if found is None or target is None or target.function is None:
+        raise LookupError(f"no route for {method} {path}")
+    return target.function, target.route, found[1]
 
 
 @dataclass
@@ -95,34 +86,21 @@ def call(
     context: Any = None,
 ) -> Reply:
     fn, route, params = match_route(method, path)
-    event = copy.deepcopy(TEMPLATE)
-    event["resource"] = route.path
-    event["path"] = path
-    event["httpMethod"] = method
-    all_headers = {"Content-Type": "application/json", **(headers or {})}
-    event["headers"] = all_headers
-    event["multiValueHeaders"] = {k: [v] for k, v in all_headers.items()}
-    event["queryStringParameters"] = query or None
-    event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
-    event["pathParameters"] = params or None
-    event["requestContext"]["resourcePath"] = route.path
-    event["requestContext"]["httpMethod"] = method
-    event["requestContext"]["requestId"] = str(uuid.uuid4())
-    if claims is None:
-        event["requestContext"].pop("authorizer", None)
-    else:
-        event["requestContext"]["authorizer"] = {"claims": claims}
+    sent = {"Content-Type": "application/json", **(headers or {})}
     if raw_body is not None:
-        event["body"] = raw_body
+        data = raw_body.encode()
     else:
-        event["body"] = None if body is None else json.dumps(body, ensure_ascii=False)
+        data = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+    raw_path = f"{path}?{urlencode(query)}" if query else path
+    request = Request(method, raw_path, list(sent.items()), data)
+    event = build_event(request, route, params, claims)
     invoke = handler_module(fn.name).lambda_handler
     if fn.main_key_prefixes:
         # IAM's LeadingKeys condition, which moto does not apply (tests/support/leading_keys.py).
         with leading_keys.enforced(fn.main_key_prefixes, os.environ[topology.MAIN_TABLE.env_var]):
-            result = invoke(event, context or LambdaContext())
+            result = invoke(event, context or LambdaContext.of(fn))
     else:
-        result = invoke(event, context or LambdaContext())
+        result = invoke(event, context or LambdaContext.of(fn))
     headers_out = dict(result.get("headers") or {})
     for name, values in (result.get("multiValueHeaders") or {}).items():
         headers_out[name] = values[-1]

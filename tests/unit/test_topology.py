@@ -27,3 +27,12 @@ def test_each_handler_serves_exactly_its_declared_routes() -> None:
 def test_route_paths_are_unique_across_functions() -> None:
     seen = [(r.method, r.path) for _, r in topology.all_routes()]
     assert len(seen) == len(set(seen))
+
+
+def test_the_test_client_routes_as_api_gateway_does_literal_segments_first() -> None:
+    from tests.support.lambda_api import match_route
+
+    _fn, route, params = match_route("GET", "/v1/admin/lgs/212172/imports/template")
+    assert route.path == "/v1/admin/lgs/{lg_code}/imports/template" and params == {"lg_code": "212172"}
+    _fn, route, params = match_route("GET", "/v1/admin/lgs/212172/imports/imp_x")
+    assert route.path == "/v1/admin/lgs/{lg_code}/imports/{import_id}" and params["import_id"] == "imp_x"

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from furusato.api import auth
+from furusato.api.errors import STATUS_OF
 from furusato.api.schema import Obj
 
 NO_FIELDS = Obj("Empty", {})
@@ -21,8 +22,12 @@ class EndpointDoc:
     query: Obj | None
     # status -> response body shape (None: no body, or a non-JSON body described in `media`)
     responses: dict[int, Obj | None] = field(default_factory=dict)
-    media: str | None = None  # e.g. an xlsx or image response
+    # Non-JSON bodies the route can answer (an xlsx, a poster), besides any JSON shape
+    media: tuple[str, ...] = ()
     idempotent: bool = False
+    # The rule codes this route can answer beyond the ones every route of its kind can
+    # (validation, authentication, a missing path resource, storage unavailable): see api/errors.py
+    errors: tuple[str, ...] = ()
 
 
 def endpoint(
@@ -32,8 +37,9 @@ def endpoint(
     body: Obj | None = None,
     query: Obj | None = None,
     responses: dict[int, Obj | None] | None = None,
-    media: str | None = None,
+    media: str | tuple[str, ...] = (),
     idempotent: bool = False,
+    errors: tuple[str, ...] = (),
     roles: frozenset[str] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """`body=` and `query=` arrive as validated dicts in the `body` / `query` keyword arguments.
@@ -41,7 +47,18 @@ def endpoint(
     `roles=` (staff routes) names the staff roles that may use the route: they are checked before
     the body and the query, so a caller who may not use the route gets 403 and learns nothing of
     its shape. The route's own finer checks (organization staff, ...) still follow."""
-    doc = EndpointDoc(summary, body, query, responses or {200: None}, media, idempotent)
+    unknown = [code for code in errors if code not in STATUS_OF]
+    if unknown:
+        raise ValueError(f"error codes missing from api/errors.py STATUS_OF: {unknown}")
+    doc = EndpointDoc(
+        summary,
+        body,
+        query,
+        responses or {200: None},
+        (media,) if isinstance(media, str) else media,
+        idempotent,
+        errors,
+    )
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)

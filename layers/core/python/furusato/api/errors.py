@@ -14,6 +14,59 @@ from furusato.domain.errors import DomainError, Unavailable
 
 logger = Logger(service="furusato")
 
+# Every error code the API answers, with its status: routes declare which codes they can answer
+# (`@endpoint(errors=...)`) and the OpenAPI document lists them per response.
+STATUS_OF: dict[str, int] = {
+    "VALIDATION_ERROR": 400,
+    "INVALID_TOKEN": 400,
+    "INVALID_ASSERTION": 400,
+    "GUARDIAN_CONSENT_REQUIRED": 400,
+    "SURVEY_INCOMPLETE": 400,
+    "RETURN_GIFT_NOT_ALLOWED": 400,
+    "AMOUNT_OVER_LIMIT": 400,
+    "IMPORT_FILE_REJECTED": 400,
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "LG_NOT_ONBOARDED": 404,
+    "CONFLICT": 409,
+    "CONCURRENT_UPDATE": 409,
+    "IDEMPOTENCY_KEY_REUSED": 409,
+    "TOKEN_EXPIRED": 409,
+    "ACTIVITY_CANCELLED": 409,
+    "OUTSIDE_WINDOW": 409,
+    "WRONG_CHECKIN_MODE": 409,
+    "ALREADY_ONBOARDED": 409,
+    "STAFF_ALREADY_EXISTS": 409,
+    "IDENTITY_NOT_VERIFIED": 409,
+    "IDENTITY_ALREADY_BOUND": 409,
+    "IDENTITY_LOCKED": 409,
+    "OWN_RESIDENCE_NOT_ALLOWED": 409,
+    "NOT_ENOUGH_ACTIVITIES": 409,
+    "PREMIUM_LIMIT_REACHED": 409,
+    "NOT_PENDING_REVIEW": 409,
+    "IMPORT_NOT_COMMITTABLE": 409,
+    "NOT_ELIGIBLE": 409,
+    "MEASURE_CLOSED": 409,
+    "BUDGET_EXHAUSTED": 409,
+    "BUDGET_BELOW_APPROVED": 409,
+    "INVALID_TRANSITION": 409,
+    "NOT_AMENDABLE": 409,
+    "NOT_DECIDABLE": 409,
+    "NOT_PAYABLE": 409,
+    "ALREADY_PAID": 409,
+    "NOT_REGISTERED": 409,
+    "CONSULTATION_CLOSED": 409,
+    "CONSULTATION_FULL": 409,
+    "CONSULTATION_CHANGED": 409,
+    "CONTENT_CHANGED": 409,
+    "ALREADY_PUBLISHED": 409,
+    "OWN_ACCOUNT": 409,
+    "PAYLOAD_TOO_LARGE": 413,
+    "RATE_LIMITED": 429,
+    "UNAVAILABLE": 503,
+}
+
 
 def error_summary(exc: BaseException) -> dict[str, Any]:
     """What a log may say about an unexpected error: its type, its chain's types and its frames

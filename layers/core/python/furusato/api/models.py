@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from furusato.api.schema import Bool, Date, FreeMap, Instant, Int, List, Obj, Str
+from furusato.domain.ids import LG_CODE
 
-LG_CODE = r"[0-9]{6}"
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 GENDERS = ("male", "female", "other", "no_answer")
@@ -201,7 +201,7 @@ LG_SUMMARY = Obj(
         "prefecture_code": Str(pattern=r"[0-9]{2}"),
     },
 )
-LG_ONBOARDED = Obj("OnboardedLocalGovernment", {**LG_SUMMARY.fields, "onboarded_at": Str()})
+LG_ONBOARDED = Obj("OnboardedLocalGovernment", {**LG_SUMMARY.fields, "onboarded_at": Instant()})
 PAGE_SECTION = Obj(
     "PageSection",
     {
@@ -224,7 +224,7 @@ PAGE = Obj(
     {
         "title": Str(),
         "body": Str(max_length=20_000),
-        "updated_at": Str(nullable=True),
+        "updated_at": Instant(nullable=True),
         "sections": List(PAGE_SECTION, max_items=20),
     },
 )
@@ -242,7 +242,7 @@ PAGE_IMAGE_UPLOAD = Obj(
                 "method": Str(choices=("POST",)),
             },
         ),
-        "expires_at": Str(description="the upload must start before this instant"),
+        "expires_at": Instant(description="the upload must start before this instant"),
     },
 )
 SURVEY_QUESTION = Obj(
@@ -279,7 +279,7 @@ PROGRESS = Obj(
         "window_end": Date(),
     },
 )
-PREMIUM = Obj("Premium", {"valid_until": Str(nullable=True), "long_term_stayer": Bool()}, nullable=True)
+PREMIUM = Obj("Premium", {"valid_until": Date(nullable=True), "long_term_stayer": Bool()}, nullable=True)
 REGISTRATION = Obj(
     "Registration",
     {
@@ -289,7 +289,7 @@ REGISTRATION = Obj(
         "status": Str(choices=("active", "pending_review", "lapsed", "withdrawn")),
         "own_residence": Bool(),
         "auto_created": Bool(),
-        "registered_at": Str(),
+        "registered_at": Instant(),
         "auto_upgrade": Bool(),
         "premium": PREMIUM,
         "decision_reason": Str(nullable=True, description="a coordinator's reason or why premium ended"),
@@ -314,7 +314,7 @@ IDENTITY = Obj(
     "Identity",
     {
         "verified": Bool(),
-        "verified_at": Str(nullable=True),
+        "verified_at": Instant(nullable=True),
         "minor": Bool(nullable=True),
         "guardian_consent": FreeMap(nullable=True),
     },
@@ -337,7 +337,7 @@ STAFF_USER = Obj(
         "org_id": Str(nullable=True),
         "lg_code": Str(pattern=LG_CODE),
         "status": Str(choices=("active", "removed")),
-        "created_at": Str(),
+        "created_at": Instant(),
     },
 )
 
@@ -349,6 +349,8 @@ NOTIFICATION = Obj(
             choices=(
                 "renewal_due",
                 "renewed",
+                "upgraded",
+                "upgrade_refused",
                 "downgraded",
                 "review_decided",
                 "lapse_warning",
@@ -362,7 +364,7 @@ NOTIFICATION = Obj(
         "title": Str(),
         "body": Str(max_length=5000),
         "lg_code": Str(nullable=True),
-        "created_at": Str(),
+        "created_at": Instant(),
         "read": Bool(),
     },
 )

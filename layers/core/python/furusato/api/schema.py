@@ -74,9 +74,15 @@ class Field:
         return self.check(text, path, errors)
 
     def json_schema(self) -> dict[str, Any]:
+        """OpenAPI 3.1 (JSON Schema 2020-12): null is a type of its own, listed where allowed."""
         schema = self._schema()
         if self.nullable:
-            schema["nullable"] = True
+            if "$ref" in schema:
+                schema = {"anyOf": [schema, {"type": "null"}]}
+            elif "type" in schema:  # a schema without a type admits null already
+                schema["type"] = [schema["type"], "null"]
+                if "enum" in schema:
+                    schema["enum"] = [*schema["enum"], None]
         if self.description:
             schema["description"] = self.description
         return schema

@@ -36,6 +36,7 @@ from aws_lambda_powertools import Logger
 from furusato import clock, topology
 from furusato.capabilities import backfill
 from furusato.clock import iso
+from furusato.domain import ids
 from furusato.domain.activity import Activity
 from furusato.domain.errors import Conflict, InvalidInput, NotFound, Unavailable
 from furusato.domain.lg_code import is_valid_lg_code
@@ -68,7 +69,7 @@ LEASE_SLACK_S = 30
 # An empty object with this name in a job's folder runs the job again (commit, hand-off, and an
 # operator's way to restart a job whose run died: put it with the CLI).
 RUN_MARKER = ".run"
-IMPORT_ID = re.compile(r"imp_[0-9a-z]{26}")
+IMPORT_ID = re.compile(ids.IMPORT_ID)
 STATUSES = ("waiting_upload", "processing", "validated", "completed", "failed")
 EXPIRE_DAYS = topology.IMPORTS_BUCKET.expire_days or 90
 

@@ -22,6 +22,7 @@ from aws_lambda_powertools import Logger
 
 from furusato import clock
 from furusato.clock import iso
+from furusato.domain import ids
 from furusato.domain import support as rules
 from furusato.domain.errors import Conflict, InvalidInput, NotFound, invalid_field
 from furusato.domain.support import Measure, MeasureTerms
@@ -33,8 +34,8 @@ from furusato.store.people import PROFILE_SK, person_pk, registration_sk
 
 logger = Logger(service="furusato", child=True)
 
-MEASURE_ID = re.compile(r"msr_([0-9]{6})_[0-9a-z]{26}")
-APPLICATION_ID = re.compile(r"sap_[0-9a-z]{26}")
+MEASURE_ID = re.compile(ids.MEASURE_ID)
+APPLICATION_ID = re.compile(ids.APPLICATION_ID)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

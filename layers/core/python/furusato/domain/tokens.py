@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from furusato.domain import ids
 from furusato.domain.errors import Conflict, InvalidInput
 
 VERSION = "1"
@@ -55,7 +56,7 @@ MAX_SCANNED_LENGTH = 512
 _SCANNED_URL = re.compile(r"https?://[^\s#?]+/checkin#(\S+)")
 
 _KID = re.compile(r"[A-Za-z0-9_-]{1,16}")
-_ACTIVITY_ID = re.compile(r"act_[0-9abcdefghjkmnpqrstvwxyz]{26}")
+_ACTIVITY_ID = re.compile(ids.ACTIVITY_ID)
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 _ID_BYTES = 17
 _TOKEN = re.compile(r"1([srm])\.([A-Za-z0-9_-]{1,16})\.([A-Za-z0-9_-]{4,200})\.([A-Za-z0-9_-]{22})")

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from furusato.domain import ids
 from furusato.domain.errors import InvalidInput
 
 MiB = 1024 * 1024
@@ -40,7 +41,7 @@ MAGIC: dict[str, tuple[bytes, ...]] = {
 Status = Literal["pending", "accepted", "rejected"]
 Rejection = Literal["empty", "too_large", "type_mismatch"]
 
-UPLOAD_ID = re.compile(r"upl_[0-9a-z]{26}")
+UPLOAD_ID = re.compile(ids.UPLOAD_ID)
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ def public_activities(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     body=shapes.ACTIVITY_IN,
     responses={201: shapes.STAFF_ACTIVITY},
     idempotent=True,
+    errors=("CONCURRENT_UPDATE",),
     roles=MANAGERS,
 )
 def create_activity(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
@@ -114,6 +115,7 @@ def get_activity(lg_code: str, activity_id: str) -> Response[Any]:
     "Change an activity (organization staff cannot designate under per_activity)",
     body=shapes.ACTIVITY_PATCH,
     responses={200: shapes.STAFF_ACTIVITY},
+    errors=("ACTIVITY_CANCELLED", "CONCURRENT_UPDATE"),
     roles=MANAGERS,
 )
 def patch_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Response[Any]:
@@ -130,6 +132,7 @@ def patch_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Resp
     "Cancel an activity: its codes stop working (body: {} or {reason})",
     body=shapes.CANCEL_IN,
     responses={200: shapes.STAFF_ACTIVITY},
+    errors=("CONCURRENT_UPDATE",),
     roles=MANAGERS,
 )
 def cancel_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Response[Any]:
@@ -142,8 +145,9 @@ def cancel_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Res
     router,
     "The static QR code: an A4 poster (pdf, png, svg) or {token, url, valid_from, valid_until} (json)",
     query=shapes.QR_QUERY,
-    responses={200: None},
-    media="image/png",
+    responses={200: shapes.QR_TOKEN},
+    media=("image/png", "application/pdf", "image/svg+xml"),
+    errors=("ACTIVITY_CANCELLED", "WRONG_CHECKIN_MODE"),
     roles=MANAGERS,
 )
 def get_qr(lg_code: str, activity_id: str, query: dict[str, Any]) -> Response[Any]:
@@ -155,7 +159,12 @@ def get_qr(lg_code: str, activity_id: str, query: dict[str, Any]) -> Response[An
 
 
 @router.get(f"{PREFIX}/<activity_id>/live-token")
-@endpoint(router, "The current rotating code for a screen at the venue", responses={200: shapes.LIVE_TOKEN})
+@endpoint(
+    router,
+    "The current rotating code for a screen at the venue",
+    responses={200: shapes.LIVE_TOKEN},
+    errors=("ACTIVITY_CANCELLED", "WRONG_CHECKIN_MODE"),
+)
 def get_live_token(lg_code: str, activity_id: str) -> Response[Any]:
     actor = staff_actor(lg_code, MANAGERS)
     return json_response(
@@ -170,6 +179,7 @@ def get_live_token(lg_code: str, activity_id: str) -> Response[Any]:
     body=shapes.STAFF_CHECKIN_IN,
     responses={200: shapes.STAFF_CHECKIN_RESULT, 201: shapes.STAFF_CHECKIN_RESULT},
     idempotent=True,
+    errors=("ACTIVITY_CANCELLED", "OUTSIDE_WINDOW", "WRONG_CHECKIN_MODE"),
     roles=MANAGERS,
 )
 def staff_checkin(
@@ -207,6 +217,7 @@ def staff_checkin(
     "The roster (format=xlsx: the whole roster as a spreadsheet whose cells are all text)",
     query=shapes.PARTICIPANTS_QUERY,
     responses={200: shapes.PARTICIPANT_PAGE},
+    media=XLSX,
 )
 def list_participants(lg_code: str, activity_id: str, query: dict[str, Any]) -> Response[Any]:
     actor = staff_actor(lg_code, ALL_STAFF)

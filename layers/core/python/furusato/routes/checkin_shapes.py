@@ -145,16 +145,16 @@ ORGANIZATION = Obj(
         "name": Str(),
         "kind": Str(choices=ORG_KINDS),
         "designation": Str(choices=DESIGNATIONS),
-        "created_at": Str(),
-        "updated_at": Str(),
+        "created_at": Instant(),
+        "updated_at": Instant(),
     },
 )
 _ACTIVITY_OUT = {
     "activity_id": Str(),
     "lg_code": Str(pattern=LG_CODE),
     "name": Str(),
-    "starts_at": Str(),
-    "ends_at": Str(),
+    "starts_at": Instant(),
+    "ends_at": Instant(),
     "place": Str(),
     "conditions": Str(nullable=True),
     "capacity": Int(nullable=True),
@@ -168,25 +168,25 @@ STAFF_ACTIVITY = Obj(
     "StaffActivity",
     {
         **_ACTIVITY_OUT,
-        "checkin_opens_at": Str(),
-        "checkin_closes_at": Str(),
-        "created_at": Str(),
-        "updated_at": Str(),
-        "cancelled_at": Str(nullable=True),
+        "checkin_opens_at": Instant(),
+        "checkin_closes_at": Instant(),
+        "created_at": Instant(),
+        "updated_at": Instant(),
+        "cancelled_at": Instant(nullable=True),
         "cancel_reason": Str(nullable=True),
         "scan_failures": FreeMap(description="failed scans by error code"),
         "participant_count": Int(required=False, description="single-activity responses only"),
     },
 )
-QR_TOKEN = Obj("QrToken", {"token": Str(), "url": Str(), "valid_from": Str(), "valid_until": Str()})
+QR_TOKEN = Obj("QrToken", {"token": Str(), "url": Str(), "valid_from": Instant(), "valid_until": Instant()})
 LIVE_TOKEN = Obj(
     "LiveToken",
     {
         "token": Str(),
         "url": Str(),
-        "valid_from": Str(),
-        "valid_until": Str(description="accepted until then (its step plus one step of grace)"),
-        "refresh_at": Str(description="show the next code from then on"),
+        "valid_from": Instant(),
+        "valid_until": Instant(description="accepted until then (its step plus one step of grace)"),
+        "refresh_at": Instant(description="show the next code from then on"),
         "step_seconds": Int(),
     },
 )
@@ -198,14 +198,15 @@ PARTICIPATION = Obj(
         "activity_id": Str(),
         "lg_code": Str(pattern=LG_CODE),
         "activity": Obj(
-            "ParticipationActivity", {"name": Str(), "starts_at": Str(), "ends_at": Str(), "place": Str()}
+            "ParticipationActivity",
+            {"name": Str(), "starts_at": Instant(), "ends_at": Instant(), "place": Str()},
         ),
         "designated": Bool(),
         "day": Date(),
         "source": Str(choices=SOURCES),
         "checkin_mode": Str(choices=CHECKIN_MODES),
-        "checked_in_at": Str(description="the instant of the scan"),
-        "recorded_at": Str(description="when the server recorded it"),
+        "checked_in_at": Instant(description="the instant of the scan"),
+        "recorded_at": Instant(description="when the server recorded it"),
         "offline": Bool(),
     },
 )
@@ -239,7 +240,7 @@ STAFF_CHECKIN_RESULT = Obj(
         "registered": Bool(),
         "participation": Obj(
             "StaffCheckinParticipation",
-            {"participation_id": Str(), "source": Str(choices=SOURCES), "checked_in_at": Str()},
+            {"participation_id": Str(), "source": Str(choices=SOURCES), "checked_in_at": Instant()},
         ),
     },
 )
@@ -257,8 +258,8 @@ PARTICIPANT = Obj(
         "registration_id": Str(nullable=True),
         "source": Str(choices=SOURCES),
         "checkin_mode": Str(choices=CHECKIN_MODES),
-        "checked_in_at": Str(),
-        "recorded_at": Str(),
+        "checked_in_at": Instant(),
+        "recorded_at": Instant(),
         "offline": Bool(),
     },
 )
@@ -266,7 +267,7 @@ CARD = Obj(
     "Card",
     {
         "member_token": Str(description="show as a QR code for staff scans; short-lived"),
-        "member_token_expires_at": Str(),
+        "member_token_expires_at": Instant(),
         "cards": List(
             Obj(
                 "RegistrationCard",
@@ -275,7 +276,7 @@ CARD = Obj(
                     "name": Str(nullable=True),
                     "plan": Str(choices=("basic", "premium")),
                     "long_term_stayer": Bool(),
-                    "valid_until": Str(nullable=True),
+                    "valid_until": Date(nullable=True),
                 },
             )
         ),

@@ -23,6 +23,14 @@ router = Router()
     body=shapes.CHECKIN_IN,
     responses={201: shapes.CHECKIN_RESULT, 200: shapes.CHECKIN_RESULT},
     idempotent=True,
+    errors=(
+        "INVALID_TOKEN",
+        "TOKEN_EXPIRED",
+        "ACTIVITY_CANCELLED",
+        "OUTSIDE_WINDOW",
+        "WRONG_CHECKIN_MODE",
+        "RATE_LIMITED",
+    ),
 )
 def check_in(body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     """A check-in is exactly-once by itself (one record per person and activity, decided by a

@@ -28,6 +28,7 @@ ANSWERERS = frozenset({"admin", "coordinator"})
     body=shapes.CONSULTATION_IN,
     responses={201: shapes.CONSULTATION},
     idempotent=True,
+    errors=("NOT_REGISTERED",),
 )
 def open_consultation(body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     who = auth.registrant(router)
@@ -68,6 +69,7 @@ def my_consultation(consultation_id: str) -> Response[Any]:
     body=shapes.MESSAGE_IN,
     responses={201: shapes.CONSULTATION},
     idempotent=True,
+    errors=("CONSULTATION_CLOSED", "CONSULTATION_FULL", "CONSULTATION_CHANGED"),
 )
 def add_my_message(consultation_id: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     who = auth.registrant(router)
@@ -116,6 +118,7 @@ def staff_get(lg_code: str, consultation_id: str) -> Response[Any]:
     body=shapes.MESSAGE_IN,
     responses={201: shapes.CONSULTATION},
     idempotent=True,
+    errors=("CONSULTATION_CLOSED", "CONSULTATION_FULL", "CONSULTATION_CHANGED"),
 )
 def staff_reply(
     lg_code: str, consultation_id: str, body: dict[str, Any], idempotency_key: str | None

@@ -63,12 +63,12 @@ CONTENT = Obj(
         "body": Str(max_length=MAX_BODY),
         "body_html": Str(max_length=10 * MAX_BODY),
         "target": TARGET,
-        "publish_at": Str(nullable=True),
-        "expires_at": Str(nullable=True),
+        "publish_at": Instant(nullable=True),
+        "expires_at": Instant(nullable=True),
         "status": Str(choices=("draft", "scheduled", "published", "expired")),
         "draft": Bool(),
-        "created_at": Str(),
-        "updated_at": Str(),
+        "created_at": Instant(),
+        "updated_at": Instant(),
     },
 )
 CONTENT_PAGE = page_of("ContentPage", CONTENT)
@@ -84,7 +84,7 @@ FEED_ITEM = Obj(
         "title": Str(),
         "body": Str(max_length=MAX_BODY),
         "body_html": Str(max_length=10 * MAX_BODY),
-        "published_at": Str(),
+        "published_at": Instant(),
     },
 )
 FEED_PAGE = page_of("FeedPage", FEED_ITEM)
@@ -115,8 +115,8 @@ CONSULTATION = Obj(
         "subject": Str(max_length=MAX_SUBJECT),
         "status": Str(choices=STATUSES),
         "messages": List(MESSAGE, max_items=1000),
-        "created_at": Str(),
-        "updated_at": Str(),
+        "created_at": Instant(),
+        "updated_at": Instant(),
     },
 )
 CONSULTATION_SUMMARY = Obj(

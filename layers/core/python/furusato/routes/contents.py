@@ -71,6 +71,7 @@ def get_content(lg_code: str, content_id: str) -> Response[Any]:
     "Edit, schedule, publish (draft: false) or expire content (admin, coordinator)",
     body=shapes.CONTENT_PATCH,
     responses={200: shapes.CONTENT},
+    errors=("ALREADY_PUBLISHED", "CONTENT_CHANGED"),
 )
 def patch_content(lg_code: str, content_id: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, WRITERS)

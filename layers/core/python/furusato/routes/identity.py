@@ -42,6 +42,7 @@ def new_identity_nonce() -> Response[Any]:
     "Verify identity with the My Number Card (an assertion of the identity provider)",
     body=models.IDENTITY_IN,
     responses={201: models.IDENTITY},
+    errors=("INVALID_ASSERTION", "GUARDIAN_CONSENT_REQUIRED", "IDENTITY_ALREADY_BOUND", "IDENTITY_LOCKED"),
 )
 def verify_identity(body: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)

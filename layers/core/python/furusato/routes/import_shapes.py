@@ -3,7 +3,7 @@ document, as in api/models.py)."""
 
 from __future__ import annotations
 
-from furusato.api.schema import Bool, FreeMap, Int, Obj, Str
+from furusato.api.schema import Bool, FreeMap, Instant, Int, Obj, Str
 
 IMPORT_STATUSES = ("waiting_upload", "processing", "validated", "completed", "failed")
 
@@ -32,7 +32,7 @@ UPLOAD = Obj(
             description="form fields to send as they are, before the `file` field (key, policy...)",
         ),
         "method": Str(choices=("POST",)),
-        "expires_at": Str(description="the upload must start before this instant"),
+        "expires_at": Instant(description="the upload must start before this instant"),
         "max_bytes": Int(ge=1, description="the policy refuses larger files"),
     },
 )
@@ -55,7 +55,7 @@ IMPORT_JOB = Obj(
         "status": Str(choices=IMPORT_STATUSES),
         "dry_run": Bool(),
         "filename": Str(max_length=200),
-        "created_at": Str(),
+        "created_at": Instant(),
         "rows_total": Int(ge=0, nullable=True, description=f"non-blank data rows; {_COUNT}"),
         "rows_imported": Int(
             ge=0,

@@ -90,6 +90,7 @@ def get_import(lg_code: str, import_id: str) -> Response[Any]:
     "Import a validated dry run's file (409 IMPORT_NOT_COMMITTABLE from any other state)",
     responses={202: shapes.IMPORT_JOB},
     idempotent=True,
+    errors=("IMPORT_NOT_COMMITTABLE",),
     roles=MANAGERS,
 )
 def commit_import(lg_code: str, import_id: str, idempotency_key: str | None) -> Response[Any]:

@@ -31,6 +31,7 @@ def get_me() -> Response[Any]:
     "Set the profile; the residence follows the postal code",
     body=models.PROFILE_IN,
     responses={200: models.PROFILE},
+    errors=("IDENTITY_LOCKED", "CONCURRENT_UPDATE"),
 )
 def put_profile(body: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)
@@ -54,6 +55,15 @@ def list_my_registrations() -> Response[Any]:
     body=models.REGISTRATION_IN,
     responses={200: models.REGISTRATION_PUT, 201: models.REGISTRATION_PUT, 202: models.REGISTRATION_PUT},
     idempotent=True,
+    errors=(
+        "LG_NOT_ONBOARDED",
+        "SURVEY_INCOMPLETE",
+        "IDENTITY_NOT_VERIFIED",
+        "OWN_RESIDENCE_NOT_ALLOWED",
+        "NOT_ENOUGH_ACTIVITIES",
+        "PREMIUM_LIMIT_REACHED",
+        "CONCURRENT_UPDATE",
+    ),
 )
 def put_registration(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     who = auth.registrant(router)
@@ -81,7 +91,7 @@ def put_registration(lg_code: str, body: dict[str, Any], idempotency_key: str | 
 
 
 @router.delete("/v1/me/registrations/<lg_code>")
-@endpoint(router, "Withdraw a registration", responses={204: None})
+@endpoint(router, "Withdraw a registration", responses={204: None}, errors=("CONCURRENT_UPDATE",))
 def delete_registration(lg_code: str) -> Response[Any]:
     who = auth.registrant(router)
     registrations.withdraw_registration(who.sub, lg_code)

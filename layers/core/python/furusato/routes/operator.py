@@ -23,6 +23,7 @@ router = Router()
     body=models.ONBOARD_IN,
     responses={201: models.LG_ONBOARDED},
     idempotent=True,
+    errors=("ALREADY_ONBOARDED",),
 )
 def onboard(body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     who = auth.operator(router)
@@ -55,6 +56,7 @@ def list_onboarded(query: dict[str, Any]) -> Response[Any]:
     body=models.STAFF_IN,
     responses={201: models.STAFF_USER},
     idempotent=True,
+    errors=("LG_NOT_ONBOARDED", "STAFF_ALREADY_EXISTS"),
 )
 def create_staff(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     who = auth.operator(router)

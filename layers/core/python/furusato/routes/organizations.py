@@ -77,6 +77,7 @@ def get_organization(lg_code: str, org_id: str) -> Response[Any]:
     "Change an organization (admin); all_activities designates all its activities",
     body=shapes.ORGANIZATION_PATCH,
     responses={200: shapes.ORGANIZATION},
+    errors=("CONCURRENT_UPDATE",),
     roles=auth.ADMIN,
 )
 def patch_organization(lg_code: str, org_id: str, body: dict[str, Any]) -> Response[Any]:

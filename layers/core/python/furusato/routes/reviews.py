@@ -11,7 +11,7 @@ from furusato import audit
 from furusato.api import auth, models
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
-from furusato.api.schema import Int, List, Obj, Str
+from furusato.api.schema import Date, Int, List, Obj, Str
 from furusato.capabilities import reviews
 from furusato.domain.errors import NotFound
 from furusato.routes.staff_settings import staff_registration_view
@@ -28,7 +28,7 @@ REVIEW_RESULT = Obj(
         "status": Str(),
         "decision": Str(choices=("approve", "reject")),
         "decision_reason": Str(),
-        "premium": Obj("ReviewedPremium", {"valid_until": Str()}, nullable=True),
+        "premium": Obj("ReviewedPremium", {"valid_until": Date()}, nullable=True),
     },
 )
 
@@ -82,6 +82,13 @@ def get_registration(lg_code: str, registration_id: str) -> Response[Any]:
     "Decide a premium application waiting for review (coordinator)",
     body=models.REVIEW_IN,
     responses={200: REVIEW_RESULT},
+    errors=(
+        "NOT_PENDING_REVIEW",
+        "IDENTITY_NOT_VERIFIED",
+        "NOT_ENOUGH_ACTIVITIES",
+        "PREMIUM_LIMIT_REACHED",
+        "CONCURRENT_UPDATE",
+    ),
     roles=DECIDERS,
 )
 def review(lg_code: str, registration_id: str, body: dict[str, Any]) -> Response[Any]:
@@ -105,6 +112,7 @@ def review(lg_code: str, registration_id: str, body: dict[str, Any]) -> Response
     "Record approved stay declarations (coordinator)",
     body=models.STAYS_IN,
     responses={201: models.STAYS},
+    errors=("CONCURRENT_UPDATE",),
     roles=DECIDERS,
 )
 def stays(lg_code: str, body: dict[str, Any]) -> Response[Any]:

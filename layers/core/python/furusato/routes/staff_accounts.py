@@ -26,6 +26,7 @@ router = Router()
     body=models.STAFF_INVITE_IN,
     responses={201: models.STAFF_USER},
     idempotent=True,
+    errors=("STAFF_ALREADY_EXISTS",),
 )
 def invite(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     who = auth.staff(router, lg_code, auth.ADMIN)
@@ -66,7 +67,9 @@ def list_staff(lg_code: str, query: dict[str, Any]) -> Response[Any]:
 
 
 @router.delete("/v1/admin/lgs/<lg_code>/staff/<staff_id>")
-@endpoint(router, "Remove a staff account: its access ends at once", responses={204: None})
+@endpoint(
+    router, "Remove a staff account: its access ends at once", responses={204: None}, errors=("OWN_ACCOUNT",)
+)
 def remove(lg_code: str, staff_id: str) -> Response[Any]:
     who = auth.staff(router, lg_code, auth.ADMIN)
     onboarding.remove_staff(lg_code, staff_id, removed_by=who.sub)

@@ -31,6 +31,7 @@ def get_settings(lg_code: str) -> Response[Any]:
     "Change premium settings (admin)",
     body=models.SETTINGS_IN,
     responses={200: models.SETTINGS},
+    errors=("CONCURRENT_UPDATE",),
     roles=auth.ADMIN,
 )
 def put_settings(lg_code: str, body: dict[str, Any]) -> Response[Any]:

@@ -62,6 +62,14 @@ def public_measures(lg_code: str) -> Response[Any]:
     body=shapes.APPLICATION_IN,
     responses={201: shapes.APPLICATION},
     idempotent=True,
+    errors=(
+        "NOT_ELIGIBLE",
+        "MEASURE_CLOSED",
+        "BUDGET_EXHAUSTED",
+        "RETURN_GIFT_NOT_ALLOWED",
+        "AMOUNT_OVER_LIMIT",
+        "CONCURRENT_UPDATE",
+    ),
 )
 def submit(body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     who = auth.registrant(router)
@@ -104,6 +112,7 @@ def my_application(application_id: str) -> Response[Any]:
     "Amend an application whose information was requested (back to submitted)",
     body=shapes.APPLICATION_PATCH,
     responses={200: shapes.APPLICATION},
+    errors=("NOT_AMENDABLE", "RETURN_GIFT_NOT_ALLOWED", "AMOUNT_OVER_LIMIT", "CONCURRENT_UPDATE"),
 )
 def amend(application_id: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)
@@ -120,6 +129,7 @@ def amend(application_id: str, body: dict[str, Any]) -> Response[Any]:
     body=shapes.MEASURE_IN,
     responses={201: shapes.MEASURE},
     idempotent=True,
+    errors=("RETURN_GIFT_NOT_ALLOWED",),
 )
 def create_measure(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)
@@ -157,6 +167,7 @@ def get_measure(lg_code: str, measure_id: str) -> Response[Any]:
     "Edit a support measure or move it forward (draft -> open -> closed)",
     body=shapes.MEASURE_PATCH,
     responses={200: shapes.MEASURE},
+    errors=("INVALID_TRANSITION", "BUDGET_BELOW_APPROVED", "CONCURRENT_UPDATE"),
 )
 def patch_measure(lg_code: str, measure_id: str, body: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, MANAGERS)
@@ -235,6 +246,7 @@ def get_application(lg_code: str, application_id: str) -> Response[Any]:
     "Decide: approve (within the rules and the remaining budget), reject, or request information",
     body=shapes.DECISION_IN,
     responses={200: shapes.APPLICATION},
+    errors=("NOT_DECIDABLE", "BUDGET_EXHAUSTED", "MEASURE_CLOSED", "CONCURRENT_UPDATE"),
 )
 def decide(lg_code: str, application_id: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)
@@ -249,6 +261,7 @@ def decide(lg_code: str, application_id: str, body: dict[str, Any]) -> Response[
     "Record the payment of an approved application (once)",
     body=shapes.PAYMENT_IN,
     responses={200: shapes.APPLICATION},
+    errors=("ALREADY_PAID", "NOT_PAYABLE", "CONCURRENT_UPDATE"),
 )
 def pay(lg_code: str, application_id: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)

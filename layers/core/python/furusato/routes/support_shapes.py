@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from furusato.api.models import PAGING
-from furusato.api.schema import Date, Field, Int, List, Obj, Str
+from furusato.api.schema import Date, Field, Instant, Int, List, Obj, Str
 from furusato.domain import support as rules
 
 YEN = 1_000_000_000  # an upper bound that keeps every sum far inside DynamoDB's numbers
@@ -130,12 +130,12 @@ DOCUMENT = Obj(
 )
 DECISION = Obj(
     "SupportDecisionRecord",
-    {"decided_by": Str(), "decided_at": Str(), "reason": Str(nullable=True, max_length=2000)},
+    {"decided_by": Str(), "decided_at": Instant(), "reason": Str(nullable=True, max_length=2000)},
     nullable=True,
 )
 PAYMENT = Obj(
     "SupportPaymentRecord",
-    {"paid_on": Str(), "reference": Str(max_length=200), "recorded_by": Str(), "recorded_at": Str()},
+    {"paid_on": Date(), "reference": Str(max_length=200), "recorded_by": Str(), "recorded_at": Instant()},
     nullable=True,
 )
 APPLICATION = Obj(
@@ -153,8 +153,8 @@ APPLICATION = Obj(
         "documents": List(DOCUMENT, max_items=20),
         "decision": DECISION,
         "payment": PAYMENT,
-        "submitted_at": Str(),
-        "updated_at": Str(),
+        "submitted_at": Instant(),
+        "updated_at": Instant(),
     },
 )
 

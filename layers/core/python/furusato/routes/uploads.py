@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from furusato.api import auth, idempotency
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
-from furusato.api.schema import FreeMap, Int, Obj, Str
+from furusato.api.schema import FreeMap, Instant, Int, Obj, Str
 from furusato.domain import uploads as rules
 
 router = Router()
@@ -44,7 +44,7 @@ UPLOAD_CREATED = Obj(
                 "method": Str(choices=("POST",)),
             },
         ),
-        "expires_at": Str(description="the upload must start before this instant"),
+        "expires_at": Instant(description="the upload must start before this instant"),
     },
 )
 
