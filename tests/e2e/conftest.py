@@ -132,6 +132,12 @@ def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log_path: Pa
 @pytest.fixture(scope="session")
 def stack() -> Iterator[StackClient]:
     """`python -m infra.local --port P --moto-port M` (what `make run` runs), up until the session ends."""
+    yield from running_stack()
+
+
+def running_stack() -> Iterator[StackClient]:
+    """A local stack in a subprocess for as long as the generator runs; its log is checked for
+    personal data when it stops."""
     port, moto_port = free_port(), free_port()
     while moto_port == port:
         moto_port = free_port()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.e2e.conftest import StackClient
+from tests.e2e.conftest import StackClient, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -33,6 +34,14 @@ DOCUMENT = json.loads((ROOT / "docs" / "openapi.json").read_text())
 FUZZ_EXAMPLES = int(os.environ.get("FURUSATO_FUZZ_EXAMPLES", "100"))
 WRITE_METHODS = ("post", "put", "patch", "delete")
 LG_CODE = "212172"  # 飛騨市, seeded
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[StackClient]:
+    """A stack of its own: the fuzz writes random pages, settings and surveys into the government
+    it targets, and the other stories must find the seed as it was."""
+    yield from running_stack()
+
 
 HOSTILE_STRINGS = st.sampled_from(
     [

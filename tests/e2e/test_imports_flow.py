@@ -178,7 +178,9 @@ def test_a_crafted_far_cell_ends_failed_in_japanese_and_the_stack_stays_up(stack
     import zipfile
 
     clerk = stack.token("e2e-import-crafted", "staff", lg_code=TAKAYAMA, staff_role="coordinator")
-    template = stack.get(f"/v1/admin/lgs/{TAKAYAMA}/imports/template", token=clerk).content
+    template = stack.get(
+        f"/v1/admin/lgs/{TAKAYAMA}/imports/template", token=clerk, headers={"Accept": XLSX}
+    ).content
     source = io.BytesIO(template)
     out = io.BytesIO()
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
