@@ -56,7 +56,7 @@ class StackClient:
             self.personal.add(token)
         _personal_values(json, self.personal)
         response = self.http.request(
-            method, self.base_url + path, json=json, headers=headers, timeout=30, **kwargs
+            method, self.base_url + path, json=json, headers=headers, **{"timeout": 30, **kwargs}
         )
         if self.checked:
             contract.check(response)

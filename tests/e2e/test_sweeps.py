@@ -33,7 +33,9 @@ def governments(stack: StackClient) -> Iterator[None]:
 
 def run_sweep(stack: StackClient, name: str, instant: str) -> dict[str, Any]:
     stack.set_clock(instant)
-    response = stack.post(f"/local/sweeps/{name}")
+    # A sweep is a batch job (900 s in AWS): the inactivity sweep reads 16 seen-day shards for each
+    # day it covers, which takes moto a while on a loaded machine.
+    response = stack.post(f"/local/sweeps/{name}", timeout=300)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     assert body["scheduled_time"] == instant and body["result"]["status"] == "completed", body
