@@ -309,11 +309,24 @@ class Console(Construct):
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
         ):
             acknowledge(handler, finding, why_copy)
+        for rule in ("AwsSolutions-L1", "Serverless-LambdaLatestVersion"):
+            acknowledge(
+                handler,
+                rule,
+                "The runtime of CDK's BucketDeployment function is chosen by aws-cdk-lib (it ships the AWS "
+                "CLI layer for it) and moves with each aws-cdk-lib upgrade.",
+            )
         acknowledge(
             handler,
-            "AwsSolutions-L1",
-            "The runtime of CDK's BucketDeployment function is chosen by aws-cdk-lib (it ships the AWS "
-            "CLI layer for it) and moves with each aws-cdk-lib upgrade.",
+            "Serverless-LambdaDLQ",
+            "CDK's BucketDeployment function runs as a CloudFormation custom resource, invoked "
+            "synchronously by the deployment: a failure fails and rolls back the deployment itself.",
+        )
+        acknowledge(
+            handler,
+            "Serverless-LambdaTracing",
+            "CDK's BucketDeployment function only copies the built console during a deployment; "
+            "tracing it would add nothing the CloudFormation events do not show.",
         )
 
     def _restrict_staff_routes(self, config: DeployConfig, api: Api, verify: secretsmanager.Secret) -> None:

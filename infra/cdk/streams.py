@@ -95,6 +95,13 @@ class Streams(Construct):
                 f"This queue is itself the on-failure destination of the {source.function} function's "
                 "stream mapping (records that failed every retry); an alarm fires on any message.",
             )
+            acknowledge(
+                resource_of(queue),
+                "Serverless-SQSRedrivePolicy",
+                f"This queue is the dead-letter destination of the {source.function} stream mapping: "
+                "nothing consumes it automatically (an operator inspects and replays), so it has no "
+                "redrive policy of its own.",
+            )
             mapping = lambda_.EventSourceMapping(
                 source_scope,
                 "Mapping",
