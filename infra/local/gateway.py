@@ -320,7 +320,8 @@ def build_event(
         multi_headers.setdefault(name, []).append(value)
     query: dict[str, str] = {}
     multi_query: dict[str, list[str]] = {}
-    for name, value in parse_qsl(request.query, keep_blank_values=True):
+    # Bytes that are not UTF-8 reach the handler as they are (lone surrogates), for it to refuse.
+    for name, value in parse_qsl(request.query, keep_blank_values=True, errors="surrogatepass"):
         query[name] = value
         multi_query.setdefault(name, []).append(value)
     body: str | None = None

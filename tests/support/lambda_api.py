@@ -91,7 +91,8 @@ def call(
         data = raw_body.encode()
     else:
         data = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
-    raw_path = f"{path}?{urlencode(query)}" if query else path
+    # As a client would send them: percent-encoded bytes (a lone surrogate as its raw bytes).
+    raw_path = f"{path}?{urlencode(query, errors='surrogatepass')}" if query else path
     request = Request(method, raw_path, list(sent.items()), data)
     event = build_event(request, route, params, claims)
     invoke = handler_module(fn.name).lambda_handler
