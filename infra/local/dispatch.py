@@ -28,6 +28,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from furusato import topology
 from furusato.api.errors import error_summary
 from infra.local.aws import REGION, client
+from infra.local.poller import Poller
 
 log = logging.getLogger("infra.local")
 
@@ -140,8 +141,10 @@ def s3_event(
     }
 
 
-class S3Dispatcher:
+class S3Dispatcher(Poller):
     """Finds new object versions under each notify prefix and invokes the notify function."""
+
+    thread_name = "s3-dispatch"
 
     def __init__(
         self,
@@ -152,18 +155,15 @@ class S3Dispatcher:
         *,
         interval_s: float = 1.0,
     ) -> None:
+        super().__init__(interval_s)
         self.watches = watches(bucket_names)
         self._s3 = client("s3", endpoint_url)
         self._invoke = invoke
         self._exists = exists
-        self.interval_s = interval_s
         # Object versions seen this run: each is dispatched at most once.
         self._seen: set[tuple[str, ...]] = set()
         self._missing_logged: set[str] = set()
         self._poll_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         install_upload_hook()
 
     def poll_once(self) -> int:
@@ -215,32 +215,11 @@ class S3Dispatcher:
                 )
         return invoked
 
-    def poke(self) -> None:
-        """Poll soon (after a request that may have written an object)."""
-        self._wake.set()
+    def has_work(self) -> bool:
+        return bool(self.watches)
 
-    def start(self) -> None:
-        if self._thread is None and self.watches:
-            self._thread = threading.Thread(target=self._run, name="s3-dispatch", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.interval_s)
-            self._wake.clear()
-            if self._stop.is_set():
-                break
-            try:
-                self.poll_once()
-            except Exception as exc:
-                log.error("S3 dispatch: polling failed: %s", json.dumps(error_summary(exc)))
+    def step(self) -> int:
+        return self.poll_once()
 
 
 def _identity(bucket: str, version: dict[str, Any]) -> tuple[str, ...]:

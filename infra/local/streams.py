@@ -27,6 +27,7 @@ from typing import Any
 
 from furusato import topology
 from infra.local.aws import REGION, client
+from infra.local.poller import Poller
 
 log = logging.getLogger("infra.local")
 
@@ -87,7 +88,9 @@ def lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
     return out
 
 
-class StreamDelivery:
+class StreamDelivery(Poller):
+    thread_name = "stream-delivery"
+
     def __init__(
         self,
         endpoint_url: str,
@@ -98,6 +101,7 @@ class StreamDelivery:
         interval_s: float = 0.5,
     ) -> None:
         """`table_names` maps each table's env var to its physical name."""
+        super().__init__(interval_s)
         self.sources = [
             (source, table_names[topology.table(source.table).env_var])
             for source in topology.STREAM_SOURCES
@@ -107,13 +111,9 @@ class StreamDelivery:
         self._streams = client("dynamodbstreams", endpoint_url)
         self._invoke = invoke
         self._exists = exists or (lambda _name: True)
-        self.interval_s = interval_s
         self._positions: dict[str, _Position] = {}
         self.dead_letters: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # --- draining ------------------------------------------------------------------------
 
@@ -209,31 +209,11 @@ class StreamDelivery:
 
     # --- background ----------------------------------------------------------------------
 
-    def poke(self) -> None:
-        self._wake.set()
+    def has_work(self) -> bool:
+        return bool(self.sources)
 
-    def start(self) -> None:
-        if self._thread is None and self.sources:
-            self._thread = threading.Thread(target=self._run, name="stream-delivery", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.interval_s)
-            self._wake.clear()
-            if self._stop.is_set():
-                break
-            try:
-                self.drain()
-            except Exception:
-                log.exception("stream delivery: draining failed")
+    def step(self) -> DrainReport:
+        return self.drain()
 
 
 def _first_failure(response: Any, batch: list[dict[str, Any]]) -> int | None:
