@@ -307,24 +307,11 @@ class Functions(Construct):
             return self._failure_queues[name]
         function = self.functions[name]
         scope = Construct(self, f"{name}Failures")
-        queue = sqs.Queue(
+        queue = dead_letter_queue(
             scope,
             "Queue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        acknowledge(
-            resource_of(queue),
-            "AwsSolutions-SQS3",
-            f"This queue is itself the dead-letter queue of the {name} function's asynchronous "
-            "invocations and of its schedules' undeliverable targets; an alarm fires on any message.",
-        )
-        acknowledge(
-            resource_of(queue),
-            "Serverless-SQSRedrivePolicy",
-            f"This queue is itself the dead-letter queue of the {name} function: nothing consumes it "
-            "automatically (an operator inspects and redrives), so it has no redrive policy of its own.",
+            f"the dead-letter queue of the {name} function's asynchronous invocations and of its "
+            "schedules' undeliverable targets",
         )
         function.configure_async_invoke(
             on_failure=destinations.SqsDestination(queue),
@@ -354,3 +341,28 @@ class Functions(Construct):
     def set_public_base_url(self, url: str) -> None:
         for function in self.functions.values():
             function.add_environment("FURUSATO_PUBLIC_BASE_URL", url)
+
+
+def dead_letter_queue(scope: Construct, construct_id: str, what: str) -> sqs.Queue:
+    """An encrypted, TLS-only queue that keeps failed events 14 days for an operator to inspect
+    and replay; nothing consumes it automatically, and an alarm (made by the caller) fires on
+    any message. `what` says whose failures it holds, for the cdk-nag acknowledgements."""
+    queue = sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=Duration.days(14),
+    )
+    acknowledge(
+        resource_of(queue),
+        "AwsSolutions-SQS3",
+        f"This queue is itself {what}; an alarm fires on any message.",
+    )
+    acknowledge(
+        resource_of(queue),
+        "Serverless-SQSRedrivePolicy",
+        f"This queue is itself {what}: nothing consumes it automatically (an operator inspects and "
+        "replays), so it has no redrive policy of its own.",
+    )
+    return queue

@@ -17,12 +17,11 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from furusato import topology
 
-from .functions import Functions
+from .functions import Functions, dead_letter_queue
 from .nag import acknowledge, resource_of
 
 STREAM_READ_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
@@ -82,25 +81,11 @@ class Streams(Construct):
                 "dynamodb:ListStreams is granted on this one table's streams (the stream label "
                 "changes when the stream is re-enabled); reads are granted on the current stream only.",
             )
-            queue = sqs.Queue(
+            queue = dead_letter_queue(
                 source_scope,
                 "Failures",
-                encryption=sqs.QueueEncryption.SQS_MANAGED,
-                enforce_ssl=True,
-                retention_period=Duration.days(14),
-            )
-            acknowledge(
-                resource_of(queue),
-                "AwsSolutions-SQS3",
-                f"This queue is itself the on-failure destination of the {source.function} function's "
-                "stream mapping (records that failed every retry); an alarm fires on any message.",
-            )
-            acknowledge(
-                resource_of(queue),
-                "Serverless-SQSRedrivePolicy",
-                f"This queue is the dead-letter destination of the {source.function} stream mapping: "
-                "nothing consumes it automatically (an operator inspects and replays), so it has no "
-                "redrive policy of its own.",
+                f"the on-failure destination of the {source.function} function's stream mapping "
+                "(records that failed every retry)",
             )
             mapping = lambda_.EventSourceMapping(
                 source_scope,
