@@ -228,13 +228,3 @@ def delete(sub: str) -> None:
     personal_data.delete((i["pk"], i["sk"]) for i in held.items)
     accounts.delete_registrant_user(sub)
     personal_data.mark_gone(sub, int(clock.now().timestamp()))
-
-
-def refuse_if_deleted(sub: str) -> None:
-    """For reads that found nothing of the person: an account deleted while its token is still
-    valid answers 401, as every other registrant route does, not an empty page. Only empty
-    answers pay for the check (one GetItem)."""
-    from furusato.domain.errors import Unauthenticated
-
-    if personal_data.is_gone(sub):
-        raise Unauthenticated("this account was deleted")

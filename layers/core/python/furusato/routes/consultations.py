@@ -11,7 +11,7 @@ from furusato.api import auth, idempotency
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.api.models import PAGING_QUERY
-from furusato.capabilities import consultations
+from furusato.capabilities import consultations, deleted_accounts
 from furusato.routes import content_shapes as shapes
 
 router = Router()
@@ -48,10 +48,7 @@ def open_consultation(body: dict[str, Any], idempotency_key: str | None) -> Resp
 def my_consultations(query: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)
     items, next_cursor = consultations.my_consultations(who.sub, limit=query["limit"], cursor=query["cursor"])
-    if not items and not query["cursor"]:
-        from furusato.capabilities import data_rights  # only an empty list pays for the check
-
-        data_rights.refuse_if_deleted(who.sub)
+    deleted_accounts.refuse_empty_page(who.sub, items, query["cursor"])
     return json_response(200, page(items, next_cursor))
 
 

@@ -11,7 +11,7 @@ from furusato.api import auth, models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.api.schema import Obj, Str
-from furusato.capabilities import identity
+from furusato.capabilities import deleted_accounts, identity
 from furusato.store import notifications
 
 router = Router()
@@ -59,8 +59,5 @@ def verify_identity(body: dict[str, Any]) -> Response[Any]:
 def list_notifications(query: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)
     items, next_cursor = notifications.inbox(who.sub, **query)
-    if not items and not query.get("cursor"):
-        from furusato.capabilities import data_rights  # only an empty inbox pays for the check
-
-        data_rights.refuse_if_deleted(who.sub)
+    deleted_accounts.refuse_empty_page(who.sub, items, query.get("cursor"))
     return json_response(200, page([n.to_dict() for n in items], next_cursor))

@@ -16,7 +16,7 @@ from furusato import audit
 from furusato.api import auth, idempotency, models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
-from furusato.capabilities import support
+from furusato.capabilities import deleted_accounts, support
 from furusato.routes import support_shapes as shapes
 
 router = Router()
@@ -92,10 +92,7 @@ def submit(body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
 def my_applications(query: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)
     items, next_cursor = support.mine(who.sub, limit=query["limit"], cursor=query["cursor"])
-    if not items and not query["cursor"]:
-        from furusato.capabilities import data_rights  # only an empty list pays for the check
-
-        data_rights.refuse_if_deleted(who.sub)
+    deleted_accounts.refuse_empty_page(who.sub, items, query["cursor"])
     return json_response(200, page(items, next_cursor))
 
 
