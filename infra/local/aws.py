@@ -13,6 +13,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from furusato import topology
+from infra.local import moto_dynamodb
 
 REGION = "ap-northeast-1"
 # moto accepts any credentials; fixed ones keep every client pointed at the same account.
@@ -40,6 +41,7 @@ class MotoStack:
 
 def start_moto(port: int | None = None) -> MotoStack:
     port = port or free_port()
+    moto_dynamodb.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     return MotoStack(server, f"http://127.0.0.1:{port}")
