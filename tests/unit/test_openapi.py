@@ -93,3 +93,25 @@ def test_the_documented_notification_kinds_are_the_stored_ones() -> None:
 
     kind = NOTIFICATION.fields["kind"]
     assert isinstance(kind, Str) and set(kind.choices or ()) == set(KINDS)
+
+
+def test_every_prose_field_of_a_request_takes_line_feeds() -> None:
+    """Markdown bodies, messages, descriptions and reasons are written in paragraphs: a request
+    field of free text long enough for prose must accept line feeds (the text rule refuses other
+    control characters)."""
+    from furusato.api.schema import Obj, Str
+    from tests.support.lambda_api import handler_module
+
+    single_line = []
+    for fn in topology.FUNCTIONS:
+        if not fn.routes:
+            continue
+        app = handler_module(fn.name).app
+        for route in app._static_routes + app._dynamic_routes:
+            body = route.func.__furusato_doc__.body
+            for shape in body.nested() if isinstance(body, Obj) else []:
+                for name, field in shape.fields.items():
+                    if isinstance(field, Str) and field.free_text and (field.max_length or 0) >= 1000:
+                        if not field.multiline:
+                            single_line.append(f"{shape.name}.{name}")
+    assert not single_line, single_line

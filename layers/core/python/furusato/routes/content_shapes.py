@@ -32,7 +32,9 @@ CONTENT_IN = Obj(
     {
         "kind": Str(choices=KINDS),
         "title": Str(min_length=1, max_length=200),
-        "body": Str(min_length=1, max_length=MAX_BODY, description="Markdown (a safe subset)"),
+        "body": Str(
+            min_length=1, max_length=MAX_BODY, multiline=True, description="Markdown (a safe subset)"
+        ),
         "target": Obj("ContentTargetIn", TARGET.fields, required=False, nullable=True),
         "publish_at": Instant(
             required=False, nullable=True, description="absent, null or past: at once; disaster: at once"
@@ -46,7 +48,7 @@ CONTENT_PATCH = Obj(
     {
         "kind": Str(choices=KINDS, default=UNSET),
         "title": Str(min_length=1, max_length=200, default=UNSET),
-        "body": Str(min_length=1, max_length=MAX_BODY, default=UNSET),
+        "body": Str(min_length=1, max_length=MAX_BODY, default=UNSET, multiline=True),
         "target": Obj("ContentTargetPatch", TARGET.fields, default=UNSET, nullable=True),
         "publish_at": Instant(default=UNSET, nullable=True),
         "expires_at": Instant(default=UNSET, nullable=True),
@@ -98,10 +100,10 @@ CONSULTATION_IN = Obj(
         "lg_code": Str(pattern=LG_CODE),
         "topic": Str(choices=TOPICS),
         "subject": Str(min_length=1, max_length=MAX_SUBJECT),
-        "message": Str(min_length=1, max_length=MAX_MESSAGE),
+        "message": Str(min_length=1, max_length=MAX_MESSAGE, multiline=True),
     },
 )
-MESSAGE_IN = Obj("ConsultationMessageIn", {"body": Str(min_length=1, max_length=MAX_MESSAGE)})
+MESSAGE_IN = Obj("ConsultationMessageIn", {"body": Str(min_length=1, max_length=MAX_MESSAGE, multiline=True)})
 MESSAGE = Obj(
     "ConsultationMessage",
     {"from": Str(choices=("registrant", "staff")), "body": Str(max_length=MAX_MESSAGE), "at": Str()},

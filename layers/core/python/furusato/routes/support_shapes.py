@@ -18,7 +18,7 @@ def _terms(required: bool) -> dict[str, Field]:
     need: dict[str, Any] = {} if required else {"default": None}
     return {
         "name": Str(min_length=1, max_length=200, **need),
-        "description": Str(max_length=5000, default=None if not required else ""),
+        "description": Str(max_length=5000, default=None if not required else "", multiline=True),
         "category": Str(choices=rules.CATEGORIES, **need),
         "eligibility": Str(
             choices=rules.ELIGIBILITIES,
@@ -105,7 +105,7 @@ APPLICATION_IN = Obj(
         "expenses": Int(
             ge=1, le=YEN, default=None, description="what was paid, in yen; required when rate_percent < 100"
         ),
-        "details": Str(max_length=5000, default=""),
+        "details": Str(max_length=5000, default="", multiline=True),
         "attachment_keys": _ATTACHMENTS,
     },
 )
@@ -114,7 +114,7 @@ APPLICATION_PATCH = Obj(
     {
         "amount_requested": Int(ge=1, le=YEN, default=None),
         "expenses": Int(ge=1, le=YEN, default=None),
-        "details": Str(max_length=5000, default=None),
+        "details": Str(max_length=5000, default=None, multiline=True),
         "attachment_keys": List(Str(pattern=r"upl_[0-9a-z]{26}"), max_items=20, default=None),
     },
 )
@@ -166,7 +166,10 @@ DECISION_IN = Obj(
             ge=1, le=YEN, default=None, description="approve only; default: the amount requested"
         ),
         "reason": Str(
-            max_length=2000, default=None, description="required (not blank) to reject or request info"
+            max_length=2000,
+            default=None,
+            multiline=True,
+            description="required (not blank) to reject or request info",
         ),
     },
 )
