@@ -16,8 +16,9 @@ from furusato import topology
 from furusato.settings import settings
 from infra.local.context import LambdaContext
 from infra.local.dispatch import s3_event
-from infra.local.gateway import Request, build_event
+from infra.local.gateway import FunctionHost, Gateway, Request, build_event
 from infra.local.streams import StreamDelivery
+from infra.local.tokens import LocalIssuer
 from tests.support.lambda_api import handler_module, match_route
 from tests.support.world import enrol_staff, onboard
 
@@ -176,6 +177,29 @@ def test_scheduler_sample_runs_its_function(schedule: topology.Schedule) -> None
     assert "statusCode" not in result  # not taken for an API request
     if fn.name == "sweeps":
         assert result["status"] == "completed"
+
+
+@pytest.mark.parametrize("schedule", topology.SCHEDULES, ids=lambda s: s.name)
+def test_scheduler_sample_as_the_local_stack_sends_it(schedule: topology.Schedule, tmp_path: Path) -> None:
+    """`POST /local/sweeps/{name}` invokes the function with the same input (a stand-in that
+    answers with the event it got)."""
+    (tmp_path / schedule.function).mkdir()
+    (tmp_path / schedule.function / "handler.py").write_text(
+        "def lambda_handler(event, context):\n    return event\n"
+    )
+    gateway = Gateway(
+        base_url="http://127.0.0.1:9", issuer=LocalIssuer("http://127.0.0.1:9"), host=FunctionHost(tmp_path)
+    )
+    response = gateway.handle(
+        Request("POST", f"/local/sweeps/{schedule.name}", [("Host", "127.0.0.1:9")], b"")
+    )
+    assert response.status == 200, response.json()
+    sent = response.json()["result"]
+    assert shape(sent) == shape(sample(f"scheduler/{schedule.name}.json"))
+    assert (
+        sent["sweep"] == schedule.name
+        and datetime.fromisoformat(sent["scheduled_time"]).utcoffset() is not None
+    )
 
 
 # --- DynamoDB Streams -------------------------------------------------------------------------
