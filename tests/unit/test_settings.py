@@ -4,6 +4,7 @@ variable, when the environment lacks one its topology declaration requires."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,15 @@ def test_a_cold_start_without_a_required_variable_fails_naming_it() -> None:
     # With it, the same cold start succeeds.
     started = cold_start(deployed(sweeps))
     assert started.returncode == 0, started.stderr
+
+
+def test_no_code_but_settings_reads_the_environment() -> None:
+    """One reader: a handler or module reading os.environ would escape the cold-start check."""
+    readers = re.compile(r"os\.environ|getenv\(|from os import")
+    sources = [*(ROOT / "layers" / "core" / "python").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in sources
+        if path.name != "settings.py" and readers.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
