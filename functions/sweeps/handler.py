@@ -2,25 +2,22 @@
 
 Event: {"sweep": "renewal" | "inactivity", "scheduled_time": "<ISO instant>", "resume"?: true}.
 A run that nears the time limit hands the rest on to a new asynchronous invocation of this same
-function (`invoker`, replaceable in tests); the local stack goes on in-process instead.
+function through `invoker`. Here that is Lambda's asynchronous Invoke; whoever hosts the function
+elsewhere replaces it (the local stack's FunctionHost, tests).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import time
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from furusato import topology
 from furusato.api.observability import event_entrypoint, metrics
 from furusato.capabilities import sweeps
 from furusato.domain.sweeps import DEFAULT_MARGIN_MS, parse_request
 from furusato.settings import settings
-
-MARGIN_MS = int(os.environ.get("FURUSATO_SWEEP_MARGIN_MS", DEFAULT_MARGIN_MS))
 
 
 def _invoke_async(function_arn: str, payload: dict[str, Any]) -> None:
@@ -31,29 +28,8 @@ def _invoke_async(function_arn: str, payload: dict[str, Any]) -> None:
     client.invoke(FunctionName=function_arn, InvocationType="Event", Payload=json.dumps(payload).encode())
 
 
-class _FreshContext:
-    """A new invocation's time budget, for the local stack's in-process continuation."""
-
-    def __init__(self, context: Any) -> None:
-        self.function_name = getattr(context, "function_name", "furusato-sweeps")
-        self.memory_limit_in_mb = getattr(context, "memory_limit_in_mb", 512)
-        self.invoked_function_arn = getattr(context, "invoked_function_arn", "")
-        self.aws_request_id = f"{getattr(context, 'aws_request_id', 'local')}-next"
-        self._deadline = time.monotonic() + topology.function("sweeps").timeout_s
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
-def _continue_in_process(function_arn: str, payload: dict[str, Any], context: Any = None) -> None:
-    lambda_handler(payload, _FreshContext(context))
-
-
-def invoker(function_arn: str, payload: dict[str, Any], context: Any = None) -> None:
-    if settings().stage == "local":
-        _continue_in_process(function_arn, payload, context)
-    else:
-        _invoke_async(function_arn, payload)
+# (this function's ARN, the next invocation's event): starts that invocation and returns at once.
+invoker: Callable[[str, dict[str, Any]], None] = _invoke_async
 
 
 @event_entrypoint
@@ -62,8 +38,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     result = sweeps.run(
         request,
         remaining_ms=context.get_remaining_time_in_millis,
-        hand_off=lambda payload: invoker(context.invoked_function_arn, payload, context),
-        margin_ms=MARGIN_MS,
+        hand_off=lambda payload: invoker(context.invoked_function_arn, payload),
+        margin_ms=settings().sweep_margin_ms or DEFAULT_MARGIN_MS,
     )
     if result["status"] == "completed":  # counts are cumulative over the run's hand-offs
         for outcome, count in result["counts"].items():

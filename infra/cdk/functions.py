@@ -109,19 +109,20 @@ class Functions(Construct):
                 )
             ]
             environment = {
-                "FURUSATO_STAGE": config.stage,
+                topology.STAGE_VAR: config.stage,
+                topology.FUNCTION_VAR: spec.name,
                 "POWERTOOLS_SERVICE_NAME": f"furusato-{spec.name}",
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": config.powertools_log_level,
                 "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
-                "FURUSATO_XRAY_SUBSEGMENTS": "true" if config.xray_subsegments else "false",
+                topology.XRAY_SUBSEGMENTS_VAR: "true" if config.xray_subsegments else "false",
             }
             if spec.verifies_identity:
                 # Unset values leave identity verification answering 503 until configured.
                 for key, value in (
-                    ("FURUSATO_IDP_ISSUER", config.idp_issuer),
-                    ("FURUSATO_IDP_AUDIENCE", config.idp_audience),
-                    ("FURUSATO_IDP_JWKS_URL", config.idp_jwks_url),
+                    (topology.IDP_ISSUER_VAR, config.idp_issuer),
+                    (topology.IDP_AUDIENCE_VAR, config.idp_audience),
+                    (topology.IDP_JWKS_URL_VAR, config.idp_jwks_url),
                 ):
                     if value:
                         environment[key] = value
@@ -203,8 +204,8 @@ class Functions(Construct):
                     )
                 )
             if spec.manages_staff:
-                environment["FURUSATO_STAFF_USER_POOL_ID"] = staff_pool.user_pool_id
-                environment["FURUSATO_REGISTRANT_USER_POOL_ID"] = registrant_pool.user_pool_id
+                environment[topology.STAFF_USER_POOL_VAR] = staff_pool.user_pool_id
+                environment[topology.REGISTRANT_USER_POOL_VAR] = registrant_pool.user_pool_id
                 statements.append(
                     iam.PolicyStatement(
                         sid="ManageStaffUsers",
@@ -340,7 +341,7 @@ class Functions(Construct):
 
     def set_public_base_url(self, url: str) -> None:
         for function in self.functions.values():
-            function.add_environment("FURUSATO_PUBLIC_BASE_URL", url)
+            function.add_environment(topology.PUBLIC_BASE_URL_VAR, url)
 
 
 def dead_letter_queue(scope: Construct, construct_id: str, what: str) -> sqs.Queue:

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -221,6 +222,11 @@ class FunctionHost:
 
     One lock per function stands for one warm Lambda instance: Powertools resolvers keep the
     current event on a module-level object, so two events must never run in one module at once.
+
+    Where the local stack differs from AWS, it gives the handler its own way rather than the
+    handler branching on the stage: a function that hands a long run on to a new asynchronous
+    invocation of itself (a module-level `invoker(function_arn, event)`, Lambda's Invoke in AWS)
+    gets one that queues the event here; it runs once the current invocation has returned.
     """
 
     def __init__(self, functions_dir: Path = FUNCTIONS_DIR) -> None:
@@ -230,6 +236,8 @@ class FunctionHost:
         self._load_lock = threading.Lock()
         self.turns = Turns()
         self._exclusive = {source.function for source in topology.STREAM_SOURCES}
+        # Asynchronous self-invocations waiting for the current one to end, per function.
+        self._later: dict[str, deque[dict[str, Any]]] = {fn.name: deque() for fn in topology.FUNCTIONS}
 
     def handler_path(self, name: str) -> Path:
         return self.functions_dir / name / "handler.py"
@@ -257,18 +265,34 @@ class FunctionHost:
                 # A failed import is retried on the next request, as a new cold start would.
                 sys.modules.pop(module_name, None)
                 raise
+            if hasattr(module, "invoker"):
+                later = self._later[name]
+                module.invoker = lambda _function_arn, event: later.append(event)  # type: ignore[attr-defined]
             self._modules[name] = module
             return module
 
-    def invoke(self, fn: topology.Function, event: dict[str, Any]) -> Any:
-        """Run the handler as Lambda would: JSON in, JSON out. Raises FunctionMissing."""
+    def invoke(self, fn: topology.Function, event: dict[str, Any], context: Any = None) -> Any:
+        """Run the handler as Lambda would: JSON in, JSON out. Raises FunctionMissing.
+
+        Then run the asynchronous invocations it started of itself, each with a fresh context;
+        as in AWS their failures do not reach this caller (they are logged)."""
         module = self._load(fn.name)
         handler: Callable[[Any, Any], Any] = module.lambda_handler
         payload = json.loads(json.dumps(event))
         lock = self._locks.setdefault(fn.name, threading.Lock())
         turn = self.turns.exclusive() if fn.name in self._exclusive else self.turns.shared()
         with turn, lock:
-            result = handler(payload, LambdaContext.of(fn))
+            result = handler(payload, context or LambdaContext.of(fn))
+        later = self._later.get(fn.name) or deque()
+        while True:
+            try:
+                next_event = later.popleft()  # another thread may have taken it
+            except IndexError:
+                break
+            try:
+                self.invoke(fn, next_event)
+            except Exception as exc:
+                log.error("function %s failed: %s", fn.name, json.dumps(error_summary(exc)))
         return json.loads(json.dumps(result))
 
 

@@ -15,6 +15,8 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from furusato import topology
+
 AUDIENCE = "furusato-local"
 LIFETIME = timedelta(minutes=5)
 FIELDS = ("subject", "name", "birth_date", "gender", "address", "nonce")
@@ -34,9 +36,9 @@ class LocalIdentityProvider:
 
     def environment(self) -> dict[str, str]:
         return {
-            "FURUSATO_IDP_ISSUER": self.issuer,
-            "FURUSATO_IDP_AUDIENCE": AUDIENCE,
-            "FURUSATO_IDP_JWKS": json.dumps(self.jwks()),
+            topology.IDP_ISSUER_VAR: self.issuer,
+            topology.IDP_AUDIENCE_VAR: AUDIENCE,
+            topology.IDP_JWKS_VAR: json.dumps(self.jwks()),
         }
 
     def sign(self, facts: dict[str, Any], now: datetime, **extra: Any) -> str:

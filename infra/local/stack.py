@@ -103,7 +103,7 @@ def start(port: int, moto_port: int | None = None, *, with_seed: bool = True) ->
         **base_environment(moto.endpoint_url),
         **create_resources(moto.endpoint_url),
         **identity_provider.environment(),
-        "FURUSATO_PUBLIC_BASE_URL": base_url,
+        topology.PUBLIC_BASE_URL_VAR: base_url,
     }
     os.environ.update(environment)
     settings.settings.cache_clear()

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,6 +133,27 @@ def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log_path: Pa
 def stack() -> Iterator[StackClient]:
     """`python -m infra.local --port P --moto-port M` (what `make run` runs), up until the session ends."""
     yield from running_stack()
+
+
+@pytest.fixture
+def keep_government(stack: StackClient) -> Iterator[Callable[[str], None]]:
+    """`keep_government(lg_code)` before a story changes a seeded government's survey or settings:
+    both are put back when the story ends, so the stories sharing the stack find the seed's."""
+    kept: list[tuple[str, str, Any, Any]] = []
+
+    def keep(lg_code: str) -> None:
+        admin = stack.token(f"e2e-keeper-{lg_code}", "staff", lg_code=lg_code, staff_role="admin")
+        survey = stack.get(f"/v1/admin/lgs/{lg_code}/survey", token=admin)
+        settings = stack.get(f"/v1/admin/lgs/{lg_code}/settings", token=admin)
+        assert survey.status_code == settings.status_code == 200, (survey.text, settings.text)
+        kept.append((lg_code, admin, survey.json(), settings.json()))
+
+    yield keep
+    for lg_code, admin, survey, settings in reversed(kept):
+        restored = stack.put(f"/v1/admin/lgs/{lg_code}/survey", token=admin, json=survey)
+        assert restored.status_code == 200, restored.text
+        restored = stack.put(f"/v1/admin/lgs/{lg_code}/settings", token=admin, json=settings)
+        assert restored.status_code == 200, restored.text
 
 
 def running_stack() -> Iterator[StackClient]:

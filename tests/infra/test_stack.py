@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from furusato import topology
+from furusato.settings import ConfigurationError
+from furusato.settings import load as load_settings
 
 Template = dict[str, Any]
 
@@ -508,6 +510,24 @@ def test_function_environment_names_only_what_it_uses(
         else:
             assert "FURUSATO_STAFF_USER_POOL_ID" not in env
             assert "FURUSATO_REGISTRANT_USER_POOL_ID" not in env
+
+
+def test_function_environment_satisfies_settings(template: Template, cdk_context: dict[str, Any]) -> None:
+    """Each function's cold start finds every variable Settings requires of it (the names come
+    from the topology), and the check is real: without any one of them it fails, naming it."""
+    for spec in topology.FUNCTIONS:
+        variables = props(functions_by_name(template, cdk_context)[spec.name][1])["Environment"]["Variables"]
+        # Resolved at deploy time (Refs, attributes): any non-empty text stands for them here.
+        env = {name: value if isinstance(value, str) else f"<{name}>" for name, value in variables.items()}
+        assert env[topology.FUNCTION_VAR] == spec.name
+        assert set(topology.required_environment(spec)) <= set(env), spec.name
+        env["AWS_LAMBDA_FUNCTION_NAME"] = f"furusato-{spec.name}"  # set by the Lambda runtime
+        configured = load_settings(env)
+        assert configured.function == spec.name and not configured.is_local
+        for name in topology.required_environment(spec):
+            without = {k: v for k, v in env.items() if k != name}
+            with pytest.raises(ConfigurationError, match=name):
+                load_settings(without)
 
 
 def test_function_roles_grant_only_declared_tables_buckets_and_pools(

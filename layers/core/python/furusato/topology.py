@@ -454,3 +454,35 @@ def table(name: str) -> Table:
 
 def all_routes() -> list[tuple[Function, Route]]:
     return [(fn, route) for fn in FUNCTIONS for route in fn.routes]
+
+
+# --- configuration: the environment each function is given (furusato.settings reads it) --------
+# Resources carry their own variable (Table/Bucket/Secret.env_var); these are the others.
+STAGE_VAR = "FURUSATO_STAGE"
+# Which function of FUNCTIONS this process runs: its required variables follow from it.
+FUNCTION_VAR = "FURUSATO_FUNCTION"
+PUBLIC_BASE_URL_VAR = "FURUSATO_PUBLIC_BASE_URL"
+STAFF_USER_POOL_VAR = "FURUSATO_STAFF_USER_POOL_ID"
+REGISTRANT_USER_POOL_VAR = "FURUSATO_REGISTRANT_USER_POOL_ID"
+# Optional: unset, identity verification answers 503 until the provider is configured.
+IDP_ISSUER_VAR = "FURUSATO_IDP_ISSUER"
+IDP_AUDIENCE_VAR = "FURUSATO_IDP_AUDIENCE"
+IDP_JWKS_VAR = "FURUSATO_IDP_JWKS"
+IDP_JWKS_URL_VAR = "FURUSATO_IDP_JWKS_URL"
+# Optional tuning: X-Ray subsegments ("true"), and the time a long run keeps in hand before it
+# hands on (milliseconds).
+XRAY_SUBSEGMENTS_VAR = "FURUSATO_XRAY_SUBSEGMENTS"
+SWEEP_MARGIN_VAR = "FURUSATO_SWEEP_MARGIN_MS"
+IMPORT_MARGIN_VAR = "FURUSATO_IMPORT_MARGIN_MS"
+
+
+def required_environment(fn: Function) -> tuple[str, ...]:
+    """The variables `fn` cannot run without outside the local stage: its stage and name, the
+    public base URL, and the physical name of every table, bucket and secret it declares."""
+    names = [STAGE_VAR, FUNCTION_VAR, PUBLIC_BASE_URL_VAR]
+    names += [table(name).env_var for name in fn.tables]
+    names += [b.env_var for b in BUCKETS if b.name in fn.buckets]
+    names += [s.env_var for s in SECRETS if s.name in fn.secrets]
+    if fn.manages_staff:
+        names += [STAFF_USER_POOL_VAR, REGISTRANT_USER_POOL_VAR]
+    return tuple(names)

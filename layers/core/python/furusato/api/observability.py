@@ -3,16 +3,20 @@
 Lambda active tracing records every invocation without any SDK. The Powertools Tracer adds
 subsegments per handler and AWS call, but importing the X-Ray SDK costs ~250 ms of cold start
 (bench/coldstart.py), so it is opt-in: FURUSATO_XRAY_SUBSEGMENTS=true.
+
+Every handler wraps its entry points here at import, so the settings are read (and a missing
+variable fails) at cold start, not in a first request.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
+
+from furusato.settings import settings
 
 logger = Logger(service="furusato")
 metrics = Metrics(namespace="Furusato", service="furusato")
@@ -21,7 +25,7 @@ Handler = Callable[[dict[str, Any], Any], Any]
 
 
 def _traced(handle: Handler) -> Handler:
-    if os.environ.get("FURUSATO_XRAY_SUBSEGMENTS", "false").lower() != "true":
+    if not settings().xray_subsegments:
         return handle
     from aws_lambda_powertools import Tracer
 

@@ -19,7 +19,6 @@ Logs carry ids, counts and reason codes only: never names, addresses, birth date
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import time
 import unicodedata
@@ -75,7 +74,6 @@ EXPIRE_DAYS = topology.IMPORTS_BUCKET.expire_days or 90
 
 # Wall clock for leases (not the business clock, which tests and the local stack freeze).
 wall_clock: Callable[[], float] = time.time
-MARGIN_MS = int(os.environ.get("FURUSATO_IMPORT_MARGIN_MS", DEFAULT_MARGIN_MS))
 
 _MESSAGES: dict[str, tuple[str, str]] = {
     "too_large": (  # as imports.safety says it, for a file refused before it is even read
@@ -452,7 +450,8 @@ class _Run:
         self.timings.activities_s = time.perf_counter() - started
         matched = job.participants_matched or 0
         pending = job.participants_pending or 0
-        margin = MARGIN_MS + int(result.rows_total * REPORT_MS_PER_ROW)
+        margin_ms = settings().import_margin_ms or DEFAULT_MARGIN_MS
+        margin = margin_ms + int(result.rows_total * REPORT_MS_PER_ROW)
         started = time.perf_counter()
         for start in range(job.progress or 0, len(people), CHUNK_PEOPLE):
             chunk = people[start : start + CHUNK_PEOPLE]

@@ -9,7 +9,6 @@ a rotation is then known at once, while a revoked key stays unknown.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from typing import Any
@@ -29,8 +28,8 @@ _client: Any = None
 
 
 def _secret_id() -> str:
-    secret_id = os.environ.get(topology.TOKEN_KEYS.env_var)
-    if not secret_id:
+    secret_id = settings().token_keys_secret
+    if not secret_id:  # only in the local stage: elsewhere the cold start already failed
         raise RuntimeError(f"{topology.TOKEN_KEYS.env_var} is not configured")
     return secret_id
 
