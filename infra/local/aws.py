@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import socket
@@ -42,6 +43,8 @@ class MotoStack:
 def start_moto(port: int | None = None) -> MotoStack:
     port = port or free_port()
     moto_dynamodb.install()
+    # One log record per AWS call, formatted and kept by every log handler, for nothing.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     return MotoStack(server, f"http://127.0.0.1:{port}")
