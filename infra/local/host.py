@@ -33,6 +33,7 @@ from typing import Any
 
 from furusato import clock, topology
 from furusato.api.errors import error_summary
+from infra.local.worker import PRELOAD_ENV, serve
 
 log = logging.getLogger("infra.local")
 
@@ -44,9 +45,11 @@ DEFAULT_CONCURRENCY = 4
 INIT_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 2.0
 
-# Workers fork from one server process that has the handlers' libraries loaded already.
+# Workers fork from one server process that has the handlers' libraries loaded already (and
+# never re-imports the stack's own main module).
 _context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload(["infra.local.worker"])
+LIBRARIES = ["infra.local.worker"]
+_context.set_forkserver_preload(LIBRARIES)
 
 
 class FunctionMissing(Exception):
@@ -76,9 +79,16 @@ def concurrency_from_env() -> int:
     return int(raw)
 
 
-def start_fork_server() -> None:
-    """Start the fork server now (it loads the handlers' libraries), not at the first event."""
-    multiprocessing.forkserver.ensure_running()
+def start_fork_server(functions_dir: Path | None = None) -> None:
+    """Start the fork server now, in the background, rather than at the first event. With
+    `functions_dir` (the process environment must be the functions' by then) it also imports
+    every handler there, so that an instance starts as a fork of an initialised module."""
+    if functions_dir is not None:
+        os.environ[PRELOAD_ENV] = str(functions_dir)
+        _context.set_forkserver_preload([*LIBRARIES, "infra.local.preload"])
+    threading.Thread(
+        target=multiprocessing.forkserver.ensure_running, name="fork-server", daemon=True
+    ).start()
 
 
 class Instance:
@@ -94,8 +104,6 @@ class Instance:
     def start(cls, name: str, path: Path) -> Instance:
         """A cold start: a new worker imports the handler. Raises FunctionError if it cannot."""
         parent_end, child_end = _context.Pipe()
-        from infra.local.worker import serve
-
         process = _context.Process(
             target=serve,
             args=(child_end, name, str(path), dict(os.environ)),

@@ -99,9 +99,6 @@ def start(port: int, moto_port: int | None = None, *, with_seed: bool = True) ->
     ensure_free(port, "gateway")
     ensure_free(moto_port, "moto")
     base_url = f"http://{HOST}:{port}"
-    # The function instances' fork server loads the handlers' libraries while moto starts.
-    fork_server = threading.Thread(target=start_fork_server, name="fork-server", daemon=True)
-    fork_server.start()
     moto = start_moto(moto_port)
     identity_provider = LocalIdentityProvider(issuer=f"{base_url}/local/idp")
     environment = {
@@ -115,9 +112,10 @@ def start(port: int, moto_port: int | None = None, *, with_seed: bool = True) ->
     allow_console_origin(
         moto.endpoint_url, [environment[b.env_var] for b in topology.BUCKETS], origin=base_url
     )
-    # Only now may handlers be imported: each function's instances start on its first event and
-    # take this environment with them.
+    # Only now may handlers be imported: the fork server of the functions' instances loads them
+    # (while the gateway is built), and each instance takes this environment with it.
     host = FunctionHost()
+    start_fork_server(host.functions_dir)
     dispatcher = S3Dispatcher(moto.endpoint_url, environment, host.invoke, host.exists)
     streams = StreamDelivery(moto.endpoint_url, environment, host.invoke, host.exists)
 

@@ -36,6 +36,8 @@ import pynamodb.models
 import pynamodb.transactions  # noqa: F401
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+# Set by the stack: the functions directory whose handlers the fork server imports up front.
+PRELOAD_ENV = "FURUSATO_LOCAL_PRELOAD_DIR"
 
 
 def configure_logging() -> None:
@@ -49,14 +51,22 @@ def configure_logging() -> None:
 
 
 def load_handler(name: str, path: Path) -> Any:
-    """The handler module, loaded by file path under a name of its own."""
+    """The handler module, loaded by file path under a name of its own (or as the fork server
+    loaded it already)."""
     module_name = f"furusato_local_fn_{name}"
+    loaded = sys.modules.get(module_name)
+    if loaded is not None and getattr(loaded, "__file__", None) == str(path):
+        return loaded
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
     return module
 
 
