@@ -60,9 +60,11 @@ class FunctionError(Exception):
     """An invocation failed. `summary` says how: the error's type and frames (never its message),
     or Lambda's `Runtime.ExitError` / `Sandbox.Timedout`."""
 
-    def __init__(self, function: str, summary: dict[str, Any]) -> None:
+    def __init__(self, function: str, summary: dict[str, Any], later: list[Any] | None = None) -> None:
         super().__init__(f"function {function} failed: {summary.get('error_type')}")
         self.summary = summary
+        # Asynchronous invocations of itself the function made before it failed.
+        self.later = later or []
 
 
 def failure_summary(exc: BaseException) -> dict[str, Any]:
@@ -112,7 +114,7 @@ class Instance:
         process.start()
         child_end.close()
         instance = cls(name, process, parent_end)
-        kind, value = instance._reply(INIT_TIMEOUT_S, "Sandbox.Timedout")
+        kind, value, _ = instance._reply(INIT_TIMEOUT_S, "Sandbox.Timedout")
         if kind != "ready":
             instance.stop()
             raise FunctionError(name, value)
@@ -122,8 +124,9 @@ class Instance:
     def alive(self) -> bool:
         return not self.broken and self.process.is_alive()
 
-    def invoke(self, fn: topology.Function, event: dict[str, Any]) -> Any:
-        """Run one event: JSON in, JSON out, within the function's timeout."""
+    def invoke(self, fn: topology.Function, event: dict[str, Any]) -> tuple[Any, list[Any]]:
+        """Run one event within the function's timeout: JSON in, JSON out, and the events of the
+        asynchronous invocations of itself it made."""
         deadline = time.monotonic() + fn.timeout_s
         frozen = clock.now().isoformat() if clock.is_frozen() else None
         message = (f"furusato-{fn.name}", fn.memory_mb, json.dumps(event), frozen, deadline)
@@ -132,25 +135,25 @@ class Instance:
         except OSError:
             self.stop()
             raise FunctionError(self.name, _lambda_error("Runtime.ExitError")) from None
-        kind, value = self._reply(fn.timeout_s, "Sandbox.Timedout")
+        kind, value, later = self._reply(fn.timeout_s, "Sandbox.Timedout")
         if kind == "ok":
-            return json.loads(value)
-        raise FunctionError(self.name, value)
+            return json.loads(value), later
+        raise FunctionError(self.name, value, later)
 
-    def _reply(self, timeout_s: float, on_timeout: str) -> tuple[str, Any]:
+    def _reply(self, timeout_s: float, on_timeout: str) -> tuple[str, Any, list[Any]]:
         ready = wait([self.conn, self.process.sentinel], timeout_s)
         if self.conn in ready or self.conn.poll():
             try:
-                kind, value = self.conn.recv()
-                return str(kind), value
+                kind, value, *rest = self.conn.recv()
+                return str(kind), value, rest[0] if rest else []
             except (EOFError, OSError):
                 pass
         if not ready:
             log.error("function %s: an instance ran past its timeout and was stopped", self.name)
             self.stop()
-            return "error", _lambda_error(on_timeout)
+            return "error", _lambda_error(on_timeout), []
         self.stop()
-        return "error", _lambda_error("Runtime.ExitError", exit_code=self.process.exitcode)
+        return "error", _lambda_error("Runtime.ExitError", exit_code=self.process.exitcode), []
 
     def stop(self) -> None:
         """Let the worker finish (it flushes its log), then make sure it is gone."""
@@ -315,12 +318,27 @@ class FunctionHost:
 
     def invoke(self, fn: topology.Function, event: dict[str, Any]) -> Any:
         """Run the handler as Lambda would: JSON in, JSON out. Raises FunctionMissing or
-        FunctionError."""
+        FunctionError.
+
+        Then run the asynchronous invocations it made of itself, each a new invocation; as in
+        AWS their failures do not reach this caller (they are logged)."""
         if not self.exists(fn.name):
             raise FunctionMissing(fn.name)
         turn = self.turns.exclusive() if fn.name in self._exclusive else self.turns.shared()
+        failure: FunctionError | None = None
         with turn, self.pool(fn.name).instance() as instance:
-            return instance.invoke(fn, event)
+            try:
+                result, later = instance.invoke(fn, event)
+            except FunctionError as exc:
+                failure, later = exc, exc.later
+        for next_event in later:
+            try:
+                self.invoke(fn, next_event)
+            except Exception as exc:
+                log.error("function %s failed: %s", fn.name, json.dumps(failure_summary(exc)))
+        if failure is not None:
+            raise failure
+        return result
 
     def stop(self) -> None:
         with self._lock:

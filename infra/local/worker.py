@@ -4,7 +4,8 @@ Like a Lambda execution environment it has its own module state: it imports the 
 (the cold start), then handles one event at a time for as long as it is kept warm. It talks to
 the stack over a pipe (`infra/local/host.py` is the other end): the stack sends each event as
 JSON with the business clock's state and the invocation's deadline, and gets back the result as
-JSON or the error's summary (type and frames: never its message, which may quote personal data).
+JSON or the error's summary (type and frames: never its message, which may quote personal data),
+with the events of any asynchronous invocations of itself it made.
 
 Workers are forked from multiprocessing's fork server, which imports this module first: the
 libraries below are then loaded once for every instance instead of once per cold start. Nothing
@@ -88,10 +89,17 @@ def serve(conn: Connection, name: str, path: str, environment: dict[str, str]) -
     from infra.local.context import LambdaContext
 
     try:
-        handler = load_handler(name, Path(path)).lambda_handler
+        module = load_handler(name, Path(path))
+        handler = module.lambda_handler
     except Exception as exc:
         conn.send(("init_error", error_summary(exc)))
         return
+    # A function that hands a long run on to a new asynchronous invocation of itself (a
+    # module-level `invoker(function_arn, event, ...)`, Lambda's Invoke in AWS) gets one that
+    # hands the event back to the stack, which invokes it once this invocation has returned.
+    later: list[Any] = []
+    if hasattr(module, "invoker"):
+        module.invoker = lambda _function_arn, event, *_rest: later.append(event)
     conn.send(("ready", None))
     while True:
         try:
@@ -109,10 +117,11 @@ def serve(conn: Connection, name: str, path: str, environment: dict[str, str]) -
         context = LambdaContext(
             function_name, memory_mb=memory_mb, timeout_s=max(0.0, deadline - time.monotonic())
         )
+        later.clear()
         try:
             result = handler(json.loads(payload), context)
-            reply: tuple[str, Any] = ("ok", json.dumps(result))
+            reply: tuple[str, Any, list[Any]] = ("ok", json.dumps(result), list(later))
         except Exception as exc:
             # Lambda reports the error and keeps the instance warm.
-            reply = ("error", error_summary(exc))
+            reply = ("error", error_summary(exc), list(later))
         conn.send(reply)

@@ -229,6 +229,36 @@ def test_a_handler_that_cannot_be_imported_fails_the_event_and_is_tried_again(tm
         host.stop()
 
 
+HANDING_ON = """
+def invoker(function_arn, event, context=None):
+    raise RuntimeError("Lambda's Invoke: the local stack replaces this")
+
+
+def lambda_handler(event, context):
+    done = event["done"] + 1
+    if done < event["total"]:
+        invoker(context.invoked_function_arn, {**event, "done": done}, context)
+    with open(event["log"], "a") as log:
+        log.write(f"{done}\\n")
+    return {"done": done}
+"""
+
+
+def test_a_run_handed_on_to_a_new_invocation_runs_after_this_one(tmp_path: Path) -> None:
+    """A function invoking itself asynchronously (the sweeps near their time limit) gets each
+    continuation as a new invocation once the current one has returned."""
+    (tmp_path / "sweeps").mkdir()
+    (tmp_path / "sweeps" / "handler.py").write_text(textwrap.dedent(HANDING_ON))
+    host = FunctionHost(tmp_path)
+    log = tmp_path / "runs.log"
+    try:
+        result = host.invoke(topology.function("sweeps"), {"done": 0, "total": 3, "log": str(log)})
+    finally:
+        host.stop()
+    assert result == {"done": 1}
+    assert log.read_text().split() == ["1", "2", "3"]
+
+
 # --- a race over HTTP, on the running stack ---------------------------------------------------
 
 
