@@ -23,9 +23,10 @@ from furusato import settings, topology
 from infra.local.aws import MotoStack, base_environment, create_resources, start_moto
 from infra.local.console import ConsoleSite, allow_console_origin
 from infra.local.dispatch import S3Dispatcher
-from infra.local.gateway import Gateway, GatewayServer, Request
+from infra.local.gateway import Gateway, GatewayServer
 from infra.local.host import FunctionHost, start_fork_server
 from infra.local.idp import LocalIdentityProvider
+from infra.local.messages import Request
 from infra.local.seed import Call, SeedReport, seed
 from infra.local.streams import StreamDelivery
 from infra.local.tokens import LocalIssuer

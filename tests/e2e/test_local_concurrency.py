@@ -20,8 +20,9 @@ import pytest
 import requests
 
 from furusato import clock, topology
-from infra.local.gateway import Gateway, GatewayServer, Request
+from infra.local.gateway import Gateway, GatewayServer
 from infra.local.host import FunctionError, FunctionHost
+from infra.local.messages import Request
 from infra.local.tokens import LocalIssuer
 from tests.e2e.conftest import StackClient
 

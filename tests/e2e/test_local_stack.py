@@ -22,8 +22,9 @@ import requests
 from furusato import topology
 from infra.local import aws
 from infra.local.dispatch import S3Dispatcher
-from infra.local.gateway import Gateway, Request, Router, Target, _proxy_response
+from infra.local.gateway import Gateway, Router, Target, _proxy_response
 from infra.local.host import FunctionHost
+from infra.local.messages import Request
 from infra.local.seed import GOVERNMENTS
 from infra.local.tokens import LocalIssuer, TokenRequest
 from tests.e2e.conftest import ROOT, StackClient
