@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from infra.local.aws import client
-
-if TYPE_CHECKING:
-    from infra.local.gateway import HttpResponse, Request
+from infra.local.messages import HttpResponse, Request, json_response
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONSOLE_DIST = REPO_ROOT / "console" / "dist"
@@ -66,8 +63,6 @@ class ConsoleSite:
         return {"auth": "local", "api_url": ""}
 
     def serve(self, request: Request) -> HttpResponse:
-        from infra.local.gateway import HttpResponse, json_response
-
         path = request.path
         if path == PREFIX:
             return HttpResponse(302, [("Location", PREFIX + "/")])

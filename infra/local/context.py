@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 
 from furusato import topology
-from infra.local.aws import REGION
+from furusato.settings import settings
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 
@@ -24,7 +24,9 @@ class LambdaContext:
     ) -> None:
         self.function_name = function_name
         self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function_name}"
+        # The region from settings, not from infra.local.aws: a function's instance never loads moto.
+        region = settings().region
+        self.invoked_function_arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function_name}"
         self.memory_limit_in_mb = memory_mb
         self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = f"/aws/lambda/{function_name}"

@@ -26,8 +26,8 @@ from urllib.parse import quote_plus
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from furusato import topology
-from furusato.api.errors import error_summary
 from infra.local.aws import REGION, client
+from infra.local.host import failure_summary
 from infra.local.poller import Poller
 
 log = logging.getLogger("infra.local")
@@ -210,9 +210,8 @@ class S3Dispatcher(Poller):
             except Exception as exc:
                 # An asynchronous invocation: the uploader never sees it; the log does (the type
                 # and frames only: a message may quote personal data).
-                log.error(
-                    "S3 dispatch: function %s failed: %s", watch.function.name, json.dumps(error_summary(exc))
-                )
+                summary = json.dumps(failure_summary(exc))
+                log.error("S3 dispatch: function %s failed: %s", watch.function.name, summary)
         return invoked
 
     def has_work(self) -> bool:

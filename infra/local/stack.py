@@ -13,7 +13,6 @@ import signal
 import socket
 import threading
 import time
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,11 +23,14 @@ from furusato import settings, topology
 from infra.local.aws import MotoStack, base_environment, create_resources, start_moto
 from infra.local.console import ConsoleSite, allow_console_origin
 from infra.local.dispatch import S3Dispatcher
-from infra.local.gateway import FunctionHost, Gateway, GatewayServer, Request
+from infra.local.gateway import Gateway, GatewayServer
+from infra.local.host import FunctionHost, start_fork_server
 from infra.local.idp import LocalIdentityProvider
+from infra.local.messages import Request
 from infra.local.seed import Call, SeedReport, seed
 from infra.local.streams import StreamDelivery
 from infra.local.tokens import LocalIssuer
+from infra.local.worker import configure_logging
 
 log = logging.getLogger("infra.local")
 HOST = "127.0.0.1"
@@ -59,6 +61,7 @@ class LocalStack:
         self.dispatcher.stop()
         if self.server is not None:
             self.server.server_close()
+        self.gateway.host.stop()
         self.moto.stop()
 
 
@@ -110,8 +113,10 @@ def start(port: int, moto_port: int | None = None, *, with_seed: bool = True) ->
     allow_console_origin(
         moto.endpoint_url, [environment[b.env_var] for b in topology.BUCKETS], origin=base_url
     )
-    # Only now may handlers be imported; FunctionHost loads them lazily, on first use.
+    # Only now may handlers be imported: the fork server of the functions' instances loads them
+    # (while the gateway is built), and each instance takes this environment with it.
     host = FunctionHost()
+    start_fork_server(host.functions_dir)
     dispatcher = S3Dispatcher(moto.endpoint_url, environment, host.invoke, host.exists)
     streams = StreamDelivery(moto.endpoint_url, environment, host.invoke, host.exists)
 
@@ -195,11 +200,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 def run(port: int, moto_port: int | None = None, *, with_seed: bool = True) -> int:
     # The stack's own lines at INFO; moto's per-call access log and library chatter only when they warn.
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    log.setLevel(logging.INFO)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    # Powertools warns on every invocation that metrics are empty; they are disabled locally anyway.
-    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    configure_logging()
     with _sigterm_as_interrupt():
         try:
             stack = start(port, moto_port, with_seed=with_seed)

@@ -18,6 +18,7 @@ twice a second, and at once after a request that wrote.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from typing import Any
 
 from furusato import topology
 from infra.local.aws import REGION, client
+from infra.local.host import failure_summary
 from infra.local.poller import Poller
 
 log = logging.getLogger("infra.local")
@@ -184,8 +186,9 @@ class StreamDelivery(Poller):
             try:
                 response = self._invoke(fn, {"Records": batch})
                 failed = _first_failure(response, batch)
-            except Exception:
-                log.exception("stream delivery: function %s failed", fn.name)
+            except Exception as exc:
+                summary = json.dumps(failure_summary(exc))
+                log.error("stream delivery: function %s failed: %s", fn.name, summary)
                 failed = 0
                 size = max(1, len(batch) // 2)  # BisectBatchOnFunctionError
             done = len(batch) if failed is None else failed

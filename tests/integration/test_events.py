@@ -16,7 +16,8 @@ from furusato import topology
 from furusato.settings import settings
 from infra.local.context import LambdaContext
 from infra.local.dispatch import s3_event
-from infra.local.gateway import FunctionHost, Gateway, Request, build_event
+from infra.local.gateway import Gateway, Request, build_event
+from infra.local.host import FunctionHost
 from infra.local.streams import StreamDelivery
 from infra.local.tokens import LocalIssuer
 from tests.support.lambda_api import handler_module, match_route

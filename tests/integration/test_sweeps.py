@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from furusato import clock, topology
+from furusato import clock
 from furusato.domain.checkin import ParticipationRecord
 from furusato.domain.errors import InvalidInput
 from furusato.domain.lg import PremiumSettings
@@ -20,7 +20,6 @@ from furusato.store import lgs, notifications, participations, people
 from furusato.store import sweeps as sweep_store
 from infra.local import aws
 from infra.local.context import LambdaContext
-from infra.local.gateway import FunctionHost
 from tests.support.lambda_api import handler_module
 from tests.support.roundtrips import count_items
 from tests.support.world import onboard
@@ -510,22 +509,6 @@ def test_a_resumed_run_reaches_the_state_of_one_run(clean_aws: str, monkeypatch:
     assert without_handoffs(dump()) == without_handoffs(one_run)
     run = sweep_store.get_run("renewal", "2027-06-01T03:00:00+09:00")
     assert run is not None and run.position["handoffs"] == 1
-
-
-def test_a_hand_off_in_the_local_stack_goes_on_in_process() -> None:
-    """The local stack's host gives the function its continuation: the same handler, no stage
-    check, goes on in a new invocation once the first has returned."""
-    renewal_world()
-    clock.freeze(jst(D))
-    budget = iter([900_000] * 3 + [1_000] * 100)
-    result = FunctionHost().invoke(
-        topology.function("sweeps"),
-        {"sweep": "renewal", "scheduled_time": jst(D).isoformat()},
-        LambdaContext(remaining_ms=lambda: next(budget)),
-    )
-    assert result["status"] == "handed_off"
-    run = sweep_store.get_run("renewal", "2027-06-01T03:00:00+09:00")
-    assert run is not None and run.status == "completed" and run.processed == 15
 
 
 def test_resume_without_a_run_does_nothing() -> None:

@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 
 from furusato import topology
 from infra.local.context import LambdaContext
-from infra.local.gateway import Request, Router, build_event, topology_targets
+from infra.local.gateway import Router, build_event, topology_targets
+from infra.local.messages import Request
 from tests.support import leading_keys
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from infra.local.console import ConsoleSite, is_console_path
-from infra.local.gateway import HttpResponse, Request
+from infra.local.messages import HttpResponse, Request
 
 STORAGE = "http://127.0.0.1:9001"
 
