@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from furusato.api import auth, idempotency, models
+from furusato.api import auth, models
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import pages
@@ -46,20 +46,10 @@ def put_page(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     responses={201: models.PAGE_IMAGE_UPLOAD},
     idempotent=True,
 )
-def new_page_image(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
-    who = auth.staff(router, lg_code, auth.ADMIN)
-
-    def create() -> Response[Any]:
-        view = pages.new_image(lg_code, content_type=body["content_type"], size=body["size"])
-        return json_response(201, view, headers={"Cache-Control": "no-store"})
-
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route=f"POST /v1/admin/lgs/{lg_code}/page/images",
-        body=body,
-        create=create,
-    )
+def new_page_image(lg_code: str, body: dict[str, Any]) -> Response[Any]:
+    auth.staff(router, lg_code, auth.ADMIN)
+    view = pages.new_image(lg_code, content_type=body["content_type"], size=body["size"])
+    return json_response(201, view, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/v1/admin/lgs/<lg_code>/survey")

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato import audit
-from furusato.api import auth, idempotency, models
+from furusato.api import auth, models
 from furusato.api.app import json_response, no_content, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import onboarding
@@ -28,7 +28,7 @@ router = Router()
     idempotent=True,
     errors=("STAFF_ALREADY_EXISTS",),
 )
-def invite(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def invite(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, auth.ADMIN)
     check_invite(body["staff_role"])
     org_id = body["org_id"]
@@ -39,18 +39,10 @@ def invite(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> R
             raise invalid_field("org_id", "not an organization of this government")
     elif org_id is not None:
         raise invalid_field("org_id", "only for staff_role org")
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route=f"POST /v1/admin/lgs/{lg_code}/staff",
-        body=body,
-        create=lambda: json_response(
-            201,
-            onboarding.create_staff(
-                lg_code, body["email"], body["staff_role"], created_by=who.sub, org_id=org_id
-            ).view(),
-        ),
+    member = onboarding.create_staff(
+        lg_code, body["email"], body["staff_role"], created_by=who.sub, org_id=org_id
     )
+    return json_response(201, member.view())
 
 
 @router.get("/v1/admin/lgs/<lg_code>/staff")

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato import audit
-from furusato.api import auth, idempotency, models
+from furusato.api import auth, models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import deleted_accounts, support
@@ -71,15 +71,9 @@ def public_measures(lg_code: str) -> Response[Any]:
         "CONCURRENT_UPDATE",
     ),
 )
-def submit(body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def submit(body: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route="POST /v1/me/support-applications",
-        body=body,
-        create=lambda: json_response(201, support.submit(who.sub, body)),
-    )
+    return json_response(201, support.submit(who.sub, body))
 
 
 @router.get("/v1/me/support-applications")
@@ -128,15 +122,9 @@ def amend(application_id: str, body: dict[str, Any]) -> Response[Any]:
     idempotent=True,
     errors=("RETURN_GIFT_NOT_ALLOWED",),
 )
-def create_measure(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def create_measure(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route=f"POST /v1/admin/lgs/{lg_code}/support-measures",
-        body=body,
-        create=lambda: json_response(201, support.create_measure(lg_code, body, sub=who.sub)),
-    )
+    return json_response(201, support.create_measure(lg_code, body, sub=who.sub))
 
 
 @router.get(f"{STAFF}/support-measures")
