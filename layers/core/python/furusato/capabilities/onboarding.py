@@ -9,8 +9,8 @@ from furusato import clock
 from furusato.domain.errors import NotFound, invalid_field
 from furusato.domain.lg import LocalGovernment, check_onboarding
 from furusato.domain.lg_code import is_valid_lg_code
-from furusato.domain.staff import StaffMember, check_removal
-from furusato.store import accounts, lgs, staff
+from furusato.domain.staff import StaffMember, check_invite, check_removal
+from furusato.store import accounts, activities, lgs, staff
 
 
 def onboard(*, lg_code: str, name: str, kind: Any, prefecture_code: str) -> dict[str, Any]:
@@ -53,6 +53,20 @@ def create_staff(
         created_by=created_by,
     )
     return staff.create(member)
+
+
+def invite(lg_code: str, email: str, staff_role: str, org_id: str | None, *, invited_by: str) -> StaffMember:
+    """A government's admin invites staff: the roles below admin, organization staff with an
+    organization of this government and nobody else with one."""
+    check_invite(staff_role)
+    if staff_role == "org":
+        if org_id is None:
+            raise invalid_field("org_id", "required for staff_role org")
+        if activities.get_organization(lg_code, org_id) is None:
+            raise invalid_field("org_id", "not an organization of this government")
+    elif org_id is not None:
+        raise invalid_field("org_id", "only for staff_role org")
+    return create_staff(lg_code, email, staff_role, created_by=invited_by, org_id=org_id)
 
 
 def remove_staff(lg_code: str, staff_id: str, *, removed_by: str) -> None:

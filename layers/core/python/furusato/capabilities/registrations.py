@@ -32,12 +32,9 @@ def _check_code(lg_code: str) -> None:
         raise invalid_field("lg_code", "6 digits with a valid check digit")
 
 
-def registration_view(
-    reg: Registration, lg: LocalGovernment | None, record: people.PersonRecord
-) -> dict[str, Any]:
-    today = clock.today()
-    current = progress(lg, record.participations, today, record.stays.get(reg.lg_code, ())) if lg else None
-    view: dict[str, Any] = {
+def _registration_fields(reg: Registration) -> dict[str, Any]:
+    """What the registrant and staff both see of a registration."""
+    return {
         "registration_id": reg.registration_id,
         "lg_code": reg.lg_code,
         "plan": reg.plan,
@@ -53,10 +50,32 @@ def registration_view(
             if reg.plan == "premium"
             else None
         ),
+    }
+
+
+def registration_view(
+    reg: Registration, lg: LocalGovernment | None, record: people.PersonRecord
+) -> dict[str, Any]:
+    """A registration as its registrant sees it: with the reason of a decision and progress."""
+    today = clock.today()
+    current = progress(lg, record.participations, today, record.stays.get(reg.lg_code, ())) if lg else None
+    return {
+        **_registration_fields(reg),
         "decision_reason": reg.decision_reason,
         "progress": current.to_dict() if current else None,
     }
-    return view
+
+
+def staff_registration_view(reg: Registration) -> dict[str, Any]:
+    """A registration as staff see it (the list, and one registration): with its survey answers."""
+    return {**_registration_fields(reg), "survey_answers": reg.survey_answers}
+
+
+def staff_list(
+    lg_code: str, *, plan: str | None, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    items, next_cursor = people.list_for_lg(lg_code, plan=plan, status=status, limit=limit, cursor=cursor)
+    return [staff_registration_view(r) for r in items], next_cursor
 
 
 def _touch_day(record: people.PersonRecord) -> date | None:

@@ -9,11 +9,23 @@ from typing import Any
 
 from furusato import clock
 from furusato.capabilities import premium
+from furusato.capabilities.registrations import staff_registration_view
 from furusato.domain.errors import Conflict, InvalidInput, NotFound
 from furusato.domain.lg import RECORDS_COUNT_FROM
 from furusato.domain.premium import one_year_after
 from furusato.domain.registration import progress
 from furusato.store import lgs, notifications, people
+
+
+def registration_detail(lg_code: str, registration_id: str) -> dict[str, Any]:
+    """One registration as staff see it, with the documents handed in with its application."""
+    found = people.find_registration(lg_code, registration_id)
+    if found is None:
+        raise NotFound("no such registration")
+    sub, reg = found
+    from furusato.capabilities import uploads  # imported by the few requests that read documents
+
+    return {**staff_registration_view(reg), "documents": uploads.documents_of(sub, registration_id)}
 
 
 def review(lg_code: str, registration_id: str, decision: str, reason: str, reviewer: str) -> dict[str, Any]:

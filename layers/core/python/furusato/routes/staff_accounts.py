@@ -12,9 +12,6 @@ from furusato.api import auth, models
 from furusato.api.app import json_response, no_content, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import onboarding
-from furusato.domain.errors import invalid_field
-from furusato.domain.staff import check_invite
-from furusato.store import activities
 
 router = Router()
 
@@ -30,18 +27,7 @@ router = Router()
 )
 def invite(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, auth.ADMIN)
-    check_invite(body["staff_role"])
-    org_id = body["org_id"]
-    if body["staff_role"] == "org":
-        if org_id is None:
-            raise invalid_field("org_id", "required for staff_role org")
-        if activities.get_organization(lg_code, org_id) is None:
-            raise invalid_field("org_id", "not an organization of this government")
-    elif org_id is not None:
-        raise invalid_field("org_id", "only for staff_role org")
-    member = onboarding.create_staff(
-        lg_code, body["email"], body["staff_role"], created_by=who.sub, org_id=org_id
-    )
+    member = onboarding.invite(lg_code, body["email"], body["staff_role"], body["org_id"], invited_by=who.sub)
     return json_response(201, member.view())
 
 

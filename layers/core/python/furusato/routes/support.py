@@ -133,17 +133,15 @@ def create_measure(lg_code: str, body: dict[str, Any]) -> Response[Any]:
 )
 def list_measures(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, auth.READERS)
-    from furusato.store import support as store
-
-    items, next_cursor = store.list_measures(lg_code, limit=query["limit"], cursor=query["cursor"])
-    return json_response(200, page([support.measure_view(m) for m in items], next_cursor))
+    items, next_cursor = support.list_measures(lg_code, limit=query["limit"], cursor=query["cursor"])
+    return json_response(200, page(items, next_cursor))
 
 
 @router.get(f"{STAFF}/support-measures/<measure_id>")
 @endpoint(router, "A support measure with its budget", responses={200: shapes.MEASURE})
 def get_measure(lg_code: str, measure_id: str) -> Response[Any]:
     auth.staff(router, lg_code, auth.READERS)
-    return json_response(200, support.measure_view(support.require_measure(lg_code, measure_id)))
+    return json_response(200, support.get_measure(lg_code, measure_id))
 
 
 @router.patch(f"{STAFF}/support-measures/<measure_id>")
