@@ -11,6 +11,7 @@ from furusato.domain.lg import LocalGovernment, check_onboarding
 from furusato.domain.lg_code import is_valid_lg_code
 from furusato.domain.staff import StaffMember, check_invite, check_removal
 from furusato.store import accounts, activities, lgs, staff
+from furusato.views.government import onboarded_view
 
 
 def onboard(*, lg_code: str, name: str, kind: Any, prefecture_code: str) -> dict[str, Any]:
@@ -23,14 +24,14 @@ def onboard(*, lg_code: str, name: str, kind: Any, prefecture_code: str) -> dict
         onboarded_at=clock.iso(clock.now()),
     )
     lgs.onboard(lg)
-    return {**lg.summary(), "onboarded_at": lg.onboarded_at}
+    return onboarded_view(lg)
 
 
 def list_onboarded(*, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     items, next_cursor = lgs.list_directory(
         prefecture_code=None, kind=None, q=None, limit=limit, cursor=cursor
     )
-    return [{**lg.summary(), "onboarded_at": lg.onboarded_at} for lg in items], next_cursor
+    return [onboarded_view(lg) for lg in items], next_cursor
 
 
 def create_staff(
