@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from furusato.store import notifications
+from furusato.views.notification import notification_view
 
 
 def inbox(sub: str, *, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     items, next_cursor = notifications.inbox(sub, limit=limit, cursor=cursor)
-    return [n.to_dict() for n in items], next_cursor
+    return [notification_view(n) for n in items], next_cursor
