@@ -147,7 +147,7 @@ def error_codes(route: topology.Route, doc: EndpointDoc) -> list[str]:
         codes.append("NOT_FOUND")
     if doc.body is not None:
         codes.append("PAYLOAD_TOO_LARGE")
-    if doc.idempotent:
+    if doc.replays:
         codes.append("IDEMPOTENCY_KEY_REUSED")
     if route.path != "/health":
         codes.append("UNAVAILABLE")
@@ -211,8 +211,10 @@ def _description(route: topology.Route, doc: EndpointDoc) -> str:
         for status, shape in sorted(doc.responses.items())
     )
     text = f"{doc.summary}. {AUDIENCE[route.auth]} Answers {answer}"
-    if doc.idempotent:
+    if doc.replays:
         text += "; a retry with the same Idempotency-Key answers the first outcome"
+    elif doc.idempotent:
+        text += "; a retry answers the first record by itself (an Idempotency-Key is only checked)"
     return text + "."
 
 
@@ -245,7 +247,11 @@ def _operation(
                 "name": "Idempotency-Key",
                 "in": "header",
                 "required": False,
-                "schema": {"type": "string", "maxLength": 128},
+                "description": "the same key with the same request answers the first response; "
+                "with another request, 409 IDEMPOTENCY_KEY_REUSED"
+                if doc.replays
+                else "checked (1-128 characters); a retry is harmless without it",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 128},
                 "example": "9f2c1d4e-retry-safe",
             }
         )

@@ -54,6 +54,40 @@ def test_operator_onboarding_is_idempotent() -> None:
     assert first.status == again.status == 201 and first.body == again.body
 
 
+ACTIVITY = {
+    "name": "清掃",
+    "starts_at": "2026-05-10T09:00:00+09:00",
+    "ends_at": "2026-05-10T12:00:00+09:00",
+    "place": "古川町",
+}
+
+
+def test_a_create_whose_body_holds_instants_is_replayed_once() -> None:
+    """The key stands for the body as sent: instants need no turning back into text."""
+    onboard(HIDA)
+    staff, path, headers = admin(HIDA), f"/v1/admin/lgs/{HIDA}/activities", {"idempotency-key": "plan-1"}
+    first = call("POST", path, ACTIVITY, claims=staff, headers=headers)
+    again = call("POST", path, ACTIVITY, claims=staff, headers=headers)
+    assert first.status == again.status == 201 and again.body == first.body
+    listed = call("GET", path, claims=staff, query={"from": "2026-05-01", "to": "2026-05-31"})
+    assert [a["activity_id"] for a in listed.body["items"]] == [first.body["activity_id"]]
+    moved = {**ACTIVITY, "ends_at": "2026-05-10T13:00:00+09:00"}
+    other = call("POST", path, moved, claims=staff, headers=headers)
+    assert other.status == 409 and other.error_code == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_a_key_stands_for_the_path_as_well_as_the_body() -> None:
+    """Keys are kept per route template: the same key and body for another government is
+    another request, refused rather than answered with the first government's staff ID."""
+    onboard(HIDA, GIFU)
+    body = {"email": "staff@example.jp", "staff_role": "admin"}
+    headers = {"Idempotency-Key": "issue-1"}
+    first = call("POST", f"/v1/operator/lgs/{HIDA}/staff", body, claims=operator_claims(), headers=headers)
+    assert first.status == 201
+    other = call("POST", f"/v1/operator/lgs/{GIFU}/staff", body, claims=operator_claims(), headers=headers)
+    assert other.status == 409 and other.error_code == "IDEMPOTENCY_KEY_REUSED"
+
+
 def test_overlong_key_is_refused() -> None:
     onboard(HIDA)
     reply = register("u1", HIDA, headers={"Idempotency-Key": "k" * 200})
@@ -77,12 +111,7 @@ def test_a_create_killed_mid_request_blocks_retries_only_until_its_invocation_wo
     onboard(HIDA)
     original = activities_capability.create_activity
     path = f"/v1/admin/lgs/{HIDA}/activities"
-    body = {
-        "name": "清掃",
-        "starts_at": "2026-05-10T09:00:00+09:00",
-        "ends_at": "2026-05-10T12:00:00+09:00",
-        "place": "古川町",
-    }
+    body = ACTIVITY
     staff = admin(HIDA)
 
     def killed(*args: Any, **kwargs: Any) -> Any:

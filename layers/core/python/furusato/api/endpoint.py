@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from furusato.api import auth
+from furusato.api import auth, idempotency
 from furusato.api.errors import STATUS_OF
 from furusato.api.schema import Obj
 
@@ -24,10 +24,16 @@ class EndpointDoc:
     responses: dict[int, Obj | None] = field(default_factory=dict)
     # Non-JSON bodies the route can answer (an xlsx, a poster), besides any JSON shape
     media: tuple[str, ...] = ()
-    idempotent: bool = False
+    # How the route honours an Idempotency-Key (api/idempotency.py); False: it takes none
+    idempotent: idempotency.Mode = False
     # The rule codes this route can answer beyond the ones every route of its kind can
     # (validation, authentication, a missing path resource, storage unavailable): see api/errors.py
     errors: tuple[str, ...] = ()
+
+    @property
+    def replays(self) -> bool:
+        """A retry with the same key answers the first response; another request, 409."""
+        return self.idempotent in (idempotency.STORED, idempotency.OWN_REPLY)
 
 
 def endpoint(
@@ -38,7 +44,7 @@ def endpoint(
     query: Obj | None = None,
     responses: dict[int, Obj | None] | None = None,
     media: str | tuple[str, ...] = (),
-    idempotent: bool = False,
+    idempotent: idempotency.Mode = False,
     errors: tuple[str, ...] = (),
     roles: frozenset[str] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -46,7 +52,12 @@ def endpoint(
 
     `roles=` (staff routes) names the staff roles that may use the route: they are checked before
     the body and the query, so a caller who may not use the route gets 403 and learns nothing of
-    its shape. The route's own finer checks (organization staff, ...) still follow."""
+    its shape. The route's own finer checks (organization staff, ...) still follow.
+
+    `idempotent=` wraps the call (api/idempotency.py): True stores the first response of a
+    caller's `Idempotency-Key` on this route template and replays it; `OWN_REPLY` hands the route
+    a `reply_key` to keep its answer in its own transaction; `BY_ITSELF` only checks the key (the
+    route is exactly-once without it)."""
     unknown = [code for code in errors if code not in STATUS_OF]
     if unknown:
         raise ValueError(f"error codes missing from api/errors.py STATUS_OF: {unknown}")
@@ -77,9 +88,26 @@ def endpoint(
                 kwargs["query"] = query.parse_query(params)
             elif params:
                 NO_FIELDS.parse_query(params)
-            if idempotent:
-                kwargs["idempotency_key"] = event.headers.get("Idempotency-Key")  # case-insensitive in v3
-            return fn(**kwargs)
+            if not idempotent:
+                return fn(**kwargs)
+            # API Gateway's REST headers are case-insensitive in the Powertools event.
+            key = event.headers.get("Idempotency-Key")
+            idempotency.check_key(key)
+            if idempotent == idempotency.BY_ITSELF:
+                return fn(**kwargs)
+            route = f"{event.http_method} {event.resource}"
+            request = idempotency.request_of(path_params, event.body)
+            if idempotent == idempotency.OWN_REPLY:
+                return fn(**kwargs, reply_key=idempotency.reply_key(key=key, route=route, request=request))
+            if key is None:
+                return fn(**kwargs)
+            return idempotency.run(
+                sub=auth.current(router).sub,
+                key=key,
+                route=route,
+                request=request,
+                create=lambda: fn(**kwargs),
+            )
 
         inner.__furusato_doc__ = doc  # type: ignore[attr-defined]
         return inner

@@ -1,11 +1,17 @@
-"""`Idempotency-Key` on creates: the same key from the same caller with the same body returns
-the first response; with another body, 409 IDEMPOTENCY_KEY_REUSED.
+"""`Idempotency-Key` on creates: the same key from the same caller with the same request returns
+the first response; with another request, 409 IDEMPOTENCY_KEY_REUSED.
 
-Powertools Idempotency stores the responses (`run`): two round trips per keyed request. Routes
-on the hot path do better: `PUT /v1/me/registrations/{lg_code}` keeps its answer in the person's
-partition within its own transaction (`reply_key`), and a check-in is exactly-once by its own
-conditional put (`check_key` only). Idempotency only caches: business invariants are enforced by
-DynamoDB conditions in the store.
+One place decides it: `endpoint(idempotent=...)` (api/endpoint.py). A key is kept per caller and
+route template; the request it stands for is the path's values and the body's bytes as sent
+(`request_of`), so a retry must resend what it sent. Three ways, by route:
+
+- `STORED` (`idempotent=True`): Powertools Idempotency stores the responses (`run`), two round
+  trips per keyed request.
+- `OWN_REPLY`: `PUT /v1/me/registrations/{lg_code}`, on the hot path, keeps its answer in the
+  person's partition within its own transaction (`reply_key`, handed to the route).
+- `BY_ITSELF`: a check-in is exactly-once by its own conditional put; the key is only checked.
+
+Idempotency only caches: business invariants are enforced by DynamoDB conditions in the store.
 """
 
 from __future__ import annotations
@@ -15,12 +21,18 @@ import json
 from collections.abc import Callable
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 
 from furusato.domain.errors import Conflict, InvalidInput, Unavailable
 from furusato.settings import settings
+
+STORED: Literal[True] = True
+OWN_REPLY: Literal["own_reply"] = "own_reply"
+BY_ITSELF: Literal["by_itself"] = "by_itself"
+# How a route honours a key (see above); False: the route takes no key.
+Mode = Literal[False, True, "own_reply", "by_itself"]
 
 MAX_KEY_LENGTH = 128
 EXPIRES_AFTER_SECONDS = 24 * 3600
@@ -66,19 +78,29 @@ def check_key(key: str | None) -> None:
         )
 
 
-def reply_key(*, key: str | None, route: str, body: Any) -> tuple[str, str] | None:
+def request_of(path_params: dict[str, Any], raw_body: str | None) -> dict[str, Any]:
+    """What a key stands for: the path's values and the body as sent (parsing would turn dates
+    into objects a hash cannot take, and a retry resends the same bytes anyway)."""
+    return {"path": path_params, "body": raw_body or ""}
+
+
+def reply_key(*, key: str | None, route: str, request: dict[str, Any]) -> tuple[str, str] | None:
     """(reply id, payload hash) of a request with a key, for routes that keep their answer in
     their own transaction (no Powertools round trips): the id digests the route and the key
-    (scoped to the caller by where it is kept), the hash the request's body."""
+    (scoped to the caller by where it is kept), the hash the request."""
     if key is None:
         return None
     check_key(key)
     digest = hashlib.sha256(f"{route}|{key}".encode()).hexdigest()[:40]
-    payload = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    payload = hashlib.sha256(json.dumps(request, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     return digest, payload
 
 
-def run(*, sub: str, key: str | None, route: str, body: Any, create: Callable[[], Response]) -> Response:
+def run(
+    *, sub: str, key: str | None, route: str, request: dict[str, Any], create: Callable[[], Response]
+) -> Response:
+    """The first response to this caller's `key` on `route` (a method and path template), made
+    by `create` when there is none yet."""
     if key is None:
         return create()
     check_key(key)
@@ -107,7 +129,7 @@ def run(*, sub: str, key: str | None, route: str, body: Any, create: Callable[[]
 
     try:
         # The key is scoped by the caller's sub and the route: keys of others never collide.
-        stored = _once(request={"id": f"{sub}|{route}|{key}", "body": body})
+        stored = _once(request={"id": f"{sub}|{route}|{key}", "body": request})
     except IdempotencyValidationError as exc:
         raise Conflict(
             "this Idempotency-Key was used with a different request", code="IDEMPOTENCY_KEY_REUSED"

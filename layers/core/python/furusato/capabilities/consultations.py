@@ -12,6 +12,7 @@ from furusato.domain.lg_code import is_valid_lg_code
 from furusato.store import consultations, notifications
 from furusato.store.consultations import Consultation, Message, NotRegistered
 from furusato.store.ids import new_id
+from furusato.views.consultation import consultation_view, summary_view
 
 PURPOSE = "answering consultations"
 
@@ -37,7 +38,7 @@ def open_consultation(sub: str, body: dict[str, Any]) -> dict[str, Any]:
     first = Message("registrant", text["message"], now)
     consultations.open_consultation(consultation, first)
     consultation.messages = [first]
-    return consultation.to_dict()
+    return consultation_view(consultation)
 
 
 def _mine(sub: str, consultation_id: str) -> Consultation:
@@ -56,11 +57,11 @@ def _of_lg(lg_code: str, consultation_id: str) -> Consultation:
 
 def my_consultations(sub: str, *, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     items, next_cursor = consultations.list_for_person(sub, limit=limit, cursor=cursor)
-    return [c.summary() for c in items], next_cursor
+    return [summary_view(c) for c in items], next_cursor
 
 
 def my_consultation(sub: str, consultation_id: str) -> dict[str, Any]:
-    return _mine(sub, consultation_id).to_dict()
+    return consultation_view(_mine(sub, consultation_id))
 
 
 def _append(before: Consultation, sender: str, text: str, by: str | None) -> Consultation:
@@ -93,7 +94,7 @@ def _append(before: Consultation, sender: str, text: str, by: str | None) -> Con
 
 
 def add_my_message(sub: str, consultation_id: str, text: str) -> dict[str, Any]:
-    return _append(_mine(sub, consultation_id), "registrant", text, None).to_dict()
+    return consultation_view(_append(_mine(sub, consultation_id), "registrant", text, None))
 
 
 def staff_list(
@@ -109,13 +110,13 @@ def staff_list(
         purpose=PURPOSE,
         records=len(items),
     )
-    return [c.summary() for c in items], next_cursor
+    return [summary_view(c) for c in items], next_cursor
 
 
 def staff_get(actor_sub: str, staff_role: str, lg_code: str, consultation_id: str) -> dict[str, Any]:
     found = _of_lg(lg_code, consultation_id)
     _record(actor_sub, staff_role, lg_code, "read", consultation_id)
-    return found.to_dict()
+    return consultation_view(found)
 
 
 def _record(actor_sub: str, staff_role: str, lg_code: str, action: str, consultation_id: str) -> None:
@@ -135,16 +136,16 @@ def staff_reply(
 ) -> dict[str, Any]:
     after = _append(_of_lg(lg_code, consultation_id), "staff", text, actor_sub)
     _record(actor_sub, staff_role, lg_code, "reply", consultation_id)
-    return after.to_dict()
+    return consultation_view(after)
 
 
 def staff_close(actor_sub: str, staff_role: str, lg_code: str, consultation_id: str) -> dict[str, Any]:
     found = _of_lg(lg_code, consultation_id)
     _record(actor_sub, staff_role, lg_code, "close", consultation_id)
     if found.status == "closed":
-        return found.to_dict()
+        return consultation_view(found)
     now = clock.iso(clock.now())
     closed = replace(found, status="closed", waiting_since=now, updated_at=now)
     if not consultations.close(closed, by=actor_sub):
-        return _of_lg(lg_code, consultation_id).to_dict()
-    return closed.to_dict()
+        return consultation_view(_of_lg(lg_code, consultation_id))
+    return consultation_view(closed)

@@ -137,8 +137,9 @@ def _delete_applications(held: Held) -> None:
 
 def _consultations(held: Held) -> list[dict[str, Any]]:
     from furusato.store import consultations
+    from furusato.views.consultation import consultation_view
 
-    return [c.to_dict() for c in consultations.of_person(held.sub)]
+    return [consultation_view(c) for c in consultations.of_person(held.sub)]
 
 
 def _delete_consultations(held: Held) -> None:

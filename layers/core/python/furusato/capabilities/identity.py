@@ -14,6 +14,7 @@ from furusato.domain.municipalities import lg_code_for_address
 from furusato.domain.premium import is_minor
 from furusato.domain.profile import Profile
 from furusato.store import people
+from furusato.views.registration import identity_view
 
 
 class GuardianConsentRequired(DomainError):
@@ -34,17 +35,6 @@ def new_nonce(sub: str) -> dict[str, Any]:
     expires_at = clock.now() + NONCE_LIFETIME
     identity_attempts.issue(sub, nonce, expires_at)
     return {"nonce": nonce, "expires_at": clock.iso(expires_at)}
-
-
-def identity_view(identity: people.Identity | None) -> dict[str, Any]:
-    if identity is None:
-        return {"verified": False, "verified_at": None, "minor": None, "guardian_consent": None}
-    return {
-        "verified": True,
-        "verified_at": identity.verified_at,
-        "minor": identity.minor,
-        "guardian_consent": identity.guardian_consent,
-    }
 
 
 def verify(sub: str, assertion: str, guardian_consent: dict[str, Any] | None) -> dict[str, Any]:

@@ -9,8 +9,9 @@ from furusato import clock
 from furusato.domain.errors import NotFound, invalid_field
 from furusato.domain.lg import LocalGovernment, check_onboarding
 from furusato.domain.lg_code import is_valid_lg_code
-from furusato.domain.staff import StaffMember, check_removal
-from furusato.store import accounts, lgs, staff
+from furusato.domain.staff import StaffMember, check_invite, check_removal
+from furusato.store import accounts, activities, lgs, staff
+from furusato.views.government import onboarded_view
 
 
 def onboard(*, lg_code: str, name: str, kind: Any, prefecture_code: str) -> dict[str, Any]:
@@ -23,14 +24,14 @@ def onboard(*, lg_code: str, name: str, kind: Any, prefecture_code: str) -> dict
         onboarded_at=clock.iso(clock.now()),
     )
     lgs.onboard(lg)
-    return {**lg.summary(), "onboarded_at": lg.onboarded_at}
+    return onboarded_view(lg)
 
 
 def list_onboarded(*, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     items, next_cursor = lgs.list_directory(
         prefecture_code=None, kind=None, q=None, limit=limit, cursor=cursor
     )
-    return [{**lg.summary(), "onboarded_at": lg.onboarded_at} for lg in items], next_cursor
+    return [onboarded_view(lg) for lg in items], next_cursor
 
 
 def create_staff(
@@ -53,6 +54,20 @@ def create_staff(
         created_by=created_by,
     )
     return staff.create(member)
+
+
+def invite(lg_code: str, email: str, staff_role: str, org_id: str | None, *, invited_by: str) -> StaffMember:
+    """A government's admin invites staff: the roles below admin, organization staff with an
+    organization of this government and nobody else with one."""
+    check_invite(staff_role)
+    if staff_role == "org":
+        if org_id is None:
+            raise invalid_field("org_id", "required for staff_role org")
+        if activities.get_organization(lg_code, org_id) is None:
+            raise invalid_field("org_id", "not an organization of this government")
+    elif org_id is not None:
+        raise invalid_field("org_id", "only for staff_role org")
+    return create_staff(lg_code, email, staff_role, created_by=invited_by, org_id=org_id)
 
 
 def remove_staff(lg_code: str, staff_id: str, *, removed_by: str) -> None:

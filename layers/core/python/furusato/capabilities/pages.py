@@ -92,5 +92,9 @@ def _image(lg_code: str, section: Section) -> dict[str, Any]:
     }
 
 
+def get_page(lg_code: str) -> dict[str, Any]:
+    return view_of(lgs.require(lg_code))
+
+
 def view_of(lg: LocalGovernment) -> dict[str, Any]:
     return page_view(lg.lg_code, lg.page)

@@ -18,11 +18,11 @@ from furusato.domain.registration import (
     is_own_residence,
     prefecture_of_municipality,
     prefecture_to_withdraw,
-    progress,
 )
 from furusato.domain.survey import validate_answers
 from furusato.store import lgs, people
 from furusato.store.ids import new_id
+from furusato.views.registration import me_view, registration_view, staff_registration_view
 
 
 def _check_code(lg_code: str) -> None:
@@ -32,31 +32,11 @@ def _check_code(lg_code: str) -> None:
         raise invalid_field("lg_code", "6 digits with a valid check digit")
 
 
-def registration_view(
-    reg: Registration, lg: LocalGovernment | None, record: people.PersonRecord
-) -> dict[str, Any]:
-    today = clock.today()
-    current = progress(lg, record.participations, today, record.stays.get(reg.lg_code, ())) if lg else None
-    view: dict[str, Any] = {
-        "registration_id": reg.registration_id,
-        "lg_code": reg.lg_code,
-        "plan": reg.plan,
-        "status": reg.status,
-        "own_residence": reg.own_residence,
-        "auto_created": reg.auto_created,
-        "registered_at": reg.registered_at,
-        "auto_upgrade": reg.auto_upgrade,
-        "premium": (
-            # Rule 16: the flag stored on the registration, the one source of truth that the
-            # card, staff lists and statistics show too (docs/premium.md).
-            {"valid_until": reg.premium_valid_until, "long_term_stayer": reg.long_term_stayer}
-            if reg.plan == "premium"
-            else None
-        ),
-        "decision_reason": reg.decision_reason,
-        "progress": current.to_dict() if current else None,
-    }
-    return view
+def staff_list(
+    lg_code: str, *, plan: str | None, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    items, next_cursor = people.list_for_lg(lg_code, plan=plan, status=status, limit=limit, cursor=cursor)
+    return [staff_registration_view(r) for r in items], next_cursor
 
 
 def _touch_day(record: people.PersonRecord) -> date | None:
@@ -73,16 +53,7 @@ def load_seen(sub: str) -> people.PersonRecord:
 
 def me(sub: str) -> dict[str, Any]:
     record = load_seen(sub)
-    governments = lgs.batch_get(record.registrations)
-    return {
-        "sub": sub,
-        "profile": record.profile.to_dict() if record.profile else None,
-        "identity": identity.identity_view(record.identity),
-        "registrations": [
-            registration_view(reg, governments.get(code), record)
-            for code, reg in sorted(record.registrations.items())
-        ],
-    }
+    return me_view(record, lgs.batch_get(record.registrations))
 
 
 def list_registrations(sub: str) -> list[dict[str, Any]]:

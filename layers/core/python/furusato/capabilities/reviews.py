@@ -14,6 +14,18 @@ from furusato.domain.lg import RECORDS_COUNT_FROM
 from furusato.domain.premium import one_year_after
 from furusato.domain.registration import progress
 from furusato.store import lgs, notifications, people
+from furusato.views.registration import review_view, staff_registration_view, stays_view
+
+
+def registration_detail(lg_code: str, registration_id: str) -> dict[str, Any]:
+    """One registration as staff see it, with the documents handed in with its application."""
+    found = people.find_registration(lg_code, registration_id)
+    if found is None:
+        raise NotFound("no such registration")
+    sub, reg = found
+    from furusato.capabilities import uploads  # imported by the few requests that read documents
+
+    return {**staff_registration_view(reg), "documents": uploads.documents_of(sub, registration_id)}
 
 
 def review(lg_code: str, registration_id: str, decision: str, reason: str, reviewer: str) -> dict[str, Any]:
@@ -60,15 +72,7 @@ def review(lg_code: str, registration_id: str, decision: str, reason: str, revie
         lg_code=lg_code,
         dedupe_key=f"{registration_id}:{decision}:{reviewer}",
     )
-    return {
-        "registration_id": registration_id,
-        "lg_code": lg_code,
-        "plan": decided.plan,
-        "status": decided.status,
-        "decision": decision,
-        "decision_reason": reason,
-        "premium": {"valid_until": decided.premium_valid_until} if decided.plan == "premium" else None,
-    }
+    return review_view(decided, decision)
 
 
 def approve_stays(
@@ -93,9 +97,4 @@ def approve_stays(
     record = people.load(sub)
     lg = lgs.require(lg_code)
     current = progress(lg, record.participations, today, record.stays.get(lg_code, ()))
-    return {
-        "registration_id": registration_id,
-        "days": [d.isoformat() for d in unique],
-        "stay_days": current.stay_days,
-        "long_term_stayer": current.stay_days >= current.long_stay_days,
-    }
+    return stays_view(registration_id, unique, current)

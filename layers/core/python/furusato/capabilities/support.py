@@ -105,6 +105,15 @@ def create_measure(lg_code: str, body: dict[str, Any], *, sub: str) -> dict[str,
     return measure_view(measure)
 
 
+def list_measures(lg_code: str, *, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    items, next_cursor = store.list_measures(lg_code, limit=limit, cursor=cursor)
+    return [measure_view(m) for m in items], next_cursor
+
+
+def get_measure(lg_code: str, measure_id: str) -> dict[str, Any]:
+    return measure_view(require_measure(lg_code, measure_id))
+
+
 def require_measure(lg_code: str, measure_id: str) -> Measure:
     measure = store.get_measure(lg_code, measure_id) if lg_of_measure(measure_id) == lg_code else None
     if measure is None:

@@ -117,14 +117,6 @@ class LocalGovernment:
     def survey(self) -> tuple[Question, ...]:
         return full_survey(self.own_questions)
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "lg_code": self.lg_code,
-            "name": self.name,
-            "kind": self.kind,
-            "prefecture_code": self.prefecture_code,
-        }
-
     def with_settings(self, settings: PremiumSettings) -> LocalGovernment:
         return replace(self, settings=check_settings(self.kind, settings))
 

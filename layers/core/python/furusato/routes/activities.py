@@ -8,7 +8,6 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato import audit
-from furusato.api import idempotency
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import activities, checkins
@@ -65,19 +64,9 @@ def public_activities(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     errors=("CONCURRENT_UPDATE",),
     roles=MANAGERS,
 )
-def create_activity(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def create_activity(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     actor = staff_actor(lg_code, MANAGERS)
-
-    def create() -> Response[Any]:
-        return json_response(201, activities.create_activity(actor, body))
-
-    return idempotency.run(
-        sub=actor.sub,
-        key=idempotency_key,
-        route=f"POST /v1/admin/lgs/{lg_code}/activities",
-        body={k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in body.items()},
-        create=create,
-    )
+    return json_response(201, activities.create_activity(actor, body))
 
 
 @router.get(PREFIX)
@@ -182,33 +171,21 @@ def get_live_token(lg_code: str, activity_id: str) -> Response[Any]:
     errors=("ACTIVITY_CANCELLED", "OUTSIDE_WINDOW", "WRONG_CHECKIN_MODE"),
     roles=MANAGERS,
 )
-def staff_checkin(
-    lg_code: str, activity_id: str, body: dict[str, Any], idempotency_key: str | None
-) -> Response[Any]:
+def staff_checkin(lg_code: str, activity_id: str, body: dict[str, Any]) -> Response[Any]:
     actor = staff_actor(lg_code, MANAGERS)
-
-    def create() -> Response[Any]:
-        status, view = checkins.staff_check_in(
-            actor, activity_id, member_token=body["member_token"], nonce=body["nonce"]
-        )
-        audit.record(
-            actor_sub=actor.sub,
-            lg_code=lg_code,
-            staff_role=actor.staff_role,
-            action="record",
-            resource=f"activities/{activity_id}/participants",
-            purpose="staff check-in",
-            records=1,
-        )
-        return json_response(status, view)
-
-    return idempotency.run(
-        sub=actor.sub,
-        key=idempotency_key,
-        route=f"POST /v1/admin/lgs/{lg_code}/activities/{activity_id}/checkins",
-        body=body,
-        create=create,
+    status, view = checkins.staff_check_in(
+        actor, activity_id, member_token=body["member_token"], nonce=body["nonce"]
     )
+    audit.record(
+        actor_sub=actor.sub,
+        lg_code=lg_code,
+        staff_role=actor.staff_role,
+        action="record",
+        resource=f"activities/{activity_id}/participants",
+        purpose="staff check-in",
+        records=1,
+    )
+    return json_response(status, view)
 
 
 @router.get(f"{PREFIX}/<activity_id>/participants")

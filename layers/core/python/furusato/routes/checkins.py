@@ -22,7 +22,7 @@ router = Router()
     "Record participation from a scanned QR code (a repeated scan changes nothing)",
     body=shapes.CHECKIN_IN,
     responses={201: shapes.CHECKIN_RESULT, 200: shapes.CHECKIN_RESULT},
-    idempotent=True,
+    idempotent=idempotency.BY_ITSELF,
     errors=(
         "INVALID_TOKEN",
         "TOKEN_EXPIRED",
@@ -32,12 +32,11 @@ router = Router()
         "RATE_LIMITED",
     ),
 )
-def check_in(body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def check_in(body: dict[str, Any]) -> Response[Any]:
     """A check-in is exactly-once by itself (one record per person and activity, decided by a
     conditional put that returns the stored record): an `Idempotency-Key` is checked but adds no
     round trip; a retry answers 200 `already_recorded` with the first record."""
     who = auth.registrant(router)
-    idempotency.check_key(idempotency_key)
     status, view = checkins.check_in(
         who.sub, token=body["token"], nonce=body["nonce"], scanned_at=body["scanned_at"]
     )

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from furusato.api import auth, idempotency
+from furusato.api import auth
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.api.models import PAGING_QUERY
@@ -30,15 +30,9 @@ ANSWERERS = frozenset({"admin", "coordinator"})
     idempotent=True,
     errors=("NOT_REGISTERED",),
 )
-def open_consultation(body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def open_consultation(body: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)
-
-    def create() -> Response[Any]:
-        return json_response(201, consultations.open_consultation(who.sub, body))
-
-    return idempotency.run(
-        sub=who.sub, key=idempotency_key, route="POST /v1/me/consultations", body=body, create=create
-    )
+    return json_response(201, consultations.open_consultation(who.sub, body))
 
 
 @router.get("/v1/me/consultations")
@@ -68,19 +62,9 @@ def my_consultation(consultation_id: str) -> Response[Any]:
     idempotent=True,
     errors=("CONSULTATION_CLOSED", "CONSULTATION_FULL", "CONSULTATION_CHANGED"),
 )
-def add_my_message(consultation_id: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def add_my_message(consultation_id: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)
-
-    def create() -> Response[Any]:
-        return json_response(201, consultations.add_my_message(who.sub, consultation_id, body["body"]))
-
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route=f"POST /v1/me/consultations/{consultation_id}/messages",
-        body=body,
-        create=create,
-    )
+    return json_response(201, consultations.add_my_message(who.sub, consultation_id, body["body"]))
 
 
 @router.get(STAFF)
@@ -117,23 +101,11 @@ def staff_get(lg_code: str, consultation_id: str) -> Response[Any]:
     idempotent=True,
     errors=("CONSULTATION_CLOSED", "CONSULTATION_FULL", "CONSULTATION_CHANGED"),
 )
-def staff_reply(
-    lg_code: str, consultation_id: str, body: dict[str, Any], idempotency_key: str | None
-) -> Response[Any]:
+def staff_reply(lg_code: str, consultation_id: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, ANSWERERS)
-
-    def create() -> Response[Any]:
-        assert who.staff_role is not None
-        view = consultations.staff_reply(who.sub, who.staff_role, lg_code, consultation_id, body["body"])
-        return json_response(201, view)
-
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route=f"POST /v1/admin/lgs/{lg_code}/consultations/{consultation_id}/messages",
-        body=body,
-        create=create,
-    )
+    assert who.staff_role is not None
+    view = consultations.staff_reply(who.sub, who.staff_role, lg_code, consultation_id, body["body"])
+    return json_response(201, view)
 
 
 @router.post(f"{STAFF}/<consultation_id>/close")

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from furusato.api import auth, idempotency
+from furusato.api import auth
 from furusato.api.app import json_response, no_content, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import contents
@@ -30,19 +30,9 @@ WRITERS = frozenset({"admin", "coordinator"})
     responses={201: shapes.CONTENT},
     idempotent=True,
 )
-def create_content(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def create_content(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, WRITERS)
-
-    def create() -> Response[Any]:
-        return json_response(201, contents.create(lg_code, who.sub, body))
-
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route=f"POST /v1/admin/lgs/{lg_code}/contents",
-        body={k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in body.items()},
-        create=create,
-    )
+    return json_response(201, contents.create(lg_code, who.sub, body))
 
 
 @router.get(PREFIX)

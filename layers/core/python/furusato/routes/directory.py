@@ -10,10 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from furusato.api import models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
-from furusato.capabilities import pages
-from furusato.domain.errors import invalid_field
-from furusato.domain.lg_code import is_valid_lg_code
-from furusato.store import lgs
+from furusato.capabilities import governments
 
 router = Router()
 
@@ -32,34 +29,15 @@ def health() -> Response[Any]:
     responses={200: models.page_of("LocalGovernmentPage", models.LG_SUMMARY)},
 )
 def list_local_governments(query: dict[str, Any]) -> Response[Any]:
-    """Public and the same for everyone: served from this container's copy for up to
-    lgs.DIRECTORY_CACHE_S and cacheable as long at the edge (a newly onboarded government appears
-    within that time)."""
-    items, next_cursor = lgs.list_directory_cached(**query)
-    body = page([lg.summary() for lg in items], next_cursor)
+    """Public and the same for everyone: cacheable at the edge as long as the function's copy."""
+    items, next_cursor = governments.directory(**query)
+    max_age = governments.DIRECTORY_MAX_AGE_S
     return json_response(
-        200, body, headers={"Cache-Control": f"public, max-age={int(lgs.DIRECTORY_CACHE_S)}"}
+        200, page(items, next_cursor), headers={"Cache-Control": f"public, max-age={max_age}"}
     )
 
 
 @router.get("/v1/local-governments/<lg_code>")
 @endpoint(router, "A local government: page, survey, premium requirements", responses={200: models.LG_DETAIL})
 def get_local_government(lg_code: str) -> Response[Any]:
-    if not is_valid_lg_code(lg_code):
-        raise invalid_field("lg_code", "6 digits with a valid check digit")
-    lg = lgs.require(lg_code)
-    s = lg.settings
-    return json_response(
-        200,
-        {
-            **lg.summary(),
-            "page": pages.view_of(lg),
-            "survey": [q.to_dict() for q in lg.survey],
-            "premium_requirements": {
-                "min_activities": s.min_activities,
-                "window": s.window,
-                "long_stay_days": s.long_stay_days,
-                "auto_approval": s.auto_approval,
-            },
-        },
-    )
+    return json_response(200, governments.detail(lg_code))

@@ -11,8 +11,7 @@ from furusato.api import auth, models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.api.schema import Obj, Str
-from furusato.capabilities import deleted_accounts, identity
-from furusato.store import notifications
+from furusato.capabilities import deleted_accounts, identity, notifications
 
 router = Router()
 
@@ -60,4 +59,4 @@ def list_notifications(query: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)
     items, next_cursor = notifications.inbox(who.sub, **query)
     deleted_accounts.refuse_empty_page(who.sub, items, query.get("cursor"))
-    return json_response(200, page([n.to_dict() for n in items], next_cursor))
+    return json_response(200, page(items, next_cursor))

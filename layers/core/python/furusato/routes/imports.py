@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato import audit
-from furusato.api import auth, idempotency
+from furusato.api import auth
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import imports
@@ -56,21 +56,11 @@ def get_template(lg_code: str) -> Response[Any]:
     idempotent=True,
     roles=MANAGERS,
 )
-def create_import(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def create_import(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)
-
-    def create() -> Response[Any]:
-        view = imports.create(lg_code, sub=who.sub, filename=body["filename"], dry_run=body["dry_run"])
-        _audit(who, lg_code, "upload", f"imports/{view['import_id']}")
-        return json_response(201, view, headers={"Cache-Control": "no-store"})
-
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route=f"POST /v1/admin/lgs/{lg_code}/imports",
-        body=body,
-        create=create,
-    )
+    view = imports.create(lg_code, sub=who.sub, filename=body["filename"], dry_run=body["dry_run"])
+    _audit(who, lg_code, "upload", f"imports/{view['import_id']}")
+    return json_response(201, view, headers={"Cache-Control": "no-store"})
 
 
 @router.get(f"{PREFIX}/<import_id>")
@@ -93,21 +83,11 @@ def get_import(lg_code: str, import_id: str) -> Response[Any]:
     errors=("IMPORT_NOT_COMMITTABLE",),
     roles=MANAGERS,
 )
-def commit_import(lg_code: str, import_id: str, idempotency_key: str | None) -> Response[Any]:
+def commit_import(lg_code: str, import_id: str) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)
-
-    def commit() -> Response[Any]:
-        view = imports.commit(lg_code, import_id, sub=who.sub)
-        _audit(who, lg_code, "commit", f"imports/{import_id}")
-        return json_response(202, view)
-
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route=f"POST /v1/admin/lgs/{lg_code}/imports/{import_id}/commit",
-        body={},
-        create=commit,
-    )
+    view = imports.commit(lg_code, import_id, sub=who.sub)
+    _audit(who, lg_code, "commit", f"imports/{import_id}")
+    return json_response(202, view)
 
 
 def _audit(who: auth.Principal, lg_code: str, action: str, resource: str) -> None:

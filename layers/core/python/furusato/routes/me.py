@@ -54,7 +54,7 @@ def list_my_registrations() -> Response[Any]:
     "Register with a local government, or update the registration",
     body=models.REGISTRATION_IN,
     responses={200: models.REGISTRATION_PUT, 201: models.REGISTRATION_PUT, 202: models.REGISTRATION_PUT},
-    idempotent=True,
+    idempotent=idempotency.OWN_REPLY,
     errors=(
         "LG_NOT_ONBOARDED",
         "SURVEY_INCOMPLETE",
@@ -65,7 +65,7 @@ def list_my_registrations() -> Response[Any]:
         "CONCURRENT_UPDATE",
     ),
 )
-def put_registration(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def put_registration(lg_code: str, body: dict[str, Any], reply_key: tuple[str, str] | None) -> Response[Any]:
     who = auth.registrant(router)
     document_keys = body.get("document_keys") or []
     if document_keys and body["plan"] != "premium":
@@ -76,14 +76,13 @@ def put_registration(lg_code: str, body: dict[str, Any], idempotency_key: str | 
 
         uploads.attach(who.sub, document_keys, purpose="review_document", field="document_keys")
     # The answer to a keyed request is kept with the registration's own write: no extra round trip.
-    keyed = idempotency.reply_key(key=idempotency_key, route=f"PUT /v1/me/registrations/{lg_code}", body=body)
     status, view = registrations.put_registration(
         who.sub,
         lg_code,
         body["plan"],
         body["survey_answers"],
         auto_upgrade=body.get("auto_upgrade"),
-        keyed=keyed,
+        keyed=reply_key,
     )
     if document_keys:
         uploads.hand_in(who.sub, document_keys, view["registration_id"])

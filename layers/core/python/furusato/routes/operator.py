@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato import audit
-from furusato.api import auth, idempotency, models
+from furusato.api import auth, models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import onboarding
@@ -25,15 +25,9 @@ router = Router()
     idempotent=True,
     errors=("ALREADY_ONBOARDED",),
 )
-def onboard(body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
-    who = auth.operator(router)
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route="POST /v1/operator/lgs",
-        body=body,
-        create=lambda: json_response(201, onboarding.onboard(**body)),
-    )
+def onboard(body: dict[str, Any]) -> Response[Any]:
+    auth.operator(router)
+    return json_response(201, onboarding.onboard(**body))
 
 
 @router.get("/v1/operator/lgs")
@@ -58,18 +52,10 @@ def list_onboarded(query: dict[str, Any]) -> Response[Any]:
     idempotent=True,
     errors=("LG_NOT_ONBOARDED", "STAFF_ALREADY_EXISTS"),
 )
-def create_staff(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def create_staff(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.operator(router)
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route=f"POST /v1/operator/lgs/{lg_code}/staff",
-        body=body,
-        create=lambda: json_response(
-            201,
-            onboarding.create_staff(lg_code, body["email"], body["staff_role"], created_by=who.sub).view(),
-        ),
-    )
+    member = onboarding.create_staff(lg_code, body["email"], body["staff_role"], created_by=who.sub)
+    return json_response(201, member.view())
 
 
 @router.get("/v1/operator/audit")

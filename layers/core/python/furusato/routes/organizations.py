@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from furusato.api import auth, idempotency, models
+from furusato.api import auth, models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import activities
@@ -36,19 +36,9 @@ def staff_actor(lg_code: str, roles: frozenset[str]) -> Actor:
     idempotent=True,
     roles=auth.ADMIN,
 )
-def create_organization(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def create_organization(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     actor = staff_actor(lg_code, auth.ADMIN)
-
-    def create() -> Response[Any]:
-        return json_response(201, activities.create_organization(actor, **body))
-
-    return idempotency.run(
-        sub=actor.sub,
-        key=idempotency_key,
-        route=f"POST /v1/admin/lgs/{lg_code}/organizations",
-        body=body,
-        create=create,
-    )
+    return json_response(201, activities.create_organization(actor, **body))
 
 
 @router.get("/v1/admin/lgs/<lg_code>/organizations")

@@ -7,12 +7,10 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from furusato.api import auth, idempotency, models
+from furusato.api import auth, models
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
-from furusato.capabilities import pages
-from furusato.domain.survey import Question, parse_own_questions
-from furusato.store import lgs
+from furusato.capabilities import governments, pages
 
 router = Router()
 
@@ -21,7 +19,7 @@ router = Router()
 @endpoint(router, "The introduction page", responses={200: models.PAGE})
 def get_page(lg_code: str) -> Response[Any]:
     auth.staff(router, lg_code, auth.READERS)
-    return json_response(200, pages.view_of(lgs.require(lg_code)), headers={"Cache-Control": "no-store"})
+    return json_response(200, pages.get_page(lg_code), headers={"Cache-Control": "no-store"})
 
 
 @router.put("/v1/admin/lgs/<lg_code>/page")
@@ -46,27 +44,17 @@ def put_page(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     responses={201: models.PAGE_IMAGE_UPLOAD},
     idempotent=True,
 )
-def new_page_image(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
-    who = auth.staff(router, lg_code, auth.ADMIN)
-
-    def create() -> Response[Any]:
-        view = pages.new_image(lg_code, content_type=body["content_type"], size=body["size"])
-        return json_response(201, view, headers={"Cache-Control": "no-store"})
-
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route=f"POST /v1/admin/lgs/{lg_code}/page/images",
-        body=body,
-        create=create,
-    )
+def new_page_image(lg_code: str, body: dict[str, Any]) -> Response[Any]:
+    auth.staff(router, lg_code, auth.ADMIN)
+    view = pages.new_image(lg_code, content_type=body["content_type"], size=body["size"])
+    return json_response(201, view, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/v1/admin/lgs/<lg_code>/survey")
 @endpoint(router, "The government's own survey questions", responses={200: models.SURVEY})
 def get_survey(lg_code: str) -> Response[Any]:
     auth.staff(router, lg_code, auth.READERS)
-    return json_response(200, _survey(lgs.require(lg_code).own_questions))
+    return json_response(200, governments.get_survey(lg_code))
 
 
 @router.put("/v1/admin/lgs/<lg_code>/survey")
@@ -79,10 +67,4 @@ def get_survey(lg_code: str) -> Response[Any]:
 )
 def put_survey(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, auth.ADMIN)
-    questions = parse_own_questions(body["questions"])
-    lgs.save_own_questions(lg_code, questions)
-    return json_response(200, _survey(questions))
-
-
-def _survey(questions: tuple[Question, ...]) -> dict[str, Any]:
-    return {"questions": [{k: v for k, v in q.to_dict().items() if k != "source"} for q in questions]}
+    return json_response(200, governments.put_survey(lg_code, body["questions"]))

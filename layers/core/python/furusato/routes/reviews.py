@@ -13,9 +13,6 @@ from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
 from furusato.api.schema import Date, Int, List, Obj, Str
 from furusato.capabilities import reviews
-from furusato.domain.errors import NotFound
-from furusato.routes.staff_settings import staff_registration_view
-from furusato.store import people
 
 router = Router()
 DECIDERS = frozenset({"admin", "coordinator"})
@@ -56,13 +53,7 @@ STAFF_REGISTRATION_DETAIL = Obj(
 )
 def get_registration(lg_code: str, registration_id: str) -> Response[Any]:
     who = auth.staff(router, lg_code, DECIDERS)
-    found = people.find_registration(lg_code, registration_id)
-    if found is None:
-        raise NotFound("no such registration")
-    sub, reg = found
-    from furusato.capabilities import uploads  # imported by the few requests that read documents
-
-    view = {**staff_registration_view(reg), "documents": uploads.documents_of(sub, registration_id)}
+    view = reviews.registration_detail(lg_code, registration_id)
     # Survey answers and documents are personal data: the read is recorded (rule 24).
     audit.record(
         actor_sub=who.sub,

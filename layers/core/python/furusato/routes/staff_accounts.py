@@ -8,13 +8,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato import audit
-from furusato.api import auth, idempotency, models
+from furusato.api import auth, models
 from furusato.api.app import json_response, no_content, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import onboarding
-from furusato.domain.errors import invalid_field
-from furusato.domain.staff import check_invite
-from furusato.store import activities
 
 router = Router()
 
@@ -28,29 +25,10 @@ router = Router()
     idempotent=True,
     errors=("STAFF_ALREADY_EXISTS",),
 )
-def invite(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def invite(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, auth.ADMIN)
-    check_invite(body["staff_role"])
-    org_id = body["org_id"]
-    if body["staff_role"] == "org":
-        if org_id is None:
-            raise invalid_field("org_id", "required for staff_role org")
-        if activities.get_organization(lg_code, org_id) is None:
-            raise invalid_field("org_id", "not an organization of this government")
-    elif org_id is not None:
-        raise invalid_field("org_id", "only for staff_role org")
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route=f"POST /v1/admin/lgs/{lg_code}/staff",
-        body=body,
-        create=lambda: json_response(
-            201,
-            onboarding.create_staff(
-                lg_code, body["email"], body["staff_role"], created_by=who.sub, org_id=org_id
-            ).view(),
-        ),
-    )
+    member = onboarding.invite(lg_code, body["email"], body["staff_role"], body["org_id"], invited_by=who.sub)
+    return json_response(201, member.view())
 
 
 @router.get("/v1/admin/lgs/<lg_code>/staff")

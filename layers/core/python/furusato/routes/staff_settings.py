@@ -11,9 +11,7 @@ from furusato import audit
 from furusato.api import auth, models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
-from furusato.domain.lg import PremiumSettings, check_settings
-from furusato.domain.registration import Registration
-from furusato.store import lgs, people
+from furusato.capabilities import governments, registrations
 
 router = Router()
 
@@ -22,7 +20,7 @@ router = Router()
 @endpoint(router, "Premium settings", responses={200: models.SETTINGS})
 def get_settings(lg_code: str) -> Response[Any]:
     auth.staff(router, lg_code, auth.READERS)
-    return json_response(200, lgs.require(lg_code).settings.to_dict())
+    return json_response(200, governments.get_settings(lg_code))
 
 
 @router.put("/v1/admin/lgs/<lg_code>/settings")
@@ -36,10 +34,7 @@ def get_settings(lg_code: str) -> Response[Any]:
 )
 def put_settings(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, auth.ADMIN)
-    lg = lgs.require(lg_code)
-    settings = check_settings(lg.kind, PremiumSettings(**body))
-    lgs.save_settings(lg_code, settings)
-    return json_response(200, settings.to_dict())
+    return json_response(200, governments.put_settings(lg_code, body))
 
 
 @router.get("/v1/admin/lgs/<lg_code>/registrations")
@@ -51,7 +46,7 @@ def put_settings(lg_code: str, body: dict[str, Any]) -> Response[Any]:
 )
 def list_registrations(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, auth.READERS)
-    items, next_cursor = people.list_for_lg(lg_code, **query)
+    items, next_cursor = registrations.staff_list(lg_code, **query)
     # Survey answers are personal data: staff reads are recorded (rule 24).
     audit.record(
         actor_sub=who.sub,
@@ -62,30 +57,4 @@ def list_registrations(lg_code: str, query: dict[str, Any]) -> Response[Any]:
         purpose="registrant management",
         records=len(items),
     )
-    return json_response(
-        200,
-        page(
-            [staff_registration_view(r) for r in items],
-            next_cursor,
-        ),
-    )
-
-
-def staff_registration_view(r: Registration) -> dict[str, Any]:
-    """A registration as staff see it (the list, and one registration)."""
-    return {
-        "registration_id": r.registration_id,
-        "lg_code": r.lg_code,
-        "plan": r.plan,
-        "status": r.status,
-        "own_residence": r.own_residence,
-        "auto_created": r.auto_created,
-        "registered_at": r.registered_at,
-        "auto_upgrade": r.auto_upgrade,
-        "premium": (
-            {"valid_until": r.premium_valid_until, "long_term_stayer": r.long_term_stayer}
-            if r.plan == "premium"
-            else None
-        ),
-        "survey_answers": r.survey_answers,
-    }
+    return json_response(200, page(items, next_cursor))

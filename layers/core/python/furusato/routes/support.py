@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato import audit
-from furusato.api import auth, idempotency, models
+from furusato.api import auth, models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import deleted_accounts, support
@@ -71,15 +71,9 @@ def public_measures(lg_code: str) -> Response[Any]:
         "CONCURRENT_UPDATE",
     ),
 )
-def submit(body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def submit(body: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route="POST /v1/me/support-applications",
-        body=body,
-        create=lambda: json_response(201, support.submit(who.sub, body)),
-    )
+    return json_response(201, support.submit(who.sub, body))
 
 
 @router.get("/v1/me/support-applications")
@@ -128,15 +122,9 @@ def amend(application_id: str, body: dict[str, Any]) -> Response[Any]:
     idempotent=True,
     errors=("RETURN_GIFT_NOT_ALLOWED",),
 )
-def create_measure(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def create_measure(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)
-    return idempotency.run(
-        sub=who.sub,
-        key=idempotency_key,
-        route=f"POST /v1/admin/lgs/{lg_code}/support-measures",
-        body=body,
-        create=lambda: json_response(201, support.create_measure(lg_code, body, sub=who.sub)),
-    )
+    return json_response(201, support.create_measure(lg_code, body, sub=who.sub))
 
 
 @router.get(f"{STAFF}/support-measures")
@@ -145,17 +133,15 @@ def create_measure(lg_code: str, body: dict[str, Any], idempotency_key: str | No
 )
 def list_measures(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, auth.READERS)
-    from furusato.store import support as store
-
-    items, next_cursor = store.list_measures(lg_code, limit=query["limit"], cursor=query["cursor"])
-    return json_response(200, page([support.measure_view(m) for m in items], next_cursor))
+    items, next_cursor = support.list_measures(lg_code, limit=query["limit"], cursor=query["cursor"])
+    return json_response(200, page(items, next_cursor))
 
 
 @router.get(f"{STAFF}/support-measures/<measure_id>")
 @endpoint(router, "A support measure with its budget", responses={200: shapes.MEASURE})
 def get_measure(lg_code: str, measure_id: str) -> Response[Any]:
     auth.staff(router, lg_code, auth.READERS)
-    return json_response(200, support.measure_view(support.require_measure(lg_code, measure_id)))
+    return json_response(200, support.get_measure(lg_code, measure_id))
 
 
 @router.patch(f"{STAFF}/support-measures/<measure_id>")

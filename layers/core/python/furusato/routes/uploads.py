@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from furusato.api import auth, idempotency
+from furusato.api import auth
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
 from furusato.api.schema import FreeMap, Instant, Int, Obj, Str
@@ -58,16 +58,11 @@ UPLOAD_CREATED = Obj(
     responses={201: UPLOAD_CREATED},
     idempotent=True,
 )
-def create_upload(body: dict[str, Any], idempotency_key: str | None) -> Response[Any]:
+def create_upload(body: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)
     from furusato.capabilities import uploads  # not on the cold path of the function's other routes
 
-    def create() -> Response[Any]:
-        view = uploads.create(
-            who.sub, purpose=body["purpose"], content_type=body["content_type"], size=body["size"]
-        )
-        return json_response(201, view, headers={"Cache-Control": "no-store"})
-
-    return idempotency.run(
-        sub=who.sub, key=idempotency_key, route="POST /v1/me/uploads", body=body, create=create
+    view = uploads.create(
+        who.sub, purpose=body["purpose"], content_type=body["content_type"], size=body["size"]
     )
+    return json_response(201, view, headers={"Cache-Control": "no-store"})

@@ -65,9 +65,6 @@ class Message:
     body: str
     at: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"from": self.sender, "body": self.body, "at": self.at}
-
 
 @dataclass
 class Consultation:
@@ -82,24 +79,6 @@ class Consultation:
     updated_at: str
     messages_count: int = 0
     messages: list[Message] = field(default_factory=list)
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "consultation_id": self.consultation_id,
-            "lg_code": self.lg_code,
-            "topic": self.topic,
-            "subject": self.subject,
-            "status": self.status,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "waiting_since": self.waiting_since,
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        view = self.summary()
-        view.pop("waiting_since")
-        view["messages"] = [m.to_dict() for m in self.messages]
-        return view
 
 
 def _from_item(item: ConsultationItem) -> Consultation:

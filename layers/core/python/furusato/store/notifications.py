@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from pynamodb.exceptions import PutError
 
@@ -48,17 +47,6 @@ class Notification:
     lg_code: str | None
     created_at: str
     read: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "notification_id": self.notification_id,
-            "kind": self.kind,
-            "title": self.title,
-            "body": self.body,
-            "lg_code": self.lg_code,
-            "created_at": self.created_at,
-            "read": self.read,
-        }
 
 
 def notification_item(

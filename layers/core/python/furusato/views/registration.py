@@ -1,0 +1,94 @@
+"""The person and their registrations as the registrant (`GET /v1/me`, the registration PUT)
+and the government's staff (lists, one registration, review decisions, stay days) see them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from furusato import clock
+from furusato.domain.lg import LocalGovernment
+from furusato.domain.registration import Progress, Registration, progress
+from furusato.store.people import Identity, PersonRecord
+
+
+def _registration_fields(reg: Registration) -> dict[str, Any]:
+    """What the registrant and staff both see of a registration."""
+    return {
+        "registration_id": reg.registration_id,
+        "lg_code": reg.lg_code,
+        "plan": reg.plan,
+        "status": reg.status,
+        "own_residence": reg.own_residence,
+        "auto_created": reg.auto_created,
+        "registered_at": reg.registered_at,
+        "auto_upgrade": reg.auto_upgrade,
+        "premium": (
+            # Rule 16: the flag stored on the registration, the one source of truth that the
+            # card, staff lists and statistics show too (docs/premium.md).
+            {"valid_until": reg.premium_valid_until, "long_term_stayer": reg.long_term_stayer}
+            if reg.plan == "premium"
+            else None
+        ),
+    }
+
+
+def registration_view(reg: Registration, lg: LocalGovernment | None, record: PersonRecord) -> dict[str, Any]:
+    """A registration as its registrant sees it: with the reason of a decision and progress."""
+    today = clock.today()
+    current = progress(lg, record.participations, today, record.stays.get(reg.lg_code, ())) if lg else None
+    return {
+        **_registration_fields(reg),
+        "decision_reason": reg.decision_reason,
+        "progress": current.to_dict() if current else None,
+    }
+
+
+def identity_view(identity: Identity | None) -> dict[str, Any]:
+    if identity is None:
+        return {"verified": False, "verified_at": None, "minor": None, "guardian_consent": None}
+    return {
+        "verified": True,
+        "verified_at": identity.verified_at,
+        "minor": identity.minor,
+        "guardian_consent": identity.guardian_consent,
+    }
+
+
+def me_view(record: PersonRecord, governments: dict[str, LocalGovernment]) -> dict[str, Any]:
+    return {
+        "sub": record.sub,
+        "profile": record.profile.to_dict() if record.profile else None,
+        "identity": identity_view(record.identity),
+        "registrations": [
+            registration_view(reg, governments.get(code), record)
+            for code, reg in sorted(record.registrations.items())
+        ],
+    }
+
+
+def staff_registration_view(reg: Registration) -> dict[str, Any]:
+    """A registration as staff see it (the list, and one registration): with its survey answers."""
+    return {**_registration_fields(reg), "survey_answers": reg.survey_answers}
+
+
+def review_view(decided: Registration, decision: str) -> dict[str, Any]:
+    """A coordinator's decision on a premium application, as the registration stands after it."""
+    return {
+        "registration_id": decided.registration_id,
+        "lg_code": decided.lg_code,
+        "plan": decided.plan,
+        "status": decided.status,
+        "decision": decision,
+        "decision_reason": decided.decision_reason,
+        "premium": {"valid_until": decided.premium_valid_until} if decided.plan == "premium" else None,
+    }
+
+
+def stays_view(registration_id: str, days: list[date], current: Progress) -> dict[str, Any]:
+    return {
+        "registration_id": registration_id,
+        "days": [d.isoformat() for d in days],
+        "stay_days": current.stay_days,
+        "long_term_stayer": current.stay_days >= current.long_stay_days,
+    }
