@@ -462,6 +462,20 @@ def test_exhausted_retries_give_503_and_no_record(hida: dict[str, Any], no_backo
     assert scan("u1", token).status == 201
 
 
+def test_a_store_that_does_not_answer_gives_503_not_500(hida: dict[str, Any], no_backoff: None) -> None:
+    token = static_token(HIDA, hida["activity_id"])
+    at(DURING)
+    client = ParticipationItem._get_connection().connection.client
+    seen, hook = faults.time_out()
+    client.meta.events.register("before-send.dynamodb.TransactWriteItems", hook)
+    try:
+        reply = scan("u1", token)
+    finally:
+        client.meta.events.unregister("before-send.dynamodb.TransactWriteItems", hook)
+    assert (reply.status, reply.error_code) == (503, "UNAVAILABLE"), reply
+    assert seen[0] >= 1 and participations.of_person("u1") == []
+
+
 # --- other containers' copies of an activity -----------------------------------------------
 
 

@@ -39,6 +39,20 @@ def throttle(times: int) -> tuple[list[int], Any]:
     return seen, hook
 
 
+def time_out() -> tuple[list[int], Any]:
+    """A `before-send` hook for which the store never answers in time: every request raises
+    botocore's read timeout (after botocore's own retries, the caller sees it)."""
+    from botocore.exceptions import ReadTimeoutError
+
+    seen = [0]
+
+    def hook(request: Any, **_: Any) -> None:
+        seen[0] += 1
+        raise ReadTimeoutError(endpoint_url=request.url)
+
+    return seen, hook
+
+
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """botocore's retries without their waits."""
     from botocore.retries import standard

@@ -25,7 +25,7 @@ from pynamodb.models import Model
 from furusato.clock import JST
 from furusato.domain.errors import InvalidInput
 from furusato.settings import settings
-from furusato.store.errors import storage_errors
+from furusato.store.errors import CONDITION_FAILED, response_code, storage_errors
 
 _settings = settings()
 
@@ -91,7 +91,7 @@ def append(
         try:
             item.save(condition=AuditItem.pk.does_not_exist())
         except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if response_code(exc) == CONDITION_FAILED:
                 raise AlreadyRecorded(sk) from exc
             raise
     return sk

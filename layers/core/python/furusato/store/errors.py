@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from botocore.exceptions import BotoCoreError
 from pynamodb.exceptions import PynamoDBException
 
 from furusato.domain.errors import Unavailable
@@ -25,6 +26,18 @@ CONDITION_FAILED = "ConditionalCheckFailedException"
 TRANSACTION_CANCELLED = "TransactionCanceledException"
 
 
+def response_code(exc: PynamoDBException) -> str | None:
+    """DynamoDB's error code, or None when the call never got an answer (a timeout or a lost
+    connection carries `response = None`, on which pynamodb's own property fails)."""
+    response = getattr(exc.cause, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
+def no_answer(exc: PynamoDBException) -> bool:
+    """The store was not reached or did not answer in time: as retryable as throttling."""
+    return isinstance(exc.cause, BotoCoreError) and response_code(exc) is None
+
+
 def cancellation_reasons(exc: PynamoDBException) -> list[str]:
     """Per-item reason codes of a cancelled transaction ("None" for items that were fine)."""
     reasons = getattr(exc, "cancellation_reasons", None) or []
@@ -32,18 +45,17 @@ def cancellation_reasons(exc: PynamoDBException) -> list[str]:
 
 
 def is_condition_failure(exc: PynamoDBException) -> bool:
-    if exc.cause_response_code == CONDITION_FAILED:
+    if response_code(exc) == CONDITION_FAILED:
         return True
-    return (
-        exc.cause_response_code == TRANSACTION_CANCELLED
-        and "ConditionalCheckFailed" in cancellation_reasons(exc)
+    return response_code(exc) == TRANSACTION_CANCELLED and "ConditionalCheckFailed" in cancellation_reasons(
+        exc
     )
 
 
 def is_throttled(exc: PynamoDBException) -> bool:
-    if exc.cause_response_code in THROTTLING_CODES:
+    if response_code(exc) in THROTTLING_CODES or no_answer(exc):
         return True
-    return exc.cause_response_code == TRANSACTION_CANCELLED and any(
+    return response_code(exc) == TRANSACTION_CANCELLED and any(
         r in ("ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict")
         for r in cancellation_reasons(exc)
     )
