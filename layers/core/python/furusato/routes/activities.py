@@ -238,7 +238,7 @@ def list_participants(lg_code: str, activity_id: str, query: dict[str, Any]) -> 
     "window); deciding the same way again changes nothing",
     body=shapes.PARTICIPATION_DECISION_IN,
     responses={200: shapes.PARTICIPANT},
-    errors=("NOT_DECIDABLE", "PREMIUM_LIMIT_REACHED", "CONCURRENT_UPDATE"),
+    errors=("NOT_DECIDABLE", "CONCURRENT_UPDATE"),
     roles=DECIDERS,
 )
 def decide_participation(
