@@ -11,6 +11,7 @@ const RULES = {
   "imports.read": ["admin", "coordinator", "viewer"],
   "registrations.read": ["admin", "coordinator", "viewer"],
   "reviews.decide": ["admin", "coordinator"],
+  "participations.decide": ["admin", "coordinator"],
   "contents.write": ["admin", "coordinator"],
   "support.write": ["admin", "coordinator"],
   "consultations.write": ["admin", "coordinator"],

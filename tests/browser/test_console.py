@@ -137,6 +137,51 @@ def test_the_roster_shows_a_registrant_who_checked_in_and_exports(
     assert path is not None and path.read_bytes()[:2] == b"PK"
 
 
+def test_a_coordinator_confirms_an_offline_scan_sent_after_the_activity(
+    console: Console, page: Page, stack: StackClient
+) -> None:
+    """A scan sent hours after check-in closed waits on the roster as 未確認 until a coordinator
+    confirms it (or rejects it); a viewer sees it without the buttons."""
+    start = datetime.now().astimezone() - timedelta(hours=6)  # check-in closed an hour ago
+    activity = _activity(stack, HIDA, "オフラインの清掃", start=start)
+    staff = stack.token("browser-offline-staff", "staff", lg_code=HIDA, staff_role="coordinator")
+    qr = stack.get(
+        f"/v1/admin/lgs/{HIDA}/activities/{activity['activity_id']}/qr",
+        token=staff,
+        params={"format": "json"},
+    ).json()
+    for n, name in enumerate(("確認 待子", "却下 太郎")):
+        person = _registrant(stack, f"browser-offline-{n}", name)
+        scan = stack.post(
+            "/v1/checkins",
+            token=person,
+            json={
+                "token": qr["token"],
+                "nonce": f"browser-offline-{n:04d}",
+                "scanned_at": (start + timedelta(minutes=5)).isoformat(timespec="seconds"),
+            },
+        )
+        assert scan.status_code == 201 and scan.json()["participation"]["status"] == "unconfirmed", scan.text
+
+    console.sign_in(HIDA, "viewer", path=f"/activities/{activity['activity_id']}")
+    waiting = page.locator("#roster").get_by_role("row", name=re.compile("確認 待子"))
+    expect(waiting).to_contain_text("未確認")
+    expect(waiting.get_by_role("button", name="確認")).to_have_count(0)
+
+    page.get_by_role("button", name="サインアウト").click()
+    console.sign_in(HIDA, "coordinator", path=f"/activities/{activity['activity_id']}")
+    page.on("dialog", lambda dialog: dialog.accept())
+    waiting = page.locator("#roster").get_by_role("row", name=re.compile("確認 待子"))
+    waiting.get_by_role("button", name="確認", exact=True).click()
+    expect(waiting).to_contain_text("確認済み")
+    other = page.locator("#roster").get_by_role("row", name=re.compile("却下 太郎"))
+    other.get_by_role("button", name="却下").click()
+    expect(other).to_contain_text("却下")
+    expect(other.get_by_role("button")).to_have_count(0)
+    counted = stack.get(f"/v1/admin/lgs/{HIDA}/activities/{activity['activity_id']}", token=staff).json()
+    assert counted["participant_count"] == 1
+
+
 def test_staff_scan_a_members_card_and_read_the_result_large(
     console: Console, page: Page, stack: StackClient
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -107,3 +108,68 @@ def test_the_check_in_story(stack: StackClient, frozen: None) -> None:
     # Another government's staff cannot see any of it.
     other = stack.token("e2e-checkin-other", "staff", lg_code="212032", staff_role="admin")
     assert stack.get(f"{base}/{static_id}/participants", token=other).status_code == 403
+
+
+def test_a_photo_of_the_poster_sent_after_the_activity_waits_for_staff(
+    stack: StackClient, frozen: None
+) -> None:
+    """Over HTTP: an offline scan that arrives after the window closed is `unconfirmed`, counts
+    for nothing, and only the government's coordinator or admin decides; a repeat converges."""
+    staff = stack.token("e2e-offline-staff", "staff", lg_code=HIDA, staff_role="coordinator")
+    viewer = stack.token("e2e-offline-viewer", "staff", lg_code=HIDA, staff_role="viewer")
+    other = stack.token("e2e-offline-other", "staff", lg_code="212032", staff_role="admin")
+    base = f"/v1/admin/lgs/{HIDA}/activities"
+    created = stack.post(
+        base,
+        token=staff,
+        json={
+            "name": "e2e 清掃活動",
+            "starts_at": "2026-05-10T10:00:00+09:00",
+            "ends_at": "2026-05-10T12:00:00+09:00",
+            "place": "古川町公民館",
+            "designated": True,
+        },
+    )
+    activity_id = created.json()["activity_id"]
+    code = stack.get(f"{base}/{activity_id}/qr", token=staff, params={"format": "json"}).json()
+
+    stack.set_clock("2026-05-10T20:00:00+09:00")  # hours after check-in closed at 13:00
+    claims = []
+    for n, sub in enumerate(("e2e-offline-photo", "e2e-offline-friend")):
+        person = stack.token(sub, "registrant")
+        scan = stack.post(
+            "/v1/checkins",
+            token=person,
+            json={
+                "token": code["token"],
+                "nonce": f"e2e-offline-{n:04d}",
+                "scanned_at": "2026-05-10T10:05:00+09:00",
+            },
+        )
+        assert scan.status_code == 201, scan.text
+        body = scan.json()
+        assert body["participation"]["status"] == "unconfirmed" and body["counted"] is False
+        claims.append((person, body["participation"]["participation_id"]))
+
+    def count() -> int:
+        return int(stack.get(f"{base}/{activity_id}", token=viewer).json()["participant_count"])
+
+    def decide(pid: str, decision: str, token: str = staff) -> Any:
+        return stack.post(
+            f"{base}/{activity_id}/participants/{pid}/confirmation", token=token, json={"decision": decision}
+        )
+
+    assert count() == 0
+    roster = stack.get(f"{base}/{activity_id}/participants", token=viewer).json()["items"]
+    assert sorted(line["status"] for line in roster) == ["unconfirmed", "unconfirmed"]
+    (person, confirmed), (_, rejected) = claims
+    assert decide(confirmed, "confirm", viewer).status_code == 403
+    assert decide(confirmed, "confirm", other).status_code == 403
+    for _ in range(2):  # a repeat converges
+        reply = decide(confirmed, "confirm")
+        assert reply.status_code == 200 and reply.json()["status"] == "confirmed", reply.text
+    assert decide(rejected, "reject").json()["status"] == "rejected"
+    assert decide(rejected, "confirm").json()["error"]["code"] == "NOT_DECIDABLE"
+    assert count() == 1
+    mine = stack.get("/v1/me/participations", token=person, params={"lg_code": HIDA}).json()["items"]
+    assert [p["status"] for p in mine if p["activity_id"] == activity_id] == ["confirmed"]

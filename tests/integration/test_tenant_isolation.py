@@ -227,3 +227,37 @@ def test_another_governments_content_and_consultations_are_404(route: topology.R
     body = {"title": "x"} if route.method == "PATCH" else {"body": "x"} if path.endswith("messages") else None
     reply = call(route.method, path, body, claims=admin(OTHER))
     assert reply.status == 404 and reply.error_code == "NOT_FOUND", reply
+
+
+PARTICIPATION_ROUTES = [r for r in STAFF_ROUTES if "{participation_id}" in r.path]
+
+
+@pytest.mark.parametrize("route", PARTICIPATION_ROUTES, ids=_ids)
+def test_another_governments_participations_are_404(route: topology.Route) -> None:
+    """Staff of OTHER, on their own government's path, with the real ids of an unconfirmed
+    participation of TARGET's activity: not found, and the participation stays undecided."""
+    from datetime import datetime
+
+    from tests.integration.checkin_helpers import activity, at, scan, static_token
+
+    onboard(TARGET, OTHER)
+    at(datetime.fromisoformat("2026-05-10T09:30:00+09:00"))
+    created = activity(TARGET)
+    token = static_token(TARGET, created["activity_id"])
+    at(datetime.fromisoformat("2026-05-10T20:00:00+09:00"))  # after the window: unconfirmed
+    scanned = scan("u1", token, scanned_at="2026-05-10T10:05:00+09:00").body["participation"]
+    assert scanned["status"] == "unconfirmed"
+    path = (
+        route.path.replace("{lg_code}", OTHER)
+        .replace("{activity_id}", created["activity_id"])
+        .replace("{participation_id}", scanned["participation_id"])
+    )
+    for role in ("admin", "coordinator"):
+        reply = call(route.method, path, {"decision": "confirm"}, claims=admin(OTHER, role))
+        assert reply.status == 404 and reply.error_code == "NOT_FOUND", (role, reply)
+    roster = call(
+        "GET",
+        f"/v1/admin/lgs/{TARGET}/activities/{created['activity_id']}/participants",
+        claims=admin(TARGET),
+    ).body["items"]
+    assert [line["status"] for line in roster] == ["unconfirmed"]

@@ -56,6 +56,7 @@ def test_a_roster_holds_every_control_character_written_through_it() -> None:
         "checked_in_at": "2026-05-10T09:00:00+09:00",
         "recorded_at": "2026-05-10T09:00:00+09:00",
         "offline": False,
+        "status": "confirmed",
     }
     data = roster_workbook(_activity(f"清掃{HOSTILE}"), [line])
     sheet = openpyxl.load_workbook(io.BytesIO(data))["参加者"]

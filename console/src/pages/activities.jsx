@@ -320,6 +320,39 @@ function CancelActivity({ activity, onChange }) {
 }
 
 const SOURCES = { qr: "QRコード", staff_scan: "職員の読取", backfill: "実績の取込" };
+// An offline scan sent after check-in closed counts only once staff confirm it (the sign-in sheet,
+// the people they met): the phone's clock is not evidence.
+const PARTICIPATION_STATUS = { confirmed: "確認済み", unconfirmed: "未確認", rejected: "却下" };
+
+function Decision({ activity, line, onDecided }) {
+  const [state, setState] = useState({ busy: false, error: null });
+  const decide = async (decision) => {
+    const question =
+      decision === "confirm"
+        ? `${line.name || "この方"}の参加を確認します。実績として数えられます。よろしいですか。`
+        : `${line.name || "この方"}の参加を却下します。実績として数えられることはありません。よろしいですか。`;
+    if (!window.confirm(question)) return;
+    setState({ busy: true, error: null });
+    try {
+      const path = `/activities/${activity.activity_id}/participants/${line.participation_id}/confirmation`;
+      onDecided(await api.post(lg(path), { decision }));
+      setState({ busy: false, error: null });
+    } catch (e) {
+      setState({ busy: false, error: e });
+    }
+  };
+  return (
+    <div class="actions">
+      <button type="button" disabled={state.busy} onClick={() => decide("confirm")}>
+        確認
+      </button>
+      <button type="button" class="danger" disabled={state.busy} onClick={() => decide("reject")}>
+        却下
+      </button>
+      <ErrorBox error={state.error} />
+    </div>
+  );
+}
 
 function Roster({ activity }) {
   const list = usePaged(
@@ -364,6 +397,7 @@ function Roster({ activity }) {
               <th scope="col">登録</th>
               <th scope="col">記録方法</th>
               <th scope="col">受付日時</th>
+              <th scope="col">確認</th>
             </tr>
           </thead>
           <tbody>
@@ -376,6 +410,20 @@ function Roster({ activity }) {
                   {p.offline ? "（オフライン）" : ""}
                 </td>
                 <td>{dateTime(p.checked_in_at)}</td>
+                <td>
+                  {PARTICIPATION_STATUS[p.status] || p.status}
+                  {p.status === "unconfirmed" && can("participations.decide") ? (
+                    <Decision
+                      activity={activity}
+                      line={p}
+                      onDecided={(next) =>
+                        list.setItems((items) =>
+                          items.map((item) => (item.participation_id === next.participation_id ? next : item)),
+                        )
+                      }
+                    />
+                  ) : null}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -19,6 +19,8 @@ class Route(NamedTuple):
     method: str
     path: str  # API Gateway style: /v1/me/registrations/{lg_code}
     auth: Auth
+    # A POST that only reads (starts an export of what the caller may read): viewers may use it.
+    reads: bool = False
 
     @property
     def powertools_path(self) -> str:
@@ -240,7 +242,17 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/v1/admin/lgs/{lg_code}/activities/{activity_id}/live-token", "staff"),
             Route("POST", "/v1/admin/lgs/{lg_code}/activities/{activity_id}/checkins", "staff"),
             Route("GET", "/v1/admin/lgs/{lg_code}/activities/{activity_id}/participants", "staff"),
-            Route("POST", "/v1/admin/lgs/{lg_code}/activities/{activity_id}/participants/exports", "staff"),
+            Route(
+                "POST",
+                "/v1/admin/lgs/{lg_code}/activities/{activity_id}/participants/exports",
+                "staff",
+                reads=True,
+            ),
+            Route(
+                "POST",
+                "/v1/admin/lgs/{lg_code}/activities/{activity_id}/participants/{participation_id}/confirmation",
+                "staff",
+            ),
             Route(
                 "GET",
                 "/v1/admin/lgs/{lg_code}/activities/{activity_id}/participants/exports/{export_id}",

@@ -3,7 +3,8 @@
 Each declared route names its audience (public, registrant, staff, operator). Checking it here,
 ahead of body validation, means a caller outside the audience learns nothing about the route
 (not even its body shape), and a staff route's `{lg_code}` must be the caller's own government.
-Viewers only read, so every staff write route refuses them here. The staff roles a route admits
+Viewers only read, so every staff write route refuses them here (a POST that only reads, such as
+starting a roster export, is marked `reads` in the topology). The staff roles a route admits
 are checked before its body too (`endpoint(roles=...)`); finer checks (organization staff) stay
 in the routes.
 
@@ -65,7 +66,7 @@ class RouteGuard:
                     raise Forbidden("not staff of this local government")
                 require_current_staff(who)
                 # Viewers read (the domain's roles): no write route is theirs, whatever its body.
-                if route.method != "GET" and who.staff_role == "viewer":
+                if route.method != "GET" and not route.reads and who.staff_role == "viewer":
                     raise Forbidden("viewers may only read")
         except DomainError as error:
             return _refuse(error)

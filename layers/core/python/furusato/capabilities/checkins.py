@@ -30,14 +30,17 @@ from furusato.domain import tokens
 from furusato.domain.activity import Activity, ActivityCancelled, Actor, OutsideWindow, require_manageable
 from furusato.domain.checkin import (
     FAILURE_LIMIT,
+    Decision,
     ParticipationRecord,
     check_activity,
     check_token,
+    decide,
     failure_window,
+    needs_confirmation,
     new_record,
     scan_instant,
 )
-from furusato.domain.errors import DomainError, InvalidInput, RateLimited, Unauthenticated
+from furusato.domain.errors import DomainError, InvalidInput, NotFound, RateLimited, Unauthenticated
 from furusato.domain.lg import LocalGovernment
 from furusato.domain.registration import Progress, counted_on, prefecture_of_municipality, progress
 from furusato.store import activities as activity_store
@@ -139,6 +142,8 @@ def check_in(sub: str, *, token: str, nonce: str, scanned_at: datetime | None) -
         activity, lg = _load_activity(claims.lg_code, claims.activity_id)
         mode = "static_qr" if isinstance(claims, tokens.StaticClaims) else "rotating_qr"
         check_activity(activity, mode=mode, instant=instant)
+    # After the window closed, the phone's clock is the only evidence: staff confirm it or not.
+    unconfirmed = needs_confirmation(claims, activity, now=now, scanned_at=scanned_at)
     record = new_record(
         sub=sub,
         participation_id=new_id("part"),
@@ -149,6 +154,7 @@ def check_in(sub: str, *, token: str, nonce: str, scanned_at: datetime | None) -
         offline=scanned_at is not None,
         nonce=nonce,
         recorded_by=None,
+        status="unconfirmed" if unconfirmed else "confirmed",
     )
     return _write(record, activity, lg, standing)
 
@@ -204,6 +210,36 @@ def staff_check_in(
     }
 
 
+# --- staff decisions on offline scans ----------------------------------------------------
+
+
+def decide_participation(
+    actor: Actor, activity_id: str, participation_id: str, decision: Decision
+) -> tuple[bool, dict[str, Any]]:
+    """POST .../participants/{participation_id}/confirmation: staff confirm an unconfirmed
+    participation from their roster (it then counts, and is judged for automatic premium as the
+    qualifying scan would have been) or reject it (it never counts). Deciding the same way again
+    answers the stored decision and changes nothing. Returns (changed, the roster line)."""
+    activity = activity_store.get_activity(actor.lg_code, activity_id)
+    activity = require_manageable(actor, activity)
+    record = participations.reviewable(activity.activity_id, participation_id)
+    if record is None:
+        raise NotFound("no participation of this activity awaits or had a confirmation with this id")
+    status = decide(record, decision)
+    changed, stored = participations.decide(record, status, by=actor.sub, at=clock.iso(clock.now()))
+    if stored is None:
+        raise NotFound("this participation no longer exists")
+    decide(stored, decision)  # a concurrent decision the other way wins: refused here
+    if stored.confirmed:
+        # Rule 14, as at the qualifying scan, judged on the day it counts (or today). Also when
+        # it was confirmed before: a retry after a failure here still makes the upgrade, and a
+        # pass that finds nothing to change writes nothing.
+        today = max(clock.today(), stored.day)
+        premium.after_participation(stored.sub, premium.governments_counting(stored.lg_code), today)
+    name, registration_id = participations.roster_people([stored.sub], actor.lg_code)[stored.sub]
+    return changed, stored.roster_dict(name=name, registration_id=registration_id)
+
+
 # --- recording ---------------------------------------------------------------------------
 
 
@@ -234,7 +270,7 @@ def _write(
     today = max(clock.today(), stored.day)
     current = progress(lg, [*others, stored], today)
     upgraded = None
-    if created and _may_change_premium(person, lg, current):
+    if created and stored.confirmed and _may_change_premium(person, lg, current):
         # Rule 14: the scan that meets the requirement makes an opted-in registrant premium.
         upgraded = premium.after_participation(record.sub, premium.governments_counting(lg.lg_code), today)
     body = {

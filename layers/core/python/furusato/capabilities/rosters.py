@@ -26,8 +26,11 @@ HEADERS = (
     "チェックイン日時",
     "記録日時",
     "オフライン",
+    "確認",
 )
 SOURCE_LABELS = {"qr": "QRコード", "staff_scan": "職員読取", "backfill": "様式取込"}
+# An offline scan that arrived after the window counts only once staff confirm it.
+STATUS_LABELS = {"confirmed": "確認済み", "unconfirmed": "未確認", "rejected": "却下"}
 MODE_LABELS = {"static_qr": "固定QR", "rotating_qr": "変動QR", "staff_scan": "会員証読取"}
 
 
@@ -42,6 +45,7 @@ def _row(line: dict[str, Any]) -> list[str]:
         line["checked_in_at"],
         line["recorded_at"],
         "はい" if line["offline"] else "いいえ",
+        STATUS_LABELS.get(line["status"], line["status"]),
     ]
 
 
@@ -91,7 +95,7 @@ def roster_workbook(activity: Activity, lines: Iterable[dict[str, Any]]) -> byte
     for line in lines:
         write_row(sheet, row, _row(line))
         row += 1
-    for letter, width in zip("ABCDEFGHI", (32, 20, 8, 32, 12, 14, 26, 26, 10), strict=True):
+    for letter, width in zip("ABCDEFGHIJ", (32, 20, 8, 32, 12, 14, 26, 26, 10, 10), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A7"
     out = io.BytesIO()
@@ -119,7 +123,7 @@ def write_roster(activity: Activity, pages: Iterable[list[dict[str, Any]]], path
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("参加者")
-    for letter, width in zip("ABCDEFGHI", (32, 20, 8, 32, 12, 14, 26, 26, 10), strict=True):
+    for letter, width in zip("ABCDEFGHIJ", (32, 20, 8, 32, 12, 14, 26, 26, 10, 10), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A7"
     sheet.append(_text_cells(sheet, ["活動名", activity.name]))

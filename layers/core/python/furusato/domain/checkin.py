@@ -12,11 +12,15 @@ from typing import Any, Literal
 from furusato.clock import iso
 from furusato.domain import tokens
 from furusato.domain.activity import Activity, ActivityCancelled, OutsideWindow, jst_day
-from furusato.domain.errors import InvalidInput
+from furusato.domain.errors import Conflict, InvalidInput
 from furusato.domain.registration import Participation
 
 Source = Literal["qr", "staff_scan", "backfill"]
 SOURCES: tuple[str, ...] = ("qr", "staff_scan", "backfill")
+# A participation's standing as evidence (docs/domain.md, "Offline scans").
+STATUSES: tuple[str, ...] = ("confirmed", "unconfirmed", "rejected")
+Decision = Literal["confirm", "reject"]
+DECIDED: dict[str, str] = {"confirm": "confirmed", "reject": "rejected"}
 
 # An offline scan (static QR only) must reach the server within this time.
 OFFLINE_MAX_AGE = timedelta(hours=72)
@@ -46,6 +50,8 @@ class ParticipationRecord(Participation):
     offline: bool = False
     nonce: str | None = None
     recorded_by: str | None = None  # staff sub for staff scans
+    decided_by: str | None = None  # the staff member who confirmed or rejected an offline scan
+    decided_at: str | None = None
 
     def me_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +71,7 @@ class ParticipationRecord(Participation):
             "checked_in_at": self.checked_in_at,
             "recorded_at": self.recorded_at,
             "offline": self.offline,
+            "status": self.status,
         }
 
     def roster_dict(self, *, name: str | None, registration_id: str | None) -> dict[str, Any]:
@@ -81,6 +88,8 @@ class ParticipationRecord(Participation):
             "checked_in_at": self.checked_in_at,
             "recorded_at": self.recorded_at,
             "offline": self.offline,
+            "status": self.status,
+            "decided_at": self.decided_at,
         }
 
 
@@ -106,6 +115,8 @@ class PendingParticipant:
             "checked_in_at": self.checked_in_at,
             "recorded_at": self.recorded_at,
             "offline": False,
+            "status": "confirmed",  # written by staff from their own records
+            "decided_at": None,
         }
 
 
@@ -131,6 +142,37 @@ def scan_instant(
             "an offline scan must arrive within 72 hours", details={"scanned_at": "within 72 hours"}
         )
     return min(scanned_at, now)
+
+
+def needs_confirmation(
+    claims: tokens.StaticClaims | tokens.RotatingClaims,
+    activity: Activity,
+    *,
+    now: datetime,
+    scanned_at: datetime | None,
+) -> bool:
+    """Whether the scan's only evidence of presence is the phone's clock: an offline scan
+    (`scanned_at` earlier than its arrival by more than the clock skew) that arrives after the
+    code's and the activity's window closed. A printed code can be photographed and its scan
+    sent later with any `scanned_at` inside the window, so such a scan waits for staff. Arriving
+    while the window is open proves what a live scan of the same code proves."""
+    if scanned_at is None or now - scanned_at <= CLOCK_SKEW:
+        return False
+    live = activity.in_window(now) and (not isinstance(claims, tokens.StaticClaims) or claims.valid_at(now))
+    return not live
+
+
+def decide(record: ParticipationRecord, decision: Decision) -> str:
+    """The status a staff decision gives an unconfirmed participation. Deciding again the same
+    way changes nothing; a decision is final, so the other one is refused."""
+    wanted = DECIDED[decision]
+    if record.status in (wanted, "unconfirmed"):
+        return wanted
+    raise Conflict(
+        f"this participation was already {record.status}",
+        code="NOT_DECIDABLE",
+        details={"status": record.status},
+    )
 
 
 def check_token(claims: tokens.StaticClaims | tokens.RotatingClaims, *, instant: datetime) -> None:
@@ -170,6 +212,7 @@ def new_record(
     offline: bool,
     nonce: str | None,
     recorded_by: str | None,
+    status: str = "confirmed",
 ) -> ParticipationRecord:
     return ParticipationRecord(
         activity_id=activity.activity_id,
@@ -192,6 +235,7 @@ def new_record(
         offline=offline,
         nonce=nonce,
         recorded_by=recorded_by,
+        status=status,
     )
 
 

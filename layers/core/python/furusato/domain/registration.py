@@ -46,6 +46,14 @@ class Participation:
     lg_code: str  # the government that holds the activity
     designated: bool
     day: date  # JST date of the activity
+    # Only a confirmed participation is evidence (counts, stay days, premium): an offline scan
+    # of a printed code arriving after the check-in window is `unconfirmed` until staff confirm
+    # it from the roster, or `rejected` (docs/domain.md, "Offline scans").
+    status: str = "confirmed"
+
+    @property
+    def confirmed(self) -> bool:
+        return self.status == "confirmed"
 
 
 def is_own_residence(lg_code: str, residence_lg_code: str | None) -> bool:
@@ -123,7 +131,7 @@ def count(
 ) -> Counted:
     """Count in each window of the judgement on `day` (rule 10) and keep the best: the most
     activities (on a tie, the later window) and, separately, the most stay days (rule 16)."""
-    parts = list(participations)
+    parts = [p for p in participations if p.confirmed]
     declared = list(stay_declaration_days)
     best: tuple[int, date, date] | None = None
     most_days = 0
@@ -140,8 +148,10 @@ def count(
 
 def counted_on(lg: LocalGovernment, participation: Participation, day: date) -> bool:
     """The participation counts toward `lg` in a judgement on `day` (rules 10-12)."""
-    return counts_toward(lg, participation) and any(
-        w.contains(participation.day) for w in judgement_windows(lg.settings, day)
+    return (
+        participation.confirmed
+        and counts_toward(lg, participation)
+        and any(w.contains(participation.day) for w in judgement_windows(lg.settings, day))
     )
 
 

@@ -217,3 +217,9 @@ def _month_range(first: str, last: str) -> list[str]:
         out.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return out
+
+
+def participation_counts(item: Mapping[str, object]) -> bool:
+    """A participation (a stored item's attributes) counts in the monthly participations once
+    confirmed; records written without a status always were (docs/domain.md, "Offline scans")."""
+    return item.get("status") in (None, "confirmed")

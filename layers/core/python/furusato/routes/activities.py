@@ -15,6 +15,9 @@ from furusato.domain.errors import InvalidInput
 from furusato.routes import checkin_shapes as shapes
 from furusato.routes.organizations import ALL_STAFF, MANAGERS, staff_actor
 
+# The government's own staff decide whether an offline scan is evidence, not an organization's.
+DECIDERS = frozenset({"admin", "coordinator"})
+
 router = Router()
 
 PREFIX = "/v1/admin/lgs/<lg_code>/activities"
@@ -203,6 +206,33 @@ def list_participants(lg_code: str, activity_id: str, query: dict[str, Any]) -> 
         return _file(XLSX, content, filename)
     items, next_cursor = activities.roster(actor, activity_id, limit=query["limit"], cursor=query["cursor"])
     return json_response(200, page(items, next_cursor), headers={"Cache-Control": "no-store"})
+
+
+@router.post(f"{PREFIX}/<activity_id>/participants/<participation_id>/confirmation")
+@endpoint(
+    router,
+    "Confirm or reject an unconfirmed participation (an offline scan that arrived after the "
+    "window); deciding the same way again changes nothing",
+    body=shapes.PARTICIPATION_DECISION_IN,
+    responses={200: shapes.PARTICIPANT},
+    errors=("NOT_DECIDABLE", "CONCURRENT_UPDATE"),
+    roles=DECIDERS,
+)
+def decide_participation(
+    lg_code: str, activity_id: str, participation_id: str, body: dict[str, Any]
+) -> Response[Any]:
+    actor = staff_actor(lg_code, DECIDERS)
+    changed, line = checkins.decide_participation(actor, activity_id, participation_id, body["decision"])
+    audit.record(  # every answer names the person: a repeated decision is recorded as a read
+        actor_sub=actor.sub,
+        lg_code=lg_code,
+        staff_role=actor.staff_role,
+        action=body["decision"] if changed else "read",
+        resource=f"activities/{activity_id}/participants/{participation_id}",
+        purpose="confirmation of an offline scan",
+        records=1,
+    )
+    return json_response(200, line, headers={"Cache-Control": "no-store"})
 
 
 @router.post(f"{PREFIX}/<activity_id>/participants/exports")

@@ -8,6 +8,7 @@ from typing import Any
 from furusato.api.models import LG_CODE, PAGING, PROGRESS, page_of
 from furusato.api.schema import Bool, Date, FreeMap, Instant, Int, List, Obj, Str
 from furusato.domain.activity import CHECKIN_MODES
+from furusato.domain.checkin import STATUSES
 
 ORG_KINDS = ("neighborhood_association", "npo", "dmo", "chamber_of_commerce", "company", "school", "other")
 DESIGNATIONS = ("per_activity", "all_activities")
@@ -115,6 +116,17 @@ STAFF_CHECKIN_IN = Obj(
     },
 )
 
+PARTICIPATION_DECISION_IN = Obj(
+    "ParticipationDecisionIn",
+    {
+        "decision": Str(
+            choices=("confirm", "reject"),
+            description="confirm: the person was there (the participation counts from now); "
+            "reject: it never counts",
+        )
+    },
+)
+
 # ---- queries --------------------------------------------------------------------------------
 
 _RANGE = {
@@ -191,6 +203,11 @@ LIVE_TOKEN = Obj(
     },
 )
 SOURCES = ("qr", "staff_scan", "backfill")
+STATUS = Str(
+    choices=STATUSES,
+    description="unconfirmed: an offline scan of a printed code that arrived after the check-in "
+    "window closed; it counts for nothing until staff confirm it from the roster (rejected: never)",
+)
 PARTICIPATION = Obj(
     "Participation",
     {
@@ -208,6 +225,7 @@ PARTICIPATION = Obj(
         "checked_in_at": Instant(description="the instant of the scan"),
         "recorded_at": Instant(description="when the server recorded it"),
         "offline": Bool(),
+        "status": STATUS,
     },
 )
 CHECKIN_RESULT = Obj(
@@ -261,6 +279,8 @@ PARTICIPANT = Obj(
         "checked_in_at": Instant(),
         "recorded_at": Instant(),
         "offline": Bool(),
+        "status": STATUS,
+        "decided_at": Instant(nullable=True, description="when staff confirmed or rejected it"),
     },
 )
 CARD = Obj(

@@ -7,7 +7,9 @@
   finds nothing to apply; two concurrent recounts of one person cannot both apply.
 - A change of a registration also books the month's change of the population (the history)
   from its own old and new images, in the month of the change, once per change (marker).
-- A participation added or removed: its government's month, once per change (marker).
+- A participation added or removed, or confirmed: its government's month, once per change
+  (marker). Only confirmed participations count: an offline scan awaiting staff (or rejected)
+  adds nothing, and its confirmation (a MODIFY) adds one.
 - A government onboarded (or removed): the national count, once per change (marker).
 """
 
@@ -116,7 +118,7 @@ def _counted_as(image: dict[str, object] | None) -> rules.Contribution | None:
 def _participation(change: Change) -> None:
     increments: dict[tuple[str, str], int] = {}
     for image, sign in ((change.old, -1), (change.new, 1)):
-        if image and image.get("lg_code") and image.get("day"):
+        if image and image.get("lg_code") and image.get("day") and rules.participation_counts(image):
             key = (str(image["lg_code"]), str(image["day"])[:7])
             increments[key] = increments.get(key, 0) + sign
     sub = str((change.new or change.old or {}).get("sub", change.pk))

@@ -78,7 +78,8 @@ def _take(records: Records, item: dict[str, Any]) -> None:
             )
         )
     elif kind == "participation" and item.get("lg_code") and item.get("day"):
-        records.participations[(str(item["lg_code"]), str(item["day"])[:7])] += 1
+        if rules.participation_counts(item):
+            records.participations[(str(item["lg_code"]), str(item["day"])[:7])] += 1
     elif kind == store.COUNTER_TYPE:
         scope = pk.removeprefix("STAT#").rsplit("#", 1)[0]
         target = records.counters[(scope, sk)]

@@ -146,24 +146,38 @@ def put_unless_exists(item: Any, *, also: Sequence[dict[str, Any]] = ()) -> dict
                     return exc.response.get("Item") or {}
                 raise
             return None
-        elements = [{"Put": kwargs}, *also]
+        return transact_unless_condition([{"Put": kwargs}, *also], client=client)
+
+
+def transact_unless_condition(
+    elements: Sequence[dict[str, Any]], *, client: Any = None
+) -> dict[str, Any] | None:
+    """TransactWriteItems of raw elements (the main table model's own botocore client unless
+    given), tried again on a conflict with another transaction: None when written; when an
+    element's condition failed, that element's stored item as returned ({} if the table does not
+    echo it), and nothing is written."""
+    from botocore.exceptions import ClientError
+
+    if client is None:
+        from furusato.store.models import MainItem
+
+        client = MainItem._get_connection().connection.client
+    with client_errors():
         for attempt in range(CONFLICT_ATTEMPTS):
             try:
-                client.transact_write_items(TransactItems=elements)
+                client.transact_write_items(TransactItems=list(elements))
                 return None
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code", "") != TRANSACTION_CANCELLED:
                     raise
                 reasons = exc.response.get("CancellationReasons") or [{}]
-                if reasons[0].get("Code") == "ConditionalCheckFailed":
-                    return reasons[0].get("Item") or {}
+                failed = next((r for r in reasons if r.get("Code") == "ConditionalCheckFailed"), None)
+                if failed is not None:
+                    return failed.get("Item") or {}
                 codes = {r.get("Code") for r in reasons}
                 if "TransactionConflict" not in codes or attempt == CONFLICT_ATTEMPTS - 1:
                     if codes & {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"}:
                         raise Unavailable() from exc
                     raise
-                import random  # only a conflict needs it
-                import time
-
                 time.sleep(random.uniform(0.005, 0.02 * (attempt + 1)))  # noqa: S311 (jitter, not a secret)
     return None

@@ -208,7 +208,9 @@ class ActivityItem(MainItem, discriminator="activity"):
 
 class ParticipationItem(MainItem, discriminator="participation"):
     """pk=P#{sub}, sk=PART#{activity_id}: one per person and activity (a put condition keeps it
-    so); gsi1pk=ACT#{activity_id}, gsi1sk={checked_in_at}#{participation_id} is the roster."""
+    so); gsi1pk=ACT#{activity_id}, gsi1sk={checked_in_at}#{participation_id} is the roster.
+    A participation that needed staff confirmation also carries gsi2pk=ACT#{activity_id}#REVIEW,
+    gsi2sk={participation_id}: how the confirmation route finds it by its id."""
 
     participation_id = UnicodeAttribute()
     sub = UnicodeAttribute()
@@ -228,6 +230,11 @@ class ParticipationItem(MainItem, discriminator="participation"):
     offline = BooleanAttribute(default=False)
     nonce = UnicodeAttribute(null=True)
     recorded_by = UnicodeAttribute(null=True)
+    # confirmed (absent: every record written before offline scans needed confirmation),
+    # unconfirmed or rejected; who decided and when.
+    status = UnicodeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    decided_at = UnicodeAttribute(null=True)
 
     def to_record(self) -> ParticipationRecord:
         """The domain record (a `domain.registration.Participation` with every field)."""
@@ -252,6 +259,9 @@ class ParticipationItem(MainItem, discriminator="participation"):
             offline=self.offline,
             nonce=self.nonce,
             recorded_by=self.recorded_by,
+            status=self.status or "confirmed",
+            decided_by=self.decided_by,
+            decided_at=self.decided_at,
         )
 
 

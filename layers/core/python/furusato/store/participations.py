@@ -17,6 +17,11 @@ Access patterns:
 - participant count: sharded counter items added to in the participation's own transaction
   (store.counters), and by each pending participant when written (store.matching): one
   BatchGetItem of the shards, whatever the roster's size
+- an offline scan waiting for staff (`unconfirmed`) is written without the counter; its
+  confirmation is one TransactWriteItems of the status (conditional on `unconfirmed`) and the
+  counter, so the count stays equal to the confirmed records; a rejection changes the status only
+- find a participation that needed confirmation by its id: Query gsi2 gsi2pk=ACT#{activity_id}#REVIEW,
+  gsi2sk={participation_id} (only such records carry these keys)
 - failed scans of a person: UpdateItem ADD count on pk=RL#{sub}, sk=SCANFAIL#{window}, with TTL
 """
 
@@ -34,7 +39,12 @@ from furusato.domain.checkin import ParticipationRecord, PendingParticipant
 from furusato.domain.registration import LIVE_STATUSES, Participation
 from furusato.store import counters
 from furusato.store import cursor as cursors
-from furusato.store.errors import is_condition_failure, put_unless_exists, storage_errors
+from furusato.store.errors import (
+    is_condition_failure,
+    put_unless_exists,
+    storage_errors,
+    transact_unless_condition,
+)
 from furusato.store.models import (
     MainItem,
     ParticipationItem,
@@ -57,12 +67,17 @@ def roster_pk(activity_id: str) -> str:
     return f"ACT#{activity_id}"
 
 
+def review_pk(activity_id: str) -> str:
+    return f"ACT#{activity_id}#REVIEW"
+
+
 def item_of(record: ParticipationRecord) -> ParticipationItem:
     """The stored item of a participation record."""
     return _item(record)
 
 
 def _item(record: ParticipationRecord) -> ParticipationItem:
+    review = record.status != "confirmed"
     return ParticipationItem(
         person_pk(record.sub),
         participation_sk(record.activity_id),
@@ -86,6 +101,11 @@ def _item(record: ParticipationRecord) -> ParticipationItem:
         offline=record.offline,
         nonce=record.nonce,
         recorded_by=record.recorded_by,
+        status=record.status,
+        decided_by=record.decided_by,
+        decided_at=record.decided_at,
+        gsi2pk=review_pk(record.activity_id) if review else None,
+        gsi2sk=record.participation_id if review else None,
     )
 
 
@@ -95,10 +115,15 @@ def record(participation: ParticipationRecord) -> tuple[bool, ParticipationRecor
     Returns (True, the new record) or (False, the record stored before). One conditional
     put: pynamodb's `save` cannot ask for the old item on a failed condition, so the call goes
     through the model's own botocore client (same retry configuration, same endpoint).
-    The activity's participant count grows in the same transaction (one TransactWriteItems).
+    The activity's participant count grows in the same transaction (one TransactWriteItems),
+    unless the participation is not confirmed: it counts when staff confirm it (`decide`).
     """
-    counted = counters.update_element(participation.activity_id, participation.sub)
-    old = put_unless_exists(_item(participation), also=[counted])
+    counted = (
+        [counters.update_element(participation.activity_id, participation.sub)]
+        if participation.confirmed
+        else []
+    )
+    old = put_unless_exists(_item(participation), also=counted)
     if old is None:
         return True, participation
     if old:
@@ -131,7 +156,7 @@ _STANDING_ATTRIBUTES = [
     "sk",
     "type",
     "lg_code",
-    "status",
+    "status",  # a registration's, and a participation's (confirmed or not)
     "registration_id",
     "plan",
     "auto_upgrade",
@@ -162,9 +187,67 @@ def standing(sub: str) -> Standing:
                         lg_code=item.lg_code,
                         designated=bool(item.designated),
                         day=date.fromisoformat(item.day),
+                        status=item.status or "confirmed",
                     )
                 )
     return found
+
+
+def reviewable(activity_id: str, participation_id: str) -> ParticipationRecord | None:
+    """The participation of this activity with this id, if it ever needed confirmation (one
+    Query of the review index, then a consistent read of the record itself)."""
+    with storage_errors():
+        found = next(
+            iter(MainItem.gsi2.query(review_pk(activity_id), MainItem.gsi2sk == participation_id, limit=1)),
+            None,
+        )
+        if not isinstance(found, ParticipationItem):
+            return None
+        current = _get(found.pk, found.sk)
+    return current if current is not None and current.participation_id == participation_id else None
+
+
+def _get(pk: str, sk: str) -> ParticipationRecord | None:
+    with storage_errors():
+        try:
+            return ParticipationItem.get(pk, sk, consistent_read=True).to_record()
+        except ParticipationItem.DoesNotExist:
+            return None  # the person's data was deleted meanwhile
+
+
+def decide(
+    record: ParticipationRecord, status: str, *, by: str, at: str
+) -> tuple[bool, ParticipationRecord | None]:
+    """Give an unconfirmed participation its decided status (confirmed or rejected): one
+    TransactWriteItems, conditional on the record being unconfirmed still; a confirmation adds it
+    to the activity's count in the same transaction. Returns (True, the decided record), or
+    (False, the record as stored, None if gone) when it was decided before (a retry, a
+    concurrent decision) or deleted."""
+    from dataclasses import replace
+
+    from furusato.settings import settings
+
+    key = {"pk": {"S": person_pk(record.sub)}, "sk": {"S": participation_sk(record.activity_id)}}
+    update = {
+        "Update": {
+            "TableName": settings().main_table,
+            "Key": key,
+            "UpdateExpression": "SET #s = :s, decided_by = :by, decided_at = :at",
+            "ConditionExpression": "#s = :unconfirmed AND participation_id = :id",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {
+                ":s": {"S": status},
+                ":by": {"S": by},
+                ":at": {"S": at},
+                ":unconfirmed": {"S": "unconfirmed"},
+                ":id": {"S": record.participation_id},
+            },
+        }
+    }
+    also = [counters.update_element(record.activity_id, record.sub)] if status == "confirmed" else []
+    if transact_unless_condition([update, *also]) is None:
+        return True, replace(record, status=status, decided_by=by, decided_at=at)
+    return False, _get(key["pk"]["S"], key["sk"]["S"])
 
 
 def forget(sub: str, activity_id: str) -> None:
