@@ -14,7 +14,7 @@ from furusato.imports.safety import DEFAULT_LIMITS
 from furusato.store.matching import Candidates
 from tests.fixtures.imports import official, sample_rows
 
-ID = re.compile(r"[a-z]{3,4}_[0-9a-z]{26}")  # the API's id pattern (routes/checkin_shapes.py)
+ID = re.compile(r"[a-z]{3,4}_[0-9a-z]{26}")  # the API's id pattern (shapes/checkins.py)
 
 
 def test_ids_from_keys_are_stable_and_look_like_every_other_id() -> None:

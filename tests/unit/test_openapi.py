@@ -87,8 +87,8 @@ def test_timestamps_and_dates_carry_their_formats() -> None:
 
 
 def test_the_documented_notification_kinds_are_the_stored_ones() -> None:
-    from furusato.api.models import NOTIFICATION
     from furusato.api.schema import Str
+    from furusato.shapes.people import NOTIFICATION
     from furusato.store.notifications import KINDS
 
     kind = NOTIFICATION.fields["kind"]

@@ -7,19 +7,20 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from furusato.api import models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import pages
 from furusato.domain.errors import invalid_field
 from furusato.domain.lg_code import is_valid_lg_code
+from furusato.shapes.common import HEALTH, page_of
+from furusato.shapes.governments import DIRECTORY_QUERY, LG_DETAIL, LG_SUMMARY
 from furusato.store import lgs
 
 router = Router()
 
 
 @router.get("/health")
-@endpoint(router, "Liveness", responses={200: models.HEALTH})
+@endpoint(router, "Liveness", responses={200: HEALTH})
 def health() -> Response[Any]:
     return json_response(200, {"status": "ok"})
 
@@ -28,8 +29,8 @@ def health() -> Response[Any]:
 @endpoint(
     router,
     "Onboarded local governments",
-    query=models.DIRECTORY_QUERY,
-    responses={200: models.page_of("LocalGovernmentPage", models.LG_SUMMARY)},
+    query=DIRECTORY_QUERY,
+    responses={200: page_of("LocalGovernmentPage", LG_SUMMARY)},
 )
 def list_local_governments(query: dict[str, Any]) -> Response[Any]:
     """Public and the same for everyone: served from this container's copy for up to
@@ -43,7 +44,7 @@ def list_local_governments(query: dict[str, Any]) -> Response[Any]:
 
 
 @router.get("/v1/local-governments/<lg_code>")
-@endpoint(router, "A local government: page, survey, premium requirements", responses={200: models.LG_DETAIL})
+@endpoint(router, "A local government: page, survey, premium requirements", responses={200: LG_DETAIL})
 def get_local_government(lg_code: str) -> Response[Any]:
     if not is_valid_lg_code(lg_code):
         raise invalid_field("lg_code", "6 digits with a valid check digit")

@@ -8,12 +8,14 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato import audit
-from furusato.api import auth, idempotency, models
+from furusato.api import auth, idempotency
 from furusato.api.app import json_response, no_content, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import onboarding
 from furusato.domain.errors import invalid_field
 from furusato.domain.staff import check_invite
+from furusato.shapes.common import PAGING_QUERY, page_of
+from furusato.shapes.staff import AUDIT_QUERY, AUDIT_RECORD, STAFF_INVITE_IN, STAFF_USER
 from furusato.store import activities
 
 router = Router()
@@ -23,8 +25,8 @@ router = Router()
 @endpoint(
     router,
     "Invite a staff member (coordinator, viewer or organization staff)",
-    body=models.STAFF_INVITE_IN,
-    responses={201: models.STAFF_USER},
+    body=STAFF_INVITE_IN,
+    responses={201: STAFF_USER},
     idempotent=True,
     errors=("STAFF_ALREADY_EXISTS",),
 )
@@ -57,8 +59,8 @@ def invite(lg_code: str, body: dict[str, Any], idempotency_key: str | None) -> R
 @endpoint(
     router,
     "Active staff accounts of this government",
-    query=models.PAGING_QUERY,
-    responses={200: models.page_of("StaffPage", models.STAFF_USER)},
+    query=PAGING_QUERY,
+    responses={200: page_of("StaffPage", STAFF_USER)},
 )
 def list_staff(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, auth.ADMIN)
@@ -80,8 +82,8 @@ def remove(lg_code: str, staff_id: str) -> Response[Any]:
 @endpoint(
     router,
     "This government's audit trail of staff access to personal data, newest first",
-    query=models.AUDIT_QUERY,
-    responses={200: models.page_of("AuditPage", models.AUDIT_RECORD)},
+    query=AUDIT_QUERY,
+    responses={200: page_of("AuditPage", AUDIT_RECORD)},
 )
 def read_audit(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, auth.ADMIN)
