@@ -84,12 +84,3 @@ def test_timestamps_and_dates_carry_their_formats() -> None:
     assert '"format": "date-time"' in text and '"format": "date"' in text
     profile = spec["components"]["schemas"]["Me"]["properties"]["profile"]
     assert {"type": "null"} in profile["anyOf"], "a nullable object is anyOf its $ref and null"
-
-
-def test_the_documented_notification_kinds_are_the_stored_ones() -> None:
-    from furusato.api.schema import Str
-    from furusato.shapes.people import NOTIFICATION
-    from furusato.store.notifications import KINDS
-
-    kind = NOTIFICATION.fields["kind"]
-    assert isinstance(kind, Str) and set(kind.choices or ()) == set(KINDS)

@@ -25,6 +25,7 @@ from furusato.clock import iso
 from furusato.domain import ids
 from furusato.domain import support as rules
 from furusato.domain.errors import Conflict, InvalidInput, NotFound, invalid_field
+from furusato.domain.notifications import NotificationKind
 from furusato.domain.support import Measure, MeasureTerms
 from furusato.store import notifications
 from furusato.store import support as store
@@ -364,7 +365,7 @@ def decide(lg_code: str, application_id: str, body: dict[str, Any], *, by: str) 
     title, text = _NOTICES[decision]
     notice = notifications.notification_item(
         before.sub,
-        "support_decided",
+        NotificationKind.SUPPORT_DECIDED,
         title=title,
         body=text.format(measure=before.measure_name, amount=amount or 0, reason=reason or ""),
         lg_code=lg_code,

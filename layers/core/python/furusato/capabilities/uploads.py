@@ -25,6 +25,7 @@ from furusato import clock
 from furusato.clock import iso
 from furusato.domain import uploads as rules
 from furusato.domain.errors import InvalidInput, Unauthenticated
+from furusato.domain.notifications import NotificationKind
 from furusato.settings import settings
 from furusato.store import notifications
 from furusato.store import uploads as store
@@ -108,7 +109,7 @@ def _reject(upload: store.Upload, reason: str) -> None:
     title, body = rules.rejection_notice(reason)
     notifications.notify(
         upload.owner,
-        "upload_rejected",
+        NotificationKind.UPLOAD_REJECTED,
         title=title,
         body=body,
         lg_code=None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from furusato.api.schema import Bool, Date, FreeMap, Instant, List, Obj, Str
 from furusato.domain.ids import LG_CODE
+from furusato.domain.notifications import KINDS
 from furusato.shapes.registrations import REGISTRATION
 
 GENDERS = ("male", "female", "other", "no_answer")
@@ -67,22 +68,7 @@ NOTIFICATION = Obj(
     "Notification",
     {
         "notification_id": Str(),
-        "kind": Str(
-            choices=(
-                "renewal_due",
-                "renewed",
-                "upgraded",
-                "upgrade_refused",
-                "downgraded",
-                "review_decided",
-                "lapse_warning",
-                "lapsed",
-                "support_decided",
-                "content",
-                "consultation_reply",
-                "upload_rejected",
-            )
-        ),
+        "kind": Str(choices=KINDS),
         "title": Str(),
         "body": Str(max_length=5000),
         "lg_code": Str(nullable=True),

@@ -1,4 +1,9 @@
-"""Opaque list cursors: the last evaluated key, bound to the partition it pages through."""
+"""Opaque list cursors, one codec for every paginated list: JSON in unpadded URL-safe base64.
+
+Most lists page through one partition and their cursor is DynamoDB's last evaluated key, bound
+to that partition (`encode`/`decode`). Lists that page otherwise (a merged feed, the audit trail's
+months, the participations history) `pack` their own position and check it after `unpack`; a
+cursor that does not decode, or does not hold what its list expects, is refused the same way."""
 
 from __future__ import annotations
 
@@ -14,11 +19,26 @@ from furusato.domain.text import clean
 MAX_KEY_LENGTH = 1024
 
 
-def encode(last_key: dict[str, Any] | None) -> str | None:
-    if not last_key:
-        return None
-    raw = json.dumps(last_key, separators=(",", ":"), sort_keys=True).encode()
+def invalid() -> InvalidInput:
+    """The one refusal of a cursor that is not from this list."""
+    return InvalidInput("invalid cursor", details={"cursor": "not a cursor from this list"})
+
+
+def pack(position: Any) -> str:
+    raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def unpack(cursor: str) -> Any:
+    """The position a cursor holds, not yet checked against what its list expects."""
+    try:
+        return json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+    except (binascii.Error, ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise invalid() from exc
+
+
+def encode(last_key: dict[str, Any] | None) -> str | None:
+    return pack(last_key) if last_key else None
 
 
 def _expected_keys(partition_attribute: str) -> frozenset[str]:
@@ -43,17 +63,17 @@ def _valid(key: Any, partition: tuple[str, str]) -> bool:
     return bool(key[attribute]["S"] == value)
 
 
+def last_key(key: Any, *, partition: tuple[str, str]) -> dict[str, Any]:
+    """A decoded last evaluated key, refused unless it pages through `partition` (attribute,
+    value): a tampered cursor must not open someone else's partition. Validated completely
+    (exactly the key attributes of the list, each a short string), so no tampered cursor reaches
+    DynamoDB."""
+    if not _valid(key, partition):
+        raise invalid()
+    return dict(key)
+
+
 def decode(cursor: str | None, *, partition: tuple[str, str]) -> dict[str, Any] | None:
-    """Refuse cursors that do not page through `partition` (attribute, value): a tampered
-    cursor must not open someone else's partition. Validated completely (exactly the key
-    attributes of the list, each a short string), so no tampered cursor reaches DynamoDB."""
     if not cursor:
         return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise InvalidInput("invalid cursor", details={"cursor": "not a cursor from this list"}) from exc
-    if not _valid(key, partition):
-        raise InvalidInput("invalid cursor", details={"cursor": "not a cursor from this list"})
-    return key
+    return last_key(unpack(cursor), partition=partition)

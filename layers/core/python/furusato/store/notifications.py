@@ -15,24 +15,10 @@ from typing import Any
 from pynamodb.exceptions import PutError
 
 from furusato import clock
+from furusato.domain.notifications import KINDS, NotificationKind
 from furusato.store import cursor as cursors
 from furusato.store.errors import is_condition_failure, storage_errors
 from furusato.store.models import NotificationItem
-
-KINDS = (
-    "renewal_due",
-    "renewed",
-    "downgraded",
-    "review_decided",
-    "lapse_warning",
-    "lapsed",
-    "support_decided",
-    "content",
-    "upload_rejected",
-    "upgraded",
-    "upgrade_refused",
-    "consultation_reply",
-)
 
 
 def inbox_pk(sub: str) -> str:
@@ -63,7 +49,7 @@ class Notification:
 
 def notification_item(
     sub: str,
-    kind: str,
+    kind: NotificationKind,
     *,
     title: str,
     body: str,
@@ -93,7 +79,7 @@ def notification_item(
 
 def notify(
     sub: str,
-    kind: str,
+    kind: NotificationKind,
     *,
     title: str,
     body: str,
