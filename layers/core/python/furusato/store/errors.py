@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PutError, PynamoDBException
 
 from furusato.domain.errors import Unavailable
 
@@ -58,6 +58,19 @@ def storage_errors() -> Iterator[None]:
         if is_throttled(exc):
             raise Unavailable() from exc
         raise
+
+
+def save_once(item: Any) -> bool:
+    """PutItem on condition that no item has its key: False when one has, so a retried delivery
+    or run adds nothing twice."""
+    with storage_errors():
+        try:
+            item.save(condition=type(item).pk.does_not_exist())
+        except PutError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+    return True
 
 
 BATCH_WRITE_MAX = 25

@@ -123,13 +123,5 @@ def upload(path: str, key: str) -> None:
 def download_link(key: str, filename: str) -> tuple[str, datetime]:
     from furusato.settings import settings
 
-    url = s3.client().generate_presigned_url(
-        "get_object",
-        Params={
-            "Bucket": settings().imports_bucket,
-            "Key": key,
-            "ResponseContentDisposition": f'attachment; filename="{filename}"',
-        },
-        ExpiresIn=LINK_S,
-    )
-    return str(url), clock.now() + timedelta(seconds=LINK_S)
+    url = s3.presigned_get(settings().imports_bucket, key, expires_s=LINK_S, filename=filename)
+    return url, clock.now() + timedelta(seconds=LINK_S)

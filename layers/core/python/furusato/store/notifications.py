@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import PutError
-
 from furusato import clock
 from furusato.domain.notifications import KINDS, NotificationKind
 from furusato.store import cursor as cursors
-from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.errors import save_once, storage_errors
 from furusato.store.models import NotificationItem
 
 
@@ -90,14 +88,7 @@ def notify(
     """Add a notification once. Sweeps pass their scheduled time as `at`, so a retried run adds
     nothing. Returns False when it already existed."""
     item = notification_item(sub, kind, title=title, body=body, lg_code=lg_code, dedupe_key=dedupe_key, at=at)
-    with storage_errors():
-        try:
-            item.save(condition=NotificationItem.pk.does_not_exist())
-        except PutError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-    return True
+    return save_once(item)
 
 
 def inbox(sub: str, *, limit: int, cursor: str | None) -> tuple[list[Notification], str | None]:

@@ -50,3 +50,46 @@ def s3_errors() -> Iterator[None]:
         raise
     except BotoCoreError as exc:
         raise Unavailable() from exc
+
+
+def presigned_post(
+    bucket: str, key: str, *, content_type: str, max_bytes: int, expires_s: int
+) -> tuple[str, dict[str, str]]:
+    """A browser-form upload of exactly this key. The policy fixes the key, the Content-Type and
+    the size (1 to max_bytes): S3 itself refuses anything else."""
+    with s3_errors():
+        signed = client().generate_presigned_post(
+            Bucket=bucket,
+            Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[
+                ["content-length-range", 1, max_bytes],
+                {"Content-Type": content_type},
+            ],
+            ExpiresIn=expires_s,
+        )
+    return str(signed["url"]), {str(k): str(v) for k, v in signed["fields"].items()}
+
+
+def presigned_get(
+    bucket: str,
+    key: str,
+    *,
+    expires_s: int,
+    content_type: str | None = None,
+    version: str | None = None,
+    filename: str | None = None,
+) -> str:
+    """A short-lived link to read the object (that `version` of it): an attachment named
+    `filename`, else shown inline; served as `content_type` when given."""
+    params = {
+        "Bucket": bucket,
+        "Key": key,
+        "ResponseContentDisposition": f'attachment; filename="{filename}"' if filename else "inline",
+    }
+    if content_type:
+        params["ResponseContentType"] = content_type
+    if version and version != "null":
+        params["VersionId"] = version
+    with s3_errors():
+        return str(client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from furusato.domain.errors import Conflict, NotFound, Unavailable
@@ -504,16 +504,6 @@ def transition(
         return Conflict("the application changed at the same time; retry", code="CONCURRENT_UPDATE")
 
     _transact(build, refused)
-
-
-def notify_item(notification: NotificationItem) -> None:
-    """Put a notification outside a transaction (once)."""
-    with storage_errors():
-        try:
-            notification.save(condition=NotificationItem.pk.does_not_exist())
-        except PutError as exc:
-            if not is_condition_failure(exc):
-                raise
 
 
 def missing(what: str) -> NotFound:

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from furusato import clock
 from furusato.domain.registration import Registration
 from furusato.store import people
-from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.errors import is_condition_failure, save_once, storage_errors
 from furusato.store.models import PersonItem, RegistrationItem, SweepRunItem
 
 STATE_SK = "STATE"
@@ -71,15 +71,10 @@ def create_run(name: str, run_id: str, position: dict[str, Any]) -> SweepRun:
         position=position,
         updated_at=clock.iso(clock.now()),
     )
-    with storage_errors():
-        try:
-            item.save(condition=SweepRunItem.pk.does_not_exist())
-        except PutError as exc:
-            if not is_condition_failure(exc):
-                raise
-            existing = get_run(name, run_id)
-            assert existing is not None
-            return existing
+    if not save_once(item):
+        existing = get_run(name, run_id)
+        assert existing is not None
+        return existing
     return SweepRun(name, run_id, "running", position, 0)
 
 
