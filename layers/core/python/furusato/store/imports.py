@@ -151,6 +151,16 @@ def _update(lg_code: str, import_id: str, actions: list[Any], condition: Any) ->
     return _job(item)
 
 
+def _entering_processing(lg_code: str, import_id: str) -> list[Any]:
+    """A job that starts processing joins the sparse index the periodic recovery check reads."""
+    j = ImportJobItem
+    return [
+        j.status.set("processing"),
+        j.gsi1pk.set(PROCESSING_PK),
+        j.gsi1sk.set(processing_sk(lg_code, import_id)),
+    ]
+
+
 def bind_upload(
     lg_code: str, import_id: str, *, version: str, etag: str, size: int, now: str
 ) -> ImportJob | None:
@@ -160,9 +170,7 @@ def bind_upload(
         lg_code,
         import_id,
         [
-            j.status.set("processing"),
-            j.gsi1pk.set(PROCESSING_PK),
-            j.gsi1sk.set(processing_sk(lg_code, import_id)),
+            *_entering_processing(lg_code, import_id),
             j.source_version.set(version),
             j.source_etag.set(etag),
             j.source_size.set(size),
@@ -229,9 +237,7 @@ def start_commit(lg_code: str, import_id: str, *, by: str, now: str) -> ImportJo
         lg_code,
         import_id,
         [
-            j.status.set("processing"),
-            j.gsi1pk.set(PROCESSING_PK),
-            j.gsi1sk.set(processing_sk(lg_code, import_id)),
+            *_entering_processing(lg_code, import_id),
             j.committed_at.set(now),
             j.committed_by.set(by),
             j.updated_at.set(now),

@@ -47,15 +47,18 @@ def _question(raw: dict[str, Any]) -> Question:
     )
 
 
-def to_domain(item: LgItem) -> LocalGovernment:
+def to_domain(item: LgItem | LgListingItem) -> LocalGovernment:
+    """A government from its item, or from its directory listing (which carries no page and no
+    own questions: a listing is what the directory shows)."""
+    page, questions = (item.page, item.own_questions) if isinstance(item, LgItem) else (None, None)
     return LocalGovernment(
         lg_code=item.lg_code,
         name=item.name,
         kind=item.kind,  # type: ignore[arg-type]
         prefecture_code=item.prefecture_code,
         settings=PremiumSettings(**(item.settings or {})),
-        page=Page.from_dict(item.page),
-        own_questions=tuple(_question(q) for q in item.own_questions or ()),
+        page=Page.from_dict(page),
+        own_questions=tuple(_question(q) for q in questions or ()),
         onboarded_at=item.onboarded_at,
     )
 
@@ -83,19 +86,6 @@ def batch_get(lg_codes: Iterable[str]) -> dict[str, LocalGovernment]:
         return {}
     with storage_errors():
         return {item.lg_code: to_domain(item) for item in LgItem.batch_get(keys)}
-
-
-def _listing(item: LgListingItem) -> LocalGovernment:
-    return LocalGovernment(
-        lg_code=item.lg_code,
-        name=item.name,
-        kind=item.kind,  # type: ignore[arg-type]
-        prefecture_code=item.prefecture_code,
-        settings=PremiumSettings(**(item.settings or {})),
-        page=Page(),
-        own_questions=(),
-        onboarded_at=item.onboarded_at,
-    )
 
 
 def onboard(lg: LocalGovernment) -> None:
@@ -159,7 +149,7 @@ def list_directory(
             last_evaluated_key=start,
             page_size=limit,
         )
-        items = [_listing(item) for item in result if isinstance(item, LgListingItem)]
+        items = [to_domain(item) for item in result if isinstance(item, LgListingItem)]
         return items, cursors.encode(result.last_evaluated_key)
 
 

@@ -1,12 +1,14 @@
-"""The one S3 client of a container, and the translation of S3 failures (nothing above store/
-sees boto)."""
+"""The one S3 client of a container, the translation of S3 failures (nothing above store/
+sees boto), presigned links, and the buckets' ObjectCreated notifications."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -93,3 +95,29 @@ def presigned_get(
         params["VersionId"] = version
     with s3_errors():
         return str(client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s))
+
+
+@dataclass(frozen=True)
+class ObjectCreated:
+    """One ObjectCreated record of a bucket's notification (its key decoded)."""
+
+    bucket: str
+    key: str
+    version: str  # "null" in a bucket without versioning
+    etag: str = ""
+    size: int = 0
+
+
+def object_created(record: dict[str, Any]) -> ObjectCreated | None:
+    """The object a notification record reports created; None for any other record."""
+    s3 = record.get("s3") or {}
+    obj = s3.get("object") or {}
+    if not str(record.get("eventName", "")).startswith("ObjectCreated") or "key" not in obj:
+        return None
+    return ObjectCreated(
+        bucket=str((s3.get("bucket") or {}).get("name", "")),
+        key=unquote_plus(str(obj["key"])),  # S3 notifications carry the key form-encoded
+        version=str(obj.get("versionId") or "null"),
+        etag=str(obj.get("eTag") or ""),
+        size=int(obj.get("size") or 0),
+    )
