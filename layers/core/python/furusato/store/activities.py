@@ -109,18 +109,14 @@ def get_organization(lg_code: str, org_id: str) -> Organization | None:
 def list_organizations(
     lg_code: str, *, limit: int, cursor: str | None
 ) -> tuple[list[Organization], str | None]:
-    partition = lg_pk(lg_code)
-    start = cursors.decode(cursor, partition=("pk", partition))
-    with storage_errors():
-        result = OrganizationItem.query(
-            partition,
-            OrganizationItem.sk.startswith("ORG#"),
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=start,
-        )
-        items = [_org(item) for item in result if isinstance(item, OrganizationItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        OrganizationItem.query,
+        ("pk", lg_pk(lg_code)),
+        cursor=cursor,
+        limit=limit,
+        range_key_condition=OrganizationItem.sk.startswith("ORG#"),
+    )
+    return [_org(item) for item in found if isinstance(item, OrganizationItem)], next_cursor
 
 
 # --- activities --------------------------------------------------------------------------
@@ -305,8 +301,6 @@ def list_activities(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Activity], str | None]:
-    partition = activities_by_time_pk(lg_code)
-    start = cursors.decode(cursor, partition=("gsi1pk", partition))
     low = from_day.isoformat() if from_day else "0"
     high = f"{to_day.isoformat()}~" if to_day else "~"
     filters: list[Any] = []
@@ -314,20 +308,15 @@ def list_activities(
         filters.append(ActivityItem.organization_id == organization_id)
     if scheduled_only:
         filters.append(ActivityItem.status == "scheduled")
-    condition: Any = None
-    for f in filters:
-        condition = f if condition is None else condition & f
-    with storage_errors():
-        result = ActivityItem.gsi1.query(
-            partition,
-            ActivityItem.gsi1sk.between(low, high),
-            filter_condition=condition,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=start,
-        )
-        items = [to_activity(item) for item in result if isinstance(item, ActivityItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        ActivityItem.gsi1.query,
+        ("gsi1pk", activities_by_time_pk(lg_code)),
+        cursor=cursor,
+        limit=limit,
+        range_key_condition=ActivityItem.gsi1sk.between(low, high),
+        filter_condition=cursors.all_of(filters),
+    )
+    return [to_activity(item) for item in found if isinstance(item, ActivityItem)], next_cursor
 
 
 def all_of_organization(lg_code: str, organization_id: str) -> Iterator[Activity]:

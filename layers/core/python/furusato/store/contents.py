@@ -147,19 +147,15 @@ def delete(lg_code: str, content_id: str) -> None:
 
 
 def list_for_staff(lg_code: str, *, limit: int, cursor: str | None) -> tuple[list[Content], str | None]:
-    pk = f"LG#{lg_code}"
-    start = cursors.decode(cursor, partition=("pk", pk))
-    with storage_errors():
-        result = ContentItem.query(
-            pk,
-            ContentItem.sk.startswith(SK_PREFIX),
-            scan_index_forward=False,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=start,
-        )
-        items = [to_domain(item) for item in result if isinstance(item, ContentItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        ContentItem.query,
+        ("pk", f"LG#{lg_code}"),
+        cursor=cursor,
+        limit=limit,
+        range_key_condition=ContentItem.sk.startswith(SK_PREFIX),
+        scan_index_forward=False,
+    )
+    return [to_domain(item) for item in found if isinstance(item, ContentItem)], next_cursor
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from typing import Any
 
 from furusato.domain.errors import InvalidInput
 from furusato.domain.text import clean
+from furusato.store.errors import storage_errors
 
 # DynamoDB allows 2048 bytes for a partition key and 1024 for a sort key; ours are far shorter.
 MAX_KEY_LENGTH = 1024
@@ -77,3 +79,24 @@ def decode(cursor: str | None, *, partition: tuple[str, str]) -> dict[str, Any] 
     if not cursor:
         return None
     return last_key(unpack(cursor), partition=partition)
+
+
+def page(
+    query: Callable[..., Any], partition: tuple[str, str], *, cursor: str | None, limit: int, **options: Any
+) -> tuple[list[Any], str | None]:
+    """One page of a Query through `partition` (attribute, value) from where `cursor` left off,
+    and the cursor of the next page (None after the last). `query` is a model's or an index's
+    `query`; `options` are its conditions and order (range_key_condition, filter_condition,
+    scan_index_forward)."""
+    start = decode(cursor, partition=partition)
+    with storage_errors():
+        result = query(partition[1], limit=limit, page_size=limit, last_evaluated_key=start, **options)
+        return list(result), encode(result.last_evaluated_key)
+
+
+def all_of(conditions: list[Any]) -> Any:
+    """The AND of a list's filter conditions; None (no filter) when there are none."""
+    combined: Any = None
+    for condition in conditions:
+        combined = condition if combined is None else combined & condition
+    return combined

@@ -47,23 +47,18 @@ def put_page(content_id: str, lg_code: str, page: int, cursor: str | None) -> bo
 
 
 def live_registrations(lg_code: str, cursor: str | None) -> tuple[list[tuple[str, Registration]], str | None]:
-    limit = PAGE_SIZE
-    partition = lg_registrations_pk(lg_code)
-    start = cursors.decode(cursor, partition=("gsi1pk", partition))
-    with storage_errors():
-        result = RegistrationItem.gsi1.query(
-            partition,
-            filter_condition=RegistrationItem.status.is_in(*sorted(LIVE_STATUSES)),
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=start,
-        )
-        found = [
-            (item.pk.removeprefix("P#"), _registration(item))
-            for item in result
-            if isinstance(item, RegistrationItem)
-        ]
-        return found, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        RegistrationItem.gsi1.query,
+        ("gsi1pk", lg_registrations_pk(lg_code)),
+        cursor=cursor,
+        limit=PAGE_SIZE,
+        filter_condition=RegistrationItem.status.is_in(*sorted(LIVE_STATUSES)),
+    )
+    return [
+        (item.pk.removeprefix("P#"), _registration(item))
+        for item in found
+        if isinstance(item, RegistrationItem)
+    ], next_cursor
 
 
 def residences(subs: Iterable[str]) -> dict[str, str]:

@@ -130,27 +130,21 @@ def list_directory(
     *, prefecture_code: str | None, kind: str | None, q: str | None, limit: int, cursor: str | None
 ) -> tuple[list[LocalGovernment], str | None]:
     """A page of the directory from the listing items (without pages or surveys)."""
-    start = cursors.decode(cursor, partition=("gsi1pk", DIRECTORY))
-    range_condition = LgListingItem.gsi1sk.startswith(f"{prefecture_code}#") if prefecture_code else None
+    by_prefecture = LgListingItem.gsi1sk.startswith(f"{prefecture_code}#") if prefecture_code else None
     filters: list[Any] = []
     if kind:
         filters.append(LgListingItem.kind == kind)
     if q:
         filters.append(LgListingItem.name.contains(q))
-    filter_condition = None
-    for f in filters:
-        filter_condition = f if filter_condition is None else filter_condition & f
-    with storage_errors():
-        result = LgListingItem.gsi1.query(
-            DIRECTORY,
-            range_key_condition=range_condition,
-            filter_condition=filter_condition,
-            limit=limit,
-            last_evaluated_key=start,
-            page_size=limit,
-        )
-        items = [to_domain(item) for item in result if isinstance(item, LgListingItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        LgListingItem.gsi1.query,
+        ("gsi1pk", DIRECTORY),
+        cursor=cursor,
+        limit=limit,
+        range_key_condition=by_prefecture,
+        filter_condition=cursors.all_of(filters),
+    )
+    return [to_domain(item) for item in found if isinstance(item, LgListingItem)], next_cursor
 
 
 # How stale the public directory may be (per container, and at the edge through Cache-Control):

@@ -15,7 +15,7 @@ from typing import Any
 from furusato import clock
 from furusato.domain.notifications import KINDS, NotificationKind
 from furusato.store import cursor as cursors
-from furusato.store.errors import save_once, storage_errors
+from furusato.store.errors import save_once
 from furusato.store.models import NotificationItem
 
 
@@ -92,23 +92,20 @@ def notify(
 
 
 def inbox(sub: str, *, limit: int, cursor: str | None) -> tuple[list[Notification], str | None]:
-    partition = inbox_pk(sub)
-    start = cursors.decode(cursor, partition=("pk", partition))
-    with storage_errors():
-        result = NotificationItem.query(
-            partition, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
+    found, next_cursor = cursors.page(
+        NotificationItem.query, ("pk", inbox_pk(sub)), cursor=cursor, limit=limit, scan_index_forward=False
+    )
+    items = [
+        Notification(
+            notification_id=i.notification_id,
+            kind=i.kind,
+            title=i.title,
+            body=i.body,
+            lg_code=i.lg_code,
+            created_at=i.created_at,
+            read=bool(i.read),
         )
-        items = [
-            Notification(
-                notification_id=i.notification_id,
-                kind=i.kind,
-                title=i.title,
-                body=i.body,
-                lg_code=i.lg_code,
-                created_at=i.created_at,
-                read=bool(i.read),
-            )
-            for i in result
-            if isinstance(i, NotificationItem)
-        ]
-        return items, cursors.encode(result.last_evaluated_key)
+        for i in found
+        if isinstance(i, NotificationItem)
+    ]
+    return items, next_cursor

@@ -86,12 +86,10 @@ def create(member: StaffMember) -> StaffMember:
 
 
 def list_for_lg(lg_code: str, *, limit: int, cursor: str | None) -> tuple[list[StaffMember], str | None]:
-    pk = lg_staff_pk(lg_code)
-    start = cursors.decode(cursor, partition=("gsi1pk", pk))
-    with storage_errors():
-        result = StaffItem.gsi1.query(pk, limit=limit, last_evaluated_key=start, page_size=limit)
-        items = [_member(item) for item in result if isinstance(item, StaffItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        StaffItem.gsi1.query, ("gsi1pk", lg_staff_pk(lg_code)), cursor=cursor, limit=limit
+    )
+    return [_member(item) for item in found if isinstance(item, StaffItem)], next_cursor
 
 
 def save_removed(member: StaffMember) -> None:

@@ -144,19 +144,15 @@ def get_measure(lg_code: str, measure_id: str) -> Measure | None:
 
 
 def list_measures(lg_code: str, *, limit: int, cursor: str | None) -> tuple[list[Measure], str | None]:
-    partition = lg_pk(lg_code)
-    start = cursors.decode(cursor, partition=("pk", partition))
-    with storage_errors():
-        result = MeasureItem.query(
-            partition,
-            MeasureItem.sk.startswith("MEASURE#"),
-            scan_index_forward=False,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=start,
-        )
-        items = [to_measure(i) for i in result if isinstance(i, MeasureItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        MeasureItem.query,
+        ("pk", lg_pk(lg_code)),
+        cursor=cursor,
+        limit=limit,
+        range_key_condition=MeasureItem.sk.startswith("MEASURE#"),
+        scan_index_forward=False,
+    )
+    return [to_measure(i) for i in found if isinstance(i, MeasureItem)], next_cursor
 
 
 def open_measures(lg_code: str) -> list[Measure]:
@@ -307,39 +303,37 @@ def find_mine(sub: str, application_id: str) -> Application | None:
 
 
 def list_mine(sub: str, *, limit: int, cursor: str | None) -> tuple[list[Application], str | None]:
-    partition = person_applications_pk(sub)
-    start = cursors.decode(cursor, partition=("gsi1pk", partition))
-    with storage_errors():
-        result = SupportApplicationItem.gsi1.query(
-            partition, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
-        )
-        items = [_application(i) for i in result if isinstance(i, SupportApplicationItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        SupportApplicationItem.gsi1.query,
+        ("gsi1pk", person_applications_pk(sub)),
+        cursor=cursor,
+        limit=limit,
+        scan_index_forward=False,
+    )
+    return [_application(i) for i in found if isinstance(i, SupportApplicationItem)], next_cursor
 
 
 def list_for_lg(
     lg_code: str, *, status: str | None, limit: int, cursor: str | None
 ) -> tuple[list[Application], str | None]:
-    with storage_errors():
-        if status:
-            partition = status_pk(lg_code, status)
-            start = cursors.decode(cursor, partition=("gsi2pk", partition))
-            result: Any = SupportApplicationItem.gsi2.query(
-                partition, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
-            )
-        else:
-            partition = lg_pk(lg_code)
-            start = cursors.decode(cursor, partition=("pk", partition))
-            result = SupportApplicationItem.query(
-                partition,
-                SupportApplicationItem.sk.startswith("SAPP#"),
-                scan_index_forward=False,
-                limit=limit,
-                page_size=limit,
-                last_evaluated_key=start,
-            )
-        items = [_application(i) for i in result if isinstance(i, SupportApplicationItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    if status:
+        found, next_cursor = cursors.page(
+            SupportApplicationItem.gsi2.query,
+            ("gsi2pk", status_pk(lg_code, status)),
+            cursor=cursor,
+            limit=limit,
+            scan_index_forward=False,
+        )
+    else:
+        found, next_cursor = cursors.page(
+            SupportApplicationItem.query,
+            ("pk", lg_pk(lg_code)),
+            cursor=cursor,
+            limit=limit,
+            range_key_condition=SupportApplicationItem.sk.startswith("SAPP#"),
+            scan_index_forward=False,
+        )
+    return [_application(i) for i in found if isinstance(i, SupportApplicationItem)], next_cursor
 
 
 def approved_this_year(sub: str, measure_id: str, fiscal_year: int) -> int:
