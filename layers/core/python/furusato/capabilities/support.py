@@ -30,6 +30,7 @@ from furusato.domain.support import Measure, MeasureTerms
 from furusato.store import notifications
 from furusato.store import support as store
 from furusato.store.ids import new_id
+from furusato.store.lgs import lg_pk
 from furusato.store.models import MeasureItem, PersonItem, RegistrationItem, SupportYearItem
 from furusato.store.people import PROFILE_SK, person_pk, registration_sk
 
@@ -188,7 +189,7 @@ def submit(sub: str, body: dict[str, Any]) -> dict[str, Any]:
     year_pk, year_sk = store.year_key(sub, measure_id, fiscal_year)
     items = store.read_many(
         [
-            (store.lg_pk(lg_code), store.measure_sk(measure_id)),
+            (lg_pk(lg_code), store.measure_sk(measure_id)),
             (person_pk(sub), registration_sk(lg_code)),
             (year_pk, year_sk),
         ]

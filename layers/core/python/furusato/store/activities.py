@@ -30,11 +30,8 @@ from furusato.domain.lg import LocalGovernment
 from furusato.store import counters, lgs
 from furusato.store import cursor as cursors
 from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.lgs import lg_pk
 from furusato.store.models import ActivityItem, LgItem, MainItem, OrganizationItem
-
-
-def lg_pk(lg_code: str) -> str:
-    return f"LG#{lg_code}"
 
 
 def org_sk(org_id: str) -> str:

@@ -21,13 +21,14 @@ from furusato.domain.content import Content, Target
 from furusato.domain.errors import Conflict, NotFound
 from furusato.store import cursor as cursors
 from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.lgs import lg_pk
 from furusato.store.models import ContentItem
 
 SK_PREFIX = "CONTENT#"
 
 
 def key(lg_code: str, content_id: str) -> tuple[str, str]:
-    return f"LG#{lg_code}", f"{SK_PREFIX}{content_id}"
+    return lg_pk(lg_code), f"{SK_PREFIX}{content_id}"
 
 
 def feed_pk(lg_code: str) -> str:
@@ -149,7 +150,7 @@ def delete(lg_code: str, content_id: str) -> None:
 def list_for_staff(lg_code: str, *, limit: int, cursor: str | None) -> tuple[list[Content], str | None]:
     found, next_cursor = cursors.page(
         ContentItem.query,
-        ("pk", f"LG#{lg_code}"),
+        ("pk", lg_pk(lg_code)),
         cursor=cursor,
         limit=limit,
         range_key_condition=ContentItem.sk.startswith(SK_PREFIX),

@@ -17,6 +17,7 @@ from typing import Any
 from furusato import clock
 from furusato.store import s3
 from furusato.store.errors import storage_errors
+from furusato.store.lgs import lg_pk
 from furusato.store.models import RosterExportItem
 
 # How long the workbook and its job are kept, and how long a download link works.
@@ -40,7 +41,7 @@ class RosterExport:
 
 
 def _key(lg_code: str, export_id: str) -> tuple[str, str]:
-    return f"LG#{lg_code}", f"EXPORT#{export_id}"
+    return lg_pk(lg_code), f"EXPORT#{export_id}"
 
 
 def object_key(lg_code: str, activity_id: str, export_id: str) -> str:

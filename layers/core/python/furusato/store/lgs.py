@@ -29,8 +29,13 @@ from furusato.store.models import LgItem, LgListingItem, MainItem
 DIRECTORY = "LGS"
 
 
+def lg_pk(lg_code: str) -> str:
+    """A government's partition: its item, organizations, activities, content, support measures."""
+    return f"LG#{lg_code}"
+
+
 def key(lg_code: str) -> tuple[str, str]:
-    return f"LG#{lg_code}", "LG"
+    return lg_pk(lg_code), "LG"
 
 
 LISTING_SK = "LISTING"

@@ -43,10 +43,7 @@ from furusato.store.models import (
     RegistrationItem,
     ScanFailureItem,
 )
-
-
-def person_pk(sub: str) -> str:
-    return f"P#{sub}"  # the person's partition (store.people)
+from furusato.store.people import person_pk
 
 
 def participation_sk(activity_id: str) -> str:

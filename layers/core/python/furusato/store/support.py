@@ -31,6 +31,7 @@ from furusato.domain.errors import Conflict, NotFound, Unavailable
 from furusato.domain.support import Measure, MeasureTerms, budget_exhausted, not_eligible
 from furusato.store import cursor as cursors
 from furusato.store.errors import cancellation_reasons, is_condition_failure, storage_errors
+from furusato.store.lgs import lg_pk
 from furusato.store.models import (
     MainItem,
     MeasureItem,
@@ -42,10 +43,6 @@ from furusato.store.models import (
 # A transaction that meets another on the same item (50 approvals of one measure) is cancelled
 # with TransactionConflict; it is retried with jitter, and its conditions are judged again.
 CONFLICT_RETRIES = 8
-
-
-def lg_pk(lg_code: str) -> str:
-    return f"LG#{lg_code}"
 
 
 def measure_sk(measure_id: str) -> str:
