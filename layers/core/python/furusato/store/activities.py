@@ -29,7 +29,7 @@ from furusato.domain.errors import NotFound
 from furusato.domain.lg import LocalGovernment
 from furusato.store import counters, lgs
 from furusato.store import cursor as cursors
-from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.errors import find, is_condition_failure, storage_errors
 from furusato.store.lgs import lg_pk
 from furusato.store.models import ActivityItem, LgItem, MainItem, OrganizationItem
 
@@ -95,12 +95,8 @@ def save_organization(org: Organization) -> None:
 
 
 def get_organization(lg_code: str, org_id: str) -> Organization | None:
-    with storage_errors():
-        try:
-            item = OrganizationItem.get(lg_pk(lg_code), org_sk(org_id))
-        except OrganizationItem.DoesNotExist:
-            return None
-    return _org(item) if isinstance(item, OrganizationItem) else None
+    item = find(OrganizationItem, lg_pk(lg_code), org_sk(org_id), consistent_read=False)
+    return _org(item) if item else None
 
 
 def list_organizations(
@@ -226,12 +222,8 @@ def get_with_count(lg_code: str, activity_id: str) -> tuple[Activity | None, int
 
 
 def get_activity(lg_code: str, activity_id: str, *, consistent: bool = False) -> Activity | None:
-    with storage_errors():
-        try:
-            item = ActivityItem.get(lg_pk(lg_code), activity_sk(activity_id), consistent_read=consistent)
-        except ActivityItem.DoesNotExist:
-            return None
-    return to_activity(item) if isinstance(item, ActivityItem) else None
+    item = find(ActivityItem, lg_pk(lg_code), activity_sk(activity_id), consistent_read=consistent)
+    return to_activity(item) if item else None
 
 
 # What a check-in reads of the activity and its government: not the introduction page, the survey

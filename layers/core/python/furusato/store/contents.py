@@ -20,7 +20,7 @@ from pynamodb.exceptions import DeleteError, PutError
 from furusato.domain.content import Content, Target
 from furusato.domain.errors import Conflict, NotFound
 from furusato.store import cursor as cursors
-from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.errors import find, is_condition_failure, storage_errors
 from furusato.store.lgs import lg_pk
 from furusato.store.models import ContentItem
 
@@ -128,11 +128,9 @@ class Stored:
 
 def get(lg_code: str, content_id: str) -> Stored:
     pk, sk = key(lg_code, content_id)
-    with storage_errors():
-        try:
-            item = ContentItem.get(pk, sk, consistent_read=True)
-        except ContentItem.DoesNotExist as exc:
-            raise NotFound("content not found") from exc
+    item = find(ContentItem, pk, sk)
+    if item is None:
+        raise NotFound("content not found")
     return Stored(to_domain(item), item.created_by, int(item.version or 0))
 
 

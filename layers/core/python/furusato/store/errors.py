@@ -6,9 +6,10 @@ import random
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.exceptions import PutError, PynamoDBException
+from pynamodb.models import Model
 
 from furusato.domain.errors import Unavailable
 
@@ -58,6 +59,20 @@ def storage_errors() -> Iterator[None]:
         if is_throttled(exc):
             raise Unavailable() from exc
         raise
+
+
+M = TypeVar("M", bound=Model)
+
+
+def find(model: type[M], pk: str, sk: str, *, consistent_read: bool = True) -> M | None:
+    """GetItem: the item of this type under the key; None when there is none (or the key holds
+    an item of another type)."""
+    with storage_errors():
+        try:
+            item = model.get(pk, sk, consistent_read=consistent_read)
+        except model.DoesNotExist:
+            return None
+    return item if isinstance(item, model) else None
 
 
 def save_once(item: Any) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from furusato import clock
 from furusato.store import s3
-from furusato.store.errors import storage_errors
+from furusato.store.errors import find, storage_errors
 from furusato.store.lgs import lg_pk
 from furusato.store.models import RosterExportItem
 
@@ -86,12 +86,8 @@ def create(job: RosterExport) -> None:
 
 
 def get(lg_code: str, export_id: str) -> RosterExport | None:
-    with storage_errors():
-        try:
-            item = RosterExportItem.get(*_key(lg_code, export_id), consistent_read=True)
-        except RosterExportItem.DoesNotExist:
-            return None
-    return _from(item) if isinstance(item, RosterExportItem) else None
+    item = find(RosterExportItem, *_key(lg_code, export_id))
+    return _from(item) if item else None
 
 
 def progress(

@@ -31,7 +31,7 @@ from furusato.domain.errors import Unavailable
 from furusato.settings import settings
 from furusato.store import s3
 from furusato.store.activities import activity_item, activity_sk, to_activity
-from furusato.store.errors import is_condition_failure, put_unless_exists, save_once, storage_errors
+from furusato.store.errors import find, is_condition_failure, put_unless_exists, save_once, storage_errors
 from furusato.store.lgs import lg_pk
 from furusato.store.models import ActivityItem, BackfillActivityItem, ImportJobItem, MainItem
 from furusato.store.s3 import ObjectMissing
@@ -131,12 +131,8 @@ def create_job(job: ImportJob) -> bool:
 
 
 def get_job(lg_code: str, import_id: str) -> ImportJob | None:
-    with storage_errors():
-        try:
-            item = ImportJobItem.get(lg_pk(lg_code), job_sk(import_id), consistent_read=True)
-        except ImportJobItem.DoesNotExist:
-            return None
-    return _job(item) if isinstance(item, ImportJobItem) else None
+    item = find(ImportJobItem, lg_pk(lg_code), job_sk(import_id))
+    return _job(item) if item else None
 
 
 def _update(lg_code: str, import_id: str, actions: list[Any], condition: Any) -> ImportJob | None:

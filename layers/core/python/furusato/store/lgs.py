@@ -23,7 +23,7 @@ from furusato.domain.errors import Conflict, NotFound
 from furusato.domain.lg import LocalGovernment, Page, PremiumSettings
 from furusato.domain.survey import Question
 from furusato.store import cursor as cursors
-from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.errors import find, is_condition_failure, storage_errors
 from furusato.store.models import LgItem, LgListingItem, MainItem
 
 DIRECTORY = "LGS"
@@ -70,11 +70,8 @@ def to_domain(item: LgItem | LgListingItem) -> LocalGovernment:
 
 def get(lg_code: str) -> LocalGovernment | None:
     pk, sk = key(lg_code)
-    with storage_errors():
-        try:
-            return to_domain(LgItem.get(pk, sk))
-        except LgItem.DoesNotExist:
-            return None
+    item = find(LgItem, pk, sk, consistent_read=False)
+    return to_domain(item) if item else None
 
 
 def require(lg_code: str) -> LocalGovernment:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from furusato.domain.errors import Conflict, NotFound
 from furusato.domain.staff import StaffMember
 from furusato.store import cursor as cursors
-from furusato.store.errors import put_unless_exists, storage_errors
+from furusato.store.errors import find, put_unless_exists, storage_errors
 from furusato.store.models import StaffItem
 
 SK = "STAFF"
@@ -65,11 +65,8 @@ def _item(member: StaffMember) -> StaffItem:
 
 def get(staff_id: str) -> StaffMember | None:
     pk, sk = key(staff_id)
-    with storage_errors():
-        try:
-            return _member(StaffItem.get(pk, sk, consistent_read=True))
-        except StaffItem.DoesNotExist:
-            return None
+    item = find(StaffItem, pk, sk)
+    return _member(item) if item else None
 
 
 def create(member: StaffMember) -> StaffMember:

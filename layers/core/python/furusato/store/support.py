@@ -30,7 +30,7 @@ from pynamodb.transactions import TransactWrite
 from furusato.domain.errors import Conflict, NotFound, Unavailable
 from furusato.domain.support import Measure, MeasureTerms, budget_exhausted, not_eligible
 from furusato.store import cursor as cursors
-from furusato.store.errors import cancellation_reasons, is_condition_failure, storage_errors
+from furusato.store.errors import cancellation_reasons, find, is_condition_failure, storage_errors
 from furusato.store.lgs import lg_pk
 from furusato.store.models import (
     MainItem,
@@ -132,12 +132,8 @@ def create_measure(measure: Measure, *, created_by: str) -> None:
 
 
 def get_measure(lg_code: str, measure_id: str) -> Measure | None:
-    with storage_errors():
-        try:
-            item = MeasureItem.get(lg_pk(lg_code), measure_sk(measure_id), consistent_read=True)
-        except MeasureItem.DoesNotExist:
-            return None
-    return to_measure(item) if isinstance(item, MeasureItem) else None
+    item = find(MeasureItem, lg_pk(lg_code), measure_sk(measure_id))
+    return to_measure(item) if item else None
 
 
 def list_measures(lg_code: str, *, limit: int, cursor: str | None) -> tuple[list[Measure], str | None]:
@@ -274,14 +270,8 @@ def application_item(app: Application) -> SupportApplicationItem:
 
 
 def get_application(lg_code: str, application_id: str) -> Application | None:
-    with storage_errors():
-        try:
-            item = SupportApplicationItem.get(
-                lg_pk(lg_code), application_sk(application_id), consistent_read=True
-            )
-        except SupportApplicationItem.DoesNotExist:
-            return None
-    return _application(item) if isinstance(item, SupportApplicationItem) else None
+    item = find(SupportApplicationItem, lg_pk(lg_code), application_sk(application_id))
+    return _application(item) if item else None
 
 
 def find_mine(sub: str, application_id: str) -> Application | None:
@@ -335,12 +325,8 @@ def list_for_lg(
 
 def approved_this_year(sub: str, measure_id: str, fiscal_year: int) -> int:
     pk, sk = year_key(sub, measure_id, fiscal_year)
-    with storage_errors():
-        try:
-            item = SupportYearItem.get(pk, sk, consistent_read=True)
-        except SupportYearItem.DoesNotExist:
-            return 0
-    return int(item.approved or 0) if isinstance(item, SupportYearItem) else 0
+    item = find(SupportYearItem, pk, sk)
+    return int(item.approved or 0) if item else 0
 
 
 def read_many(keys: list[tuple[str, str]]) -> list[MainItem]:

@@ -26,7 +26,7 @@ from pynamodb.exceptions import UpdateError
 from furusato.domain.uploads import SNIFF_BYTES
 from furusato.settings import settings
 from furusato.store import s3
-from furusato.store.errors import is_condition_failure, put_unless_exists, storage_errors
+from furusato.store.errors import find, is_condition_failure, put_unless_exists, storage_errors
 from furusato.store.models import MainItem, UploadItem
 from furusato.store.s3 import ObjectMissing
 
@@ -94,12 +94,8 @@ def create(upload: Upload) -> None:
 
 
 def get(owner: str, upload_id: str) -> Upload | None:
-    with storage_errors():
-        try:
-            item = UploadItem.get(uploads_pk(owner), upload_sk(upload_id), consistent_read=True)
-        except UploadItem.DoesNotExist:
-            return None
-    return _upload(item) if isinstance(item, UploadItem) else None
+    item = find(UploadItem, uploads_pk(owner), upload_sk(upload_id))
+    return _upload(item) if item else None
 
 
 def get_many(owner: str, upload_ids: Iterable[str]) -> dict[str, Upload]:
