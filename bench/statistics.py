@@ -49,8 +49,9 @@ def _records(n: int, seed: int = 7) -> Any:
 
 def _write_counters(counters: dict[tuple[str, str], dict[str, int]]) -> int:
     from furusato.store import statistics as store
+    from furusato.store.dynamodb import main_client, main_table
 
-    client = store._client()
+    client = main_client()
     for (scope, sk), values in counters.items():
         item: dict[str, Any] = {
             "pk": {"S": store.counter_pk(scope, 0)},
@@ -58,7 +59,7 @@ def _write_counters(counters: dict[tuple[str, str], dict[str, int]]) -> int:
             "type": {"S": store.COUNTER_TYPE},
         }
         item.update({name: {"N": str(v)} for name, v in values.items() if v})
-        client.put_item(TableName=store._table(), Item=item)
+        client.put_item(TableName=main_table(), Item=item)
     return len(counters)
 
 

@@ -31,6 +31,7 @@ def measure(n: int) -> None:
     from furusato import clock
     from furusato.store import support as store
     from furusato.store.ids import new_id
+    from furusato.store.lgs import lg_pk
     from furusato.store.models import MeasureItem, SupportApplicationItem
     from tests.support.lambda_api import call
     from tests.support.support_world import apply, new_measure, registrant
@@ -123,9 +124,7 @@ def measure(n: int) -> None:
                     )
                 )
             )
-    MeasureItem(store.lg_pk(HIDA), store.measure_sk(mid)).update(
-        actions=[MeasureItem.n_submitted.add(n - 10)]
-    )
+    MeasureItem(lg_pk(HIDA), store.measure_sk(mid)).update(actions=[MeasureItem.n_submitted.add(n - 10)])
     built = time.monotonic() - started
     report(n)
     print(

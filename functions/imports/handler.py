@@ -16,6 +16,7 @@ from furusato.api.app import api_handler
 from furusato.api.observability import api_entrypoint, event_entrypoint
 from furusato.capabilities import imports
 from furusato.routes import imports as import_routes
+from furusato.store.s3 import object_created
 
 app, handle = api_handler("imports", import_routes.router)
 
@@ -33,7 +34,7 @@ def _api(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def _objects(event: dict[str, Any], context: Any) -> dict[str, Any]:
     outcomes = []
     for record in event.get("Records") or []:
-        parsed = imports.parse_record(record)
+        parsed = object_created(record)
         if parsed is None:
             outcomes.append("ignored:not_object_created")
             continue

@@ -33,10 +33,11 @@ def _api(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @event_entrypoint
 def _objects(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from furusato.capabilities import uploads
+    from furusato.store.s3 import object_created
 
     outcomes = []
     for record in event.get("Records") or []:
-        parsed = uploads.parse_record(record)
+        parsed = object_created(record)
         outcomes.append(uploads.on_object_created(parsed) if parsed else "ignored:not_object_created")
     return {"outcomes": outcomes}
 

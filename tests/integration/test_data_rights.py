@@ -12,6 +12,7 @@ import boto3
 from furusato import clock, topology
 from furusato.capabilities.backfill import profile_match_key
 from furusato.clock import JST
+from furusato.domain.notifications import NotificationKind
 from furusato.domain.profile import Profile
 from furusato.store import matching, notifications
 from infra.local.aws import physical_name
@@ -69,7 +70,9 @@ def _a_full_life() -> dict[str, Any]:
     assert register(ME, HIDA, headers={"Idempotency-Key": "first-registration"}).status == 201
     created = activity(HIDA)
     assert scan(ME, static_token(HIDA, created["activity_id"])).status == 201
-    notifications.notify(ME, "renewed", title="更新", body="更新しました", lg_code=HIDA, dedupe_key="t")
+    notifications.notify(
+        ME, NotificationKind.RENEWED, title="更新", body="更新しました", lg_code=HIDA, dedupe_key="t"
+    )
     profile = Profile(NAME, date.fromisoformat(BIRTH), "male", POSTAL, "古川町1", HIDA)
     key = profile_match_key(profile)
     assert key

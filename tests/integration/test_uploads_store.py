@@ -15,7 +15,7 @@ from furusato.domain.errors import InvalidInput
 from furusato.settings import settings
 from furusato.store import notifications
 from furusato.store import uploads as store
-from furusato.store.s3 import client
+from furusato.store.s3 import ObjectCreated, client
 
 PDF = b"%PDF-1.7\n" + b"0" * 300
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 300
@@ -50,7 +50,7 @@ def test_a_stored_file_that_is_what_it_says_is_accepted_once() -> None:
     assert post_file(created, PDF, "application/pdf").status_code in (200, 201, 204)
     key = store.get("alice", created["upload_key"])
     assert key is not None
-    event = uploads.ObjectEvent(settings().uploads_bucket, key.object_key, "null")
+    event = ObjectCreated(settings().uploads_bucket, key.object_key, "null")
     assert uploads.on_object_created(event) == "accepted"
     assert uploads.on_object_created(event) == "accepted"  # a redelivery changes nothing
     stored = store.get("alice", created["upload_key"])
@@ -63,22 +63,20 @@ def test_a_file_that_is_not_what_it_says_is_removed_and_the_owner_told() -> None
     post_file(created, exe, "image/png")
     upload = store.get("alice", created["upload_key"])
     assert upload is not None
-    outcome = uploads.on_object_created(
-        uploads.ObjectEvent(settings().uploads_bucket, upload.object_key, "null")
-    )
+    outcome = uploads.on_object_created(ObjectCreated(settings().uploads_bucket, upload.object_key, "null"))
     assert outcome == "rejected:type_mismatch"
     assert not store.exists(upload.object_key)
     inbox, _ = notifications.inbox("alice", limit=10, cursor=None)
     assert [n.kind for n in inbox] == ["upload_rejected"]
     # told once, even when the event comes again
-    uploads.on_object_created(uploads.ObjectEvent(settings().uploads_bucket, upload.object_key, "null"))
+    uploads.on_object_created(ObjectCreated(settings().uploads_bucket, upload.object_key, "null"))
     assert len(notifications.inbox("alice", limit=10, cursor=None)[0]) == 1
 
 
 def test_an_object_nobody_asked_for_is_deleted() -> None:
     key = "uploads/alice/upl_00000000000000000000000000"
     client().put_object(Bucket=settings().uploads_bucket, Key=key, Body=PDF)
-    assert uploads.on_object_created(uploads.ObjectEvent(settings().uploads_bucket, key, "null")) == (
+    assert uploads.on_object_created(ObjectCreated(settings().uploads_bucket, key, "null")) == (
         "deleted:unknown_upload"
     )
     assert not store.exists(key)
@@ -118,14 +116,14 @@ def test_a_file_posted_again_after_its_check_is_never_served() -> None:
     upload = store.get("alice", created["upload_key"])
     assert upload is not None
     first = client().head_object(Bucket=settings().uploads_bucket, Key=upload.object_key)["VersionId"]
-    event = uploads.ObjectEvent(settings().uploads_bucket, upload.object_key, first)
+    event = ObjectCreated(settings().uploads_bucket, upload.object_key, first)
     assert uploads.on_object_created(event) == "accepted"
     # the presigned POST is still valid: a second, different file to the same key
     swapped = b"%PDF-1.7\n" + b"X" * 300
     post_file(created, swapped, "application/pdf")
     second = client().head_object(Bucket=settings().uploads_bucket, Key=upload.object_key)["VersionId"]
     assert second != first
-    again = uploads.ObjectEvent(settings().uploads_bucket, upload.object_key, second)
+    again = ObjectCreated(settings().uploads_bucket, upload.object_key, second)
     assert uploads.on_object_created(again) == "ignored:already_accepted"
     docs = uploads.attach(
         "alice", [created["upload_key"]], purpose="support_document", field="attachment_keys"

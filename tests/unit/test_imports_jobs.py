@@ -12,9 +12,10 @@ from furusato.domain.profile import make_profile
 from furusato.imports import analyse
 from furusato.imports.safety import DEFAULT_LIMITS
 from furusato.store.matching import Candidates
+from furusato.store.s3 import object_created
 from tests.fixtures.imports import official, sample_rows
 
-ID = re.compile(r"[a-z]{3,4}_[0-9a-z]{26}")  # the API's id pattern (routes/checkin_shapes.py)
+ID = re.compile(r"[a-z]{3,4}_[0-9a-z]{26}")  # the API's id pattern (shapes/checkins.py)
 
 
 def test_ids_from_keys_are_stable_and_look_like_every_other_id() -> None:
@@ -85,7 +86,7 @@ def test_s3_records() -> None:
             "object": {"key": "imports/212172/%E5%AE%9F%E7%B8%BE+4.xlsx", "size": 10, "eTag": "e"},
         },
     }
-    parsed = jobs.parse_record(record)
+    parsed = object_created(record)
     assert parsed is not None
     assert (parsed.key, parsed.version, parsed.size) == ("imports/212172/実績 4.xlsx", "null", 10)
-    assert jobs.parse_record({**record, "eventName": "ObjectRemoved:Delete"}) is None
+    assert object_created({**record, "eventName": "ObjectRemoved:Delete"}) is None

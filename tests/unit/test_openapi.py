@@ -86,15 +86,6 @@ def test_timestamps_and_dates_carry_their_formats() -> None:
     assert {"type": "null"} in profile["anyOf"], "a nullable object is anyOf its $ref and null"
 
 
-def test_the_documented_notification_kinds_are_the_stored_ones() -> None:
-    from furusato.api.models import NOTIFICATION
-    from furusato.api.schema import Str
-    from furusato.store.notifications import KINDS
-
-    kind = NOTIFICATION.fields["kind"]
-    assert isinstance(kind, Str) and set(kind.choices or ()) == set(KINDS)
-
-
 def test_every_prose_field_of_a_request_takes_line_feeds() -> None:
     """Markdown bodies, messages, descriptions and reasons are written in paragraphs: a request
     field of free text long enough for prose must accept line feeds (the text rule refuses other

@@ -20,7 +20,6 @@ import hashlib
 import json
 from collections.abc import Callable
 from contextvars import ContextVar
-from functools import lru_cache
 from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -47,18 +46,12 @@ def bind_lambda_context(context: Any) -> None:
     _lambda_context.set(context)
 
 
-@lru_cache(maxsize=1)
-def _client() -> Any:
-    import boto3
-
-    return boto3.client("dynamodb", region_name=settings().region)
-
-
 def _persistence(sub: str) -> Any:
     # Imported lazily: only requests that carry a key pay for it. One layer per caller (cheap:
     # the client is shared), so each caller's records share a partition.
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
+    from furusato.store.dynamodb import idempotency_client
     from furusato.store.personal_data import caller_partition
 
     return DynamoDBPersistenceLayer(
@@ -66,7 +59,7 @@ def _persistence(sub: str) -> Any:
         key_attr="id",
         sort_key_attr="sk",
         static_pk_value=caller_partition(sub),
-        boto3_client=_client(),
+        boto3_client=idempotency_client(),
     )
 
 

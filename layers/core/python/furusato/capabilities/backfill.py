@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from furusato import clock
-from furusato.clock import JST, iso
+from furusato.clock import iso
 from furusato.domain.activity import Activity
-from furusato.domain.checkin import ParticipationRecord
+from furusato.domain.checkin import ParticipationRecord, new_record
 from furusato.domain.profile import Profile
 from furusato.store import imports as import_store
 from furusato.store import matching, participations
@@ -95,25 +95,16 @@ def pending_expiry(written: datetime) -> datetime:
 
 
 def record_for(
-    sub: str, activity: Activity, *, participation_id: str, recorded_at: str, import_id: str
+    sub: str, activity: Activity, *, participation_id: str, recorded_at: datetime, import_id: str
 ) -> ParticipationRecord:
     """The participation a backfilled row proves: presence on the activity's (JST) start day."""
-    return ParticipationRecord(
-        activity_id=activity.activity_id,
-        lg_code=activity.lg_code,
-        designated=activity.designated,
-        day=activity.starts_at.astimezone(JST).date(),
+    return new_record(
         sub=sub,
         participation_id=participation_id,
-        organization_id=activity.organization_id,
-        activity_name=activity.name,
-        activity_starts_at=iso(activity.starts_at),
-        activity_ends_at=iso(activity.ends_at),
-        place=activity.place,
+        activity=activity,
         source="backfill",
-        checkin_mode=activity.checkin_mode,
-        checked_in_at=iso(activity.starts_at),
-        recorded_at=recorded_at,
+        instant=activity.starts_at,
+        now=recorded_at,
         offline=False,
         nonce=None,
         recorded_by=f"import:{import_id}",
@@ -155,7 +146,7 @@ def _attach(sub: str, match_key: str) -> int:
     if not pending:
         return 0
     stored = import_store.activities_by_id({(p.lg_code, p.activity_id) for p in pending})
-    now = iso(clock.now())
+    now = clock.now()
     records = [
         record_for(
             sub,
@@ -256,7 +247,7 @@ def write_people(
                     sub,
                     activities[activity_key],
                     participation_id=participation_id(key),
-                    recorded_at=recorded,
+                    recorded_at=recorded_at,
                     import_id=import_id,
                 )
                 for activity_key, key in person.participations

@@ -11,9 +11,6 @@ Nothing in the person's partition can refuse a check-in, so the write does not w
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,6 +41,7 @@ from furusato.domain.errors import DomainError, InvalidInput, NotFound, RateLimi
 from furusato.domain.lg import LocalGovernment
 from furusato.domain.registration import Progress, counted_on, prefecture_of_municipality, progress
 from furusato.store import activities as activity_store
+from furusato.store import cursor as cursors
 from furusato.store import keyring, lgs, participations, people
 from furusato.store.ids import new_id
 
@@ -315,20 +313,16 @@ def _may_change_premium(person: participations.Standing, lg: LocalGovernment, cu
 
 
 def _encode_cursor(key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"after": key}).encode()).decode().rstrip("=")
+    return cursors.pack({"after": key})
 
 
 def _decode_cursor(cursor: str | None) -> str | None:
     if not cursor:
         return None
-    try:
-        raw = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-        key = raw["after"]
-        if not isinstance(key, str):
-            raise TypeError
-        return key
-    except (binascii.Error, ValueError, TypeError, KeyError):
-        raise InvalidInput("invalid cursor", details={"cursor": "not a cursor from this list"}) from None
+    raw = cursors.unpack(cursor)
+    if not isinstance(raw, dict) or not isinstance(raw.get("after"), str):
+        raise cursors.invalid()
+    return str(raw["after"])
 
 
 def my_participations(

@@ -9,6 +9,7 @@ from furusato import audit, clock
 from furusato.domain.consultation import check_text, status_after
 from furusato.domain.errors import NotFound
 from furusato.domain.lg_code import is_valid_lg_code
+from furusato.domain.notifications import NotificationKind
 from furusato.store import consultations, notifications
 from furusato.store.consultations import Consultation, Message, NotRegistered
 from furusato.store.ids import new_id
@@ -83,7 +84,7 @@ def _append(before: Consultation, sender: str, text: str, by: str | None) -> Con
     if sender == "staff":
         notification = notifications.notification_item(
             before.sub,
-            "consultation_reply",
+            NotificationKind.CONSULTATION_REPLY,
             title=f"ご相談への回答: {before.subject}"[:200],
             body=body[:500],
             lg_code=before.lg_code,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -25,6 +22,7 @@ from furusato.domain.markdown import render
 from furusato.domain.profile import contains_individual_number
 from furusato.domain.registration import LIVE_STATUSES
 from furusato.store import contents, lgs, people
+from furusato.store import cursor as cursors
 from furusato.store.ids import new_id
 
 
@@ -164,18 +162,17 @@ def delete(lg_code: str, content_id: str) -> None:
 
 
 def _encode_cursor(position: str, as_of: datetime) -> str:
-    raw = json.dumps({"p": position, "a": as_of.isoformat()}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.pack({"p": position, "a": as_of.isoformat()})
 
 
 def _decode_cursor(cursor: str) -> tuple[str, datetime]:
+    raw = cursors.unpack(cursor)
     try:
-        raw = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
         position, as_of = raw["p"], datetime.fromisoformat(raw["a"])
-        if not isinstance(position, str) or as_of.tzinfo is None:
-            raise ValueError(cursor)
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
-        raise InvalidInput("invalid cursor", details={"cursor": "not a cursor from this list"}) from exc
+    except (ValueError, TypeError, KeyError) as exc:
+        raise cursors.invalid() from exc
+    if not isinstance(position, str) or as_of.tzinfo is None:
+        raise cursors.invalid()
     return position, as_of
 
 

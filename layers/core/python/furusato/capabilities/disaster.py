@@ -21,6 +21,7 @@ from typing import Any
 
 from furusato.domain.content import reader_of, targets
 from furusato.domain.errors import NotFound
+from furusato.domain.notifications import NotificationKind
 from furusato.store import contents, fanout, notifications
 
 NOTICE_BODY_CHARS = 500
@@ -74,7 +75,7 @@ def _notice(sub: str, content_id: str, lg_code: str, title: str, body: str, at: 
     # The notice is dated at publication, so every delivery builds the same item.
     return notifications.notification_item(
         sub,
-        "content",
+        NotificationKind.CONTENT,
         title=title,
         body=body[:NOTICE_BODY_CHARS],
         lg_code=lg_code,

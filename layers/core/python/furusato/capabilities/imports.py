@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 
@@ -44,6 +43,7 @@ from furusato.settings import settings
 from furusato.store import imports as store
 from furusato.store import lgs
 from furusato.store.ids import new_id
+from furusato.store.s3 import ObjectCreated
 
 if TYPE_CHECKING:
     from furusato.imports.validate import ValidationResult
@@ -569,29 +569,6 @@ def ensure_activities(
 # --- the S3 trigger ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ObjectEvent:
-    bucket: str
-    key: str
-    version: str
-    etag: str
-    size: int
-
-
-def parse_record(record: dict[str, Any]) -> ObjectEvent | None:
-    s3 = record.get("s3") or {}
-    obj = s3.get("object") or {}
-    if not str(record.get("eventName", "")).startswith("ObjectCreated") or "key" not in obj:
-        return None
-    return ObjectEvent(
-        bucket=str((s3.get("bucket") or {}).get("name", "")),
-        key=unquote_plus(str(obj["key"])),
-        version=str(obj.get("versionId") or "null"),
-        etag=str(obj.get("eTag") or ""),
-        size=int(obj.get("size") or 0),
-    )
-
-
 def _ignore(reason: str, **extra: Any) -> str:
     # The key is never logged: its file name may be a person's name.
     logger.warning("S3 object ignored", extra={"reason": reason, **extra})
@@ -599,7 +576,7 @@ def _ignore(reason: str, **extra: Any) -> str:
 
 
 def on_object_created(
-    event: ObjectEvent,
+    event: ObjectCreated,
     *,
     remaining_ms: Callable[[], int],
     continue_later: Callable[[str, str], None] | None = None,

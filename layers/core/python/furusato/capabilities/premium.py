@@ -13,6 +13,7 @@ from furusato import clock
 from furusato.domain import premium as rules
 from furusato.domain.errors import Conflict
 from furusato.domain.lg import LocalGovernment
+from furusato.domain.notifications import NotificationKind
 from furusato.domain.premium import Judgement, judge
 from furusato.domain.registration import Registration, is_own_residence, prefecture_of_municipality
 from furusato.store import lgs, notifications, people
@@ -110,7 +111,7 @@ def _after(
     record: PersonRecord, governments: list[LocalGovernment], day: date, upgrade_on: bool
 ) -> Upgrade | None:
     changed: list[Registration] = []
-    told: list[tuple[str, str, tuple[str, str], str]] = []
+    told: list[tuple[NotificationKind, str, tuple[str, str], str]] = []
     upgrade: Upgrade | None = None
     # What the judgements of this pass see: an upgrade takes its place for the next government.
     # The record itself stays as read, so that `people.save` conditions the places ledger on it.
@@ -135,14 +136,21 @@ def _after(
             changed.append(replace(reg, upgrade_refused=refusal.code))
             dedupe = f"{reg.registration_id}:{refusal.code}"
             told.append(
-                ("upgrade_refused", lg.lg_code, rules.upgrade_refused_notice(lg.name, refusal), dedupe)
+                (
+                    NotificationKind.UPGRADE_REFUSED,
+                    lg.lg_code,
+                    rules.upgrade_refused_notice(lg.name, refusal),
+                    dedupe,
+                )
             )
             continue
         assert judgement.valid_until is not None  # auto-approval is on
         changed.append(granted(reg, judgement))
         upgrade = Upgrade(lg.lg_code, judgement.valid_until.isoformat())
         message = rules.upgraded_notice(lg.name, judgement.valid_until)
-        told.append(("upgraded", lg.lg_code, message, f"{reg.registration_id}:{upgrade.valid_until}"))
+        told.append(
+            (NotificationKind.UPGRADED, lg.lg_code, message, f"{reg.registration_id}:{upgrade.valid_until}")
+        )
         judged.registrations[lg.lg_code] = changed[-1]
     if not changed:
         return None
@@ -201,5 +209,10 @@ def tell_own_residence_downgrades(sub: str, lg_codes: list[str]) -> None:
         lg = governments.get(code)
         title, body = rules.own_residence_downgrade_notice(lg.name if lg else code)
         notifications.notify(
-            sub, "downgraded", title=title, body=body, lg_code=code, dedupe_key=f"{code}:own:{now}"
+            sub,
+            NotificationKind.DOWNGRADED,
+            title=title,
+            body=body,
+            lg_code=code,
+            dedupe_key=f"{code}:own:{now}",
         )

@@ -11,6 +11,7 @@ from furusato import clock
 from furusato.capabilities import premium
 from furusato.domain.errors import Conflict, InvalidInput, NotFound
 from furusato.domain.lg import RECORDS_COUNT_FROM
+from furusato.domain.notifications import NotificationKind
 from furusato.domain.premium import one_year_after
 from furusato.domain.registration import progress
 from furusato.store import lgs, notifications, people
@@ -66,7 +67,7 @@ def review(lg_code: str, registration_id: str, decision: str, reason: str, revie
     people.save(record, [decided])
     notifications.notify(
         sub,
-        "review_decided",
+        NotificationKind.REVIEW_DECIDED,
         title=title,
         body=body,
         lg_code=lg_code,

@@ -25,10 +25,12 @@ from furusato.clock import iso
 from furusato.domain import ids
 from furusato.domain import support as rules
 from furusato.domain.errors import Conflict, InvalidInput, NotFound, invalid_field
+from furusato.domain.notifications import NotificationKind
 from furusato.domain.support import Measure, MeasureTerms
 from furusato.store import notifications
 from furusato.store import support as store
 from furusato.store.ids import new_id
+from furusato.store.lgs import lg_pk
 from furusato.store.models import MeasureItem, PersonItem, RegistrationItem, SupportYearItem
 from furusato.store.people import PROFILE_SK, person_pk, registration_sk
 
@@ -196,7 +198,7 @@ def submit(sub: str, body: dict[str, Any]) -> dict[str, Any]:
     year_pk, year_sk = store.year_key(sub, measure_id, fiscal_year)
     items = store.read_many(
         [
-            (store.lg_pk(lg_code), store.measure_sk(measure_id)),
+            (lg_pk(lg_code), store.measure_sk(measure_id)),
             (person_pk(sub), registration_sk(lg_code)),
             (year_pk, year_sk),
         ]
@@ -373,7 +375,7 @@ def decide(lg_code: str, application_id: str, body: dict[str, Any], *, by: str) 
     title, text = _NOTICES[decision]
     notice = notifications.notification_item(
         before.sub,
-        "support_decided",
+        NotificationKind.SUPPORT_DECIDED,
         title=title,
         body=text.format(measure=before.measure_name, amount=amount or 0, reason=reason or ""),
         lg_code=lg_code,

@@ -25,6 +25,7 @@ from furusato.capabilities import premium
 from furusato.domain import sweeps as rules
 from furusato.domain.errors import Conflict
 from furusato.domain.lg import LocalGovernment, PremiumSettings
+from furusato.domain.notifications import NotificationKind
 from furusato.domain.premium import one_year_after, renewal_due
 from furusato.domain.registration import Registration, prefecture_to_withdraw
 from furusato.store import lgs, notifications, people
@@ -225,7 +226,9 @@ class _Sweeper(ABC):
     def process(self, item: Any, step: Step, day: date) -> str | list[str]:
         """Apply the transition(s) an item is due for; the outcomes' names."""
 
-    def notify(self, sub: str, kind: str, lg_code: str, message: rules.Message, dedupe_key: str) -> None:
+    def notify(
+        self, sub: str, kind: NotificationKind, lg_code: str, message: rules.Message, dedupe_key: str
+    ) -> None:
         notifications.notify(
             sub,
             kind,
@@ -304,7 +307,7 @@ class _Renewal(_Sweeper):
         # notification already there (same scheduled time).
         self.notify(
             record.sub,
-            "renewal_due",
+            NotificationKind.RENEWAL_DUE,
             reg.lg_code,
             rules.renewal_notice(name, until),
             f"{reg.lg_code}:{until}",
@@ -333,7 +336,7 @@ class _Renewal(_Sweeper):
                 decision_reason=rules.refusal_reason(refusal),
             )
             message = rules.downgraded_notice(lg.name, until, refusal)
-            self.notify(record.sub, "downgraded", lg.lg_code, message, f"{lg.lg_code}:{until}")
+            self.notify(record.sub, NotificationKind.DOWNGRADED, lg.lg_code, message, f"{lg.lg_code}:{until}")
             people.save(record, [downgraded])
             return "downgraded"
         if judgement.status == "active":
@@ -346,14 +349,16 @@ class _Renewal(_Sweeper):
                 decision_reason=None,
             )
             message = rules.renewed_notice(lg.name, new_until)
-            self.notify(record.sub, "renewed", lg.lg_code, message, f"{lg.lg_code}:{until}")
+            self.notify(record.sub, NotificationKind.RENEWED, lg.lg_code, message, f"{lg.lg_code}:{until}")
             people.save(record, [renewed])
             return "renewed"
         # pending_review: a coordinator decides; the old valid_until stays, so that an approval
         # continues the year from it (premium stays continuous, as with auto-approval).
         waiting = replace(premium.granted(reg, judgement), premium_valid_until=reg.premium_valid_until)
         message = rules.renewal_review_notice(lg.name, until)
-        self.notify(record.sub, "renewal_due", lg.lg_code, message, f"{lg.lg_code}:{until}:review")
+        self.notify(
+            record.sub, NotificationKind.RENEWAL_DUE, lg.lg_code, message, f"{lg.lg_code}:{until}:review"
+        )
         people.save(record, [waiting])
         return "pending_review"
 
@@ -415,7 +420,7 @@ class _Inactivity(_Sweeper):
             outcome = "reindexed"
         merged = dict(record.registrations)
         changed: dict[str, Registration] = {}
-        messages: list[tuple[str, str, rules.Message, str]] = []
+        messages: list[tuple[NotificationKind, str, rules.Message, str]] = []
         for code, reg in sorted(record.registrations.items()):
             if reg.plan != "basic" or reg.status != "active":
                 continue  # premium never lapses; pending, lapsed and withdrawn have nothing to do
@@ -428,7 +433,9 @@ class _Inactivity(_Sweeper):
             warn_on = rules.warning_day(access, months)
             if lapses_on <= day:
                 changed[code] = merged[code] = _lapsed(reg)
-                messages.append(("lapsed", code, rules.lapsed_notice(name), f"{code}:{lapses_on}"))
+                messages.append(
+                    (NotificationKind.LAPSED, code, rules.lapsed_notice(name), f"{code}:{lapses_on}")
+                )
             elif warn_on is not None and warn_on <= day and reg.notice_sent_for != lapses_on.isoformat():
                 # The warning is marked on the registration, so a re-run of the day sends none.
                 changed[code] = merged[code] = replace(reg, notice_sent_for=lapses_on.isoformat())
@@ -438,7 +445,7 @@ class _Inactivity(_Sweeper):
                 pref_name = (pref_lg.name if pref_lg else following) if following else None
                 messages.append(
                     (
-                        "lapse_warning",
+                        NotificationKind.LAPSE_WARNING,
                         code,
                         rules.lapse_warning_notice(name, lapses_on, pref_name),
                         f"{code}:{lapses_on}",
@@ -452,7 +459,7 @@ class _Inactivity(_Sweeper):
             changed[prefecture] = merged[prefecture] = _lapsed(merged[prefecture])
             lg = self.directory.get(prefecture)
             message = rules.lapsed_notice(lg.name if lg else prefecture)
-            messages.append(("lapsed", prefecture, message, f"{prefecture}:{day}"))
+            messages.append((NotificationKind.LAPSED, prefecture, message, f"{prefecture}:{day}"))
         if not changed:
             return outcome
         for kind, code, message, dedupe_key in messages:

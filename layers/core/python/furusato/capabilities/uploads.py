@@ -14,10 +14,8 @@ Logs carry ids and reason codes only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 
@@ -25,10 +23,12 @@ from furusato import clock
 from furusato.clock import iso
 from furusato.domain import uploads as rules
 from furusato.domain.errors import InvalidInput, Unauthenticated
+from furusato.domain.notifications import NotificationKind
 from furusato.settings import settings
 from furusato.store import notifications
 from furusato.store import uploads as store
 from furusato.store.ids import new_id
+from furusato.store.s3 import ObjectCreated
 
 logger = Logger(service="furusato", child=True)
 
@@ -108,7 +108,7 @@ def _reject(upload: store.Upload, reason: str) -> None:
     title, body = rules.rejection_notice(reason)
     notifications.notify(
         upload.owner,
-        "upload_rejected",
+        NotificationKind.UPLOAD_REJECTED,
         title=title,
         body=body,
         lg_code=None,
@@ -119,26 +119,7 @@ def _reject(upload: store.Upload, reason: str) -> None:
 # --- the bucket's ObjectCreated trigger ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ObjectEvent:
-    bucket: str
-    key: str
-    version: str
-
-
-def parse_record(record: dict[str, Any]) -> ObjectEvent | None:
-    s3 = record.get("s3") or {}
-    obj = s3.get("object") or {}
-    if not str(record.get("eventName", "")).startswith("ObjectCreated") or "key" not in obj:
-        return None
-    return ObjectEvent(
-        bucket=str((s3.get("bucket") or {}).get("name", "")),
-        key=unquote_plus(str(obj["key"])),
-        version=str(obj.get("versionId") or "null"),
-    )
-
-
-def on_object_created(event: ObjectEvent) -> str:
+def on_object_created(event: ObjectCreated) -> str:
     """Check the upload an object belongs to. Returns what happened (for logs and tests)."""
     if event.bucket != settings().uploads_bucket:
         return "ignored:unknown_bucket"

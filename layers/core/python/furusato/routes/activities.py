@@ -12,8 +12,9 @@ from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import activities, checkins
 from furusato.domain.errors import InvalidInput
-from furusato.routes import checkin_shapes as shapes
 from furusato.routes.organizations import ALL_STAFF, MANAGERS, staff_actor
+from furusato.shapes import checkins as shapes
+from furusato.shapes.common import given
 
 # The government's own staff decide whether an offline scan is evidence, not an organization's.
 DECIDERS = frozenset({"admin", "coordinator"})
@@ -112,7 +113,7 @@ def get_activity(lg_code: str, activity_id: str) -> Response[Any]:
 )
 def patch_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Response[Any]:
     actor = staff_actor(lg_code, MANAGERS)
-    changes = shapes.given(body)
+    changes = given(body)
     if not changes:
         raise InvalidInput("nothing to change", details={"body": "name at least one field"})
     return json_response(200, activities.update_activity(actor, activity_id, changes))

@@ -11,7 +11,7 @@ from furusato.api import auth
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import checkins
-from furusato.routes import checkin_shapes as shapes
+from furusato.shapes import checkins as shapes
 
 router = Router()
 

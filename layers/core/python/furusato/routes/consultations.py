@@ -10,9 +10,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from furusato.api import auth
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
-from furusato.api.models import PAGING_QUERY
 from furusato.capabilities import consultations, deleted_accounts
-from furusato.routes import content_shapes as shapes
+from furusato.shapes import contents as shapes
+from furusato.shapes.common import PAGING_QUERY
 
 router = Router()
 

@@ -12,8 +12,8 @@ from furusato.api.app import json_response, no_content, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import contents
 from furusato.domain.errors import InvalidInput
-from furusato.routes import content_shapes as shapes
-from furusato.routes.checkin_shapes import given
+from furusato.shapes import contents as shapes
+from furusato.shapes.common import given
 
 router = Router()
 

@@ -7,16 +7,17 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from furusato.api import auth, models
+from furusato.api import auth
 from furusato.api.app import json_response, no_content
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import data_rights
+from furusato.shapes.people import MY_DATA
 
 router = Router()
 
 
 @router.get("/v1/me/data")
-@endpoint(router, "Everything held about me", responses={200: models.MY_DATA})
+@endpoint(router, "Everything held about me", responses={200: MY_DATA})
 def my_data() -> Response[Any]:
     who = auth.registrant(router)
     return json_response(200, data_rights.export(who.sub))

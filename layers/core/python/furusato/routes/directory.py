@@ -7,16 +7,17 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from furusato.api import models
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import governments
+from furusato.shapes.common import HEALTH, page_of
+from furusato.shapes.governments import DIRECTORY_QUERY, LG_DETAIL, LG_SUMMARY
 
 router = Router()
 
 
 @router.get("/health")
-@endpoint(router, "Liveness", responses={200: models.HEALTH})
+@endpoint(router, "Liveness", responses={200: HEALTH})
 def health() -> Response[Any]:
     return json_response(200, {"status": "ok"})
 
@@ -25,8 +26,8 @@ def health() -> Response[Any]:
 @endpoint(
     router,
     "Onboarded local governments",
-    query=models.DIRECTORY_QUERY,
-    responses={200: models.page_of("LocalGovernmentPage", models.LG_SUMMARY)},
+    query=DIRECTORY_QUERY,
+    responses={200: page_of("LocalGovernmentPage", LG_SUMMARY)},
 )
 def list_local_governments(query: dict[str, Any]) -> Response[Any]:
     """Public and the same for everyone: cacheable at the edge as long as the function's copy."""
@@ -38,6 +39,6 @@ def list_local_governments(query: dict[str, Any]) -> Response[Any]:
 
 
 @router.get("/v1/local-governments/<lg_code>")
-@endpoint(router, "A local government: page, survey, premium requirements", responses={200: models.LG_DETAIL})
+@endpoint(router, "A local government: page, survey, premium requirements", responses={200: LG_DETAIL})
 def get_local_government(lg_code: str) -> Response[Any]:
     return json_response(200, governments.detail(lg_code))

@@ -7,21 +7,14 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from furusato.api import auth, models
+from furusato.api import auth
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
-from furusato.api.schema import Obj, Str
 from furusato.capabilities import deleted_accounts, identity, notifications
+from furusato.shapes.common import PAGING_QUERY, page_of
+from furusato.shapes.people import IDENTITY, IDENTITY_IN, IDENTITY_NONCE, NOTIFICATION
 
 router = Router()
-
-IDENTITY_NONCE = Obj(
-    "IdentityNonce",
-    {
-        "nonce": Str(free_text=False, description="pass to the identity provider; its assertion carries it"),
-        "expires_at": Str(description="the assertion must be presented before this instant"),
-    },
-)
 
 
 @router.post("/v1/me/identity-verifications/nonce")
@@ -39,8 +32,8 @@ def new_identity_nonce() -> Response[Any]:
 @endpoint(
     router,
     "Verify identity with the My Number Card (an assertion of the identity provider)",
-    body=models.IDENTITY_IN,
-    responses={201: models.IDENTITY},
+    body=IDENTITY_IN,
+    responses={201: IDENTITY},
     errors=("INVALID_ASSERTION", "GUARDIAN_CONSENT_REQUIRED", "IDENTITY_ALREADY_BOUND", "IDENTITY_LOCKED"),
 )
 def verify_identity(body: dict[str, Any]) -> Response[Any]:
@@ -52,8 +45,8 @@ def verify_identity(body: dict[str, Any]) -> Response[Any]:
 @endpoint(
     router,
     "Notifications, newest first",
-    query=models.PAGING_QUERY,
-    responses={200: models.page_of("NotificationPage", models.NOTIFICATION)},
+    query=PAGING_QUERY,
+    responses={200: page_of("NotificationPage", NOTIFICATION)},
 )
 def list_notifications(query: dict[str, Any]) -> Response[Any]:
     who = auth.registrant(router)

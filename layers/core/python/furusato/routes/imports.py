@@ -17,7 +17,7 @@ from furusato.api import auth
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import imports
-from furusato.routes import import_shapes as shapes
+from furusato.shapes import imports as shapes
 
 router = Router()
 

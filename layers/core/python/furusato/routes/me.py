@@ -8,18 +8,21 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato import clock
-from furusato.api import auth, idempotency, models
+from furusato.api import auth, idempotency
 from furusato.api.app import json_response, no_content, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import registrations
 from furusato.domain.errors import invalid_field
 from furusato.domain.profile import make_profile
+from furusato.shapes.common import page_of
+from furusato.shapes.people import ME, PROFILE, PROFILE_IN
+from furusato.shapes.registrations import REGISTRATION, REGISTRATION_IN, REGISTRATION_PUT
 
 router = Router()
 
 
 @router.get("/v1/me")
-@endpoint(router, "Profile, identity and registrations", responses={200: models.ME})
+@endpoint(router, "Profile, identity and registrations", responses={200: ME})
 def get_me() -> Response[Any]:
     who = auth.registrant(router)
     return json_response(200, registrations.me(who.sub))
@@ -29,8 +32,8 @@ def get_me() -> Response[Any]:
 @endpoint(
     router,
     "Set the profile; the residence follows the postal code",
-    body=models.PROFILE_IN,
-    responses={200: models.PROFILE},
+    body=PROFILE_IN,
+    responses={200: PROFILE},
     errors=("IDENTITY_LOCKED", "CONCURRENT_UPDATE"),
 )
 def put_profile(body: dict[str, Any]) -> Response[Any]:
@@ -40,9 +43,7 @@ def put_profile(body: dict[str, Any]) -> Response[Any]:
 
 
 @router.get("/v1/me/registrations")
-@endpoint(
-    router, "My registrations", responses={200: models.page_of("RegistrationPage", models.REGISTRATION)}
-)
+@endpoint(router, "My registrations", responses={200: page_of("RegistrationPage", REGISTRATION)})
 def list_my_registrations() -> Response[Any]:
     who = auth.registrant(router)
     return json_response(200, page(registrations.list_registrations(who.sub), None))
@@ -52,8 +53,8 @@ def list_my_registrations() -> Response[Any]:
 @endpoint(
     router,
     "Register with a local government, or update the registration",
-    body=models.REGISTRATION_IN,
-    responses={200: models.REGISTRATION_PUT, 201: models.REGISTRATION_PUT, 202: models.REGISTRATION_PUT},
+    body=REGISTRATION_IN,
+    responses={200: REGISTRATION_PUT, 201: REGISTRATION_PUT, 202: REGISTRATION_PUT},
     idempotent=idempotency.OWN_REPLY,
     errors=(
         "LG_NOT_ONBOARDED",

@@ -8,10 +8,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato import audit
-from furusato.api import auth, models
+from furusato.api import auth
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import onboarding
+from furusato.shapes.common import PAGING_QUERY, page_of
+from furusato.shapes.governments import LG_ONBOARDED, ONBOARD_IN
+from furusato.shapes.staff import AUDIT_RECORD, OPERATOR_AUDIT_QUERY, STAFF_IN, STAFF_USER
 
 router = Router()
 
@@ -20,8 +23,8 @@ router = Router()
 @endpoint(
     router,
     "Onboard a local government",
-    body=models.ONBOARD_IN,
-    responses={201: models.LG_ONBOARDED},
+    body=ONBOARD_IN,
+    responses={201: LG_ONBOARDED},
     idempotent=True,
     errors=("ALREADY_ONBOARDED",),
 )
@@ -34,8 +37,8 @@ def onboard(body: dict[str, Any]) -> Response[Any]:
 @endpoint(
     router,
     "Onboarded local governments",
-    query=models.PAGING_QUERY,
-    responses={200: models.page_of("OnboardedPage", models.LG_ONBOARDED)},
+    query=PAGING_QUERY,
+    responses={200: page_of("OnboardedPage", LG_ONBOARDED)},
 )
 def list_onboarded(query: dict[str, Any]) -> Response[Any]:
     auth.operator(router)
@@ -47,8 +50,8 @@ def list_onboarded(query: dict[str, Any]) -> Response[Any]:
 @endpoint(
     router,
     "Issue a staff ID of a local government",
-    body=models.STAFF_IN,
-    responses={201: models.STAFF_USER},
+    body=STAFF_IN,
+    responses={201: STAFF_USER},
     idempotent=True,
     errors=("LG_NOT_ONBOARDED", "STAFF_ALREADY_EXISTS"),
 )
@@ -62,8 +65,8 @@ def create_staff(lg_code: str, body: dict[str, Any]) -> Response[Any]:
 @endpoint(
     router,
     "A government's audit trail of staff access to personal data",
-    query=models.OPERATOR_AUDIT_QUERY,
-    responses={200: models.page_of("OperatorAuditPage", models.AUDIT_RECORD)},
+    query=OPERATOR_AUDIT_QUERY,
+    responses={200: page_of("OperatorAuditPage", AUDIT_RECORD)},
 )
 def read_audit(query: dict[str, Any]) -> Response[Any]:
     auth.operator(router)

@@ -7,13 +7,14 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from furusato.api import auth, models
+from furusato.api import auth
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import activities
 from furusato.domain.activity import Actor
 from furusato.domain.errors import InvalidInput
-from furusato.routes import checkin_shapes as shapes
+from furusato.shapes import checkins as shapes
+from furusato.shapes.common import PAGING_QUERY, given
 
 router = Router()
 
@@ -45,7 +46,7 @@ def create_organization(lg_code: str, body: dict[str, Any]) -> Response[Any]:
 @endpoint(
     router,
     "Organizations (organization staff: their own)",
-    query=models.PAGING_QUERY,
+    query=PAGING_QUERY,
     responses={200: shapes.ORGANIZATION_PAGE},
 )
 def list_organizations(lg_code: str, query: dict[str, Any]) -> Response[Any]:
@@ -72,7 +73,7 @@ def get_organization(lg_code: str, org_id: str) -> Response[Any]:
 )
 def patch_organization(lg_code: str, org_id: str, body: dict[str, Any]) -> Response[Any]:
     actor = staff_actor(lg_code, auth.ADMIN)
-    changes = shapes.given(body)
+    changes = given(body)
     if not changes:
         raise InvalidInput("nothing to change", details={"body": "name at least one field"})
     return json_response(200, activities.update_organization(actor, org_id, changes))

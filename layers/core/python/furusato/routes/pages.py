@@ -7,16 +7,17 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from furusato.api import auth, models
+from furusato.api import auth
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import governments, pages
+from furusato.shapes.governments import PAGE, PAGE_IMAGE_IN, PAGE_IMAGE_UPLOAD, PAGE_IN, SURVEY
 
 router = Router()
 
 
 @router.get("/v1/admin/lgs/<lg_code>/page")
-@endpoint(router, "The introduction page", responses={200: models.PAGE})
+@endpoint(router, "The introduction page", responses={200: PAGE})
 def get_page(lg_code: str) -> Response[Any]:
     auth.staff(router, lg_code, auth.READERS)
     return json_response(200, pages.get_page(lg_code), headers={"Cache-Control": "no-store"})
@@ -26,8 +27,8 @@ def get_page(lg_code: str) -> Response[Any]:
 @endpoint(
     router,
     "Publish the introduction page (admin); sections may show images uploaded through POST /page/images",
-    body=models.PAGE_IN,
-    responses={200: models.PAGE},
+    body=PAGE_IN,
+    responses={200: PAGE},
     roles=auth.ADMIN,
 )
 def put_page(lg_code: str, body: dict[str, Any]) -> Response[Any]:
@@ -40,8 +41,8 @@ def put_page(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     router,
     "Upload an image for the page (admin; JPEG or PNG, at most 5 MB): a presigned POST; the stored "
     "bytes are checked and a file that is not what it says is removed",
-    body=models.PAGE_IMAGE_IN,
-    responses={201: models.PAGE_IMAGE_UPLOAD},
+    body=PAGE_IMAGE_IN,
+    responses={201: PAGE_IMAGE_UPLOAD},
     idempotent=True,
 )
 def new_page_image(lg_code: str, body: dict[str, Any]) -> Response[Any]:
@@ -51,7 +52,7 @@ def new_page_image(lg_code: str, body: dict[str, Any]) -> Response[Any]:
 
 
 @router.get("/v1/admin/lgs/<lg_code>/survey")
-@endpoint(router, "The government's own survey questions", responses={200: models.SURVEY})
+@endpoint(router, "The government's own survey questions", responses={200: SURVEY})
 def get_survey(lg_code: str) -> Response[Any]:
     auth.staff(router, lg_code, auth.READERS)
     return json_response(200, governments.get_survey(lg_code))
@@ -61,8 +62,8 @@ def get_survey(lg_code: str) -> Response[Any]:
 @endpoint(
     router,
     "Replace the own survey questions (admin)",
-    body=models.SURVEY,
-    responses={200: models.SURVEY},
+    body=SURVEY,
+    responses={200: SURVEY},
     roles=auth.ADMIN,
 )
 def put_survey(lg_code: str, body: dict[str, Any]) -> Response[Any]:

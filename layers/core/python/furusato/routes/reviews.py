@@ -8,41 +8,14 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato import audit
-from furusato.api import auth, models
+from furusato.api import auth
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
-from furusato.api.schema import Date, Int, List, Obj, Str
 from furusato.capabilities import reviews
+from furusato.shapes.registrations import REVIEW_IN, REVIEW_RESULT, STAFF_REGISTRATION_DETAIL, STAYS, STAYS_IN
 
 router = Router()
 DECIDERS = frozenset({"admin", "coordinator"})
-REVIEW_RESULT = Obj(
-    "ReviewResult",
-    {
-        "registration_id": Str(),
-        "lg_code": Str(),
-        "plan": Str(choices=("basic", "premium")),
-        "status": Str(),
-        "decision": Str(choices=("approve", "reject")),
-        "decision_reason": Str(),
-        "premium": Obj("ReviewedPremium", {"valid_until": Date()}, nullable=True),
-    },
-)
-
-
-DOCUMENT = Obj(
-    "RegistrationDocument",
-    {
-        "upload_key": Str(pattern=r"upl_[0-9a-z]{26}"),
-        "content_type": Str(),
-        "size": Int(ge=0),
-        "url": Str(max_length=4096, description="a presigned GET, valid 5 minutes"),
-    },
-)
-STAFF_REGISTRATION_DETAIL = Obj(
-    "StaffRegistrationDetail",
-    {**models.STAFF_REGISTRATION.fields, "documents": List(DOCUMENT, max_items=50)},
-)
 
 
 @router.get("/v1/admin/lgs/<lg_code>/registrations/<registration_id>")
@@ -71,7 +44,7 @@ def get_registration(lg_code: str, registration_id: str) -> Response[Any]:
 @endpoint(
     router,
     "Decide a premium application waiting for review (coordinator)",
-    body=models.REVIEW_IN,
+    body=REVIEW_IN,
     responses={200: REVIEW_RESULT},
     errors=(
         "NOT_PENDING_REVIEW",
@@ -101,8 +74,8 @@ def review(lg_code: str, registration_id: str, body: dict[str, Any]) -> Response
 @endpoint(
     router,
     "Record approved stay declarations (coordinator)",
-    body=models.STAYS_IN,
-    responses={201: models.STAYS},
+    body=STAYS_IN,
+    responses={201: STAYS},
     errors=("CONCURRENT_UPDATE",),
     roles=DECIDERS,
 )

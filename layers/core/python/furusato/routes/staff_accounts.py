@@ -8,10 +8,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato import audit
-from furusato.api import auth, models
+from furusato.api import auth
 from furusato.api.app import json_response, no_content, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import onboarding
+from furusato.shapes.common import PAGING_QUERY, page_of
+from furusato.shapes.staff import AUDIT_QUERY, AUDIT_RECORD, STAFF_INVITE_IN, STAFF_USER
 
 router = Router()
 
@@ -20,8 +22,8 @@ router = Router()
 @endpoint(
     router,
     "Invite a staff member (coordinator, viewer or organization staff)",
-    body=models.STAFF_INVITE_IN,
-    responses={201: models.STAFF_USER},
+    body=STAFF_INVITE_IN,
+    responses={201: STAFF_USER},
     idempotent=True,
     errors=("STAFF_ALREADY_EXISTS",),
 )
@@ -35,8 +37,8 @@ def invite(lg_code: str, body: dict[str, Any]) -> Response[Any]:
 @endpoint(
     router,
     "Active staff accounts of this government",
-    query=models.PAGING_QUERY,
-    responses={200: models.page_of("StaffPage", models.STAFF_USER)},
+    query=PAGING_QUERY,
+    responses={200: page_of("StaffPage", STAFF_USER)},
 )
 def list_staff(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, auth.ADMIN)
@@ -58,8 +60,8 @@ def remove(lg_code: str, staff_id: str) -> Response[Any]:
 @endpoint(
     router,
     "This government's audit trail of staff access to personal data, newest first",
-    query=models.AUDIT_QUERY,
-    responses={200: models.page_of("AuditPage", models.AUDIT_RECORD)},
+    query=AUDIT_QUERY,
+    responses={200: page_of("AuditPage", AUDIT_RECORD)},
 )
 def read_audit(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, auth.ADMIN)

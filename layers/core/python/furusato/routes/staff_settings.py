@@ -8,16 +8,19 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato import audit
-from furusato.api import auth, models
+from furusato.api import auth
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import governments, registrations
+from furusato.shapes.common import page_of
+from furusato.shapes.governments import SETTINGS, SETTINGS_IN
+from furusato.shapes.registrations import STAFF_REGISTRATION, STAFF_REGISTRATIONS_QUERY
 
 router = Router()
 
 
 @router.get("/v1/admin/lgs/<lg_code>/settings")
-@endpoint(router, "Premium settings", responses={200: models.SETTINGS})
+@endpoint(router, "Premium settings", responses={200: SETTINGS})
 def get_settings(lg_code: str) -> Response[Any]:
     auth.staff(router, lg_code, auth.READERS)
     return json_response(200, governments.get_settings(lg_code))
@@ -27,8 +30,8 @@ def get_settings(lg_code: str) -> Response[Any]:
 @endpoint(
     router,
     "Change premium settings (admin)",
-    body=models.SETTINGS_IN,
-    responses={200: models.SETTINGS},
+    body=SETTINGS_IN,
+    responses={200: SETTINGS},
     errors=("CONCURRENT_UPDATE",),
     roles=auth.ADMIN,
 )
@@ -41,8 +44,8 @@ def put_settings(lg_code: str, body: dict[str, Any]) -> Response[Any]:
 @endpoint(
     router,
     "Registrations with this government",
-    query=models.STAFF_REGISTRATIONS_QUERY,
-    responses={200: models.page_of("StaffRegistrationPage", models.STAFF_REGISTRATION)},
+    query=STAFF_REGISTRATIONS_QUERY,
+    responses={200: page_of("StaffRegistrationPage", STAFF_REGISTRATION)},
 )
 def list_registrations(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, auth.READERS)

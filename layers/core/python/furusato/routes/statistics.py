@@ -12,7 +12,7 @@ from furusato import statistics
 from furusato.api import auth
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
-from furusato.routes.statistics_shapes import NATIONAL_STATISTICS, STATISTICS
+from furusato.shapes.statistics import NATIONAL_STATISTICS, STATISTICS
 
 router = Router()
 

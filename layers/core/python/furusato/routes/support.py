@@ -13,18 +13,19 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato import audit
-from furusato.api import auth, models
+from furusato.api import auth
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
 from furusato.capabilities import deleted_accounts, support
-from furusato.routes import support_shapes as shapes
+from furusato.shapes import support as shapes
+from furusato.shapes.common import PAGING_QUERY, page_of
 
 router = Router()
 
 MANAGERS = frozenset({"admin", "coordinator"})
 STAFF = "/v1/admin/lgs/<lg_code>"
-MEASURE_PAGE = models.page_of("SupportMeasurePage", shapes.MEASURE)
-APPLICATION_PAGE = models.page_of("SupportApplicationPage", shapes.APPLICATION)
+MEASURE_PAGE = page_of("SupportMeasurePage", shapes.MEASURE)
+APPLICATION_PAGE = page_of("SupportApplicationPage", shapes.APPLICATION)
 
 
 def _audit(who: auth.Principal, lg_code: str, action: str, resource: str, records: int | None = None) -> None:
@@ -46,7 +47,7 @@ def _audit(who: auth.Principal, lg_code: str, action: str, resource: str, record
 @endpoint(
     router,
     "Open support measures of a government (no budget figures)",
-    responses={200: models.page_of("PublicSupportMeasurePage", shapes.PUBLIC_MEASURE)},
+    responses={200: page_of("PublicSupportMeasurePage", shapes.PUBLIC_MEASURE)},
 )
 def public_measures(lg_code: str) -> Response[Any]:
     return json_response(200, page(support.public_measures(lg_code), None))
@@ -80,7 +81,7 @@ def submit(body: dict[str, Any]) -> Response[Any]:
 @endpoint(
     router,
     "My support applications, newest first",
-    query=models.PAGING_QUERY,
+    query=PAGING_QUERY,
     responses={200: APPLICATION_PAGE},
 )
 def my_applications(query: dict[str, Any]) -> Response[Any]:
@@ -128,9 +129,7 @@ def create_measure(lg_code: str, body: dict[str, Any]) -> Response[Any]:
 
 
 @router.get(f"{STAFF}/support-measures")
-@endpoint(
-    router, "Support measures of this government", query=models.PAGING_QUERY, responses={200: MEASURE_PAGE}
-)
+@endpoint(router, "Support measures of this government", query=PAGING_QUERY, responses={200: MEASURE_PAGE})
 def list_measures(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     auth.staff(router, lg_code, auth.READERS)
     items, next_cursor = support.list_measures(lg_code, limit=query["limit"], cursor=query["cursor"])

@@ -28,6 +28,7 @@ from furusato import clock
 from furusato.domain import statistics as rules
 from furusato.store import applied
 from furusato.store import statistics as store
+from furusato.store.dynamodb import from_attribute_values, main_client, main_table
 
 Counters = dict[tuple[str, str], dict[str, int]]  # (scope, sk) -> attribute -> n
 
@@ -42,20 +43,14 @@ class Records:
     contributions: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
 
 
-def _plain(value: dict[str, Any]) -> Any:
-    from boto3.dynamodb.types import TypeDeserializer
-
-    return TypeDeserializer().deserialize(value)
-
-
 def scan() -> Records:
-    client = store._client()
+    client = main_client()
     records = Records()
-    kwargs: dict[str, Any] = {"TableName": store._table(), "ConsistentRead": True}
+    kwargs: dict[str, Any] = {"TableName": main_table(), "ConsistentRead": True}
     while True:
         page = client.scan(**kwargs)
         for raw in page.get("Items", []):
-            _take(records, {k: _plain(v) for k, v in raw.items()})
+            _take(records, from_attribute_values(raw))
         if "LastEvaluatedKey" not in page:
             return records
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -171,8 +166,8 @@ def _stored_contributions(items: dict[str, dict[str, Any]]) -> dict[str, rules.C
 def _rewrite(sub: str, old: dict[str, dict[str, Any]], new: dict[str, rules.Contribution]) -> None:
     """Replace a person's contributions; versions move on, so a recount that read the old ones
     fails its condition and starts again from these."""
-    client = store._client()
-    table = store._table()
+    client = main_client()
+    table = main_table()
     version = 1 + max((int(item.get("version", 0)) for item in old.values()), default=0)
     for sk in old:
         if (sk.startswith("LG#") and sk[3:] not in new) or (sk == store.PERSON_SK and not new):

@@ -29,12 +29,9 @@ from furusato.domain.errors import NotFound
 from furusato.domain.lg import LocalGovernment
 from furusato.store import counters, lgs
 from furusato.store import cursor as cursors
-from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.errors import find, is_condition_failure, storage_errors
+from furusato.store.lgs import lg_pk
 from furusato.store.models import ActivityItem, LgItem, MainItem, OrganizationItem
-
-
-def lg_pk(lg_code: str) -> str:
-    return f"LG#{lg_code}"
 
 
 def org_sk(org_id: str) -> str:
@@ -98,29 +95,21 @@ def save_organization(org: Organization) -> None:
 
 
 def get_organization(lg_code: str, org_id: str) -> Organization | None:
-    with storage_errors():
-        try:
-            item = OrganizationItem.get(lg_pk(lg_code), org_sk(org_id))
-        except OrganizationItem.DoesNotExist:
-            return None
-    return _org(item) if isinstance(item, OrganizationItem) else None
+    item = find(OrganizationItem, lg_pk(lg_code), org_sk(org_id), consistent_read=False)
+    return _org(item) if item else None
 
 
 def list_organizations(
     lg_code: str, *, limit: int, cursor: str | None
 ) -> tuple[list[Organization], str | None]:
-    partition = lg_pk(lg_code)
-    start = cursors.decode(cursor, partition=("pk", partition))
-    with storage_errors():
-        result = OrganizationItem.query(
-            partition,
-            OrganizationItem.sk.startswith("ORG#"),
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=start,
-        )
-        items = [_org(item) for item in result if isinstance(item, OrganizationItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        OrganizationItem.query,
+        ("pk", lg_pk(lg_code)),
+        cursor=cursor,
+        limit=limit,
+        range_key_condition=OrganizationItem.sk.startswith("ORG#"),
+    )
+    return [_org(item) for item in found if isinstance(item, OrganizationItem)], next_cursor
 
 
 # --- activities --------------------------------------------------------------------------
@@ -233,12 +222,8 @@ def get_with_count(lg_code: str, activity_id: str) -> tuple[Activity | None, int
 
 
 def get_activity(lg_code: str, activity_id: str, *, consistent: bool = False) -> Activity | None:
-    with storage_errors():
-        try:
-            item = ActivityItem.get(lg_pk(lg_code), activity_sk(activity_id), consistent_read=consistent)
-        except ActivityItem.DoesNotExist:
-            return None
-    return to_activity(item) if isinstance(item, ActivityItem) else None
+    item = find(ActivityItem, lg_pk(lg_code), activity_sk(activity_id), consistent_read=consistent)
+    return to_activity(item) if item else None
 
 
 # What a check-in reads of the activity and its government: not the introduction page, the survey
@@ -305,8 +290,6 @@ def list_activities(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Activity], str | None]:
-    partition = activities_by_time_pk(lg_code)
-    start = cursors.decode(cursor, partition=("gsi1pk", partition))
     low = from_day.isoformat() if from_day else "0"
     high = f"{to_day.isoformat()}~" if to_day else "~"
     filters: list[Any] = []
@@ -314,20 +297,15 @@ def list_activities(
         filters.append(ActivityItem.organization_id == organization_id)
     if scheduled_only:
         filters.append(ActivityItem.status == "scheduled")
-    condition: Any = None
-    for f in filters:
-        condition = f if condition is None else condition & f
-    with storage_errors():
-        result = ActivityItem.gsi1.query(
-            partition,
-            ActivityItem.gsi1sk.between(low, high),
-            filter_condition=condition,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=start,
-        )
-        items = [to_activity(item) for item in result if isinstance(item, ActivityItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        ActivityItem.gsi1.query,
+        ("gsi1pk", activities_by_time_pk(lg_code)),
+        cursor=cursor,
+        limit=limit,
+        range_key_condition=ActivityItem.gsi1sk.between(low, high),
+        filter_condition=cursors.all_of(filters),
+    )
+    return [to_activity(item) for item in found if isinstance(item, ActivityItem)], next_cursor
 
 
 def all_of_organization(lg_code: str, organization_id: str) -> Iterator[Activity]:

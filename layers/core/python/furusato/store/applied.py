@@ -13,6 +13,7 @@ from typing import Any
 
 from furusato import clock
 from furusato.domain.errors import Unavailable
+from furusato.store.dynamodb import main_client
 from furusato.store.errors import THROTTLING_CODES
 from furusato.store.models import MainItem
 
@@ -45,10 +46,6 @@ def add(pk: str, sk: str, increments: dict[str, int], *, item_type: str) -> dict
     }
 
 
-def _client() -> Any:
-    return MainItem._get_connection().connection.client
-
-
 def transact(writes: list[dict[str, Any]]) -> None:
     """TransactWriteItems on the main table (writes without `TableName`)."""
     from botocore.exceptions import ClientError
@@ -56,7 +53,7 @@ def transact(writes: list[dict[str, Any]]) -> None:
     table = MainItem.Meta.table_name
     items = [{kind: {**body, "TableName": table} for kind, body in write.items()} for write in writes]
     try:
-        _client().transact_write_items(TransactItems=items)
+        main_client().transact_write_items(TransactItems=items)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in THROTTLING_CODES:
             raise Unavailable() from exc
@@ -96,7 +93,7 @@ def apply_once(consumer: str, key: str, writes: list[dict[str, Any]]) -> bool:
 
 def was_applied(consumer: str, key: str) -> bool:
     """Whether the marker exists (consistent read); for tests and diagnostics."""
-    item = _client().get_item(
+    item = main_client().get_item(
         TableName=MainItem.Meta.table_name, Key=marker_key(consumer, key), ConsistentRead=True
     )
     return "Item" in item

@@ -11,9 +11,6 @@ Access patterns:
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,8 +20,8 @@ from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from furusato.clock import JST
-from furusato.domain.errors import InvalidInput
 from furusato.settings import settings
+from furusato.store import cursor as cursors
 from furusato.store.errors import CONDITION_FAILED, response_code, storage_errors
 
 _settings = settings()
@@ -108,29 +105,16 @@ def _months(start: date, end: date) -> list[str]:
 
 
 def _encode(month: str, last_key: dict[str, Any] | None) -> str:
-    raw = json.dumps({"m": month, "k": last_key}, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.pack({"m": month, "k": last_key})
 
 
 def _decode(cursor: str, lg_code: str, months: list[str]) -> tuple[str, dict[str, Any] | None]:
-    bad = InvalidInput("invalid cursor", details={"cursor": "not a cursor from this list"})
-    try:
-        raw = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise bad from exc
+    raw = cursors.unpack(cursor)
     if not isinstance(raw, dict) or set(raw) != {"m", "k"} or raw["m"] not in months:
-        raise bad
+        raise cursors.invalid()
     key = raw["k"]
     if key is not None:
-        pk, sk = (key or {}).get("pk", {}), (key or {}).get("sk", {})
-        if (
-            set(key) != {"pk", "sk"}
-            or set(pk) != {"S"}
-            or set(sk) != {"S"}
-            or pk["S"] != partition(lg_code, raw["m"])
-            or not isinstance(sk["S"], str)
-        ):
-            raise bad
+        key = cursors.last_key(key, partition=("pk", partition(lg_code, raw["m"])))
     return str(raw["m"]), key
 
 

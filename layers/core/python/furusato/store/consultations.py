@@ -252,32 +252,28 @@ def close(c: Consultation, *, by: str) -> bool:
 def list_for_lg(
     lg_code: str, *, status: str | None, limit: int, cursor: str | None
 ) -> tuple[list[Consultation], str | None]:
-    partition = lg_list_pk(lg_code)
-    start = cursors.decode(cursor, partition=("gsi1pk", partition))
     condition = ConsultationItem.gsi1sk.startswith(f"{status_rank(status)}#{status}#") if status else None
-    with storage_errors():
-        result = ConsultationItem.gsi1.query(
-            partition,
-            condition,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=start,
-        )
-        items = [_from_item(i) for i in result if isinstance(i, ConsultationItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        ConsultationItem.gsi1.query,
+        ("gsi1pk", lg_list_pk(lg_code)),
+        cursor=cursor,
+        limit=limit,
+        range_key_condition=condition,
+    )
+    return [_from_item(i) for i in found if isinstance(i, ConsultationItem)], next_cursor
 
 
 def list_for_person(sub: str, *, limit: int, cursor: str | None) -> tuple[list[Consultation], str | None]:
     """Newest first. Also how the person's data is found: every consultation of the person is in
     this index partition."""
-    partition = person_list_pk(sub)
-    start = cursors.decode(cursor, partition=("gsi2pk", partition))
-    with storage_errors():
-        result = ConsultationItem.gsi2.query(
-            partition, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
-        )
-        items = [_from_item(i) for i in result if isinstance(i, ConsultationItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        ConsultationItem.gsi2.query,
+        ("gsi2pk", person_list_pk(sub)),
+        cursor=cursor,
+        limit=limit,
+        scan_index_forward=False,
+    )
+    return [_from_item(i) for i in found if isinstance(i, ConsultationItem)], next_cursor
 
 
 def of_person(sub: str) -> list[Consultation]:

@@ -20,14 +20,15 @@ from pynamodb.exceptions import DeleteError, PutError
 from furusato.domain.content import Content, Target
 from furusato.domain.errors import Conflict, NotFound
 from furusato.store import cursor as cursors
-from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.errors import find, is_condition_failure, storage_errors
+from furusato.store.lgs import lg_pk
 from furusato.store.models import ContentItem
 
 SK_PREFIX = "CONTENT#"
 
 
 def key(lg_code: str, content_id: str) -> tuple[str, str]:
-    return f"LG#{lg_code}", f"{SK_PREFIX}{content_id}"
+    return lg_pk(lg_code), f"{SK_PREFIX}{content_id}"
 
 
 def feed_pk(lg_code: str) -> str:
@@ -127,11 +128,9 @@ class Stored:
 
 def get(lg_code: str, content_id: str) -> Stored:
     pk, sk = key(lg_code, content_id)
-    with storage_errors():
-        try:
-            item = ContentItem.get(pk, sk, consistent_read=True)
-        except ContentItem.DoesNotExist as exc:
-            raise NotFound("content not found") from exc
+    item = find(ContentItem, pk, sk)
+    if item is None:
+        raise NotFound("content not found")
     return Stored(to_domain(item), item.created_by, int(item.version or 0))
 
 
@@ -147,19 +146,15 @@ def delete(lg_code: str, content_id: str) -> None:
 
 
 def list_for_staff(lg_code: str, *, limit: int, cursor: str | None) -> tuple[list[Content], str | None]:
-    pk = f"LG#{lg_code}"
-    start = cursors.decode(cursor, partition=("pk", pk))
-    with storage_errors():
-        result = ContentItem.query(
-            pk,
-            ContentItem.sk.startswith(SK_PREFIX),
-            scan_index_forward=False,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=start,
-        )
-        items = [to_domain(item) for item in result if isinstance(item, ContentItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        ContentItem.query,
+        ("pk", lg_pk(lg_code)),
+        cursor=cursor,
+        limit=limit,
+        range_key_condition=ContentItem.sk.startswith(SK_PREFIX),
+        scan_index_forward=False,
+    )
+    return [to_domain(item) for item in found if isinstance(item, ContentItem)], next_cursor
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ import random
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PutError, PynamoDBException
+from pynamodb.models import Model
 
 from furusato.domain.errors import Unavailable
 
@@ -70,6 +71,33 @@ def storage_errors() -> Iterator[None]:
         if is_throttled(exc):
             raise Unavailable() from exc
         raise
+
+
+M = TypeVar("M", bound=Model)
+
+
+def find(model: type[M], pk: str, sk: str, *, consistent_read: bool = True) -> M | None:
+    """GetItem: the item of this type under the key; None when there is none (or the key holds
+    an item of another type)."""
+    with storage_errors():
+        try:
+            item = model.get(pk, sk, consistent_read=consistent_read)
+        except model.DoesNotExist:
+            return None
+    return item if isinstance(item, model) else None
+
+
+def save_once(item: Any) -> bool:
+    """PutItem on condition that no item has its key: False when one has, so a retried delivery
+    or run adds nothing twice."""
+    with storage_errors():
+        try:
+            item.save(condition=type(item).pk.does_not_exist())
+        except PutError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+    return True
 
 
 BATCH_WRITE_MAX = 25

@@ -16,7 +16,8 @@ from typing import Any
 
 from furusato import clock
 from furusato.store import s3
-from furusato.store.errors import storage_errors
+from furusato.store.errors import find, storage_errors
+from furusato.store.lgs import lg_pk
 from furusato.store.models import RosterExportItem
 
 # How long the workbook and its job are kept, and how long a download link works.
@@ -40,7 +41,7 @@ class RosterExport:
 
 
 def _key(lg_code: str, export_id: str) -> tuple[str, str]:
-    return f"LG#{lg_code}", f"EXPORT#{export_id}"
+    return lg_pk(lg_code), f"EXPORT#{export_id}"
 
 
 def object_key(lg_code: str, activity_id: str, export_id: str) -> str:
@@ -85,12 +86,8 @@ def create(job: RosterExport) -> None:
 
 
 def get(lg_code: str, export_id: str) -> RosterExport | None:
-    with storage_errors():
-        try:
-            item = RosterExportItem.get(*_key(lg_code, export_id), consistent_read=True)
-        except RosterExportItem.DoesNotExist:
-            return None
-    return _from(item) if isinstance(item, RosterExportItem) else None
+    item = find(RosterExportItem, *_key(lg_code, export_id))
+    return _from(item) if item else None
 
 
 def progress(
@@ -123,13 +120,5 @@ def upload(path: str, key: str) -> None:
 def download_link(key: str, filename: str) -> tuple[str, datetime]:
     from furusato.settings import settings
 
-    url = s3.client().generate_presigned_url(
-        "get_object",
-        Params={
-            "Bucket": settings().imports_bucket,
-            "Key": key,
-            "ResponseContentDisposition": f'attachment; filename="{filename}"',
-        },
-        ExpiresIn=LINK_S,
-    )
-    return str(url), clock.now() + timedelta(seconds=LINK_S)
+    url = s3.presigned_get(settings().imports_bucket, key, expires_s=LINK_S, filename=filename)
+    return url, clock.now() + timedelta(seconds=LINK_S)

@@ -14,12 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from pynamodb.exceptions import PutError
-
 from furusato import clock
 from furusato.domain.registration import LIVE_STATUSES, Registration
 from furusato.store import cursor as cursors
-from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.errors import save_once, storage_errors
 from furusato.store.models import DisasterFanoutItem, NotificationItem, PersonItem, RegistrationItem
 from furusato.store.people import PROFILE_SK, _registration, lg_registrations_pk, person_pk
 
@@ -45,34 +43,22 @@ def put_page(content_id: str, lg_code: str, page: int, cursor: str | None) -> bo
         created_at=clock.iso(now),
         expires_at=now + timedelta(days=KEEP_DAYS),
     )
-    with storage_errors():
-        try:
-            item.save(condition=DisasterFanoutItem.pk.does_not_exist())
-        except PutError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-    return True
+    return save_once(item)
 
 
 def live_registrations(lg_code: str, cursor: str | None) -> tuple[list[tuple[str, Registration]], str | None]:
-    limit = PAGE_SIZE
-    partition = lg_registrations_pk(lg_code)
-    start = cursors.decode(cursor, partition=("gsi1pk", partition))
-    with storage_errors():
-        result = RegistrationItem.gsi1.query(
-            partition,
-            filter_condition=RegistrationItem.status.is_in(*sorted(LIVE_STATUSES)),
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=start,
-        )
-        found = [
-            (item.pk.removeprefix("P#"), _registration(item))
-            for item in result
-            if isinstance(item, RegistrationItem)
-        ]
-        return found, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        RegistrationItem.gsi1.query,
+        ("gsi1pk", lg_registrations_pk(lg_code)),
+        cursor=cursor,
+        limit=PAGE_SIZE,
+        filter_condition=RegistrationItem.status.is_in(*sorted(LIVE_STATUSES)),
+    )
+    return [
+        (item.pk.removeprefix("P#"), _registration(item))
+        for item in found
+        if isinstance(item, RegistrationItem)
+    ], next_cursor
 
 
 def residences(subs: Iterable[str]) -> dict[str, str]:
@@ -91,11 +77,4 @@ def residences(subs: Iterable[str]) -> dict[str, str]:
 
 
 def put_notice(item: NotificationItem) -> bool:
-    with storage_errors():
-        try:
-            item.save(condition=NotificationItem.pk.does_not_exist())
-        except PutError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-    return True
+    return save_once(item)

@@ -24,14 +24,15 @@ from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from furusato.domain.activity import Activity
 from furusato.domain.errors import Unavailable
 from furusato.settings import settings
 from furusato.store import s3
-from furusato.store.activities import activity_item, activity_sk, lg_pk, to_activity
-from furusato.store.errors import is_condition_failure, put_unless_exists, storage_errors
+from furusato.store.activities import activity_item, activity_sk, to_activity
+from furusato.store.errors import find, is_condition_failure, put_unless_exists, save_once, storage_errors
+from furusato.store.lgs import lg_pk
 from furusato.store.models import ActivityItem, BackfillActivityItem, ImportJobItem, MainItem
 from furusato.store.s3 import ObjectMissing
 
@@ -126,23 +127,12 @@ def create_job(job: ImportJob) -> bool:
     if job.status == "processing":
         fields.update(gsi1pk=PROCESSING_PK, gsi1sk=processing_sk(job.lg_code, job.import_id))
     item = ImportJobItem(lg_pk(job.lg_code), job_sk(job.import_id), **fields)
-    with storage_errors():
-        try:
-            item.save(condition=ImportJobItem.pk.does_not_exist())
-        except PutError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-    return True
+    return save_once(item)
 
 
 def get_job(lg_code: str, import_id: str) -> ImportJob | None:
-    with storage_errors():
-        try:
-            item = ImportJobItem.get(lg_pk(lg_code), job_sk(import_id), consistent_read=True)
-        except ImportJobItem.DoesNotExist:
-            return None
-    return _job(item) if isinstance(item, ImportJobItem) else None
+    item = find(ImportJobItem, lg_pk(lg_code), job_sk(import_id))
+    return _job(item) if item else None
 
 
 def _update(lg_code: str, import_id: str, actions: list[Any], condition: Any) -> ImportJob | None:
@@ -158,6 +148,16 @@ def _update(lg_code: str, import_id: str, actions: list[Any], condition: Any) ->
     return _job(item)
 
 
+def _entering_processing(lg_code: str, import_id: str) -> list[Any]:
+    """A job that starts processing joins the sparse index the periodic recovery check reads."""
+    j = ImportJobItem
+    return [
+        j.status.set("processing"),
+        j.gsi1pk.set(PROCESSING_PK),
+        j.gsi1sk.set(processing_sk(lg_code, import_id)),
+    ]
+
+
 def bind_upload(
     lg_code: str, import_id: str, *, version: str, etag: str, size: int, now: str
 ) -> ImportJob | None:
@@ -167,9 +167,7 @@ def bind_upload(
         lg_code,
         import_id,
         [
-            j.status.set("processing"),
-            j.gsi1pk.set(PROCESSING_PK),
-            j.gsi1sk.set(processing_sk(lg_code, import_id)),
+            *_entering_processing(lg_code, import_id),
             j.source_version.set(version),
             j.source_etag.set(etag),
             j.source_size.set(size),
@@ -236,9 +234,7 @@ def start_commit(lg_code: str, import_id: str, *, by: str, now: str) -> ImportJo
         lg_code,
         import_id,
         [
-            j.status.set("processing"),
-            j.gsi1pk.set(PROCESSING_PK),
-            j.gsi1sk.set(processing_sk(lg_code, import_id)),
+            *_entering_processing(lg_code, import_id),
             j.committed_at.set(now),
             j.committed_by.set(by),
             j.updated_at.set(now),
@@ -316,33 +312,13 @@ def _bucket() -> str:
 def presigned_post(
     key: str, *, content_type: str, max_bytes: int, expires_s: int
 ) -> tuple[str, dict[str, str]]:
-    """A browser-form upload of exactly this key: size and Content-Type fixed by the policy."""
-    signed = _s3().generate_presigned_post(
-        Bucket=_bucket(),
-        Key=key,
-        Fields={"Content-Type": content_type},
-        Conditions=[
-            ["content-length-range", 1, max_bytes],
-            {"Content-Type": content_type},
-        ],
-        ExpiresIn=expires_s,
+    return s3.presigned_post(
+        _bucket(), key, content_type=content_type, max_bytes=max_bytes, expires_s=expires_s
     )
-    return str(signed["url"]), {str(k): str(v) for k, v in signed["fields"].items()}
 
 
 def presigned_get(key: str, *, expires_s: int, filename: str, content_type: str) -> str:
-    return str(
-        _s3().generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": _bucket(),
-                "Key": key,
-                "ResponseContentDisposition": f'attachment; filename="{filename}"',
-                "ResponseContentType": content_type,
-            },
-            ExpiresIn=expires_s,
-        )
-    )
+    return s3.presigned_get(_bucket(), key, expires_s=expires_s, filename=filename, content_type=content_type)
 
 
 def read_object(key: str, version: str | None, *, max_bytes: int) -> bytes:

@@ -23,14 +23,19 @@ from furusato.domain.errors import Conflict, NotFound
 from furusato.domain.lg import LocalGovernment, Page, PremiumSettings
 from furusato.domain.survey import Question
 from furusato.store import cursor as cursors
-from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.errors import find, is_condition_failure, storage_errors
 from furusato.store.models import LgItem, LgListingItem, MainItem
 
 DIRECTORY = "LGS"
 
 
+def lg_pk(lg_code: str) -> str:
+    """A government's partition: its item, organizations, activities, content, support measures."""
+    return f"LG#{lg_code}"
+
+
 def key(lg_code: str) -> tuple[str, str]:
-    return f"LG#{lg_code}", "LG"
+    return lg_pk(lg_code), "LG"
 
 
 LISTING_SK = "LISTING"
@@ -47,26 +52,26 @@ def _question(raw: dict[str, Any]) -> Question:
     )
 
 
-def to_domain(item: LgItem) -> LocalGovernment:
+def to_domain(item: LgItem | LgListingItem) -> LocalGovernment:
+    """A government from its item, or from its directory listing (which carries no page and no
+    own questions: a listing is what the directory shows)."""
+    page, questions = (item.page, item.own_questions) if isinstance(item, LgItem) else (None, None)
     return LocalGovernment(
         lg_code=item.lg_code,
         name=item.name,
         kind=item.kind,  # type: ignore[arg-type]
         prefecture_code=item.prefecture_code,
         settings=PremiumSettings(**(item.settings or {})),
-        page=Page.from_dict(item.page),
-        own_questions=tuple(_question(q) for q in item.own_questions or ()),
+        page=Page.from_dict(page),
+        own_questions=tuple(_question(q) for q in questions or ()),
         onboarded_at=item.onboarded_at,
     )
 
 
 def get(lg_code: str) -> LocalGovernment | None:
     pk, sk = key(lg_code)
-    with storage_errors():
-        try:
-            return to_domain(LgItem.get(pk, sk))
-        except LgItem.DoesNotExist:
-            return None
+    item = find(LgItem, pk, sk, consistent_read=False)
+    return to_domain(item) if item else None
 
 
 def require(lg_code: str) -> LocalGovernment:
@@ -83,19 +88,6 @@ def batch_get(lg_codes: Iterable[str]) -> dict[str, LocalGovernment]:
         return {}
     with storage_errors():
         return {item.lg_code: to_domain(item) for item in LgItem.batch_get(keys)}
-
-
-def _listing(item: LgListingItem) -> LocalGovernment:
-    return LocalGovernment(
-        lg_code=item.lg_code,
-        name=item.name,
-        kind=item.kind,  # type: ignore[arg-type]
-        prefecture_code=item.prefecture_code,
-        settings=PremiumSettings(**(item.settings or {})),
-        page=Page(),
-        own_questions=(),
-        onboarded_at=item.onboarded_at,
-    )
 
 
 def onboard(lg: LocalGovernment) -> None:
@@ -140,27 +132,21 @@ def list_directory(
     *, prefecture_code: str | None, kind: str | None, q: str | None, limit: int, cursor: str | None
 ) -> tuple[list[LocalGovernment], str | None]:
     """A page of the directory from the listing items (without pages or surveys)."""
-    start = cursors.decode(cursor, partition=("gsi1pk", DIRECTORY))
-    range_condition = LgListingItem.gsi1sk.startswith(f"{prefecture_code}#") if prefecture_code else None
+    by_prefecture = LgListingItem.gsi1sk.startswith(f"{prefecture_code}#") if prefecture_code else None
     filters: list[Any] = []
     if kind:
         filters.append(LgListingItem.kind == kind)
     if q:
         filters.append(LgListingItem.name.contains(q))
-    filter_condition = None
-    for f in filters:
-        filter_condition = f if filter_condition is None else filter_condition & f
-    with storage_errors():
-        result = LgListingItem.gsi1.query(
-            DIRECTORY,
-            range_key_condition=range_condition,
-            filter_condition=filter_condition,
-            limit=limit,
-            last_evaluated_key=start,
-            page_size=limit,
-        )
-        items = [_listing(item) for item in result if isinstance(item, LgListingItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        LgListingItem.gsi1.query,
+        ("gsi1pk", DIRECTORY),
+        cursor=cursor,
+        limit=limit,
+        range_key_condition=by_prefecture,
+        filter_condition=cursors.all_of(filters),
+    )
+    return [to_domain(item) for item in found if isinstance(item, LgListingItem)], next_cursor
 
 
 # How stale the public directory may be (per container, and at the edge through Cache-Control):

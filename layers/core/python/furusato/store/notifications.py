@@ -11,27 +11,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import PutError
-
 from furusato import clock
+from furusato.domain.notifications import KINDS, NotificationKind
 from furusato.store import cursor as cursors
-from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.errors import save_once
 from furusato.store.models import NotificationItem
-
-KINDS = (
-    "renewal_due",
-    "renewed",
-    "downgraded",
-    "review_decided",
-    "lapse_warning",
-    "lapsed",
-    "support_decided",
-    "content",
-    "upload_rejected",
-    "upgraded",
-    "upgrade_refused",
-    "consultation_reply",
-)
 
 
 def inbox_pk(sub: str) -> str:
@@ -51,7 +35,7 @@ class Notification:
 
 def notification_item(
     sub: str,
-    kind: str,
+    kind: NotificationKind,
     *,
     title: str,
     body: str,
@@ -81,7 +65,7 @@ def notification_item(
 
 def notify(
     sub: str,
-    kind: str,
+    kind: NotificationKind,
     *,
     title: str,
     body: str,
@@ -92,34 +76,24 @@ def notify(
     """Add a notification once. Sweeps pass their scheduled time as `at`, so a retried run adds
     nothing. Returns False when it already existed."""
     item = notification_item(sub, kind, title=title, body=body, lg_code=lg_code, dedupe_key=dedupe_key, at=at)
-    with storage_errors():
-        try:
-            item.save(condition=NotificationItem.pk.does_not_exist())
-        except PutError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-    return True
+    return save_once(item)
 
 
 def inbox(sub: str, *, limit: int, cursor: str | None) -> tuple[list[Notification], str | None]:
-    partition = inbox_pk(sub)
-    start = cursors.decode(cursor, partition=("pk", partition))
-    with storage_errors():
-        result = NotificationItem.query(
-            partition, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
+    found, next_cursor = cursors.page(
+        NotificationItem.query, ("pk", inbox_pk(sub)), cursor=cursor, limit=limit, scan_index_forward=False
+    )
+    items = [
+        Notification(
+            notification_id=i.notification_id,
+            kind=i.kind,
+            title=i.title,
+            body=i.body,
+            lg_code=i.lg_code,
+            created_at=i.created_at,
+            read=bool(i.read),
         )
-        items = [
-            Notification(
-                notification_id=i.notification_id,
-                kind=i.kind,
-                title=i.title,
-                body=i.body,
-                lg_code=i.lg_code,
-                created_at=i.created_at,
-                read=bool(i.read),
-            )
-            for i in result
-            if isinstance(i, NotificationItem)
-        ]
-        return items, cursors.encode(result.last_evaluated_key)
+        for i in found
+        if isinstance(i, NotificationItem)
+    ]
+    return items, next_cursor

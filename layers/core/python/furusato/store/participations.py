@@ -53,10 +53,7 @@ from furusato.store.models import (
     RegistrationItem,
     ScanFailureItem,
 )
-
-
-def person_pk(sub: str) -> str:
-    return f"P#{sub}"  # the person's partition (store.people)
+from furusato.store.people import person_pk
 
 
 def participation_sk(activity_id: str) -> str:
@@ -302,12 +299,10 @@ def _entry(item: MainItem) -> RosterEntry | None:
 def roster(activity_id: str, *, limit: int, cursor: str | None) -> tuple[list[RosterEntry], str | None]:
     """One page of the roster: registrants' participations and backfilled people not yet matched,
     in check-in order."""
-    partition = roster_pk(activity_id)
-    start = cursors.decode(cursor, partition=("gsi1pk", partition))
-    with storage_errors():
-        result = MainItem.gsi1.query(partition, limit=limit, page_size=limit, last_evaluated_key=start)
-        items = [e for e in (_entry(item) for item in result) if e is not None]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        MainItem.gsi1.query, ("gsi1pk", roster_pk(activity_id)), cursor=cursor, limit=limit
+    )
+    return [e for e in (_entry(item) for item in found) if e is not None], next_cursor
 
 
 def whole_roster(activity_id: str) -> Iterator[ParticipationRecord]:

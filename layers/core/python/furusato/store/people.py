@@ -415,25 +415,20 @@ def _person_actions(
 def list_for_lg(
     lg_code: str, *, plan: str | None, status: str | None, limit: int, cursor: str | None
 ) -> tuple[list[Registration], str | None]:
-    partition = lg_registrations_pk(lg_code)
-    start = cursors.decode(cursor, partition=("gsi1pk", partition))
-    condition: Any = None
+    filters: list[Any] = []
     if plan:
-        condition = RegistrationItem.plan == plan
+        filters.append(RegistrationItem.plan == plan)
     if status:
-        by_status = RegistrationItem.status == status
-        condition = by_status if condition is None else condition & by_status
-    with storage_errors():
-        result = RegistrationItem.gsi1.query(
-            partition,
-            filter_condition=condition,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=start,
-            scan_index_forward=False,
-        )
-        items = [_registration(item) for item in result if isinstance(item, RegistrationItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+        filters.append(RegistrationItem.status == status)
+    found, next_cursor = cursors.page(
+        RegistrationItem.gsi1.query,
+        ("gsi1pk", lg_registrations_pk(lg_code)),
+        cursor=cursor,
+        limit=limit,
+        filter_condition=cursors.all_of(filters),
+        scan_index_forward=False,
+    )
+    return [_registration(item) for item in found if isinstance(item, RegistrationItem)], next_cursor
 
 
 def identity_binding_key(identity_key: str) -> tuple[str, str]:

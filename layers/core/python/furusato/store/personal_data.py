@@ -23,8 +23,8 @@ from botocore.exceptions import ClientError
 
 from furusato.domain.errors import Unavailable
 from furusato.settings import settings
+from furusato.store.dynamodb import from_attribute_values, main_client
 from furusato.store.errors import THROTTLING_CODES
-from furusato.store.models import MainItem
 
 INTERNAL = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "version", "expires_at"})
 # Longer than any ID token the registrants' pool issues (at most one day).
@@ -35,10 +35,6 @@ def caller_partition(sub: str) -> str:
     """The idempotency table's partition of one caller's records (api/idempotency.py): a
     person's deletion removes it whole."""
     return f"CALLER#{sub}"
-
-
-def _client() -> Any:
-    return MainItem._get_connection().connection.client
 
 
 def _plain(value: Any) -> Any:
@@ -52,15 +48,12 @@ def _plain(value: Any) -> Any:
 
 
 def _deserialize(item: dict[str, Any]) -> dict[str, Any]:
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
-    return {k: _plain(deserializer.deserialize(v)) for k, v in item.items()}
+    return {k: _plain(v) for k, v in from_attribute_values(item).items()}
 
 
 def _call(operation: str, **kwargs: Any) -> dict[str, Any]:
     try:
-        response: dict[str, Any] = getattr(_client(), operation)(**kwargs)
+        response: dict[str, Any] = getattr(main_client(), operation)(**kwargs)
         return response
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in THROTTLING_CODES:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from furusato.domain.errors import Conflict, NotFound
 from furusato.domain.staff import StaffMember
 from furusato.store import cursor as cursors
-from furusato.store.errors import put_unless_exists, storage_errors
+from furusato.store.errors import find, put_unless_exists, storage_errors
 from furusato.store.models import StaffItem
 
 SK = "STAFF"
@@ -65,11 +65,8 @@ def _item(member: StaffMember) -> StaffItem:
 
 def get(staff_id: str) -> StaffMember | None:
     pk, sk = key(staff_id)
-    with storage_errors():
-        try:
-            return _member(StaffItem.get(pk, sk, consistent_read=True))
-        except StaffItem.DoesNotExist:
-            return None
+    item = find(StaffItem, pk, sk)
+    return _member(item) if item else None
 
 
 def create(member: StaffMember) -> StaffMember:
@@ -86,12 +83,10 @@ def create(member: StaffMember) -> StaffMember:
 
 
 def list_for_lg(lg_code: str, *, limit: int, cursor: str | None) -> tuple[list[StaffMember], str | None]:
-    pk = lg_staff_pk(lg_code)
-    start = cursors.decode(cursor, partition=("gsi1pk", pk))
-    with storage_errors():
-        result = StaffItem.gsi1.query(pk, limit=limit, last_evaluated_key=start, page_size=limit)
-        items = [_member(item) for item in result if isinstance(item, StaffItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        StaffItem.gsi1.query, ("gsi1pk", lg_staff_pk(lg_code)), cursor=cursor, limit=limit
+    )
+    return [_member(item) for item in found if isinstance(item, StaffItem)], next_cursor
 
 
 def save_removed(member: StaffMember) -> None:

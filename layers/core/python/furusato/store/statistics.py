@@ -25,6 +25,7 @@ from typing import Any
 
 from furusato.domain.statistics import Contribution, RegistrationFacts
 from furusato.store import applied
+from furusato.store.dynamodb import main_client, main_table
 from furusato.store.models import MainItem, PersonItem, RegistrationItem
 
 SHARDS = 8
@@ -49,14 +50,6 @@ def days_sk(year: str) -> str:
 
 def contribution_pk(sub: str) -> str:
     return f"STATC#{sub}"
-
-
-def _client() -> Any:
-    return MainItem._get_connection().connection.client
-
-
-def _table() -> str:
-    return str(MainItem.Meta.table_name)
 
 
 # --- the person's current facts ------------------------------------------------------------
@@ -99,13 +92,13 @@ class Stored:
 def load_contributions(sub: str) -> Stored:
     stored = Stored({}, None)
     kwargs: dict[str, Any] = {
-        "TableName": _table(),
+        "TableName": main_table(),
         "KeyConditionExpression": "pk = :pk",
         "ExpressionAttributeValues": {":pk": {"S": contribution_pk(sub)}},
         "ConsistentRead": True,
     }
     while True:
-        page = _client().query(**kwargs)
+        page = main_client().query(**kwargs)
         for item in page.get("Items", []):
             sk, version = item["sk"]["S"], int(item["version"]["N"])
             if sk == PERSON_SK:
@@ -219,11 +212,11 @@ def add_once(change_key: str, scope: str, shard_key: str, increments: dict[str, 
 
 def _batch_get(keys: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """Every item of `keys` that exists (BatchGetItem, 100 keys a call, unprocessed retried)."""
-    table = _table()
+    table = main_table()
     for start in range(0, len(keys), 100):
         pending: dict[str, Any] = {table: {"Keys": keys[start : start + 100]}}
         while pending:
-            page = _client().batch_get_item(RequestItems=pending)
+            page = main_client().batch_get_item(RequestItems=pending)
             yield from page.get("Responses", {}).get(table, [])
             pending = page.get("UnprocessedKeys") or {}
 

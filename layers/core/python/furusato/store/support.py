@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from furusato.domain.errors import Conflict, NotFound, Unavailable
 from furusato.domain.support import Measure, MeasureTerms, budget_exhausted, not_eligible
 from furusato.store import cursor as cursors
-from furusato.store.errors import cancellation_reasons, is_condition_failure, storage_errors
+from furusato.store.errors import cancellation_reasons, find, is_condition_failure, storage_errors
+from furusato.store.lgs import lg_pk
 from furusato.store.models import (
     MainItem,
     MeasureItem,
@@ -42,10 +43,6 @@ from furusato.store.models import (
 # A transaction that meets another on the same item (50 approvals of one measure) is cancelled
 # with TransactionConflict; it is retried with jitter, and its conditions are judged again.
 CONFLICT_RETRIES = 8
-
-
-def lg_pk(lg_code: str) -> str:
-    return f"LG#{lg_code}"
 
 
 def measure_sk(measure_id: str) -> str:
@@ -135,28 +132,20 @@ def create_measure(measure: Measure, *, created_by: str) -> None:
 
 
 def get_measure(lg_code: str, measure_id: str) -> Measure | None:
-    with storage_errors():
-        try:
-            item = MeasureItem.get(lg_pk(lg_code), measure_sk(measure_id), consistent_read=True)
-        except MeasureItem.DoesNotExist:
-            return None
-    return to_measure(item) if isinstance(item, MeasureItem) else None
+    item = find(MeasureItem, lg_pk(lg_code), measure_sk(measure_id))
+    return to_measure(item) if item else None
 
 
 def list_measures(lg_code: str, *, limit: int, cursor: str | None) -> tuple[list[Measure], str | None]:
-    partition = lg_pk(lg_code)
-    start = cursors.decode(cursor, partition=("pk", partition))
-    with storage_errors():
-        result = MeasureItem.query(
-            partition,
-            MeasureItem.sk.startswith("MEASURE#"),
-            scan_index_forward=False,
-            limit=limit,
-            page_size=limit,
-            last_evaluated_key=start,
-        )
-        items = [to_measure(i) for i in result if isinstance(i, MeasureItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        MeasureItem.query,
+        ("pk", lg_pk(lg_code)),
+        cursor=cursor,
+        limit=limit,
+        range_key_condition=MeasureItem.sk.startswith("MEASURE#"),
+        scan_index_forward=False,
+    )
+    return [to_measure(i) for i in found if isinstance(i, MeasureItem)], next_cursor
 
 
 def open_measures(lg_code: str) -> list[Measure]:
@@ -281,14 +270,8 @@ def application_item(app: Application) -> SupportApplicationItem:
 
 
 def get_application(lg_code: str, application_id: str) -> Application | None:
-    with storage_errors():
-        try:
-            item = SupportApplicationItem.get(
-                lg_pk(lg_code), application_sk(application_id), consistent_read=True
-            )
-        except SupportApplicationItem.DoesNotExist:
-            return None
-    return _application(item) if isinstance(item, SupportApplicationItem) else None
+    item = find(SupportApplicationItem, lg_pk(lg_code), application_sk(application_id))
+    return _application(item) if item else None
 
 
 def find_mine(sub: str, application_id: str) -> Application | None:
@@ -307,49 +290,43 @@ def find_mine(sub: str, application_id: str) -> Application | None:
 
 
 def list_mine(sub: str, *, limit: int, cursor: str | None) -> tuple[list[Application], str | None]:
-    partition = person_applications_pk(sub)
-    start = cursors.decode(cursor, partition=("gsi1pk", partition))
-    with storage_errors():
-        result = SupportApplicationItem.gsi1.query(
-            partition, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
-        )
-        items = [_application(i) for i in result if isinstance(i, SupportApplicationItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    found, next_cursor = cursors.page(
+        SupportApplicationItem.gsi1.query,
+        ("gsi1pk", person_applications_pk(sub)),
+        cursor=cursor,
+        limit=limit,
+        scan_index_forward=False,
+    )
+    return [_application(i) for i in found if isinstance(i, SupportApplicationItem)], next_cursor
 
 
 def list_for_lg(
     lg_code: str, *, status: str | None, limit: int, cursor: str | None
 ) -> tuple[list[Application], str | None]:
-    with storage_errors():
-        if status:
-            partition = status_pk(lg_code, status)
-            start = cursors.decode(cursor, partition=("gsi2pk", partition))
-            result: Any = SupportApplicationItem.gsi2.query(
-                partition, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
-            )
-        else:
-            partition = lg_pk(lg_code)
-            start = cursors.decode(cursor, partition=("pk", partition))
-            result = SupportApplicationItem.query(
-                partition,
-                SupportApplicationItem.sk.startswith("SAPP#"),
-                scan_index_forward=False,
-                limit=limit,
-                page_size=limit,
-                last_evaluated_key=start,
-            )
-        items = [_application(i) for i in result if isinstance(i, SupportApplicationItem)]
-        return items, cursors.encode(result.last_evaluated_key)
+    if status:
+        found, next_cursor = cursors.page(
+            SupportApplicationItem.gsi2.query,
+            ("gsi2pk", status_pk(lg_code, status)),
+            cursor=cursor,
+            limit=limit,
+            scan_index_forward=False,
+        )
+    else:
+        found, next_cursor = cursors.page(
+            SupportApplicationItem.query,
+            ("pk", lg_pk(lg_code)),
+            cursor=cursor,
+            limit=limit,
+            range_key_condition=SupportApplicationItem.sk.startswith("SAPP#"),
+            scan_index_forward=False,
+        )
+    return [_application(i) for i in found if isinstance(i, SupportApplicationItem)], next_cursor
 
 
 def approved_this_year(sub: str, measure_id: str, fiscal_year: int) -> int:
     pk, sk = year_key(sub, measure_id, fiscal_year)
-    with storage_errors():
-        try:
-            item = SupportYearItem.get(pk, sk, consistent_read=True)
-        except SupportYearItem.DoesNotExist:
-            return 0
-    return int(item.approved or 0) if isinstance(item, SupportYearItem) else 0
+    item = find(SupportYearItem, pk, sk)
+    return int(item.approved or 0) if item else 0
 
 
 def read_many(keys: list[tuple[str, str]]) -> list[MainItem]:
@@ -504,16 +481,6 @@ def transition(
         return Conflict("the application changed at the same time; retry", code="CONCURRENT_UPDATE")
 
     _transact(build, refused)
-
-
-def notify_item(notification: NotificationItem) -> None:
-    """Put a notification outside a transaction (once)."""
-    with storage_errors():
-        try:
-            notification.save(condition=NotificationItem.pk.does_not_exist())
-        except PutError as exc:
-            if not is_condition_failure(exc):
-                raise
 
 
 def missing(what: str) -> NotFound:

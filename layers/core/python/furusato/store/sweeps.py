@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from furusato import clock
 from furusato.domain.registration import Registration
 from furusato.store import people
-from furusato.store.errors import is_condition_failure, storage_errors
+from furusato.store.errors import find, is_condition_failure, save_once, storage_errors
 from furusato.store.models import PersonItem, RegistrationItem, SweepRunItem
 
 STATE_SK = "STATE"
@@ -52,12 +52,8 @@ def _run(name: str, run_id: str, item: SweepRunItem) -> SweepRun:
 
 
 def get_run(name: str, run_id: str) -> SweepRun | None:
-    with storage_errors():
-        try:
-            item = SweepRunItem.get(sweep_pk(name), run_sk(run_id), consistent_read=True)
-        except SweepRunItem.DoesNotExist:
-            return None
-    return _run(name, run_id, item)
+    item = find(SweepRunItem, sweep_pk(name), run_sk(run_id))
+    return _run(name, run_id, item) if item else None
 
 
 def create_run(name: str, run_id: str, position: dict[str, Any]) -> SweepRun:
@@ -71,15 +67,10 @@ def create_run(name: str, run_id: str, position: dict[str, Any]) -> SweepRun:
         position=position,
         updated_at=clock.iso(clock.now()),
     )
-    with storage_errors():
-        try:
-            item.save(condition=SweepRunItem.pk.does_not_exist())
-        except PutError as exc:
-            if not is_condition_failure(exc):
-                raise
-            existing = get_run(name, run_id)
-            assert existing is not None
-            return existing
+    if not save_once(item):
+        existing = get_run(name, run_id)
+        assert existing is not None
+        return existing
     return SweepRun(name, run_id, "running", position, 0)
 
 
@@ -98,11 +89,9 @@ def save_run(run: SweepRun) -> None:
 
 
 def last_completed_day(name: str) -> date | None:
-    with storage_errors():
-        try:
-            item = SweepRunItem.get(sweep_pk(name), STATE_SK, consistent_read=True)
-        except SweepRunItem.DoesNotExist:
-            return None
+    item = find(SweepRunItem, sweep_pk(name), STATE_SK)
+    if item is None:
+        return None
     return date.fromisoformat(item.last_completed_day) if item.last_completed_day else None
 
 

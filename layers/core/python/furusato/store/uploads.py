@@ -26,7 +26,7 @@ from pynamodb.exceptions import UpdateError
 from furusato.domain.uploads import SNIFF_BYTES
 from furusato.settings import settings
 from furusato.store import s3
-from furusato.store.errors import is_condition_failure, put_unless_exists, storage_errors
+from furusato.store.errors import find, is_condition_failure, put_unless_exists, storage_errors
 from furusato.store.models import MainItem, UploadItem
 from furusato.store.s3 import ObjectMissing
 
@@ -94,12 +94,8 @@ def create(upload: Upload) -> None:
 
 
 def get(owner: str, upload_id: str) -> Upload | None:
-    with storage_errors():
-        try:
-            item = UploadItem.get(uploads_pk(owner), upload_sk(upload_id), consistent_read=True)
-        except UploadItem.DoesNotExist:
-            return None
-    return _upload(item) if isinstance(item, UploadItem) else None
+    item = find(UploadItem, uploads_pk(owner), upload_sk(upload_id))
+    return _upload(item) if item else None
 
 
 def get_many(owner: str, upload_ids: Iterable[str]) -> dict[str, Upload]:
@@ -179,20 +175,9 @@ def _bucket() -> str:
 def presigned_post(
     key: str, *, content_type: str, max_bytes: int, expires_s: int
 ) -> tuple[str, dict[str, str]]:
-    """A browser-form upload of exactly this key. The policy fixes the key, the Content-Type and
-    the size (1 to max_bytes): S3 itself refuses anything else."""
-    with s3.s3_errors():
-        signed = s3.client().generate_presigned_post(
-            Bucket=_bucket(),
-            Key=key,
-            Fields={"Content-Type": content_type},
-            Conditions=[
-                ["content-length-range", 1, max_bytes],
-                {"Content-Type": content_type},
-            ],
-            ExpiresIn=expires_s,
-        )
-    return str(signed["url"]), {str(k): str(v) for k, v in signed["fields"].items()}
+    return s3.presigned_post(
+        _bucket(), key, content_type=content_type, max_bytes=max_bytes, expires_s=expires_s
+    )
 
 
 def presigned_get(
@@ -205,17 +190,9 @@ def presigned_get(
 ) -> str:
     """A short-lived link to read the object (the checked `version` of it), served with the
     type it was checked to be."""
-    disposition = f'attachment; filename="{filename}"' if filename else "inline"
-    params = {
-        "Bucket": _bucket(),
-        "Key": key,
-        "ResponseContentType": content_type,
-        "ResponseContentDisposition": disposition,
-    }
-    if version and version != "null":
-        params["VersionId"] = version
-    with s3.s3_errors():
-        return str(s3.client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s))
+    return s3.presigned_get(
+        _bucket(), key, expires_s=expires_s, content_type=content_type, version=version, filename=filename
+    )
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from furusato.api.observability import logger
+from furusato.store.dynamodb import from_attribute_values
 
 EventName = Literal["INSERT", "MODIFY", "REMOVE"]
 
@@ -28,10 +29,7 @@ EventName = Literal["INSERT", "MODIFY", "REMOVE"]
 def _deserialize(image: dict[str, Any] | None) -> dict[str, Any] | None:
     if image is None:
         return None
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
-    return {name: deserializer.deserialize(value) for name, value in image.items()}
+    return from_attribute_values(image)
 
 
 @dataclass(frozen=True)

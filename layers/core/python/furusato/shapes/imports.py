@@ -1,5 +1,5 @@
 """Request and response shapes of the backfill import routes (validation and the OpenAPI
-document, as in api/models.py)."""
+document)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,12 @@
-"""Request and response shapes of the support routes (validation and the OpenAPI document, as
-in api/models.py)."""
+"""Request and response shapes of the support routes (validation and the OpenAPI document)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from furusato.api.models import PAGING
 from furusato.api.schema import Date, Field, Instant, Int, List, Obj, Str
 from furusato.domain import support as rules
+from furusato.shapes.common import PAGING
 
 YEN = 1_000_000_000  # an upper bound that keeps every sum far inside DynamoDB's numbers
 MEASURE_ID = r"msr_[0-9]{6}_[0-9a-z]{26}"

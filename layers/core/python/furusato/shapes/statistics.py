@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from furusato.api.models import LG_CODE
 from furusato.api.schema import FreeMap, Instant, Int, List, Obj, Str
+from furusato.domain.ids import LG_CODE
 
 COUNTS_BY_KEY = FreeMap(description="counts by key (only keys with a count are present)")
 POPULATION = Obj("RelationshipPopulation", {"total": Int(ge=0), "basic": Int(ge=0), "premium": Int(ge=0)})

@@ -1,12 +1,12 @@
-"""Request and response shapes of content, the feed and consultations (as in api/models.py)."""
+"""Request and response shapes of content, the feed and consultations."""
 
 from __future__ import annotations
 
-from furusato.api.models import LG_CODE, PAGING, page_of
 from furusato.api.schema import Bool, FreeMap, Instant, List, Obj, Str
 from furusato.domain.consultation import MAX_MESSAGE, MAX_SUBJECT, STATUSES, TOPICS
 from furusato.domain.content import KINDS, PLANS
-from furusato.routes.checkin_shapes import UNSET
+from furusato.domain.ids import LG_CODE
+from furusato.shapes.common import PAGING, UNSET, page_of
 
 MAX_BODY = 20_000
 

@@ -1,34 +1,19 @@
 """Request and response shapes of the check-in function (organizations, activities, check-in,
-participations, card): validation at runtime and the OpenAPI document, as in api/models.py."""
+participations, card): validation at runtime and the OpenAPI document (api/schema.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from furusato.api.models import LG_CODE, PAGING, PROGRESS, page_of
 from furusato.api.schema import Bool, Date, FreeMap, Instant, Int, List, Obj, Str
 from furusato.domain.activity import CHECKIN_MODES
 from furusato.domain.checkin import STATUSES
+from furusato.domain.ids import LG_CODE
+from furusato.shapes.common import PAGING, UNSET, page_of
+from furusato.shapes.registrations import PROGRESS
 
 ORG_KINDS = ("neighborhood_association", "npo", "dmo", "chamber_of_commerce", "company", "school", "other")
 DESIGNATIONS = ("per_activity", "all_activities")
 NONCE = r"[A-Za-z0-9_-]{8,64}"
 ID = r"[a-z]{3,4}_[0-9a-z]{26}"
-
-
-class _Unset:
-    """A PATCH field the request did not name (distinct from an explicit null)."""
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Any = _Unset()
-
-
-def given(body: dict[str, Any]) -> dict[str, Any]:
-    """The fields a PATCH body named."""
-    return {k: v for k, v in body.items() if v is not UNSET}
 
 
 # ---- requests -------------------------------------------------------------------------------
