@@ -303,7 +303,6 @@ class SweepRunItem(MainItem, discriminator="sweep_run"):
     status = UnicodeAttribute(null=True)
     processed = NumberAttribute(default=0)
     position = JSONAttribute(null=True)
-    last_completed_day = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
 
 

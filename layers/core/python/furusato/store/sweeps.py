@@ -24,7 +24,6 @@ from furusato.store import people
 from furusato.store.errors import is_condition_failure, storage_errors
 from furusato.store.models import PersonItem, RegistrationItem, SweepRunItem
 
-STATE_SK = "STATE"
 Key = dict[str, Any]  # a DynamoDB key in its wire format ({"pk": {"S": ...}, ...})
 
 
