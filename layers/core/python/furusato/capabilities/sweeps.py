@@ -368,15 +368,16 @@ class _Inactivity(_Sweeper):
 
     def process(self, item: Any, step: Step, day: date) -> str:
         person: store.IdlePerson = item
+        expected: date | None = person.due
         for _attempt in range(2):
             record = people.load(person.sub)
             try:
-                return self.evaluate(record, person.due, day)
+                return self.evaluate(record, expected, day)
             except Conflict as exc:
                 if exc.code != "CONCURRENT_UPDATE":
                     raise
-                # Judge again on fresh data (its due key moved with the change that won).
-                person = replace(person, due=date.fromisoformat(record.idle_due or person.due.isoformat()))
+                # Judge again on fresh data, wherever the change that won put the due key.
+                expected = None
         logger.warning("person kept changing; deferred to the next run")
         return "deferred"
 
@@ -384,10 +385,14 @@ class _Inactivity(_Sweeper):
         lg = self.directory.get(code)
         return (lg.settings if lg else PremiumSettings()).inactivity_months
 
-    def evaluate(self, record: people.PersonRecord, due: date, day: date) -> str:
+    def evaluate(self, record: people.PersonRecord, expected: date | None, day: date) -> str:
         """Every transition due by D, in one visit; the write moves the due key past D (or out of
-        the index), so a later page of the same run never meets the person again."""
-        if not record.exists or record.idle_due != due.isoformat():
+        the index), so a later page of the same run never meets the person again. `expected` is
+        the due day the index showed (None: whatever the record holds now)."""
+        if not record.exists or record.idle_due is None:
+            return "skipped"
+        due = date.fromisoformat(record.idle_due)
+        if (expected is not None and due != expected) or due > day:
             return "skipped"  # the key moved since the index was read: the new key holds them
         access = rules.last_access(record.last_seen, record.participations)
         if access is None:
