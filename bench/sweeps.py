@@ -1,16 +1,18 @@
-"""The renewal sweep reads the due items only, and its work grows with them, not with the table.
+"""Both sweeps read the due items only, and their work grows with them, not with the table.
 
     python -m bench sweeps [--sizes 10000:100,100000:1000,100000:100]
 
 Each configuration `registrations:due` runs in a fresh interpreter against its own moto server
 (in its own process, as DynamoDB is remote). The table is written directly with batch writes of
-the items the application writes (a person's profile with its SEEN key, the registration built
-by `store.people`'s own item builder with its DUE key, participations), every premium
-registration under its due day: the `due` ones on the sweep's day D, half of them at their
-30-day notice and half at their expiry (with three designated activities: renewed); the others
-spread over the following 365 days. Then the sweeps function's real `lambda_handler` runs the
-renewal sweep of D once, with a botocore hook counting calls, the items each call read
-(Query/Scan: ScannedCount; GetItem; BatchGetItem) and the time spent inside the calls.
+the items the application writes (a person's profile with its IDLE key, the registrations built
+by `store.people`'s own item builder with their DUE keys, participations). Each person holds a
+premium registration and a basic one. Premium: the `due` ones fall due on the sweep's day D,
+half at their 30-day notice and half at their expiry (with three designated activities:
+renewed); the others over the following 365 days. Basic (rule 6, 24 months): another `due`
+people fall due on D, half at their warning and half (warned) at their lapse; the others over
+the following 365 days. Then the sweeps function's real `lambda_handler` runs the renewal sweep
+and the inactivity sweep of D once each, with a botocore hook counting calls, the items each
+call read (Query/Scan: ScannedCount; GetItem; BatchGetItem) and the time spent inside the calls.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ def _seed(registrations: int, due: int) -> dict[str, int]:
     """Write the table: returns item counts by kind."""
     from furusato.domain.lg import LocalGovernment
     from furusato.domain.registration import Registration
+    from furusato.domain.sweeps import add_months, inactivity_due
     from furusato.store import lgs, people
     from furusato.store.models import MainItem, ParticipationItem, PersonItem
 
@@ -82,7 +85,29 @@ def _seed(registrations: int, due: int) -> dict[str, int]:
             else:  # due on one of the next 365 days
                 until = DAY + timedelta(days=31 + (i % 365))
                 notice = None
-            last_seen = DAY - timedelta(days=1 + i % 700)
+            # Rule 6 (24 months): warned on add_months(last_seen, 23), lapsed on (.., 24).
+            lapse_notice = None
+            if due <= i < due + due // 2:  # the warning, on D
+                last_seen = add_months(DAY, -23)
+            elif due + due // 2 <= i < 2 * due:  # the lapse, on D, after the warning
+                last_seen = add_months(DAY, -24)
+                lapse_notice = DAY.isoformat()
+            else:  # the warning on one of the next 365 days (or within the last year's accesses)
+                last_seen = add_months(DAY, -23) + timedelta(days=1 + i % 365)
+            basic = Registration(
+                registration_id=f"reg-b-{i:07d}",
+                lg_code=GOVERNMENTS[(i + 1) % len(GOVERNMENTS)][0],
+                plan="basic",
+                status="active",
+                own_residence=False,
+                auto_created=False,
+                registered_at="2025-04-01T10:00:00+09:00",
+                survey_answers={"relationship": ["観光・訪問"]},
+                notice_sent_for=lapse_notice,
+                inactivity_months=24,
+            )
+            idle_due = inactivity_due([basic], last_seen)
+            assert idle_due is not None
             batch.save(
                 PersonItem(
                     people.person_pk(sub),
@@ -95,8 +120,8 @@ def _seed(registrations: int, due: int) -> dict[str, int]:
                     residence_lg_code="131041",
                     created_at="2026-04-01T10:00:00+09:00",
                     last_seen=last_seen.isoformat(),
-                    gsi2pk=people.seen_key(last_seen, sub),
-                    gsi2sk=sub,
+                    gsi2pk=people.idle_key(people.idle_shard(sub)),
+                    gsi2sk=people.idle_sort_key(idle_due, sub),
                     identity_verified_at="2026-04-01T10:00:00+09:00",
                     identity_key=f"idkey-{sub}",
                     identity_minor=False,
@@ -118,7 +143,8 @@ def _seed(registrations: int, due: int) -> dict[str, int]:
                 notice_sent_for=notice,
             )
             batch.save(people._registration_item(sub, reg, 1))
-            counts["registration"] += 1
+            batch.save(people._registration_item(sub, basic, 1))
+            counts["registration"] += 2
             if due // 2 <= i < due:
                 for n, day in enumerate(activity_days):
                     instant = f"{day.isoformat()}T10:00:00+09:00"
@@ -176,29 +202,34 @@ def _run(registrations: int, due: int) -> dict[str, Any]:
         people.load(f"bench-{registrations - 1 - i:07d}")
     person_query_ms = (time.perf_counter() - probe) / 5 * 1000
 
-    scheduled = datetime(DAY.year, DAY.month, DAY.day, 3, 0, tzinfo=clock.JST)
-    clock.freeze(scheduled)
-    with count_items() as (calls, items), time_in_calls() as in_calls:
-        started = time.perf_counter()
-        result = handler(
-            {"sweep": "renewal", "scheduled_time": scheduled.isoformat()},
-            LambdaContext("furusato-bench-sweeps"),
-        )
-        sweep_s = time.perf_counter() - started
+    runs: dict[str, Any] = {}
+    for name, hour in (("renewal", 3), ("inactivity", 4)):
+        scheduled = datetime(DAY.year, DAY.month, DAY.day, hour, 0, tzinfo=clock.JST)
+        clock.freeze(scheduled)
+        with count_items() as (calls, items), time_in_calls() as in_calls:
+            started = time.perf_counter()
+            result = handler(
+                {"sweep": name, "scheduled_time": scheduled.isoformat()},
+                LambdaContext("furusato-bench-sweeps"),
+            )
+            sweep_s = time.perf_counter() - started
+        runs[name] = {
+            "sweep_s": sweep_s,
+            "in_calls_s": in_calls[0],
+            "calls": dict(sorted(calls.items())),
+            "items": dict(sorted(items.items())),
+            "counts": result["counts"],
+            "status": result["status"],
+        }
     return {
         "registrations": registrations,
         "due": due,
         "table_items": sum(seeded.values()) + len(GOVERNMENTS),
         "seeded": seeded,
         "setup_s": setup_s,
-        "sweep_s": sweep_s,
-        "in_calls_s": in_calls[0],
         "empty_query_ms": empty_query_ms,
         "person_query_ms": person_query_ms,
-        "calls": dict(sorted(calls.items())),
-        "items": dict(sorted(items.items())),
-        "counts": result["counts"],
-        "status": result["status"],
+        "runs": runs,
     }
 
 
@@ -238,17 +269,19 @@ def _measure(registrations: int, due: int, plain: bool) -> dict[str, Any]:
             moto.wait(timeout=10)
 
 
-def _gsi2(result: dict[str, Any]) -> int:
-    return int(result["items"].get("Query gsi2", 0))
+def _gsi2(run: dict[str, Any]) -> int:
+    return int(run["items"].get("Query gsi2", 0))
 
 
-def _own(result: dict[str, Any]) -> float:
-    return float(result["sweep_s"] - result["in_calls_s"])
+def _own(run: dict[str, Any]) -> float:
+    return float(run["sweep_s"] - run["in_calls_s"])
 
 
 def report(results: list[dict[str, Any]]) -> str:
     head = (
-        "| | " + " | ".join(f"{r['registrations']:,} registrations, {r['due']:,} due" for r in results) + " |"
+        "| | "
+        + " | ".join(f"{r['registrations']:,} people, {r['due']:,} due per sweep" for r in results)
+        + " |"
     )
     rows: list[tuple[str, list[str]]] = []
 
@@ -257,37 +290,47 @@ def report(results: list[dict[str, Any]]) -> str:
 
     row("DynamoDB stand-in", [f"moto ({r['moto']})" for r in results])
     row("items in the table", [f"{r['table_items']:,}" for r in results])
-    row("setup: batch writes (not part of the sweep)", [f"{r['setup_s']:.1f} s" for r in results])
-    row("outcome", [", ".join(f"{k} {v}" for k, v in r["counts"].items() if k != "read") for r in results])
-    row(
-        "**due registrations read through gsi2** (target ≤ 1.1 × due)",
-        [
-            f"**{_gsi2(r):,}** = {_gsi2(r) / r['due']:.2f} × due ({r['calls'].get('Query gsi2', 0)} Query)"
-            for r in results
-        ],
-    )
-    row(
-        "person partitions read (judgements only)",
-        [f"{r['calls'].get('Query', 0):,} Query, {r['items'].get('Query', 0):,} items" for r in results],
-    )
-    row(
-        "all items read / due",
-        [f"{sum(r['items'].values()):,} = {sum(r['items'].values()) / r['due']:.2f} × due" for r in results],
-    )
-    row("Scan calls", [str(r["calls"].get("Scan", 0)) for r in results])
-    row(
-        "all DynamoDB calls",
-        [
-            f"{sum(r['calls'].values()):,} ({', '.join(f'{k} {v}' for k, v in r['calls'].items())})"
-            for r in results
-        ],
-    )
-    row("sweep, wall time", [f"{r['sweep_s']:.2f} s" for r in results])
-    row("… of which inside DynamoDB calls (moto)", [f"{r['in_calls_s']:.2f} s" for r in results])
-    row(
-        "… the sweep's own work (outside the calls)",
-        [f"{_own(r):.2f} s ({_own(r) / r['due'] * 1000:.1f} ms per due item)" for r in results],
-    )
+    row("setup: batch writes (not part of the sweeps)", [f"{r['setup_s']:.1f} s" for r in results])
+    for name in ("renewal", "inactivity"):
+        runs = [r["runs"][name] for r in results]
+        due = [r["due"] for r in results]
+        row(
+            f"**{name}**: outcome",
+            [", ".join(f"{k} {v}" for k, v in x["counts"].items() if k != "read") for x in runs],
+        )
+        row(
+            f"{name}: **due items read through gsi2** (target ≤ 1.1 × due)",
+            [
+                f"**{_gsi2(x):,}** = {_gsi2(x) / d:.2f} × due ({x['calls'].get('Query gsi2', 0)} Query)"
+                for x, d in zip(runs, due, strict=True)
+            ],
+        )
+        row(
+            f"{name}: person partitions read",
+            [f"{x['calls'].get('Query', 0):,} Query, {x['items'].get('Query', 0):,} items" for x in runs],
+        )
+        row(
+            f"{name}: all items read / due",
+            [
+                f"{sum(x['items'].values()):,} = {sum(x['items'].values()) / d:.2f} × due"
+                for x, d in zip(runs, due, strict=True)
+            ],
+        )
+        row(f"{name}: Scan calls", [str(x["calls"].get("Scan", 0)) for x in runs])
+        row(
+            f"{name}: all DynamoDB calls",
+            [
+                f"{sum(x['calls'].values()):,} ({', '.join(f'{k} {v}' for k, v in x['calls'].items())})"
+                for x in runs
+            ],
+        )
+        row(
+            f"{name}: wall time (inside moto calls / own work per due item)",
+            [
+                f"{x['sweep_s']:.2f} s ({x['in_calls_s']:.2f} s / {_own(x) / d * 1000:.1f} ms)"
+                for x, d in zip(runs, due, strict=True)
+            ],
+        )
     row("moto: one empty gsi2 Query", [f"{r['empty_query_ms']:.0f} ms" for r in results])
     row("moto: one person-partition Query", [f"{r['person_query_ms']:.0f} ms" for r in results])
     lines = [head, "|---|" + "---:|" * len(results)]
@@ -322,10 +365,9 @@ def main(argv: list[str] | None = None) -> None:
             print(out.stdout + out.stderr, file=sys.stderr)
             raise SystemExit(out.returncode)
         result = json.loads(out.stdout.strip().splitlines()[-1])
-        if result["items"].get("Query gsi2", 0) > TARGET * due:
-            print(
-                f"warning: {result['items'].get('Query gsi2')} due items read for {due} due", file=sys.stderr
-            )
+        for name, run in result["runs"].items():
+            if _gsi2(run) > TARGET * due:
+                print(f"warning: {name} read {_gsi2(run)} due items for {due} due", file=sys.stderr)
         results.append(result)
     print(report(results))
 

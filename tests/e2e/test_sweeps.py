@@ -33,8 +33,8 @@ def governments(stack: StackClient) -> Iterator[None]:
 
 def run_sweep(stack: StackClient, name: str, instant: str) -> dict[str, Any]:
     stack.set_clock(instant)
-    # A sweep is a batch job (900 s in AWS): the inactivity sweep reads 16 seen-day shards for each
-    # day it covers, which takes moto a while on a loaded machine.
+    # A sweep is a batch job (900 s in AWS): it reads every shard of its due index, which takes
+    # moto a while on a loaded machine.
     response = stack.post(f"/local/sweeps/{name}", timeout=300)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
@@ -258,3 +258,54 @@ def test_a_late_sweep_judges_every_overdue_registration(stack: StackClient, gove
         assert [n["kind"] for n in inbox(stack, person) if n["lg_code"] == KUSHIRO] == ["downgraded"]
     again = run_sweep(stack, "renewal", "2031-03-02T03:00:00+09:00")
     assert again["counts"].get("downgraded", 0) == 0
+
+
+OBIHIRO = "012076"  # its own government: the late inactivity story keeps its people apart
+
+
+def test_a_late_first_inactivity_sweep_judges_every_overdue_registration(
+    stack: StackClient, governments: None
+) -> None:
+    """Basic registrations whose warning and lapse days no inactivity run covered: one run, long
+    after, lapses each of them once, warns the one whose warning day has come, and the next run
+    finds nothing left."""
+    admin = onboard(stack, OBIHIRO, "帯広市")
+    stack.set_clock("2027-02-01T12:00:00+09:00")
+    settings = stack.get(f"/v1/admin/lgs/{OBIHIRO}/settings", token=admin).json()
+    saved = stack.put(
+        f"/v1/admin/lgs/{OBIHIRO}/settings", token=admin, json={**settings, "inactivity_months": 2}
+    )
+    assert saved.status_code == 200, saved.text
+
+    def registered(sub: str, day: str) -> str:
+        person = stack.token(sub, "registrant")
+        stack.set_clock(f"{day}T12:00:00+09:00")
+        created = stack.put(
+            f"/v1/me/registrations/{OBIHIRO}", token=person, json={"plan": "basic", "survey_answers": ANSWERS}
+        )
+        assert created.status_code == 201, created.text
+        return person
+
+    early = registered("e2e-sweeps-idle-early", "2027-02-01")  # lapses 2027-04-01
+    back = registered("e2e-sweeps-idle-back", "2027-02-20")
+    stack.set_clock("2027-03-10T12:00:00+09:00")
+    assert stack.get("/v1/me", token=back).status_code == 200  # an access: lapses 2027-05-10
+    recent = registered("e2e-sweeps-idle-recent", "2027-05-01")  # warned 2027-06-01
+
+    # The first inactivity run of this story comes months after those days.
+    run_sweep(stack, "inactivity", "2027-06-01T03:30:00+09:00")
+
+    for person in (early, back):
+        regs = registrations(stack, person)
+        # The automatic 北海道 registration ends with its municipality (rule 3).
+        assert regs[OBIHIRO]["status"] == regs[HOKKAIDO]["status"] == "lapsed"
+        assert sorted((n["kind"], n["lg_code"]) for n in inbox(stack, person)) == [
+            ("lapsed", HOKKAIDO),
+            ("lapsed", OBIHIRO),
+        ]
+    assert registrations(stack, recent)[OBIHIRO]["status"] == "active"
+    [warning] = [n for n in inbox(stack, recent) if n["lg_code"] == OBIHIRO]
+    assert warning["kind"] == "lapse_warning" and "2027-07-01" in warning["body"]
+    # The next day's run judges none of them again.
+    run_sweep(stack, "inactivity", "2027-06-02T03:30:00+09:00")
+    assert [len(inbox(stack, p)) for p in (early, back, recent)] == [2, 2, 1]

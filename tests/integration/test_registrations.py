@@ -206,12 +206,38 @@ def test_a_throttled_last_seen_write_never_fails_the_read(
     assert _last_seen(clean_aws, "u1") == "2026-12-02"
 
 
-def test_people_seen_on_a_day_spread_over_shards() -> None:
+def test_people_due_for_the_inactivity_sweep_spread_over_shards() -> None:
     from furusato.store import people
 
-    keys = {people.seen_key(datetime(2026, 12, 2).date(), f"u{n}") for n in range(200)}
-    assert len(keys) == people.SEEN_SHARDS
-    assert all(k.startswith("SEEN#2026-12-02#") for k in keys)
+    keys = {people.idle_key(people.idle_shard(f"u{n}")) for n in range(200)}
+    assert len(keys) == people.IDLE_SHARDS
+    assert all(k.startswith("IDLE#") for k in keys)
+
+
+def test_the_inactivity_due_key_moves_with_registrations_and_the_last_access() -> None:
+    """The person waits in the inactivity due index under the next warning day of their active
+    basic registrations, each with its government's period; every write that changes the last
+    access or the registrations moves the key (rule 6)."""
+    from dataclasses import replace
+
+    from furusato.store import lgs, people
+
+    onboard(HIDA, GIFU, TAKAYAMA)
+    lgs.save_settings(TAKAYAMA, replace(lgs.require(TAKAYAMA).settings, inactivity_months=12))
+    clock.freeze(datetime(2026, 12, 2, 10, 0, tzinfo=JST))
+    set_profile("u1")
+    assert people.load("u1").idle_due is None  # nothing that can lapse yet
+    assert register("u1", HIDA).status == 201
+    assert people.load("u1").idle_due == "2028-11-02"  # 23 months: 飛騨市's warning
+    assert register("u1", TAKAYAMA).status == 201
+    assert people.load("u1").idle_due == "2027-11-02"  # 11 months: 高山市's warning
+    clock.freeze(datetime(2027, 1, 10, 9, 0, tzinfo=JST))
+    assert call("GET", "/v1/me", claims=person("u1")).status == 200  # the day's first access
+    assert people.load("u1").idle_due == "2027-12-10"
+    assert call("DELETE", f"/v1/me/registrations/{TAKAYAMA}", claims=person("u1")).status == 204
+    assert people.load("u1").idle_due == "2028-12-10"
+    assert call("DELETE", f"/v1/me/registrations/{HIDA}", claims=person("u1")).status == 204
+    assert people.load("u1").idle_due is None  # 岐阜県 went with 飛騨市: out of the index
 
 
 def test_round_trips_per_request() -> None:

@@ -175,3 +175,61 @@ def test_dispatch_stops_at_the_first_failure() -> None:
     assert result.response() == {"batchItemFailures": [{"itemIdentifier": "2"}]}
     assert result.applied == 2
     assert boom.seen == ["1", "2"]
+
+
+def test_a_pending_participant_removed_by_its_ttl_no_longer_counts() -> None:
+    """A backfilled pending row counts on its activity; when DynamoDB's TTL removes it, the
+    count goes down once (a redelivered record changes nothing). A row removed by the
+    application (attached to a registrant, who takes the count over) changes nothing."""
+    from datetime import timedelta
+
+    from furusato import clock
+    from furusato.store import counters, matching
+
+    written = clock.now()
+    rows = [
+        matching.Pending(
+            match_key=f"key-{n}",
+            activity_key=f"row-{n}",
+            lg_code="212172",
+            activity_id="act_expiring",
+            participation_id=f"par_expiring_{n}",
+            import_id="imp_expiring",
+            written_at=clock.iso(written),
+            expires_at=written + timedelta(days=400),
+            name=f"住民 {n}",
+        )
+        for n in range(2)
+    ]
+    matching.put_pending(rows)
+    assert counters.count("act_expiring") == 2
+
+    def removal(n: int, *, by_ttl: bool) -> dict[str, Any]:
+        keys = {"pk": {"S": matching.pending_pk(f"key-{n}")}, "sk": {"S": matching.pending_sk(f"row-{n}")}}
+        old = {
+            **keys,
+            "type": {"S": "pending_participation"},
+            "activity_id": {"S": "act_expiring"},
+            "participation_id": {"S": f"par_expiring_{n}"},
+        }
+        record: dict[str, Any] = {
+            "eventID": f"remove-{n}-{by_ttl}",
+            "eventName": "REMOVE",
+            "dynamodb": {
+                "Keys": keys,
+                "OldImage": old,
+                "SequenceNumber": f"9{n}",
+                "ApproximateCreationDateTime": 1,
+            },
+        }
+        if by_ttl:
+            record["userIdentity"] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+        return record
+
+    handler = handler_module("streams").lambda_handler
+    assert handler({"Records": [removal(0, by_ttl=True)]}, LambdaContext()) == {"batchItemFailures": []}
+    assert counters.count("act_expiring") == 1
+    handler({"Records": [removal(0, by_ttl=True)]}, LambdaContext())  # redelivered
+    assert counters.count("act_expiring") == 1
+    handler({"Records": [removal(1, by_ttl=False)]}, LambdaContext())  # an application delete
+    assert counters.count("act_expiring") == 1

@@ -75,6 +75,8 @@ def seed(
     part in designated activities of the given governments on the given days."""
     profile = Profile("山田 花子", date(1990, 4, 1), "female", "1600022", "新宿1-1-1", SHINJUKU)
     identity = people.Identity("2026-04-01T10:00:00+09:00", f"idkey-{sub}", False, None) if verified else None
+    # As the registration route does: each registration holds its government's period.
+    regs = [replace(r, inactivity_months=lgs.require(r.lg_code).settings.inactivity_months) for r in regs]
     people.save(people.load(sub), regs, profile=profile, touch=last_seen, identity=identity)
     for lg_code, days in (activities or {}).items():
         for i, day in enumerate(days):
@@ -146,6 +148,17 @@ def due_keys(sub: str) -> dict[str, str | None]:
             assert partition == people.due_key(people.due_shard(sub, i["lg_code"]["S"]))
             keys[i["lg_code"]["S"]] = i["gsi2sk"]["S"].split("#")[0]
     return keys
+
+
+def idle_due(sub: str) -> str | None:
+    """The day the person waits under in the inactivity due index (None: not there)."""
+    item = person_item(sub)
+    if "gsi2pk" not in item:
+        return None
+    assert item["gsi2pk"] == {"S": people.idle_key(people.idle_shard(sub))}
+    due, held_for = item["gsi2sk"]["S"].split("#", 1)
+    assert held_for == sub
+    return due
 
 
 def person_item(sub: str) -> dict[str, Any]:
@@ -528,7 +541,6 @@ def test_catch_up_after_a_missed_day() -> None:
     assert result["days"] == {"from": "2027-06-03", "to": "2027-06-03"}
     assert result["counts"] == {"notices": 2, "read": 2}
     assert [len(inbox(s)) for s in "abce"] == [1, 1, 1, 0]
-    assert sweep_store.last_completed_day("renewal") == D + timedelta(days=2)
 
 
 def test_a_first_run_400_days_late_judges_every_due_registration_exactly_once() -> None:
@@ -564,10 +576,15 @@ def test_a_first_run_400_days_late_judges_every_due_registration_exactly_once() 
     assert sweep("renewal", late + timedelta(days=1))["counts"] == {}
 
 
-def test_a_run_for_an_old_day_does_not_move_the_state_back() -> None:
-    sweep("renewal", D)
-    sweep("renewal", D - timedelta(days=5))
-    assert sweep_store.last_completed_day("renewal") == D
+def test_a_clock_moved_back_and_forward_judges_each_due_registration_once() -> None:
+    seed("a", [premium(HIDA, D + timedelta(days=30))], last_seen=D)
+    seed("b", [premium(HIDA, D + timedelta(days=40))], last_seen=D)
+    assert sweep("renewal", D)["counts"] == {"notices": 1, "read": 1}
+    # The clock is moved back: nothing due by then is left.
+    assert sweep("renewal", D - timedelta(days=5))["counts"] == {}
+    # And forward past b's notice day: b is told, a is not told again.
+    assert sweep("renewal", D + timedelta(days=12))["counts"] == {"notices": 1, "read": 1}
+    assert len(inbox("a")) == len(inbox("b")) == 1
 
 
 def test_malformed_events_fail_loudly() -> None:
@@ -593,7 +610,8 @@ def test_lapse_at_exactly_the_period_and_not_a_day_before() -> None:
     set_settings(GIFU, inactivity_months=36)  # the prefecture ends with 飛騨市 (rule 3), not by itself
     seed("p", [basic(HIDA), basic(GIFU, auto=True)], last_seen=SEEN)
 
-    assert sweep("inactivity", LAPSE - timedelta(days=1))["counts"] == {}
+    # The first run ever comes after the warning day: it warns, and does not lapse yet.
+    assert sweep("inactivity", LAPSE - timedelta(days=1))["counts"] == {"read": 1, "warned": 1}
     assert reg_of("p", HIDA).status == "active"
 
     result = sweep("inactivity", LAPSE)
@@ -603,7 +621,7 @@ def test_lapse_at_exactly_the_period_and_not_a_day_before() -> None:
     assert reg.status == "lapsed" and reg.survey_answers == {} and reg.registration_id == f"reg-{HIDA}"
     # Rule 3: the automatic prefecture registration ends with its last municipality.
     assert reg_of("p", GIFU).status == "lapsed"
-    assert kinds("p") == [("lapsed", GIFU), ("lapsed", HIDA)]
+    assert kinds("p") == [("lapse_warning", HIDA), ("lapsed", GIFU), ("lapsed", HIDA)]
 
 
 def test_warning_one_month_before() -> None:
@@ -637,18 +655,17 @@ def test_the_warning_names_the_automatic_prefecture_that_lapses_with_it() -> Non
 
 def test_31_march_edges() -> None:
     """Last seen 31 March 2026: warned on 29 February 2028 (23 months, clamped to the month's
-    end), lapsed on 31 March 2028. With a 1-month period, 28 January reaches it on 28 February
-    and 29-31 January all on 29 February (27 January's day, 27 February, was before the first
-    run)."""
+    end), lapsed on 31 March 2028. With a 1-month period, 27 and 28 January reach it on 27 and 28
+    February (the first run, on the 28th, lapses both) and 29-31 January all on 29 February."""
     seed("march", [basic(HIDA)], last_seen=date(2026, 3, 31))
     set_settings(TAKAYAMA, inactivity_months=1)
     for d in (27, 28, 29, 30, 31):
         seed(f"jan{d}", [basic(TAKAYAMA)], last_seen=date(2028, 1, d))
 
-    assert sweep("inactivity", date(2028, 2, 28))["counts"] == {"lapsed": 1, "read": 1}  # jan28
+    assert sweep("inactivity", date(2028, 2, 28))["counts"] == {"lapsed": 2, "read": 2}  # jan27, 28
     result = sweep("inactivity", date(2028, 2, 29))
     assert result["counts"] == {"lapsed": 3, "read": 4, "warned": 1}
-    assert [reg_of(f"jan{d}", TAKAYAMA).status for d in (27, 28, 29, 30, 31)] == ["active"] + ["lapsed"] * 4
+    assert [reg_of(f"jan{d}", TAKAYAMA).status for d in (27, 28, 29, 30, 31)] == ["lapsed"] * 5
     assert kinds("march") == [("lapse_warning", HIDA)]
     assert "2028-03-31" in inbox("march")[0].body
 
@@ -669,17 +686,21 @@ def test_premium_never_lapses() -> None:
 def test_a_check_in_after_the_last_app_access_prevents_the_lapse() -> None:
     seed("p", [basic(HIDA)], last_seen=SEEN, activities={HIDA: [date(2026, 9, 1)]})
 
+    # The check-in left the due key at the warning day of the app access (early, never late).
+    assert idle_due("p") == "2028-05-15"
     result = sweep("inactivity", LAPSE)
 
     assert result["counts"] == {"read": 1, "reindexed": 1}
     assert reg_of("p", HIDA).status == "active" and inbox("p") == []
-    # The SEEN key moved to the real last access: that day's sweep finds the person.
-    item = person_item("p")
-    assert item["last_seen"] == {"S": "2026-09-01"}
-    assert item["gsi2pk"] == {"S": f"SEEN#2026-09-01#{people.seen_shard('p'):02d}"}
-    # Swept on (45 days of catch-up): warned on 1 August, lapsed on 1 September.
-    assert sweep("inactivity", date(2028, 9, 1))["counts"] == {"lapsed": 1, "read": 2, "warned": 1}
+    # The key moved to the warning day of the real last access (2026-09-01 + 23 months).
+    assert idle_due("p") == "2028-08-01"
+    assert person_item("p")["last_seen"] == {"S": "2026-06-15"}
+    assert sweep("inactivity", date(2028, 7, 31))["counts"] == {}
+    assert sweep("inactivity", date(2028, 8, 1))["counts"] == {"read": 1, "warned": 1}
+    assert idle_due("p") == "2028-09-01"
+    assert sweep("inactivity", date(2028, 9, 1))["counts"] == {"lapsed": 1, "read": 1}
     assert kinds("p") == [("lapse_warning", HIDA), ("lapsed", HIDA)]
+    assert idle_due("p") is None  # nothing left to lapse: out of the index
 
 
 def test_the_prefecture_stays_while_another_municipality_is_live() -> None:
@@ -703,16 +724,15 @@ def test_inactivity_reads_only_the_people_due() -> None:
     seed("due24", [basic(HIDA)], last_seen=SEEN)
     seed("due12", [basic(TAKAYAMA)], last_seen=date(2027, 6, 15))
     seed("warn12", [basic(TAKAYAMA)], last_seen=date(2027, 7, 15))
-    for i in range(15):
-        seed(f"other-{i}", [basic(HIDA)], last_seen=SEEN + timedelta(days=i + 1))
+    for i in range(15):  # due later (their warning days follow the run's day)
+        seed(f"other-{i}", [basic(HIDA)], last_seen=SEEN + timedelta(days=i + 31))
 
     with count_items() as (calls, items):
         result = sweep("inactivity", LAPSE)
 
     assert result["counts"] == {"lapsed": 2, "read": 3, "warned": 1}
-    # SEEN days: 24 and 23 months (HIDA, others) and 12 and 11 months (TAKAYAMA) before, each
-    # day in its shards; only the people due are read.
-    assert calls["Query gsi2"] == 4 * people.SEEN_SHARDS and items["Query gsi2"] == 3
+    # Each shard of the due index once; only the people due are read.
+    assert calls["Query gsi2"] == people.IDLE_SHARDS and items["Query gsi2"] == 3
     assert calls["Query"] == 3  # each person due, once
     assert calls["Query gsi1"] == 1  # the directory, once per run
     assert "Scan" not in calls
@@ -733,8 +753,103 @@ def test_inactivity_catches_up_missed_days() -> None:
     seed("b", [basic(HIDA)], last_seen=SEEN + timedelta(days=1))
     sweep("inactivity", LAPSE - timedelta(days=1))
     result = sweep("inactivity", LAPSE + timedelta(days=1))
-    assert result["days"] == {"from": "2028-06-15", "to": "2028-06-16"}
+    assert result["days"] == {"from": "2028-06-16", "to": "2028-06-16"}
+    assert result["counts"] == {"lapsed": 2, "read": 2}
     assert reg_of("a", HIDA).status == reg_of("b", HIDA).status == "lapsed"
+
+
+def inactivity_world() -> None:
+    """People whose warning or lapse fell on days no run saw, and some not due yet."""
+    set_settings(TAKAYAMA, inactivity_months=12)
+    seed("lapse24", [basic(HIDA), basic(GIFU, auto=True)], last_seen=SEEN)  # lapse 2028-06-15
+    seed("lapse12", [basic(TAKAYAMA)], last_seen=date(2027, 1, 10))  # lapse 2028-01-10
+    seed("warn24", [basic(HIDA)], last_seen=date(2026, 12, 1))  # warn 2028-11-01, lapse 2028-12-01
+    seed("warned", [replace(basic(HIDA), notice_sent_for="2028-08-20")], last_seen=date(2026, 8, 20))
+    seed("later", [basic(HIDA)], last_seen=date(2027, 6, 1))  # warn 2029-05-01
+    seed("premium", [premium(HIDA, date(2029, 9, 1))], last_seen=SEEN)  # never lapses
+
+
+def test_a_first_inactivity_run_400_days_late_judges_every_due_person_exactly_once() -> None:
+    """No run ever happened; the first comes 400 days after the earliest lapse day (2028-01-10).
+    Every person due by then is judged once: past the lapse day the lapse itself is the news."""
+    inactivity_world()
+    late = date(2028, 1, 10) + timedelta(days=400)  # 2029-02-13
+
+    result = sweep("inactivity", late)
+
+    assert result["days"] == {"from": "2029-02-13", "to": "2029-02-13"}
+    assert result["counts"] == {"lapsed": 4, "read": 4}
+    assert kinds("lapse24") == [("lapsed", GIFU), ("lapsed", HIDA)]
+    assert kinds("lapse12") == [("lapsed", TAKAYAMA)]
+    assert kinds("warn24") == kinds("warned") == [("lapsed", HIDA)]
+    assert inbox("later") == [] and inbox("premium") == []
+    assert [idle_due(s) for s in ("lapse24", "lapse12", "warn24", "warned")] == [None] * 4
+    assert idle_due("later") == "2029-05-01" and idle_due("premium") is None
+    # The day after, nothing was left behind; the next due person is judged on their day.
+    assert sweep("inactivity", late + timedelta(days=1))["counts"] == {}
+    assert sweep("inactivity", date(2029, 5, 1))["counts"] == {"read": 1, "warned": 1}
+
+
+def test_an_inactivity_run_after_an_outage_longer_than_45_days() -> None:
+    inactivity_world()
+    assert sweep("inactivity", date(2028, 1, 10))["counts"] == {"lapsed": 1, "read": 1}
+    # No run for 100 days: the warnings and lapses of the gap all come on the next run.
+    result = sweep("inactivity", date(2028, 1, 10) + timedelta(days=100))  # 2028-04-19
+    assert result["counts"] == {}
+    result = sweep("inactivity", date(2028, 10, 20))  # 284 days after the last run
+    # lapse24 lapsed (2028-06-15) with its prefecture; warned lapsed on its notified day.
+    assert result["counts"] == {"lapsed": 2, "read": 2}
+    assert kinds("warned") == [("lapsed", HIDA)] and inbox("warn24") == []
+    result = sweep("inactivity", date(2028, 12, 31))
+    assert result["counts"] == {"lapsed": 1, "read": 1}  # warn24: its warning and lapse day both gone
+    assert kinds("warn24") == [("lapsed", HIDA)]
+
+
+def test_an_inactivity_clock_moved_back_and_forward_judges_each_person_once() -> None:
+    inactivity_world()
+    assert sweep("inactivity", date(2028, 11, 1))["counts"] == {"lapsed": 3, "read": 4, "warned": 1}
+    # Moved back a year: nothing is due by then any more.
+    assert sweep("inactivity", date(2027, 11, 1))["counts"] == {}
+    # Forward again, to a later day: warn24 lapses on its day, and nobody is told twice.
+    assert sweep("inactivity", date(2028, 11, 30))["counts"] == {}
+    assert sweep("inactivity", date(2028, 12, 1))["counts"] == {"lapsed": 1, "read": 1}
+    assert kinds("warn24") == [("lapse_warning", HIDA), ("lapsed", HIDA)]
+    assert kinds("lapse24") == [("lapsed", GIFU), ("lapsed", HIDA)]
+
+
+def test_a_resumed_inactivity_run_reaches_the_state_of_one_run(
+    clean_aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    late = date(2029, 2, 13)
+    inactivity_world()
+    whole = sweep("inactivity", late)
+    one_run = dump()
+
+    aws.reset_data(clean_aws)
+    clock.freeze(datetime(2026, 4, 1, 9, 0, tzinfo=clock.JST))
+    onboard(HIDA, GIFU, TAKAYAMA, TOKYO, SHINJUKU)
+    inactivity_world()
+    handed: list[dict[str, Any]] = []
+    monkeypatch.setattr(
+        handler_module("sweeps"), "invoker", lambda arn, payload, context=None: handed.append(payload)
+    )
+    # Enough time for a few shards and items, then too little: the position goes to the next one.
+    budget = iter([900_000] * 12 + [1_000] * 100)
+
+    first = sweep("inactivity", late, context=LambdaContext(remaining_ms=lambda: next(budget)))
+
+    assert first["status"] == "handed_off" and first["handoffs"] == 1
+    assert 0 < sum(v for k, v in first["counts"].items() if k != "read") < 4
+    second = handler_module("sweeps").lambda_handler(handed[0], LambdaContext())
+    assert second["status"] == "completed"
+    assert {**second["counts"], "read": 4} == whole["counts"]
+
+    def without_position(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in i.items() if k not in ("position", "updated_at")} for i in items]
+
+    assert without_position(dump()) == without_position(one_run)
+    for sub in ("lapse24", "lapse12", "warn24", "warned"):
+        assert len(inbox(sub)) == len(kinds(sub)) and all(k == "lapsed" for k, _ in kinds(sub))
 
 
 def test_a_person_changed_during_the_sweep_is_read_again_once() -> None:
@@ -766,13 +881,14 @@ def test_a_person_changed_during_the_sweep_is_read_again_once() -> None:
 
 def test_a_person_who_came_back_is_left_alone() -> None:
     seed("p", [basic(HIDA)], last_seen=SEEN)
-    stale = sweep_store.SeenPerson("p", {})
+    # The index still shows the old due day (it lags behind the person's return).
+    stale = sweep_store.IdlePerson("p", date(2028, 5, 15), {})
     people.touch_last_seen(people.load("p"), date(2028, 6, 1))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(
             sweep_store,
-            "seen_page",
-            lambda day, shard, key, limit: ([stale], None) if (day, shard) == (SEEN, 0) else ([], None),
+            "idle_page",
+            lambda shard, day, key, limit: ([stale], None) if shard == 0 else ([], None),
         )
         result = sweep("inactivity", LAPSE)
     assert result["counts"] == {"read": 1, "skipped": 1}

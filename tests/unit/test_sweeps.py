@@ -1,8 +1,9 @@
-"""The sweeps' pure rules: business days, catch-up ranges, calendar months, due partitions."""
+"""The sweeps' pure rules: business days, calendar months, the inactivity due day, messages."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -10,19 +11,16 @@ from furusato.clock import JST
 from furusato.domain.errors import Conflict, InvalidInput
 from furusato.domain.registration import Participation, Registration
 from furusato.domain.sweeps import (
-    MAX_CATCH_UP_DAYS,
     add_months,
     business_day,
-    days_to_sweep,
     downgraded_notice,
     held_by_municipality,
+    inactivity_due,
     lapse_day,
     last_access,
     parse_request,
     prefecture_following,
     refusal_reason,
-    seen_days_reaching,
-    seen_days_to_query,
     warning_day,
 )
 
@@ -73,32 +71,6 @@ def test_the_business_day_is_the_jst_date() -> None:
     assert business_day(datetime(2027, 6, 2, 0, 0, tzinfo=JST)) == date(2027, 6, 2)
 
 
-# --- which days a run covers -----------------------------------------------------------------------
-
-
-def test_the_first_run_covers_its_own_day() -> None:
-    assert days_to_sweep(None, date(2027, 6, 1)) == [date(2027, 6, 1)]
-
-
-def test_the_next_day_and_a_missed_day() -> None:
-    assert days_to_sweep(date(2027, 5, 31), date(2027, 6, 1)) == [date(2027, 6, 1)]
-    assert days_to_sweep(date(2027, 5, 30), date(2027, 6, 1)) == [date(2027, 5, 31), date(2027, 6, 1)]
-
-
-def test_the_catch_up_is_capped() -> None:
-    days = days_to_sweep(date(2026, 1, 1), date(2027, 6, 1))
-    assert len(days) == MAX_CATCH_UP_DAYS
-    assert days[-1] == date(2027, 6, 1) and days[0] == date(2027, 6, 1) - timedelta(
-        days=MAX_CATCH_UP_DAYS - 1
-    )
-    assert days == sorted(days)
-
-
-def test_a_day_already_covered_is_covered_again() -> None:
-    assert days_to_sweep(date(2027, 6, 1), date(2027, 6, 1)) == [date(2027, 6, 1)]
-    assert days_to_sweep(date(2027, 6, 5), date(2027, 6, 1)) == [date(2027, 6, 1)]
-
-
 # --- calendar months ---------------------------------------------------------------------------------
 
 
@@ -119,53 +91,41 @@ def test_add_months(day: date, months: int, expected: date) -> None:
     assert add_months(day, months) == expected
 
 
-def test_seen_days_at_month_ends() -> None:
-    # 28 February 2027 is reached after 1 month by 28-31 January.
-    assert seen_days_reaching(date(2027, 2, 28), 1) == [date(2027, 1, d) for d in (28, 29, 30, 31)]
-    # In a leap year 28 February is reached by 28 January only; 29 February by 29-31 January.
-    assert seen_days_reaching(date(2028, 2, 28), 1) == [date(2028, 1, 28)]
-    assert seen_days_reaching(date(2028, 2, 29), 1) == [date(2028, 1, d) for d in (29, 30, 31)]
-    # Nobody reaches 1 month on 29-31 March: 28/29 February reached it on 28/29 March.
-    assert seen_days_reaching(date(2027, 3, 31), 1) == []
-    assert seen_days_reaching(date(2027, 3, 28), 1) == [date(2027, 2, 28)]
-    # 24 months: 29 February 2028 lapses on 28 February 2030, with 28 February 2028.
-    assert seen_days_reaching(date(2030, 2, 28), 24) == [date(2028, 2, 28), date(2028, 2, 29)]
-    assert seen_days_reaching(date(2028, 6, 15), 24) == [date(2026, 6, 15)]
-
-
-@pytest.mark.parametrize("months", [1, 2, 11, 12, 23, 24, 36, 120])
-def test_every_day_reaches_its_mark_on_exactly_one_day(months: int) -> None:
-    """The sweep queries, for each day, the SEEN days reaching it: every last-access day is
-    queried on exactly one day, so nobody is skipped and nobody is read twice."""
-    start = date(2026, 1, 1)
-    reached: dict[date, list[date]] = {}
-    for i in range(5 * 366):
-        day = start + timedelta(days=i)
-        for seen in seen_days_reaching(day, months):
-            reached.setdefault(seen, []).append(day)
-    first_seen = add_months(start, -months) + timedelta(days=3)
-    for i in range(3 * 366):
-        seen = first_seen + timedelta(days=i)
-        assert reached.get(seen) == [add_months(seen, months)], seen
-
-
 def test_lapse_and_warning_days() -> None:
     assert lapse_day(date(2026, 3, 31), 24) == date(2028, 3, 31)
     assert warning_day(date(2026, 3, 31), 24) == date(2028, 2, 29)
     assert warning_day(date(2026, 3, 31), 1) is None  # no warning for a 1-month period
 
 
-def test_the_partitions_of_a_day() -> None:
-    day = date(2028, 6, 15)
-    assert seen_days_to_query(day, [24, 24]) == [date(2026, 6, 15), date(2026, 7, 15)]
-    assert seen_days_to_query(day, [12, 24]) == [
-        date(2026, 6, 15),
-        date(2026, 7, 15),
-        date(2027, 6, 15),
-        date(2027, 7, 15),
-    ]
-    assert seen_days_to_query(day, [1]) == [date(2028, 5, 15)]
-    assert seen_days_to_query(day, []) == []
+def _basic(lg_code: str, months: int | None, **changes: object) -> Registration:
+    reg = Registration("r-" + lg_code, lg_code, "basic", "active", False, False, "2026-04-01T10:00:00+09:00")
+    return replace(reg, inactivity_months=months, **changes)  # type: ignore[arg-type]
+
+
+def test_the_inactivity_due_day() -> None:
+    seen = date(2026, 3, 31)
+    # The warning day until the warning for this lapse day is sent, then the lapse day.
+    assert inactivity_due([_basic("212172", 24)], seen) == date(2028, 2, 29)
+    warned = _basic("212172", 24, notice_sent_for="2028-03-31")
+    assert inactivity_due([warned], seen) == date(2028, 3, 31)
+    # A warning for an older lapse day (the person came back since) does not count.
+    old = _basic("212172", 24, notice_sent_for="2027-01-01")
+    assert inactivity_due([old], seen) == date(2028, 2, 29)
+    # The earliest of the person's registrations; a 1-month period has no warning.
+    assert inactivity_due([_basic("212172", 24), _basic("212032", 1)], seen) == date(2026, 4, 30)
+    # A registration written before it held its period: the default (24 months).
+    assert inactivity_due([_basic("212172", None)], seen) == date(2028, 2, 29)
+
+
+def test_nothing_inactivity_due() -> None:
+    seen = date(2026, 3, 31)
+    premium = replace(_basic("212172", 24), plan="premium")
+    lapsed = replace(_basic("212032", 24), status="lapsed")
+    assert inactivity_due([premium, lapsed], seen) is None
+    assert inactivity_due([_basic("212172", 24)], None) is None
+    # An automatic prefecture registration ends with its municipalities: no day of its own.
+    held = replace(_basic("210005", 1), auto_created=True)
+    assert inactivity_due([premium, held], seen) is None
 
 
 def test_last_access_counts_check_ins() -> None:

@@ -375,6 +375,8 @@ STREAM_SOURCES: tuple[StreamSource, ...] = (
             "backfill_activity",
             # roster exports
             "roster_export",
+            # a backfilled pending participant's count ends with the row's TTL
+            "pending_participation",
         ),
     ),
 )

@@ -147,6 +147,7 @@ def _put(
             auto_created=False,
             registered_at=now,
             survey_answers=answers,
+            inactivity_months=lg.settings.inactivity_months,
         )
     else:
         assert existing is not None
@@ -158,7 +159,12 @@ def _put(
             }
             validate_answers(lg.survey, answers, require_all=True)
         # Registering directly where the registration was automatic makes it direct (rule 3).
-        reg = replace(existing, survey_answers=answers, auto_created=False)
+        reg = replace(
+            existing,
+            survey_answers=answers,
+            auto_created=False,
+            inactivity_months=lg.settings.inactivity_months,
+        )
     if auto_upgrade is not None and auto_upgrade != reg.auto_upgrade:
         reg = replace(reg, auto_upgrade=auto_upgrade, upgrade_refused=None)
 
@@ -189,6 +195,7 @@ def _put(
                     own_residence=is_own_residence(prefecture, residence),
                     auto_created=True,
                     registered_at=now,
+                    inactivity_months=governments[prefecture].settings.inactivity_months,
                 )
             )
             also.append(prefecture)

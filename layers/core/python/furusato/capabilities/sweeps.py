@@ -1,8 +1,10 @@
 """The scheduled sweeps (docs/sweeps.md): the premium renewal (rule 15) and the lapse of inactive
 basic registrations (rule 6).
 
-Both read only what is due, from gsi2: registrations under DUE#{shard} sorted by their due day
-(every one due on or before the run's day), people under SEEN#{day}#{shard} (every shard of the day).
+Both read only what is due, from gsi2, where items wait in a small fixed set of shard partitions
+sorted by their due day: premium registrations under DUE#{shard}, people with an active basic
+registration under IDLE#{shard}. A run reads every item due on or before its day, oldest first,
+at any distance: a late first run, an outage or a moved clock leave nothing orphaned.
 A run is keyed by its scheduled time and keeps its position (day, step, last key) in a
 SweepRunItem: a retry of a completed run does nothing, a retry or hand-off of an unfinished run
 goes on from its position, and since every transition of an item is written with the item's
@@ -16,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -47,9 +49,9 @@ class HandOffLimit(RuntimeError):
 class Step:
     """One gsi2 partition to read on a day."""
 
-    partition: str  # "DUE" | "SEEN"
-    day: date  # DUE: everything due on or before it; SEEN: the last-access day being queried
-    shard: int = 0  # DUE: which of the index's shards; SEEN: one of the day's people.SEEN_SHARDS
+    partition: str  # "DUE" | "IDLE"
+    day: date  # everything due on or before it
+    shard: int = 0  # which of the index's shards
 
 
 def run(
@@ -74,30 +76,24 @@ def run(
     # The inactivity sweep maps each government to its period: the directory, once per invocation.
     directory = _directory() if name == "inactivity" else None
     if current is None:
-        current = store.create_run(name, run_id, _first_position(name, request.day, directory))
+        current = store.create_run(name, run_id, _first_position(request.day))
         if current.status == "completed":
             return _summary(current, "already_completed")
-    sweeper: _Sweeper = _Renewal(request) if directory is None else _Inactivity(request, current, directory)
+    sweeper: _Sweeper = _Renewal(request) if directory is None else _Inactivity(request, directory)
     return _drive(sweeper, current, request, remaining_ms, hand_off, margin_ms, page_size)
 
 
-def _first_position(name: str, day: date, directory: dict[str, LocalGovernment] | None) -> dict[str, Any]:
-    # The renewal reads everything due on or before D, at any distance: D alone covers the past.
-    days = [day] if name == "renewal" else rules.days_to_sweep(store.last_completed_day(name), day)
-    position: dict[str, Any] = {
-        "from": days[0].isoformat(),
-        "to": days[-1].isoformat(),
-        "day": days[0].isoformat(),
+def _first_position(day: date) -> dict[str, Any]:
+    # Each index is sorted by due day and read with `<= D`: the day D alone covers the past.
+    return {
+        "from": day.isoformat(),
+        "to": day.isoformat(),
+        "day": day.isoformat(),
         "step": 0,
         "start_key": None,
         "handoffs": 0,
-        "deferred_from": None,
         "counts": {},
     }
-    if directory is not None:
-        # The periods in use, fixed for the run so that a resumed run walks the same steps.
-        position["months"] = sorted({lg.settings.inactivity_months for lg in directory.values()})
-    return position
 
 
 def _directory() -> dict[str, LocalGovernment]:
@@ -124,7 +120,6 @@ def _drive(
 ) -> dict[str, Any]:
     pos = current.position
     counts: Counter[str] = Counter(pos.get("counts") or {})
-    last_day = date.fromisoformat(pos["to"])
     day = date.fromisoformat(pos["day"])
     step_index = int(pos.get("step") or 0)
     start_key = pos.get("start_key")
@@ -137,43 +132,34 @@ def _drive(
     def handing_off() -> bool:
         return remaining_ms() < margin_ms
 
-    while day <= last_day:
-        steps = sweeper.steps(day)
-        while step_index < len(steps):
-            step = steps[step_index]
-            while True:
+    steps = sweeper.steps(day)
+    while step_index < len(steps):
+        step = steps[step_index]
+        while True:
+            if handing_off():
+                save(day, step_index, start_key)
+                return _hand_off(current, request, hand_off)
+            page, next_key = sweeper.page(step, start_key, page_size)
+            counts["read"] += len(page)
+            for item in page:
                 if handing_off():
                     save(day, step_index, start_key)
                     return _hand_off(current, request, hand_off)
-                page, next_key = sweeper.page(step, start_key, page_size)
-                counts["read"] += len(page)
-                for item in page:
-                    if handing_off():
-                        save(day, step_index, start_key)
-                        return _hand_off(current, request, hand_off)
-                    result = sweeper.process(item, step, day)
-                    outcomes = [result] if isinstance(result, str) else result
-                    counts.update(outcomes)
-                    if "deferred" in outcomes and not pos.get("deferred_from"):
-                        pos["deferred_from"] = day.isoformat()
-                    start_key = item.key
-                start_key = next_key
-                if next_key is None:
-                    break
-                save(day, step_index, start_key)
-            step_index += 1
-            start_key = None
-        day += timedelta(days=1)
-        step_index = 0
-        save(day, 0, None)
+                result = sweeper.process(item, step, day)
+                counts.update([result] if isinstance(result, str) else result)
+                start_key = item.key
+            start_key = next_key
+            if next_key is None:
+                break
+            save(day, step_index, start_key)
+        step_index += 1
+        start_key = None
+        save(day, step_index, None)
 
-    # A day with an item that could not be written (it kept changing under the sweep) is swept
-    # again by the next run: the state stops before it.
-    deferred = pos.get("deferred_from")
-    completed_through = date.fromisoformat(deferred) - timedelta(days=1) if deferred else last_day
-    store.advance_last_completed_day(request.sweep, completed_through)
+    # An item that could not be written (it kept changing under the sweep) keeps its due key, so
+    # the next run reads it again.
     current.status = "completed"
-    pos.update(day=last_day.isoformat(), step=0, start_key=None, counts=dict(+counts))
+    pos.update(step=0, start_key=None, counts=dict(+counts))
     current.processed = sum(v for k, v in counts.items() if k != "read")
     store.save_run(current)
     summary = _summary(current, "completed")
@@ -375,59 +361,61 @@ class _Inactivity(_Sweeper):
     lapse, with a warning one month before; the automatic prefecture registration follows its
     last municipality (rule 3). Premium registrations never lapse."""
 
-    def __init__(
-        self, request: rules.SweepRequest, current: store.SweepRun, directory: dict[str, LocalGovernment]
-    ) -> None:
+    def __init__(self, request: rules.SweepRequest, directory: dict[str, LocalGovernment]) -> None:
         super().__init__(request)
-        self.months: list[int] = [int(m) for m in current.position.get("months") or []]
         self.directory = directory
 
     def steps(self, day: date) -> list[Step]:
-        return [
-            Step("SEEN", seen, shard)
-            for seen in rules.seen_days_to_query(day, self.months)
-            for shard in range(people.SEEN_SHARDS)
-        ]
+        return [Step("IDLE", day, shard) for shard in range(people.IDLE_SHARDS)]
 
     def page(self, step: Step, start_key: Any, limit: int) -> tuple[list[Any], Any]:
-        return store.seen_page(step.day, step.shard, start_key, limit)
+        return store.idle_page(step.shard, step.day, start_key, limit)
 
     def process(self, item: Any, step: Step, day: date) -> str:
-        person: store.SeenPerson = item
-        seen = step.day
+        person: store.IdlePerson = item
+        expected: date | None = person.due
         for _attempt in range(2):
             record = people.load(person.sub)
             try:
-                return self.evaluate(record, seen, day)
+                return self.evaluate(record, expected, day)
             except Conflict as exc:
                 if exc.code != "CONCURRENT_UPDATE":
                     raise
-                # Judge again on fresh data; the first attempt may have re-indexed the person.
-                seen = date.fromisoformat(record.last_seen) if record.last_seen else seen
+                # Judge again on fresh data, wherever the change that won put the due key.
+                expected = None
         logger.warning("person kept changing; deferred to the next run")
         return "deferred"
 
-    def evaluate(self, record: people.PersonRecord, seen: date, day: date) -> str:
-        if not record.exists or record.last_seen != seen.isoformat():
-            return "skipped"  # came back since the index was read: the new SEEN key holds them
+    def months(self, code: str) -> int:
+        lg = self.directory.get(code)
+        return (lg.settings if lg else PremiumSettings()).inactivity_months
+
+    def evaluate(self, record: people.PersonRecord, expected: date | None, day: date) -> str:
+        """Every transition due by D, in one visit; the write moves the due key past D (or out of
+        the index), so a later page of the same run never meets the person again. `expected` is
+        the due day the index showed (None: whatever the record holds now)."""
+        if not record.exists or record.idle_due is None:
+            return "skipped"
+        due = date.fromisoformat(record.idle_due)
+        if (expected is not None and due != expected) or due > day:
+            return "skipped"  # the key moved since the index was read: the new key holds them
         access = rules.last_access(record.last_seen, record.participations)
-        assert access is not None
-        outcome = "unchanged"
-        if access > seen:
-            # A check-in after the last app access: the SEEN key is stale. Move it to the real day.
-            store.reindex_seen(record.sub, seen.isoformat(), access)
-            record.last_seen = access.isoformat()
-            outcome = "reindexed"
+        if access is None:
+            store.move_idle_due(record.sub, due, None)
+            return "skipped"
         merged = dict(record.registrations)
         changed: dict[str, Registration] = {}
         messages: list[tuple[NotificationKind, str, rules.Message, str]] = []
         for code, reg in sorted(record.registrations.items()):
             if reg.plan != "basic" or reg.status != "active":
                 continue  # premium never lapses; pending, lapsed and withdrawn have nothing to do
+            months = self.months(code)
+            if reg.inactivity_months != months:
+                # The government's period now: the due key is computed with it from here on.
+                reg = changed[code] = merged[code] = replace(reg, inactivity_months=months)
             if rules.held_by_municipality(reg, record.registrations.values()):
                 continue  # an automatic prefecture registration ends with its municipalities (rule 3)
             lg = self.directory.get(code)
-            months = (lg.settings if lg else PremiumSettings()).inactivity_months
             name = lg.name if lg else code
             lapses_on = rules.lapse_day(access, months)
             warn_on = rules.warning_day(access, months)
@@ -461,11 +449,15 @@ class _Inactivity(_Sweeper):
             message = rules.lapsed_notice(lg.name if lg else prefecture)
             messages.append((NotificationKind.LAPSED, prefecture, message, f"{prefecture}:{day}"))
         if not changed:
-            return outcome
+            # Nothing due by D after all: a check-in moved the last access later (it leaves the
+            # key early, never late). Move the key to the real day.
+            store.move_idle_due(record.sub, due, people.idle_due_of(record))
+            return "reindexed"
         for kind, code, message, dedupe_key in messages:
             self.notify(record.sub, kind, code, message, dedupe_key)
-        people.save(record, list(changed.values()))
-        return "lapsed" if any(r.status == "lapsed" for r in changed.values()) else "warned"
+        people.save(record, list(changed.values()))  # moves the due key with the registrations
+        kinds = {kind for kind, *_ in messages}
+        return "lapsed" if "lapsed" in kinds else "warned" if kinds else "reindexed"
 
 
 def _lapsed(reg: Registration) -> Registration:

@@ -31,6 +31,9 @@ class Registration:
     notice_sent_for: str | None = None
     auto_upgrade: bool = False  # rule 14: premium at the scan that meets the requirement
     upgrade_refused: str | None = None  # the refusal of an automatic upgrade the person was told
+    # The government's inactivity period when the registration was last written (rule 6): it
+    # places the person in the inactivity sweep's due index without reading the government.
+    inactivity_months: int | None = None
 
     @property
     def live(self) -> bool:

@@ -1,5 +1,5 @@
-"""The scheduled sweeps (rules 6 and 15), as pure rules: which JST days a run covers, which index
-partitions are due on a day, calendar-month arithmetic, and what the person is told.
+"""The scheduled sweeps (rules 6 and 15), as pure rules: the business day of a run, the day each
+item falls due, calendar-month arithmetic, and what the person is told.
 
 No I/O: `capabilities.sweeps` reads and writes; this module decides.
 """
@@ -9,17 +9,17 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from furusato.clock import JST, iso
 from furusato.domain.errors import Conflict, InvalidInput
+from furusato.domain.lg import PremiumSettings
 from furusato.domain.registration import Participation, Registration, prefecture_of_municipality
 
 SWEEPS: tuple[str, ...] = ("renewal", "inactivity")
-# A run covers the days since the last completed one, at most this many (a longer outage is
-# an incident: the alarm has fired long before).
-MAX_CATCH_UP_DAYS = 45
+# Rule 6's period where a registration does not hold its government's (written before it did).
+DEFAULT_INACTIVITY_MONTHS = PremiumSettings().inactivity_months
 # Hand the rest on when less than this is left of the invocation (one item takes ~100 ms).
 DEFAULT_MARGIN_MS = 60_000
 # Hand-offs of one run before it gives up loudly (the error alarm fires): a loop guard.
@@ -84,17 +84,6 @@ def business_day(instant: datetime) -> date:
     return instant.astimezone(JST).date()
 
 
-def days_to_sweep(last_completed: date | None, day: date, cap: int = MAX_CATCH_UP_DAYS) -> list[date]:
-    """The JST days a run covers, oldest first: from the day after the last completed one up to
-    `day`, at most `cap` days; the first run ever covers `day` only. A run for a day that is
-    already covered (a manual re-run, a clock moved back) covers `day` again: every transition
-    is conditional, so that converges."""
-    if last_completed is None or last_completed >= day:
-        return [day]
-    first = max(last_completed + timedelta(days=1), day - timedelta(days=cap - 1))
-    return [first + timedelta(days=i) for i in range((day - first).days + 1)]
-
-
 # --- calendar months ------------------------------------------------------------------------
 
 
@@ -107,18 +96,6 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
-def seen_days_reaching(day: date, months: int) -> list[date]:
-    """Every day `s` with add_months(s, months) == day: the SEEN partitions whose people reach
-    `months` months without access on `day`. Usually one day; at a month's end, where the
-    earlier month is longer, several (28 Feb <- 28-31 Jan with 1 month); none where the later
-    month is the longer one (31 Mar <- nobody with 1 month: 28/29 Feb reached it on 28/29 Mar).
-    So every day of the calendar reaches its mark on exactly one day: nobody is skipped."""
-    start = add_months(day, -months)
-    last = calendar.monthrange(start.year, start.month)[1]
-    candidates = (start.replace(day=d) for d in range(start.day, last + 1))
-    return [s for s in candidates if add_months(s, months) == day]
-
-
 def lapse_day(last_access: date, months: int) -> date:
     """Rule 6: a basic registration lapses on the day `months` months of no access are reached."""
     return add_months(last_access, months)
@@ -129,15 +106,30 @@ def warning_day(last_access: date, months: int) -> date | None:
     return add_months(last_access, months - 1) if months >= 2 else None
 
 
-def seen_days_to_query(day: date, months: Iterable[int]) -> list[date]:
-    """The SEEN partitions the inactivity sweep reads on `day`, for the periods in use: the
-    people reaching a lapse (M months) or a warning (M - 1 months), each day once."""
-    days: set[date] = set()
-    for m in set(months):
-        days.update(seen_days_reaching(day, m))
-        if m >= 2:
-            days.update(seen_days_reaching(day, m - 1))
-    return sorted(days)
+def next_inactivity_day(reg: Registration, access: date, months: int) -> date:
+    """The day the inactivity sweep next acts on a basic registration: its warning (M - 1 months
+    after the last access) until the warning for this lapse day is sent, then the lapse (M months)."""
+    lapses_on = lapse_day(access, months)
+    warn_on = warning_day(access, months)
+    if warn_on is None or reg.notice_sent_for == lapses_on.isoformat():
+        return lapses_on
+    return warn_on
+
+
+def inactivity_due(registrations: Iterable[Registration], access: date | None) -> date | None:
+    """The day the inactivity sweep next acts on a person: the earliest next day of their active
+    basic registrations, each with its government's period as the registration holds it; None
+    when nothing can lapse (premium, pending, ended, or an automatic prefecture registration
+    that ends with its municipalities)."""
+    if access is None:
+        return None
+    regs = list(registrations)
+    days = [
+        next_inactivity_day(reg, access, reg.inactivity_months or DEFAULT_INACTIVITY_MONTHS)
+        for reg in regs
+        if reg.plan == "basic" and reg.status == "active" and not held_by_municipality(reg, regs)
+    ]
+    return min(days, default=None)
 
 
 def last_access(last_seen: str | None, participations: Iterable[Participation]) -> date | None:

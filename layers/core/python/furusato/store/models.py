@@ -103,8 +103,8 @@ class PersonItem(MainItem, discriminator="person"):
     residence_lg_code = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute(null=True)
-    # JST date of the last access; written at most once a day. gsi2: SEEN#{date} for the
-    # inactivity sweep.
+    # JST date of the last app access; written at most once a day. gsi2 (IDLE#{shard} /
+    # {due date}#{sub}) holds the person under the day the inactivity sweep next acts on them.
     last_seen = UnicodeAttribute(null=True)
     # Identity verification (rules 7-9): the result only. `identity_key` is a hash of the
     # provider's subject; the four facts live in the profile fields above.
@@ -142,6 +142,8 @@ class RegistrationItem(MainItem, discriminator="registration"):
     auto_upgrade = BooleanAttribute(default=False)
     # The refusal code of an automatic upgrade the person was told about (told once, not per scan).
     upgrade_refused = UnicodeAttribute(null=True)
+    # The government's inactivity period (rule 6) as of the registration's last write.
+    inactivity_months = NumberAttribute(null=True)
 
 
 MODELS: tuple[type[MainItem], ...] = (LgItem, PersonItem, RegistrationItem)
@@ -311,7 +313,6 @@ class SweepRunItem(MainItem, discriminator="sweep_run"):
     status = UnicodeAttribute(null=True)
     processed = NumberAttribute(default=0)
     position = JSONAttribute(null=True)
-    last_completed_day = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute(null=True)
 
 

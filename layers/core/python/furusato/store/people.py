@@ -25,6 +25,7 @@ from furusato.domain.errors import Conflict, Unauthenticated, Unavailable
 from furusato.domain.premium import renewal_due
 from furusato.domain.profile import Profile
 from furusato.domain.registration import LIVE_STATUSES, Participation, Registration
+from furusato.domain.sweeps import inactivity_due, last_access
 from furusato.store import cursor as cursors
 from furusato.store.errors import batch_put, is_condition_failure, put_unless_exists, storage_errors
 from furusato.store.models import (
@@ -108,6 +109,10 @@ class PersonRecord:
     stays: dict[str, list[date]] = field(default_factory=dict)
     # Answers of keyed requests (Idempotency-Key) still kept: reply id -> Reply.
     replies: dict[str, Reply] = field(default_factory=dict)
+    # The day the profile's inactivity due key holds (gsi2 IDLE#), as read.
+    idle_due: str | None = None
+    # Only some of the person's items were read (an index item): the due key is left alone.
+    partial: bool = False
 
     def premium_lg_codes(self, excluding: str | None = None) -> list[str]:
         """Governments where the person holds premium or waits for its review (rule 13)."""
@@ -134,6 +139,7 @@ def _registration(item: RegistrationItem) -> Registration:
         notice_sent_for=item.notice_sent_for,
         auto_upgrade=bool(item.auto_upgrade),
         upgrade_refused=item.upgrade_refused,
+        inactivity_months=int(item.inactivity_months) if item.inactivity_months is not None else None,
     )
 
 
@@ -147,6 +153,8 @@ def load(sub: str) -> PersonRecord:
                 record.last_seen = item.last_seen
                 record.profile = _profile(item)
                 record.premium_version = int(item.premium_version or 0)
+                if item.gsi2pk and item.gsi2pk.startswith(IDLE_PREFIX) and item.gsi2sk:
+                    record.idle_due = item.gsi2sk.split("#", 1)[0]
                 if item.identity_verified_at and item.identity_key:
                     record.identity = Identity(
                         verified_at=item.identity_verified_at,
@@ -200,6 +208,7 @@ def touch_last_seen(record: PersonRecord, today: date) -> bool:
     if record.last_seen == day:
         return False
     item = _person_item(record.sub)
+    due = idle_due_of(record, last_seen=today)
     try:
         with storage_errors():
             try:
@@ -207,8 +216,7 @@ def touch_last_seen(record: PersonRecord, today: date) -> bool:
                     actions=[
                         PersonItem.type.set(PersonItem),  # updates that create must name the item's type
                         PersonItem.last_seen.set(day),
-                        PersonItem.gsi2pk.set(seen_key(today, record.sub)),
-                        PersonItem.gsi2sk.set(record.sub),
+                        *idle_actions(record.sub, due),
                         PersonItem.created_at.set(PersonItem.created_at | clock.iso(clock.now())),
                     ],
                     condition=PersonItem.last_seen.does_not_exist() | (PersonItem.last_seen != day),
@@ -221,25 +229,53 @@ def touch_last_seen(record: PersonRecord, today: date) -> bool:
         logger.warning("last_seen not written (throttled)", extra={"sub": record.sub})
         return False
     record.last_seen = day
+    record.idle_due = due.isoformat() if due else None
     record.exists = True
     return True
 
 
-# The people seen on one day are spread over this many gsi2 partitions (by a hash of the person),
-# so a campaign's burst of first accesses does not exceed one partition's write rate
-# (docs/capacity.md); the inactivity sweep reads every shard of a day.
-SEEN_SHARDS = 16
+# The inactivity due index: each person with an active basic registration is held in one of a
+# small fixed set of gsi2 partitions (by a hash of the person, so that a campaign's burst of first
+# accesses spreads: docs/capacity.md), sorted by the day the inactivity sweep next acts on them.
+# A run reads every person due on or before its day, oldest first, however far behind it is.
+IDLE_SHARDS = 16
+IDLE_PREFIX = "IDLE#"
 
 
-def seen_shard(sub: str) -> int:
-    return zlib.crc32(sub.encode()) % SEEN_SHARDS
+def idle_shard(sub: str) -> int:
+    return zlib.crc32(sub.encode()) % IDLE_SHARDS
 
 
-def seen_key(day: date, sub: str | None = None, *, shard: int | None = None) -> str:
-    """gsi2 partition of the people last seen on a day, one of SEEN_SHARDS (the inactivity sweep
-    reads them): the shard of `sub`, or `shard` itself."""
-    number = shard if shard is not None else seen_shard(sub or "")
-    return f"SEEN#{day.isoformat()}#{number:02d}"
+def idle_key(shard: int) -> str:
+    """gsi2 partition of one shard of the people waiting for the inactivity sweep."""
+    return f"{IDLE_PREFIX}{shard:02d}"
+
+
+def idle_sort_key(day: date, sub: str) -> str:
+    """gsi2 sort key: the due day first, so that `< the next day` reads everything due by then."""
+    return f"{day.isoformat()}#{sub}"
+
+
+def idle_due_of(
+    record: PersonRecord,
+    registrations: dict[str, Registration] | None = None,
+    *,
+    last_seen: date | None = None,
+) -> date | None:
+    """The day the inactivity sweep next acts on the person (rule 6): from the last access
+    (the later of last_seen and the latest participation) and each active basic registration's
+    period. A check-in only moves the last access later, so a key it leaves behind is early,
+    never late: the sweep then moves it on."""
+    seen = last_seen.isoformat() if last_seen else record.last_seen
+    access = last_access(seen, record.participations)
+    return inactivity_due((registrations or record.registrations).values(), access)
+
+
+def idle_actions(sub: str, due: date | None) -> list[Any]:
+    """Update actions that place the profile under its inactivity due day, or take it out."""
+    if due is None:
+        return [PersonItem.gsi2pk.remove(), PersonItem.gsi2sk.remove()]
+    return [PersonItem.gsi2pk.set(idle_key(idle_shard(sub))), PersonItem.gsi2sk.set(idle_sort_key(due, sub))]
 
 
 # The due index is spread over a small fixed set of gsi2 partitions (no hot key), each sorted by
@@ -286,6 +322,7 @@ def _registration_item(sub: str, reg: Registration, version: int) -> Registratio
         notice_sent_for=reg.notice_sent_for,
         auto_upgrade=reg.auto_upgrade,
         upgrade_refused=reg.upgrade_refused,
+        inactivity_months=reg.inactivity_months,
         gsi2pk=due_key(due_shard(sub, reg.lg_code)) if due else None,
         gsi2sk=due_sort_key(due, sub, reg.lg_code) if due else None,
     )
@@ -313,6 +350,8 @@ def save(
     one only if it still does not exist: two racing requests cannot both win.
     """
     connection = _transactions()
+    merged = {**record.registrations, **{r.lg_code: r for r in changed}}
+    due = idle_due_of(record, merged, last_seen=touch)
     with storage_errors():
         try:
             with TransactWrite(connection=connection) as tx:
@@ -326,15 +365,24 @@ def save(
                         condition = RegistrationItem.version == version
                     tx.save(item, condition=condition)
                 ledger = _ledger_after(record, changed)
+                # The inactivity due key moves with every change of the last access or of the
+                # registrations, in the same transaction (no extra round trip).
+                idle = [] if record.partial else idle_actions(record.sub, due)
+                if touch is None and (due.isoformat() if due else None) == record.idle_due:
+                    idle = []
                 if profile is not None or touch is not None or identity is not None or not record.exists:
-                    actions = _person_actions(profile, touch, identity, record.sub)
+                    actions = _person_actions(profile, touch, identity) + idle
                     if ledger is not None:
                         actions += ledger[0]
                     tx.update(
                         _person_item(record.sub), actions=actions, condition=ledger[1] if ledger else None
                     )
-                elif ledger is not None:
-                    tx.update(_person_item(record.sub), actions=ledger[0], condition=ledger[1])
+                elif ledger is not None or idle:
+                    tx.update(
+                        _person_item(record.sub),
+                        actions=(ledger[0] if ledger else []) + idle,
+                        condition=ledger[1] if ledger else None,
+                    )
                 if reply is not None:
                     tx.save(_reply_item(record.sub, reply), condition=ReplyItem.pk.does_not_exist())
         except TransactWriteError as exc:
@@ -354,6 +402,8 @@ def save(
         record.identity = identity
     if ledger is not None:
         record.premium_version += 1
+    if not record.partial:
+        record.idle_due = due.isoformat() if due else None
     record.exists = True
 
 
@@ -376,7 +426,7 @@ def _ledger_after(record: PersonRecord, changed: list[Registration]) -> tuple[li
 
 
 def _person_actions(
-    profile: Profile | None, touch: date | None, identity: Identity | None = None, sub: str = ""
+    profile: Profile | None, touch: date | None, identity: Identity | None = None
 ) -> list[Any]:
     now = clock.iso(clock.now())
     # The update may create the item: it must carry its type discriminator.
@@ -385,11 +435,7 @@ def _person_actions(
         PersonItem.created_at.set(PersonItem.created_at | now),
     ]
     if touch is not None:
-        actions += [
-            PersonItem.last_seen.set(touch.isoformat()),
-            PersonItem.gsi2pk.set(seen_key(touch, sub)),
-            PersonItem.gsi2sk.set(sub),
-        ]
+        actions.append(PersonItem.last_seen.set(touch.isoformat()))
     if identity is not None:
         actions += [
             PersonItem.identity_verified_at.set(identity.verified_at),

@@ -2,12 +2,12 @@
 
 Access patterns (never a Scan):
 - a run of a sweep, per scheduled time: GetItem / PutItem / UpdateItem pk=SWEEP#{name}, sk=RUN#{time}
-- the last day a sweep completed: GetItem / UpdateItem pk=SWEEP#{name}, sk=STATE
 - premium registrations due on or before a day: Query gsi2 gsi2pk=DUE#{shard} (people.due_key),
   gsi2sk < the next day, oldest first, one page; one Query per shard (people.DUE_SHARDS)
-- people last seen on a day: Query gsi2 gsi2pk=SEEN#{date}#{shard} (people.seen_key) for each
-  of the day's shards, one page
-- move a person's SEEN key to their real last access: UpdateItem, conditional on last_seen
+- people due for the inactivity sweep on or before a day: Query gsi2 gsi2pk=IDLE#{shard}
+  (people.idle_key), gsi2sk < the next day, oldest first, one page; one Query per shard
+  (people.IDLE_SHARDS)
+- move a person's inactivity due key on: UpdateItem, conditional on the key read
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from furusato.store import people
 from furusato.store.errors import find, is_condition_failure, save_once, storage_errors
 from furusato.store.models import PersonItem, RegistrationItem, SweepRunItem
 
-STATE_SK = "STATE"
 Key = dict[str, Any]  # a DynamoDB key in its wire format ({"pk": {"S": ...}, ...})
 
 
@@ -88,32 +87,6 @@ def save_run(run: SweepRun) -> None:
         )
 
 
-def last_completed_day(name: str) -> date | None:
-    item = find(SweepRunItem, sweep_pk(name), STATE_SK)
-    if item is None:
-        return None
-    return date.fromisoformat(item.last_completed_day) if item.last_completed_day else None
-
-
-def advance_last_completed_day(name: str, day: date) -> None:
-    """Move the state forward only: a late run for an older day never moves it back."""
-    value = day.isoformat()
-    with storage_errors():
-        try:
-            SweepRunItem(sweep_pk(name), STATE_SK).update(
-                actions=[
-                    SweepRunItem.type.set(SweepRunItem),
-                    SweepRunItem.last_completed_day.set(value),
-                    SweepRunItem.updated_at.set(clock.iso(clock.now())),
-                ],
-                condition=SweepRunItem.last_completed_day.does_not_exist()
-                | (SweepRunItem.last_completed_day < value),
-            )
-        except UpdateError as exc:
-            if not is_condition_failure(exc):
-                raise
-
-
 # --- gsi2 -------------------------------------------------------------------------------------
 
 
@@ -163,40 +136,47 @@ def due_page(
 
 
 @dataclass(frozen=True)
-class SeenPerson:
+class IdlePerson:
+    """A person as the inactivity due index holds them: who, and the day they are due."""
+
     sub: str
+    due: date
     key: Key
 
 
-def seen_page(
-    day: date, shard: int, start_key: Key | None, limit: int
-) -> tuple[list[SeenPerson], Key | None]:
-    """One page of the people whose last access the index holds as `day`, in one of its shards
-    (gsi2 SEEN#{day}#{shard})."""
+def idle_page(
+    shard: int, day: date, start_key: Key | None, limit: int
+) -> tuple[list[IdlePerson], Key | None]:
+    """One page of one shard's people due for the inactivity sweep on or before `day`, oldest
+    first (gsi2 IDLE#{shard})."""
     with storage_errors():
         result = PersonItem.gsi2.query(
-            people.seen_key(day, shard=shard), limit=limit, page_size=limit, last_evaluated_key=start_key
+            people.idle_key(shard),
+            PersonItem.gsi2sk < (day + timedelta(days=1)).isoformat(),
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start_key,
         )
         items = [
-            SeenPerson(sub=item.pk.removeprefix("P#"), key=_gsi2_key(item))
+            IdlePerson(
+                sub=item.pk.removeprefix("P#"),
+                due=date.fromisoformat(item.gsi2sk.split("#", 1)[0]),
+                key=_gsi2_key(item),
+            )
             for item in result
             if isinstance(item, PersonItem)
         ]
         return items, result.last_evaluated_key
 
 
-def reindex_seen(sub: str, expected: str, day: date) -> bool:
-    """Move a person's last access (and SEEN key) to `day`, a later access the profile missed
-    (a check-in); only if last_seen is still what was read. True when it moved."""
+def move_idle_due(sub: str, expected: date, due: date | None) -> bool:
+    """Move a person's inactivity due key from `expected` to `due` (None: out of the index), only
+    if it still holds `expected`. True when it moved."""
     with storage_errors():
         try:
             PersonItem(people.person_pk(sub), people.PROFILE_SK).update(
-                actions=[
-                    PersonItem.last_seen.set(day.isoformat()),
-                    PersonItem.gsi2pk.set(people.seen_key(day, sub)),
-                    PersonItem.gsi2sk.set(sub),
-                ],
-                condition=PersonItem.last_seen == expected,
+                actions=people.idle_actions(sub, due),
+                condition=PersonItem.gsi2sk == people.idle_sort_key(expected, sub),
             )
         except UpdateError as exc:
             if is_condition_failure(exc):
@@ -214,4 +194,5 @@ def record_of(due: DueRegistration) -> people.PersonRecord:
         exists=True,
         registrations={due.registration.lg_code: due.registration},
         versions={due.registration.lg_code: due.version},
+        partial=True,
     )

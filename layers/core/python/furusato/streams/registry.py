@@ -18,5 +18,6 @@ def consumers() -> tuple[Consumer, ...]:
     from furusato.capabilities.roster_exports import RosterExports
     from furusato.statistics.consumer import StatisticsConsumer
     from furusato.streams.disaster_notices import DisasterNotices
+    from furusato.streams.pending_expiry import PendingExpiry
 
-    return (DisasterNotices(), StatisticsConsumer(), ActivityCopies(), RosterExports())
+    return (DisasterNotices(), StatisticsConsumer(), ActivityCopies(), RosterExports(), PendingExpiry())
