@@ -1,0 +1,105 @@
+"""The festival's people, for Locust (`bench/festival.py` runs it headless; not run on its own).
+
+Read from the environment `bench/festival.py` sets:
+- FESTIVAL_PLAN: a JSON file with the activity, the QR token, a staff token and one token per
+  registrant;
+- FESTIVAL_PATCH_AT: after how many check-ins one staff member edits the activity (mid-rush).
+
+`Registrant`s each take the next person of the plan and check in once (any answer but 201 is a
+failure); when every person has checked in, the run stops. `Staff` read the roster's first page
+and the activity with its count, as a coordinator watching the rush would; one of them sends the
+PATCH once, mid-rush.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from locust import HttpUser, between, events, task
+from locust.exception import StopUser
+
+PLAN: dict[str, Any] = json.loads(Path(os.environ["FESTIVAL_PLAN"]).read_text())
+PATCH_AT = int(os.environ.get("FESTIVAL_PATCH_AT", str(len(PLAN["people"]) // 2)))
+ACTIVITY = f"/v1/admin/lgs/{PLAN['lg_code']}/activities/{PLAN['activity_id']}"
+
+_next_person = iter(enumerate(PLAN["people"]))
+_state = {"answered": 0, "patched": False}
+
+
+class Registrant(HttpUser):
+    """One scan each: as many as the plan has people, spawned as fast as Locust is told."""
+
+    weight = 20
+    wait_time = between(0, 0)
+
+    @task
+    def check_in(self) -> None:
+        try:
+            i, token = next(_next_person)
+        except StopIteration:
+            raise StopUser() from None
+        body = {"token": PLAN["qr_token"], "nonce": f"festival-{i:06d}"}
+        headers = {"Authorization": f"Bearer {token}"}
+        with self.client.post(
+            "/v1/checkins", json=body, headers=headers, name="POST /v1/checkins", catch_response=True
+        ) as reply:
+            if reply.status_code != 201:
+                reply.failure(f"{reply.status_code}: {reply.text[:200]}")
+        _state["answered"] += 1
+        if _state["answered"] >= len(PLAN["people"]):
+            self.environment.runner.quit()  # type: ignore[union-attr]
+            return
+        raise StopUser()  # each person scans once
+
+
+class Staff(HttpUser):
+    """A coordinator at the venue: the roster and the count every second or two."""
+
+    weight = 1
+    fixed_count = int(os.environ.get("FESTIVAL_STAFF", "2"))
+    wait_time = between(1, 2)
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {PLAN['staff_token']}"}
+
+    @task(2)
+    def roster(self) -> None:
+        with self.client.get(
+            f"{ACTIVITY}/participants", headers=self._headers(), name="GET roster", catch_response=True
+        ) as reply:
+            if reply.status_code != 200:
+                reply.failure(f"{reply.status_code}: {reply.text[:200]}")
+
+    @task(2)
+    def count(self) -> None:
+        with self.client.get(
+            ACTIVITY, headers=self._headers(), name="GET activity", catch_response=True
+        ) as reply:
+            if reply.status_code != 200 or "participant_count" not in reply.json():
+                reply.failure(f"{reply.status_code}: {reply.text[:200]}")
+
+    @task(1)
+    def edit_mid_rush(self) -> None:
+        if _state["patched"] or _state["answered"] < PATCH_AT:
+            return
+        _state["patched"] = True
+        with self.client.patch(
+            ACTIVITY,
+            json={"place": PLAN["patched_place"]},
+            headers=self._headers(),
+            name="PATCH activity",
+            catch_response=True,
+        ) as reply:
+            if reply.status_code != 200:
+                reply.failure(f"{reply.status_code}: {reply.text[:200]}")
+
+
+@events.quitting.add_listener
+def _summary(environment: Any, **_kwargs: Any) -> None:
+    # Read by bench/festival.py: what was answered, and whether the PATCH went out.
+    print(
+        json.dumps({"festival": {"answered": _state["answered"], "patched": _state["patched"]}}), flush=True
+    )
