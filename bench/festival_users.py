@@ -50,7 +50,7 @@ class Registrant(HttpUser):
                 reply.failure(f"{reply.status_code}: {reply.text[:200]}")
         _state["answered"] += 1
         if _state["answered"] >= len(PLAN["people"]):
-            self.environment.runner.quit()  # type: ignore[union-attr]
+            self.environment.runner.quit()
             return
         raise StopUser()  # each person scans once
 
