@@ -299,13 +299,13 @@ def report(result: dict[str, Any]) -> str:
             continue
         lines.append(
             f"| {name} | {int(row['Request Count']):,} | {row['Failure Count']} | "
-            f"{float(row['Requests/s']):.1f} | {_ms(row['50%'])} | {_ms(row['99%'])} | "
+            f"{float(row['Requests/s']):.2f} | {_ms(row['50%'])} | {_ms(row['99%'])} | "
             f"{_ms(row['Max Response Time'])} |"
         )
     verified = result["verified"]
     lines += [
         "",
-        f"check-ins per second over the run: {int(checkins.get('Request Count', 0)) / rush_s:.1f}",
+        f"check-ins per second (Locust's rate, first request to last): {float(checkins.get('Requests/s', 0)):.2f}",
         f"failures: {sum(int(r['Occurrences']) for r in result['rush']['failures'])} "
         + "; ".join(
             f"{r['Name']}: {r['Error'][:120]} ×{r['Occurrences']}" for r in result["rush"]["failures"][:5]
