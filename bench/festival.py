@@ -305,7 +305,7 @@ def report(result: dict[str, Any]) -> str:
     verified = result["verified"]
     lines += [
         "",
-        f"check-ins per second (Locust's rate, first request to last): {float(checkins.get('Requests/s', 0)):.2f}",
+        f"check-ins per second (Locust's rate): {float(checkins.get('Requests/s', 0)):.2f}",
         f"failures: {sum(int(r['Occurrences']) for r in result['rush']['failures'])} "
         + "; ".join(
             f"{r['Name']}: {r['Error'][:120]} ×{r['Occurrences']}" for r in result["rush"]["failures"][:5]
