@@ -118,6 +118,11 @@ deploy: $(STAMP) $(NODE_STAMP) layer console
 bench: $(STAMP)
 	$(PY) -m bench
 
+.PHONY: bench-festival
+## The festival load test: 2,000 check-ins to one activity against the local stack (Locust, headless)
+bench-festival: $(STAMP)
+	$(PY) -m bench.festival $(FESTIVAL_ARGS)
+
 ## Screenshots of every console page into docs/console/
 console-screenshots: $(STAMP) console chromium
 	$(PY) scripts/console_screenshots.py

@@ -10,8 +10,16 @@ people, a profile with a name and a registration, which the roster reads per pag
   into a temporary file, upload to S3, progress after each page), or
 - `inline`: what `GET …/participants?format=xlsx` does inside the request (the whole roster read,
   then `rosters.roster_workbook`, openpyxl's normal in-memory workbook).
+- `writer`: the job's own work without DynamoDB: `rosters.write_roster` (the job's writer) over
+  pages of 500 roster lines built by the roster's own builder (`ParticipationRecord.roster_dict`,
+  every person named and registered), then the upload to S3 (a moto server in its own process).
+  moto serves a page of a 50,000-record index partition by sorting the whole partition, so at
+  that size `job` measures moto; `writer` gives the function's CPU and memory, and the job's
+  DynamoDB calls scale from `job` at 1,000 rows (one Query and ~10 BatchGetItems per page).
 It reports wall and CPU seconds, DynamoDB/S3 calls, and the peak RSS above the interpreter's
 RSS just before the export (`ru_maxrss`).
+
+    .venv/bin/python -m bench.exports --sizes 1000,50000 --modes writer
 """
 
 from __future__ import annotations
@@ -128,13 +136,75 @@ def _populate(size: int) -> tuple[str, str]:
     return lg_code, activity_id
 
 
+def _writer_pages(size: int) -> Any:
+    """Pages of roster lines as `roster_exports._pages` yields them, without reading DynamoDB."""
+    from datetime import date
+
+    from furusato.domain.checkin import ParticipationRecord
+
+    starts = "2026-05-10T10:00:00+09:00"
+    for first in range(0, size, 500):
+        page = []
+        for n in range(first, min(size, first + 500)):
+            record = ParticipationRecord(
+                activity_id="act_0000000000000000000000bench",
+                lg_code="212172",
+                designated=True,
+                day=date(2026, 5, 10),
+                sub=f"person-{n:06d}",
+                participation_id=f"par_{n:026d}",
+                activity_name="festival",
+                activity_starts_at=starts,
+                activity_ends_at="2026-05-10T18:00:00+09:00",
+                place="広場",
+                checked_in_at=starts,
+                recorded_at=starts,
+            )
+            page.append(record.roster_dict(name="山田 花子", registration_id=f"reg_{n:026d}"))
+        yield page
+
+
+def _write_only(size: int) -> int:
+    """The job's writer and upload (`roster_exports.run` without its DynamoDB reads)."""
+    import tempfile
+    from datetime import datetime
+
+    from furusato.capabilities.rosters import write_roster
+    from furusato.domain.activity import Activity
+    from furusato.store import exports
+
+    activity = Activity(
+        activity_id="act_0000000000000000000000bench",
+        lg_code="212172",
+        name="festival",
+        starts_at=datetime.fromisoformat("2026-05-10T10:00:00+09:00"),
+        ends_at=datetime.fromisoformat("2026-05-10T18:00:00+09:00"),
+        place="広場",
+        conditions=None,
+        capacity=None,
+        organization_id=None,
+        designated=True,
+        checkin_mode="static_qr",
+        status="scheduled",
+        created_at="2026-05-10T10:00:00+09:00",
+        updated_at="2026-05-10T10:00:00+09:00",
+    )
+    with tempfile.TemporaryDirectory(prefix="export-") as tmp:
+        path = os.path.join(tmp, "roster.xlsx")
+        rows = write_roster(activity, _writer_pages(size), path)
+        out_bytes = os.path.getsize(path)
+        exports.upload(path, f"bench/{size}.xlsx")
+    assert rows == size
+    return out_bytes
+
+
 def _side(mode: str, size: int) -> dict[str, Any]:
     from botocore.client import BaseClient
 
     from furusato.capabilities import roster_exports
     from furusato.domain.activity import Actor
 
-    lg_code, activity_id = _populate(size)
+    lg_code, activity_id = _populate(size) if mode != "writer" else ("212172", "")
     actor = Actor("bench-staff", lg_code, "admin")
     calls: Counter[str] = Counter()
     original = BaseClient._make_api_call
@@ -147,7 +217,9 @@ def _side(mode: str, size: int) -> dict[str, Any]:
     cpu = time.process_time()
     wall = time.perf_counter()
     BaseClient._make_api_call = counting
-    if mode == "job":
+    if mode == "writer":
+        out_bytes = _write_only(size)
+    elif mode == "job":
         view = roster_exports.start(actor, activity_id)
         from furusato.store import exports
 
@@ -178,6 +250,7 @@ def _side(mode: str, size: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,50000")
+    parser.add_argument("--modes", default="inline,job", help="of inline, job, writer")
     parser.add_argument("--side")
     args = parser.parse_args(argv)
     if args.side:
@@ -196,7 +269,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        for mode in ("inline", "job"):
+        for mode in args.modes.split(","):
             done = subprocess.run(
                 [sys.executable, "-m", "bench.exports", "--side", f"{mode}:{size}"],
                 capture_output=True,
@@ -207,12 +280,14 @@ def main(argv: list[str] | None = None) -> None:
             if not lines:
                 raise SystemExit(done.stderr[-3000:])
             rows.append(json.loads(lines[-1]))
-    print("| rows | export | wall s | CPU s | peak RSS MB (before) | calls |")
-    print("|---:|---|---:|---:|---:|---|")
+    print("| rows | export | wall s | CPU s | peak RSS MB (before) | workbook KB | calls |")
+    print("|---:|---|---:|---:|---:|---:|---|")
     for r in rows:
         calls = ", ".join(f"{k} {v}" for k, v in sorted(r["calls"].items()))
         memory = f"{r['peak_rss_mb']} ({r['rss_before_mb']})"
-        print(f"| {r['rows']:,} | {r['mode']} | {r['wall_s']} | {r['cpu_s']} | {memory} | {calls} |")
+        size_kb = f"{r['bytes'] / 1024:,.0f}" if r["bytes"] >= 0 else "-"
+        cells = [f"{r['rows']:,}", r["mode"], r["wall_s"], r["cpu_s"], memory, size_kb, calls]
+        print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
 if __name__ == "__main__":

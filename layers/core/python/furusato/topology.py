@@ -325,6 +325,9 @@ FUNCTIONS: tuple[Function, ...] = (
         tables={"main": "write"},
         # Roster exports write their workbooks under exports/.
         buckets={"imports": "write"},
+        # A 50,000-row roster export is ~22 s of CPU (docs/benchmarks.md): at 1,024 MB (0.58 of a
+        # vCPU) ~40 s of the 120 s with its reads; at 512 MB it would be ~85 s.
+        memory_mb=1024,
         timeout_s=120,
     ),
     Function(

@@ -22,7 +22,6 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from furusato import clock
-from furusato.capabilities import premium
 from furusato.domain import tokens
 from furusato.domain.activity import Activity, ActivityCancelled, Actor, OutsideWindow, require_manageable
 from furusato.domain.checkin import (
@@ -270,6 +269,9 @@ def _write(
     upgraded = None
     if created and stored.confirmed and _may_change_premium(person, lg, current):
         # Rule 14: the scan that meets the requirement makes an opted-in registrant premium.
+        # Imported here: only such a scan needs the premium judgement (a cold start does not).
+        from furusato.capabilities import premium
+
         upgraded = premium.after_participation(record.sub, premium.governments_counting(lg.lg_code), today)
     body = {
         "status": "recorded" if created else "already_recorded",
