@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 
 from furusato.capabilities import backfill
-from furusato.capabilities import imports as jobs
+from furusato.capabilities.imports import jobs, trigger
 from furusato.clock import JST
 from furusato.domain.profile import make_profile
 from furusato.imports import analyse
@@ -85,7 +85,7 @@ def test_s3_records() -> None:
             "object": {"key": "imports/212172/%E5%AE%9F%E7%B8%BE+4.xlsx", "size": 10, "eTag": "e"},
         },
     }
-    parsed = jobs.parse_record(record)
+    parsed = trigger.parse_record(record)
     assert parsed is not None
     assert (parsed.key, parsed.version, parsed.size) == ("imports/212172/実績 4.xlsx", "null", 10)
-    assert jobs.parse_record({**record, "eventName": "ObjectRemoved:Delete"}) is None
+    assert trigger.parse_record({**record, "eventName": "ObjectRemoved:Delete"}) is None
