@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from furusato.imports import FileRejected, safety
-from furusato.imports.parse import parse_xlsx
+from furusato.imports.rows import parse_xlsx
 from furusato.imports.safety import DEFAULT_LIMITS, SafetyLimits, check_xlsx, ensure_defused_xml
 from furusato.imports.template import build_template
 from tests.fixtures.imports import official, rezip, sample_rows

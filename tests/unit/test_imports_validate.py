@@ -11,7 +11,7 @@ import pytest
 from furusato import clock
 from furusato.clock import JST
 from furusato.imports import analyse
-from furusato.imports.parse import parse_xlsx
+from furusato.imports.rows import parse_xlsx
 from furusato.imports.validate import (
     BACKFILL_START,
     RowResult,

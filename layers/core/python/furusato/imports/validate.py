@@ -21,7 +21,8 @@ from furusato.domain.lg_code import is_valid_lg_code
 from furusato.domain.postal import normalize_postal_code
 from furusato.domain.profile import OLDEST_BIRTH_DATE, Gender, contains_individual_number
 from furusato.imports import COLUMN_BY_KEY, COLUMNS
-from furusato.imports.parse import Issue, ParsedRow, ParsedSheet, gc_paused, name_key, text_key
+from furusato.imports.cells import Issue, name_key, text_key
+from furusato.imports.rows import ParsedRow, ParsedSheet, gc_paused
 
 __all__ = [
     "BACKFILL_START",
