@@ -7,6 +7,8 @@ leak into the other's figure:
 - safety checks (zip directory + streamed inflate of every entry)
 - raw reading: every row of the sheet, no interpretation (openpyxl read_only; calamine)
 - parse + validate with each reader (safety checks included)
+- the same as the imports function runs it: `analyse` in a child process under the memory limit
+  (`safety.in_limited_process`), its result pickled back; peak memory is the child's
 - the report of the result (openpyxl write_only)
 
     python -m bench imports_parse [--rows 100000] [--repeat 5] [--repeat-slow 1]
@@ -31,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Validation runs as of this instant, after every generated activity.
 NOW = "2027-04-01T00:00:00+09:00"
 LG_CODE = "212172"  # 飛騨市
-TARGET_ROWS_PER_S = 20_000
+TARGET_ROWS_PER_S = 30_000  # the median run
 TARGET_PEAK_MB = 512
 
 _FAMILY = (
@@ -131,7 +133,7 @@ def _rss_mb() -> float:
 
 
 def _raw(data: bytes, reader: str) -> int:
-    from furusato.imports.parse import iter_sheets
+    from furusato.imports.readers import iter_sheets
 
     count = 0
     for _, rows in iter_sheets(data, reader):  # type: ignore[arg-type]
@@ -148,8 +150,8 @@ def _worker(mode: str, path: str) -> dict[str, Any]:
     import openpyxl  # noqa: F401
     import python_calamine  # noqa: F401
 
-    from furusato.imports.parse import parse_xlsx
     from furusato.imports.report import build_report
+    from furusato.imports.rows import parse_xlsx
     from furusato.imports.safety import check_xlsx
     from furusato.imports.validate import validate
 
@@ -168,6 +170,16 @@ def _worker(mode: str, path: str) -> dict[str, Any]:
         result = validate(parse_xlsx(data, reader=mode.removeprefix("full-")), lg_code=LG_CODE, now=now)  # type: ignore[arg-type]
         rows = result.rows_total
         extra = result.summary()
+    elif mode == "child-calamine":
+        from furusato.imports import analyse
+        from furusato.imports.safety import in_limited_process
+
+        result = in_limited_process(analyse, data, lg_code=LG_CODE, now=now)
+        rows = result.rows_total
+        extra = result.summary()
+        child = resource.getrusage(resource.RUSAGE_CHILDREN)
+        extra["child_cpu_seconds"] = child.ru_utime + child.ru_stime
+        extra["child_peak_mb"] = child.ru_maxrss / 1024
     elif mode == "report":
         result = validate(parse_xlsx(data, reader="calamine"), lg_code=LG_CODE, now=now)
         started, cpu_started = time.perf_counter(), time.process_time()  # only the report
@@ -176,6 +188,17 @@ def _worker(mode: str, path: str) -> dict[str, Any]:
     else:
         raise SystemExit(f"unknown mode {mode}")
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    if "child_peak_mb" in extra:  # the parsing process is the child: its memory and CPU count
+        cpu += extra.pop("child_cpu_seconds")
+        return {
+            "mode": mode,
+            "rows": rows,
+            "seconds": seconds,
+            "cpu_seconds": cpu,
+            "peak_mb": extra.pop("child_peak_mb"),
+            "baseline_mb": baseline,
+            **extra,
+        }
     return {
         "mode": mode,
         "rows": rows,
@@ -208,6 +231,7 @@ MODES = (
     ("raw-calamine", "raw read", "python-calamine", False),
     ("full-openpyxl", "safety + parse + validate", "openpyxl read_only", True),
     ("full-calamine", "safety + parse + validate", "python-calamine", False),
+    ("child-calamine", "the same in a limited child (as deployed)", "python-calamine", False),
     ("report", "report xlsx (write_only)", "openpyxl", True),
 )
 
@@ -260,7 +284,8 @@ def main(argv: list[str] | None = None) -> None:
     full = results["full-calamine"]
     rate = full["rows"] / full["seconds"]
     median_rate = full["rows"] / full["median_seconds"]
-    verdict = "meets" if rate >= TARGET_ROWS_PER_S and full["peak_mb"] <= TARGET_PEAK_MB else "MISSES"
+    verdict = "meets" if median_rate >= TARGET_ROWS_PER_S and full["peak_mb"] <= TARGET_PEAK_MB else "MISSES"
+    child = results["child-calamine"]
 
     def speed(mode: str) -> float:
         return float(results[mode]["rows"] / results[mode]["seconds"])
@@ -270,7 +295,9 @@ def main(argv: list[str] | None = None) -> None:
         f"<= {TARGET_PEAK_MB} MB): {rate:,.0f} rows/s best, {median_rate:,.0f} median, "
         f"{full['peak_mb']:.0f} MB; load average {os.getloadavg()[0]:.1f} at the end. calamine / openpyxl: "
         f"raw {speed('raw-calamine') / speed('raw-openpyxl'):.1f}x, "
-        f"full {speed('full-calamine') / speed('full-openpyxl'):.1f}x."
+        f"full {speed('full-calamine') / speed('full-openpyxl'):.1f}x. As deployed (limited child, result "
+        f"pickled back): {child['rows'] / child['median_seconds']:,.0f} rows/s median, "
+        f"{child['peak_mb']:.0f} MB in the child."
     )
     hidden = ("mode", "seconds", "median_seconds", "cpu_seconds", "peak_mb", "baseline_mb", "rows")
     summary = {k: v for k, v in full.items() if k not in hidden}
