@@ -9,7 +9,8 @@ leak into the other's figure:
 - parse + validate with each reader (safety checks included)
 - the same as the imports function runs it: `analyse` in a child process under the memory limit
   (`safety.in_limited_process`), its result pickled back; peak memory is the child's
-- the report of the result (openpyxl write_only)
+- the report of the result: `build_report` (XlsxWriter, constant_memory) and, for reference, the
+  same cells written with openpyxl's write_only mode (what the report used before)
 
     python -m bench imports_parse [--rows 100000] [--repeat 5] [--repeat-slow 1]
 """
@@ -145,10 +146,49 @@ def _raw(data: bytes, reader: str) -> int:
     return count
 
 
+def _openpyxl_report(result: Any) -> bytes:
+    """The report's cells (same texts, styles shared as the old writer did) with openpyxl
+    write_only: the reference beside XlsxWriter."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment
+
+    from furusato.imports.report import REPORT_COLUMNS, STATUS_LABELS, display_text
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("取込結果")
+    proto = WriteOnlyCell(sheet, value="")
+    proto.number_format = "@"
+    proto.quotePrefix = True
+    proto.alignment = Alignment(vertical="top")
+    style = proto._style
+
+    def text(value: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        cell._style = style
+        return cell
+
+    sheet.append(list(REPORT_COLUMNS))
+    for row in result.rows:
+        reason = row.reason() if row.issues else None
+        out: list[Any] = [row.row, text(STATUS_LABELS[row.status]), text(reason) if reason else None]
+        for value in row.parsed.cells:
+            shown = display_text(value)
+            out.append(None if shown is None else text(shown))
+        sheet.append(out)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def _worker(mode: str, path: str) -> dict[str, Any]:
     # Import everything the measurement needs first: baseline RSS is interpreter + libraries.
     import openpyxl  # noqa: F401
     import python_calamine  # noqa: F401
+    import xlsxwriter  # noqa: F401
 
     from furusato.imports.report import build_report
     from furusato.imports.rows import parse_xlsx
@@ -180,10 +220,14 @@ def _worker(mode: str, path: str) -> dict[str, Any]:
         child = resource.getrusage(resource.RUSAGE_CHILDREN)
         extra["child_cpu_seconds"] = child.ru_utime + child.ru_stime
         extra["child_peak_mb"] = child.ru_maxrss / 1024
-    elif mode == "report":
+    elif mode.startswith("report-"):
         result = validate(parse_xlsx(data, reader="calamine"), lg_code=LG_CODE, now=now)
         started, cpu_started = time.perf_counter(), time.process_time()  # only the report
-        extra = {"report_mb": len(build_report(result, committed=True)) / 1e6}
+        if mode == "report-xlsxwriter":
+            report = build_report(result, committed=True)
+        else:
+            report = _openpyxl_report(result)
+        extra = {"report_mb": len(report) / 1e6}
         rows = result.rows_total
     else:
         raise SystemExit(f"unknown mode {mode}")
@@ -224,7 +268,7 @@ def _run(mode: str, path: Path) -> dict[str, Any]:
     return result
 
 
-# (mode, label, reader, slow): slow measurements (40+ s each) run --repeat-slow times.
+# (mode, label, reader, slow): slow measurements (the reports, openpyxl) run --repeat-slow times.
 MODES = (
     ("safety", "safety checks (check_xlsx)", "-", False),
     ("raw-openpyxl", "raw read", "openpyxl read_only", True),
@@ -232,7 +276,8 @@ MODES = (
     ("full-openpyxl", "safety + parse + validate", "openpyxl read_only", True),
     ("full-calamine", "safety + parse + validate", "python-calamine", False),
     ("child-calamine", "the same in a limited child (as deployed)", "python-calamine", False),
-    ("report", "report xlsx (write_only)", "openpyxl", True),
+    ("report-xlsxwriter", "report xlsx (build_report)", "XlsxWriter constant_memory", True),
+    ("report-openpyxl", "report xlsx (same cells)", "openpyxl write_only", True),
 )
 
 
@@ -297,7 +342,9 @@ def main(argv: list[str] | None = None) -> None:
         f"raw {speed('raw-calamine') / speed('raw-openpyxl'):.1f}x, "
         f"full {speed('full-calamine') / speed('full-openpyxl'):.1f}x. As deployed (limited child, result "
         f"pickled back): {child['rows'] / child['median_seconds']:,.0f} rows/s median, "
-        f"{child['peak_mb']:.0f} MB in the child."
+        f"{child['peak_mb']:.0f} MB in the child. Report: XlsxWriter / openpyxl "
+        f"{speed('report-xlsxwriter') / speed('report-openpyxl'):.1f}x; report / parse + validate time "
+        f"{results['report-xlsxwriter']['median_seconds'] / full['median_seconds']:.1f}x."
     )
     hidden = ("mode", "seconds", "median_seconds", "cpu_seconds", "peak_mb", "baseline_mb", "rows")
     summary = {k: v for k, v in full.items() if k not in hidden}

@@ -128,7 +128,7 @@ def test_openpyxl_is_imported_only_by_the_imports_package() -> None:
         "import furusato.imports, furusato.imports.safety\n"
         "import furusato.imports.readers, furusato.imports.cells, furusato.imports.rows\n"
         "import furusato.imports.validate\n"
-        "heavy = ('openpyxl', 'python_calamine', 'boto3', 'pynamodb')\n"
+        "heavy = ('openpyxl', 'xlsxwriter', 'python_calamine', 'boto3', 'pynamodb')\n"
         "heavy = sorted(m for m in heavy if m in sys.modules)\n"
         "print(','.join(heavy))\n"
     )
