@@ -22,7 +22,7 @@ from furusato import topology
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORK = "import boto3, aws_lambda_powertools.event_handler, pynamodb.models"
-HEAVY = ("openpyxl", "qrcode", "PIL", "python_calamine", "markdown_it", "nh3")
+HEAVY = ("openpyxl", "xlsxwriter", "qrcode", "PIL", "python_calamine", "markdown_it", "nh3")
 
 _PROBE = """
 import json, sys, time

@@ -62,7 +62,7 @@ def measure(rows: int, matched: float, budget_s: float, seed: int = 7) -> dict[s
     from bench.imports_parse import generate
     from furusato import clock, topology
     from furusato.capabilities import backfill
-    from furusato.capabilities import imports as jobs
+    from furusato.capabilities.imports import jobs, run
     from furusato.imports import analyse
     from furusato.store import matching
     from infra.local.aws import client
@@ -106,7 +106,7 @@ def measure(rows: int, matched: float, budget_s: float, seed: int = 7) -> dict[s
         ),
         split.wrap(jobs, "ensure_activities", "activities"),
         split.wrap(backfill, "write_people", "people: match + write"),
-        split.wrap(jobs._Run, "_report", "report (build + put)"),
+        split.wrap(run._Run, "_report", "report (build + put)"),
     ]
     handler = handler_module("imports").lambda_handler
     invocations: list[str] = []

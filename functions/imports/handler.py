@@ -4,7 +4,7 @@ One entry point, two kinds of event:
 - S3 (`Records` with `eventSource: aws:s3`): an uploaded file starts (or resumes) its job; a
   job's `.run` marker (written on commit, or when a large import hands on before the time
   limit) runs it again;
-- the `imports-recovery` schedule: restart every job whose run died (capabilities.imports);
+- the `imports-recovery` schedule: restart every job whose run died (capabilities.imports.run);
 - anything else: an API Gateway request.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from furusato.api.app import api_handler
 from furusato.api.observability import api_entrypoint, event_entrypoint
-from furusato.capabilities import imports
+from furusato.capabilities.imports import run, trigger
 from furusato.routes import imports as import_routes
 from furusato.store.s3 import object_created
 
@@ -38,7 +38,7 @@ def _objects(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if parsed is None:
             outcomes.append("ignored:not_object_created")
             continue
-        outcomes.append(imports.on_object_created(parsed, remaining_ms=_remaining(context)))
+        outcomes.append(trigger.on_object_created(parsed, remaining_ms=_remaining(context)))
     return {"outcomes": outcomes}
 
 
@@ -49,12 +49,12 @@ def _is_s3(event: dict[str, Any]) -> bool:
 
 @event_entrypoint
 def _recover(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return imports.restart_stalled()
+    return run.restart_stalled()
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if _is_s3(event):
         return _objects(event, context)
-    if event.get("sweep") == imports.RECOVERY_SCHEDULE:
+    if event.get("sweep") == run.RECOVERY_SCHEDULE:
         return _recover(event, context)
     return _api(event, context)

@@ -13,7 +13,8 @@ import openpyxl
 import pytest
 
 from furusato import clock
-from furusato.capabilities import imports as import_capability
+from furusato.capabilities.imports import jobs as import_jobs
+from furusato.capabilities.imports import run as import_run
 from furusato.imports.safety import DEFAULT_LIMITS
 from furusato.store import participations
 from tests.conftest import IDENTITY_PROVIDER
@@ -104,7 +105,7 @@ def test_create_answers_a_presigned_post_limited_in_size_and_type() -> None:
     import_id = body["import_id"]
     upload_form = body["upload"]
     assert upload_form["method"] == "POST" and upload_form["url"].startswith("http")
-    assert upload_form["max_bytes"] == DEFAULT_LIMITS.max_file_bytes == import_capability.MAX_UPLOAD_BYTES
+    assert upload_form["max_bytes"] == DEFAULT_LIMITS.max_file_bytes == import_jobs.MAX_UPLOAD_BYTES
     fields = upload_form["fields"]
     assert fields["key"] == f"imports/{LG}/{import_id}/4.xlsx"
     assert fields["Content-Type"] == XLSX
@@ -252,7 +253,7 @@ def test_five_concurrent_deliveries_import_once(clean_aws: str, monkeypatch: pyt
     def one() -> None:
         try:
             outcomes.extend(deliver(event)["outcomes"])
-        except import_capability.ImportBusy:
+        except import_run.ImportBusy:
             outcomes.append("busy")  # retryable: Lambda delivers it again later
 
     threads = [threading.Thread(target=one) for _ in range(5)]
@@ -280,7 +281,7 @@ def test_the_same_file_uploaded_twice_duplicates_nothing(clean_aws: str) -> None
 def test_a_crash_half_way_then_redelivery_equals_one_clean_run(
     clean_aws: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(import_capability, "CHUNK_PEOPLE", 3)  # 10 people: 4 chunks
+    monkeypatch.setattr(import_run, "CHUNK_PEOPLE", 3)  # 10 people: 4 chunks
 
     def world() -> None:
         for sub, name in (("u-sato", SATO), ("u-kobayashi", KOBAYASHI), ("u-takahashi", "高橋 亮介")):
@@ -292,7 +293,7 @@ def test_a_crash_half_way_then_redelivery_equals_one_clean_run(
     data = real_sample()
     clean_event = put_direct(clean_aws, key, data)
     deliver(clean_event)
-    clean_id = import_capability.direct_import_id(
+    clean_id = import_jobs.direct_import_id(
         clean_event["Records"][0]["s3"]["bucket"]["name"],
         key,
         clean_event["Records"][0]["s3"]["object"]["versionId"],
@@ -308,7 +309,7 @@ def test_a_crash_half_way_then_redelivery_equals_one_clean_run(
     world()
     event = put_direct(clean_aws, key, data)
     version = event["Records"][0]["s3"]["object"]["versionId"]
-    crash_id = import_capability.direct_import_id(event["Records"][0]["s3"]["bucket"]["name"], key, version)
+    crash_id = import_jobs.direct_import_id(event["Records"][0]["s3"]["bucket"]["name"], key, version)
     real_record = participations.record
     calls = {"n": 0}
 
@@ -337,16 +338,14 @@ def test_a_run_killed_with_its_lease_is_retried_until_the_lease_runs_out(
 ) -> None:
     """A killed process never gives its lease back: a redelivery within the lease must fail
     (so Lambda retries), and the retry after the lease resumes the job to `completed`."""
-    monkeypatch.setattr(import_capability, "CHUNK_PEOPLE", 3)
+    monkeypatch.setattr(import_run, "CHUNK_PEOPLE", 3)
     for sub, name in (("u-sato", SATO), ("u-kobayashi", KOBAYASHI), ("u-takahashi", "高橋 亮介")):
         profile(sub, name)
     key = f"imports/{LG}/killed.xlsx"
     event = put_direct(clean_aws, key, real_sample())
     record = event["Records"][0]["s3"]
-    import_id = import_capability.direct_import_id(
-        record["bucket"]["name"], key, record["object"]["versionId"]
-    )
-    real_record, real_release = participations.record, import_capability.store.release
+    import_id = import_jobs.direct_import_id(record["bucket"]["name"], key, record["object"]["versionId"])
+    real_record, real_release = participations.record, import_run.store.release
     calls = {"n": 0}
 
     def killed(item: Any) -> Any:
@@ -356,23 +355,23 @@ def test_a_run_killed_with_its_lease_is_retried_until_the_lease_runs_out(
         return real_record(item)
 
     monkeypatch.setattr(participations, "record", killed)
-    monkeypatch.setattr(import_capability.store, "release", lambda *a, **k: False)  # ...nor this
+    monkeypatch.setattr(import_run.store, "release", lambda *a, **k: False)  # ...nor this
     with pytest.raises(SystemExit):
         deliver(event)
     monkeypatch.setattr(participations, "record", real_record)
-    monkeypatch.setattr(import_capability.store, "release", real_release)
+    monkeypatch.setattr(import_run.store, "release", real_release)
     assert job(import_id).body["status"] == "processing"
-    with pytest.raises(import_capability.ImportBusy):
+    with pytest.raises(import_run.ImportBusy):
         deliver(event)  # within the lease: retryable, not a success that ends the retries
-    now = import_capability.wall_clock()
-    lease = import_capability.LEASE_S + import_capability.LEASE_SLACK_S
-    monkeypatch.setattr(import_capability, "wall_clock", lambda: now + lease + 1)
+    now = import_run.wall_clock()
+    lease = import_run.LEASE_S + import_run.LEASE_SLACK_S
+    monkeypatch.setattr(import_run, "wall_clock", lambda: now + lease + 1)
     assert deliver(event) == {"outcomes": ["completed"]}
     assert job(import_id).body["status"] == "completed"
 
 
 def test_a_run_out_of_time_hands_the_rest_on(clean_aws: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(import_capability, "CHUNK_PEOPLE", 4)  # 10 people: 3 chunks
+    monkeypatch.setattr(import_run, "CHUNK_PEOPLE", 4)  # 10 people: 3 chunks
     created = start().body
     upload(created, real_sample())
     import_id = created["import_id"]
@@ -631,10 +630,8 @@ def test_the_periodic_check_restarts_a_job_whose_run_died_with_no_person_acting(
     key = f"imports/{LG}/recovered.xlsx"
     event = put_direct(clean_aws, key, real_sample())
     record = event["Records"][0]["s3"]
-    import_id = import_capability.direct_import_id(
-        record["bucket"]["name"], key, record["object"]["versionId"]
-    )
-    real_record, real_release = participations.record, import_capability.store.release
+    import_id = import_jobs.direct_import_id(record["bucket"]["name"], key, record["object"]["versionId"])
+    real_record, real_release = participations.record, import_run.store.release
     calls = {"n": 0}
 
     def killed(item: Any) -> Any:
@@ -644,23 +641,23 @@ def test_the_periodic_check_restarts_a_job_whose_run_died_with_no_person_acting(
         return real_record(item)
 
     monkeypatch.setattr(participations, "record", killed)
-    monkeypatch.setattr(import_capability.store, "release", lambda *a, **k: False)
+    monkeypatch.setattr(import_run.store, "release", lambda *a, **k: False)
     with pytest.raises(SystemExit):
         deliver(event)
     monkeypatch.setattr(participations, "record", real_record)
-    monkeypatch.setattr(import_capability.store, "release", real_release)
+    monkeypatch.setattr(import_run.store, "release", real_release)
     markers: list[tuple[str, str]] = []
-    monkeypatch.setattr(import_capability, "later", lambda lg, iid: markers.append((lg, iid)))
+    monkeypatch.setattr(import_jobs, "later", lambda lg, iid: markers.append((lg, iid)))
     schedule = {"sweep": "imports-recovery", "scheduled_time": "2027-04-01T10:00:00+09:00"}
     # While the lease is live, the check leaves the job alone.
     assert deliver(schedule) == {"processing": 1, "restarted": []}
-    now = import_capability.wall_clock()
-    lease = import_capability.LEASE_S + import_capability.LEASE_SLACK_S
-    monkeypatch.setattr(import_capability, "wall_clock", lambda: now + lease + 1)
+    now = import_run.wall_clock()
+    lease = import_run.LEASE_S + import_run.LEASE_SLACK_S
+    monkeypatch.setattr(import_run, "wall_clock", lambda: now + lease + 1)
     assert deliver(schedule) == {"processing": 1, "restarted": [import_id]}
     assert markers == [(LG, import_id)]
     # The marker's event (delivered as S3 would) resumes the job to the end.
-    run_event = put_direct(clean_aws, import_capability.run_marker_key(LG, import_id), b"")
+    run_event = put_direct(clean_aws, import_jobs.run_marker_key(LG, import_id), b"")
     assert deliver(run_event) == {"outcomes": ["completed"]}
     assert job(import_id).body["status"] == "completed"
     assert deliver(schedule) == {"processing": 0, "restarted": []}

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 
 from furusato.capabilities import backfill
-from furusato.capabilities import imports as jobs
+from furusato.capabilities.imports import jobs
 from furusato.clock import JST
 from furusato.domain.profile import make_profile
 from furusato.imports import analyse

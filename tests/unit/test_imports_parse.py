@@ -10,16 +10,9 @@ import pytest
 
 from furusato.clock import JST
 from furusato.imports import FileRejected
-from furusato.imports.parse import (
-    ParsedRow,
-    available_readers,
-    default_reader,
-    name_key,
-    parse_birth_date,
-    parse_datetime,
-    parse_gender,
-    parse_xlsx,
-)
+from furusato.imports.cells import name_key, parse_birth_date, parse_datetime, parse_gender
+from furusato.imports.readers import available_readers, default_reader
+from furusato.imports.rows import ParsedRow, parse_xlsx
 from furusato.imports.safety import check_xlsx
 from tests.fixtures.imports import HEADERS, official, sample_rows, source_sheet, xlsx
 
@@ -527,7 +520,7 @@ def test_excel_error_values_are_never_values(reader: str) -> None:
 
 
 def test_error_text_typed_by_hand_is_an_issue() -> None:
-    from furusato.imports.parse import _parse_row
+    from furusato.imports.rows import _parse_row
 
     row = _parse_row(4, (None, None, None, None, "#REF!", None, "佐藤 健一", None, None, None, None))
     assert row is not None and [(i.code, i.column) for i in row.issues] == [("cell_error", "活動場所")]

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from furusato.imports import FileRejected, safety
-from furusato.imports.parse import parse_xlsx
+from furusato.imports.rows import parse_xlsx
 from furusato.imports.safety import DEFAULT_LIMITS, SafetyLimits, check_xlsx, ensure_defused_xml
 from furusato.imports.template import build_template
 from tests.fixtures.imports import official, rezip, sample_rows
@@ -370,3 +370,17 @@ def test_a_parse_runs_under_a_memory_limit_in_a_child_process() -> None:
     with pytest.raises(FileRejected) as caught:
         safety.in_limited_process(_rejecting)
     assert caught.value.reason == "xml_dtd" and caught.value.details["name"] == "x.xml"
+
+
+def test_the_cheap_sign_of_a_far_reference_precedes_every_match() -> None:
+    # The exact pattern runs only where the sign appears: the sign must never miss a match.
+    columns = ["A", "Z", "$A", "AA", "$AA$", "XFD", "aA", "Ab"]
+    rows = ["1", "$4", "99999", "100000", "299999", "300000", "$300000", "1048576", "12345678"]
+    attributes = [" r=", " ref=", "\tsqref=", " xr="]
+    for attribute in attributes:
+        for column in columns:
+            for row in rows:
+                for value in (f"{column}{row}", f"A1:{column}{row}", f"A1 {column}{row}", row):
+                    text = f'<c{attribute}"{value}"/>'.encode()
+                    if safety._BAD_REF.search(text):
+                        assert safety._may_refer_out_of_range(text), text

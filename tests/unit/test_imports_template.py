@@ -14,7 +14,7 @@ import pytest
 from furusato import clock
 from furusato.clock import JST
 from furusato.imports import COLUMNS, analyse
-from furusato.imports.parse import parse_xlsx
+from furusato.imports.rows import parse_xlsx
 from furusato.imports.safety import check_xlsx
 from furusato.imports.template import (
     DATA_FIRST_ROW,
@@ -126,8 +126,9 @@ def test_openpyxl_is_imported_only_by_the_imports_package() -> None:
         "import sys\n"
         "import furusato, furusato.domain.profile, furusato.domain.postal, furusato.clock\n"
         "import furusato.imports, furusato.imports.safety\n"
-        "import furusato.imports.parse, furusato.imports.validate\n"
-        "heavy = ('openpyxl', 'python_calamine', 'boto3', 'pynamodb')\n"
+        "import furusato.imports.readers, furusato.imports.cells, furusato.imports.rows\n"
+        "import furusato.imports.validate\n"
+        "heavy = ('openpyxl', 'xlsxwriter', 'python_calamine', 'boto3', 'pynamodb')\n"
         "heavy = sorted(m for m in heavy if m in sys.modules)\n"
         "print(','.join(heavy))\n"
     )

@@ -11,7 +11,7 @@ import pytest
 from furusato import clock
 from furusato.clock import JST
 from furusato.imports import analyse
-from furusato.imports.parse import parse_xlsx
+from furusato.imports.rows import parse_xlsx
 from furusato.imports.validate import (
     BACKFILL_START,
     RowResult,
@@ -267,6 +267,17 @@ def test_names_follow_the_text_rule_of_the_api() -> None:
     result = run([decomposed, control])
     assert result.rows[0].status == "ok" and result.rows[0].parsed.name == "がき 花子"
     assert problems(result.rows[1]) == [("invalid_characters", "氏名")]
+
+
+def test_the_text_rule_is_checked_per_cell_not_across_cells() -> None:
+    # The row is checked at once: a combining mark opening one cell must not compose with the
+    # previous cell's last letter, and a control in any one cell is still found.
+    across = put(sample_rows()[0], 活動場所="会場か", 氏名="\u3099佐藤 花子")
+    tab = put(sample_rows()[1], 活動場所="会場か", **{"住所(除郵便番号)": "新宿区\t1-2"})
+    result = run([across, tab])
+    assert result.rows[0].status == "ok" and result.rows[0].parsed.name == "\u3099佐藤 花子"
+    assert result.rows[0].parsed.place == "会場か"
+    assert problems(result.rows[1]) == [("invalid_characters", "住所(除郵便番号)")]
 
 
 def test_overlong_text_is_refused() -> None:

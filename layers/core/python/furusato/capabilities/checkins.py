@@ -231,6 +231,8 @@ def decide_participation(
         # Rule 14, as at the qualifying scan, judged on the day it counts (or today). Also when
         # it was confirmed before: a retry after a failure here still makes the upgrade, and a
         # pass that finds nothing to change writes nothing.
+        from furusato.capabilities import premium  # as at the scan: kept out of the cold start
+
         today = max(clock.today(), stored.day)
         premium.after_participation(stored.sub, premium.governments_counting(stored.lg_code), today)
     name, registration_id = participations.roster_people([stored.sub], actor.lg_code)[stored.sub]

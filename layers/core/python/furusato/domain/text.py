@@ -15,6 +15,7 @@ import unicodedata
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 # Characters people put between groups of digits.
 SEPARATORS = r"\s\-‐－ー−.．・,，/／_"
 _SEPARATOR_RUN = re.compile(f"[{SEPARATORS}]")
@@ -49,6 +50,19 @@ def clean(value: str, *, multiline: bool = False, free_text: bool = True) -> tup
     if free_text and contains_individual_number(value):
         return value, NO_INDIVIDUAL_NUMBER
     return value, None
+
+
+def is_clean(value: str) -> bool:
+    """True when `clean(value, free_text=False)` would return `value` unchanged and no problem.
+
+    One check can cover many texts joined by spaces: NFC composes nothing across a space.
+    """
+    return (
+        not _REFUSED.search(value)
+        and not value[:1].isspace()
+        and not value[-1:].isspace()
+        and unicodedata.is_normalized("NFC", value)
+    )
 
 
 # JSON numbers the system accepts: finite, and small enough to survive a float (and DynamoDB).

@@ -3,7 +3,8 @@
 Storage-independent core, in the order an import runs:
 
     safety.check_xlsx(data)                      refuse oversized, zip-bomb, macro, non-xlsx files
-    parse.parse_xlsx(data, reader=None)          find the header, read and normalise every cell
+    rows.parse_xlsx(data, reader=None)           find the header, read (readers.py) and type every
+                                                 cell (cells.py) of every row
     validate.validate(sheet, lg_code=..., now=None)
                                                  per-row issues, grouped activities and participations
                                                  with deterministic keys
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Literal
 from furusato.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from furusato.imports.parse import ReaderName
+    from furusato.imports.readers import ReaderName
     from furusato.imports.validate import ValidationResult
 
 __all__ = ["COLUMNS", "COLUMN_BY_KEY", "Column", "FileRejected", "analyse"]
@@ -167,7 +168,7 @@ def analyse(
     now: datetime | None = None,
 ) -> ValidationResult:
     """Safety checks, parsing and validation of one uploaded file. Raises FileRejected."""
-    from furusato.imports.parse import parse_xlsx
+    from furusato.imports.rows import parse_xlsx
     from furusato.imports.safety import check_xlsx
     from furusato.imports.validate import validate
 

@@ -5,6 +5,9 @@ nothing the clerk (or anyone who edited the file before them) typed can become a
 the report is opened: `=HYPERLINK(...)`, `+81...`, `-1`, `@SUM(...)` stay visible text (CSV/
 formula injection). The column names are the template's, so a corrected report can be uploaded
 again as it is: the parser ignores the extra 行番号/結果/理由 columns.
+
+Written with XlsxWriter row by row (`constant_memory`: a row is flushed to a temporary file as
+soon as the next begins), ~10x faster than openpyxl's write-only mode (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -14,11 +17,9 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from furusato import clock
 from furusato.domain.text import cell_text
@@ -65,113 +66,105 @@ def display_text(value: Any) -> str | None:
     return text or None
 
 
-class _Cells:
-    """Cell factory of one write-only sheet. Styles are built once: per-cell style objects would
-    dominate the time of a 100,000-row report."""
+class _Formats:
+    """The report's few cell formats, made once per workbook."""
 
-    def __init__(self, sheet: WriteOnlyWorksheet) -> None:
-        self.sheet = sheet
-        proto = WriteOnlyCell(sheet, value="")
-        proto.number_format = "@"  # Text: an edit in Excel stays text too
-        proto.quotePrefix = True
-        proto.alignment = Alignment(vertical="top", wrap_text=False)
-        self._text_style = proto._style
-        wrapped = WriteOnlyCell(sheet, value="")
-        wrapped.number_format = "@"
-        wrapped.quotePrefix = True
-        wrapped.alignment = Alignment(vertical="top", wrap_text=True)
-        self._wrapped_style = wrapped._style
-        self._fills: dict[str, Any] = {}
-        for status, color in _FILLS.items():
-            if color:
-                cell = WriteOnlyCell(sheet, value="")
-                cell.fill = PatternFill("solid", fgColor=color)
-                cell.alignment = Alignment(vertical="top")
-                self._fills[status] = cell._style
+    def __init__(self, workbook: Workbook) -> None:
+        # Text: an edit in Excel stays text too; the quote prefix keeps "=1+2" from ever
+        # becoming a formula.
+        self.text = workbook.add_format({"num_format": "@", "quote_prefix": True, "valign": "top"})
+        self.wrapped = workbook.add_format(
+            {"num_format": "@", "quote_prefix": True, "valign": "top", "text_wrap": True}
+        )
+        self.bold = workbook.add_format({"bold": True})
+        self.top = workbook.add_format({"valign": "top"})
+        self.fills: dict[str, Format] = {
+            status: workbook.add_format({"bg_color": f"#{color}", "pattern": 1, "valign": "top"})
+            for status, color in _FILLS.items()
+            if color
+        }
 
-    def text(self, value: str | None, *, wrap: bool = False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=value)
-        if value is not None:
-            cell.data_type = "s"  # even "=1+2" or "@x": the value setter would have said "f"
-        cell._style = self._wrapped_style if wrap else self._text_style  # shared, never mutated
-        return cell
 
-    def status(self, status: RowStatus, label: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=cell_text(label))
-        cell.data_type = "s"
-        if status in self._fills:
-            cell._style = self._fills[status]
-        return cell
-
-    def plain(self, value: Any, *, bold: bool = False) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=cell_text(value) if isinstance(value, str) else value)
-        if isinstance(value, str):
-            cell.data_type = "s"
-        if bold:
-            cell.font = Font(bold=True)
-        return cell
+def _new_workbook(out: io.BytesIO) -> tuple[Workbook, _Formats]:
+    workbook = Workbook(
+        out,
+        {
+            "constant_memory": True,
+            # Every upload value is written with write_string: never read as a number, formula or URL.
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    return workbook, _Formats(workbook)
 
 
 def _masked_columns(result: RowResult) -> set[str]:
     return {i.column for i in result.issues if i.code == "individual_number" and i.column}
 
 
-def _row_cells(cells: _Cells, result: RowResult, ok_label: str) -> list[WriteOnlyCell | int | None]:
-    label = ok_label if result.status == "ok" else STATUS_LABELS[result.status]
-    masked = _masked_columns(result) if result.issues else ()
-    reason = result.reason() if result.issues else None
-    out: list[WriteOnlyCell | int | None] = [
-        result.row,
-        cells.status(result.status, label),
-        cells.text(reason, wrap=True) if reason else None,
-    ]
-    for column, value in zip(COLUMNS, result.parsed.cells, strict=True):
-        # Rule 7: an individual number is never stored, not even in the report.
-        shown = _MASKED if column.header in masked else display_text(value)
-        out.append(None if shown is None else cells.text(shown))  # None: no cell at all
-    return out
+def _start_rows_sheet(workbook: Workbook, formats: _Formats) -> Worksheet:
+    sheet = workbook.add_worksheet(REPORT_SHEET_TITLE)
+    for index, width in enumerate(_WIDTHS):
+        sheet.set_column(index, index, width)
+    sheet.freeze_panes(1, 3)  # D2
+    for index, header in enumerate(REPORT_COLUMNS):
+        sheet.write_string(0, index, header, formats.bold)
+    return sheet
 
 
-def _start_rows_sheet(workbook: Workbook) -> tuple[WriteOnlyWorksheet, _Cells]:
-    sheet = workbook.create_sheet(REPORT_SHEET_TITLE)
-    assert isinstance(sheet, WriteOnlyWorksheet)
-    for index, width in enumerate(_WIDTHS, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "D2"
-    cells = _Cells(sheet)
-    sheet.append([cells.plain(h, bold=True) for h in REPORT_COLUMNS])
-    return sheet, cells
+def _write_rows(sheet: Worksheet, formats: _Formats, rows: list[RowResult], ok_label: str) -> None:
+    write_string, text = sheet.write_string, formats.text
+    first = len(REPORT_COLUMNS) - len(COLUMNS)
+    labels = {status: cell_text(label) for status, label in STATUS_LABELS.items()} | {"ok": ok_label}
+    for number, result in enumerate(rows, 1):
+        sheet.write_number(number, 0, result.row)
+        write_string(number, 1, labels[result.status], formats.fills.get(result.status, formats.top))
+        if result.issues:
+            reason = result.reason()
+            if reason:
+                write_string(number, 2, cell_text(reason), formats.wrapped)
+            masked = _masked_columns(result)
+        else:
+            masked = set()
+        for index, (column, value) in enumerate(zip(COLUMNS, result.parsed.cells, strict=True), first):
+            # Rule 7: an individual number is never stored, not even in the report.
+            shown = _MASKED if masked and column.header in masked else display_text(value)
+            if shown is not None:  # None: no cell at all
+                write_string(number, index, shown, text)
 
 
-def _summary_sheet(workbook: Workbook, lines: Iterable[tuple[str, Any]]) -> None:
-    sheet = workbook.create_sheet(SUMMARY_SHEET_TITLE)
-    assert isinstance(sheet, WriteOnlyWorksheet)
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 60
-    cells = _Cells(sheet)
-    for label, value in lines:
-        value_cell = cells.text(display_text(value)) if isinstance(value, str) else cells.plain(value)
-        sheet.append([cells.plain(label, bold=True), value_cell])
+def _summary_sheet(workbook: Workbook, formats: _Formats, lines: Iterable[tuple[str, Any]]) -> None:
+    sheet = workbook.add_worksheet(SUMMARY_SHEET_TITLE)
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(1, 1, 60)
+    for number, (label, value) in enumerate(lines):
+        sheet.write_string(number, 0, cell_text(label), formats.bold)
+        if isinstance(value, str):
+            shown = display_text(value)
+            if shown is not None:
+                sheet.write_string(number, 1, shown, formats.text)
+        elif value is not None:
+            sheet.write_number(number, 1, value)
 
 
-def _save(workbook: Workbook) -> bytes:
-    out = io.BytesIO()
-    workbook.save(out)
+def _save(workbook: Workbook, out: io.BytesIO) -> bytes:
+    workbook.close()
     return out.getvalue()
 
 
 def build_report(result: ValidationResult, *, committed: bool = False) -> bytes:
     """The report of a validated file. `committed`: rows were imported, not only checked (dry run)."""
-    workbook = Workbook(write_only=True)
-    sheet, cells = _start_rows_sheet(workbook)
+    out = io.BytesIO()
+    workbook, formats = _new_workbook(out)
+    sheet = _start_rows_sheet(workbook, formats)
     ok_label = _COMMITTED_OK if committed else STATUS_LABELS["ok"]
-    for row in result.rows:
-        sheet.append(_row_cells(cells, row, ok_label))
-    last = len(result.rows) + 1
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(REPORT_COLUMNS))}{last}"
+    _write_rows(sheet, formats, result.rows, cell_text(ok_label))
+    sheet.autofilter(0, 0, len(result.rows), len(REPORT_COLUMNS) - 1)
     source = result.sheet
     _summary_sheet(
         workbook,
+        formats,
         (
             ("作成日時 (created)", clock.iso(clock.now())),
             ("状態 (state)", "取込済 (imported)" if committed else "確認のみ・未取込 (dry run)"),
@@ -186,14 +179,16 @@ def build_report(result: ValidationResult, *, committed: bool = False) -> bytes:
             ("参加者数 (people)", result.people),
         ),
     )
-    return _save(workbook)
+    return _save(workbook, out)
 
 
 def build_rejection_report(error: FileRejected) -> bytes:
     """A report for a file refused as a whole: no rows were read, one reason for everything."""
-    workbook = Workbook(write_only=True)
+    out = io.BytesIO()
+    workbook, formats = _new_workbook(out)
     _summary_sheet(
         workbook,
+        formats,
         (
             ("作成日時 (created)", clock.iso(clock.now())),
             ("状態 (state)", "取込できませんでした (rejected)"),
@@ -202,4 +197,4 @@ def build_rejection_report(error: FileRejected) -> bytes:
             ("コード (code)", error.reason),
         ),
     )
-    return _save(workbook)
+    return _save(workbook, out)

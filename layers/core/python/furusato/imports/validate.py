@@ -21,7 +21,8 @@ from furusato.domain.lg_code import is_valid_lg_code
 from furusato.domain.postal import normalize_postal_code
 from furusato.domain.profile import OLDEST_BIRTH_DATE, Gender, contains_individual_number
 from furusato.imports import COLUMN_BY_KEY, COLUMNS
-from furusato.imports.parse import Issue, ParsedRow, ParsedSheet, gc_paused, name_key, text_key
+from furusato.imports.cells import Issue, name_key, text_key
+from furusato.imports.rows import ParsedRow, ParsedSheet, gc_paused
 
 __all__ = [
     "BACKFILL_START",
@@ -260,11 +261,11 @@ def _check_row(result: RowResult, today: date, *, activity_columns: bool) -> Non
         row.address,
     )
     # One search over all texts; rows that may hold an individual number are then checked per cell.
-    joined = "\n".join(t for t in texts if t)
+    joined = " ".join([t for t in texts if t])
     suspicious = text_rule.TWELVE_DIGITS_LOOSE.search(joined)
-    # The text rule of the API (NFC, no control characters or lone surrogates), checked per cell
-    # only when the row's text is not already plain.
-    if any(not t.isascii() or not t.isprintable() for t in texts if t):
+    # The text rule of the API (NFC, no control characters or lone surrogates), checked on the
+    # whole row at once and per cell only when the row is not clean.
+    if not (joined.isascii() and joined.isprintable()) and not text_rule.is_clean(joined):
         texts = _clean_texts(row, texts, result)
     for column_key, value in zip(_TEXT_KEYS, texts, strict=True):
         if value is None:

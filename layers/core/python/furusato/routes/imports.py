@@ -16,7 +16,7 @@ from furusato import audit
 from furusato.api import auth
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
-from furusato.capabilities import imports
+from furusato.capabilities.imports import jobs
 from furusato.shapes import imports as shapes
 
 router = Router()
@@ -34,15 +34,15 @@ TEMPLATE_ASCII_NAME = "furusato-backfill-template.xlsx"
     router,
     "The official backfill template (xlsx; send Accept: the xlsx media type through API Gateway)",
     responses={200: None},
-    media=imports.XLSX,
+    media=jobs.XLSX,
 )
 def get_template(lg_code: str) -> Response[Any]:
     auth.staff(router, lg_code, READERS)
     disposition = f"attachment; filename=\"{TEMPLATE_ASCII_NAME}\"; filename*=UTF-8''{quote(TEMPLATE_NAME)}"
     return Response(
         status_code=200,
-        content_type=imports.XLSX,
-        body=imports.template(),
+        content_type=jobs.XLSX,
+        body=jobs.template(),
         headers={"Content-Disposition": disposition, "Cache-Control": "private, max-age=3600"},
     )
 
@@ -58,7 +58,7 @@ def get_template(lg_code: str) -> Response[Any]:
 )
 def create_import(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)
-    view = imports.create(lg_code, sub=who.sub, filename=body["filename"], dry_run=body["dry_run"])
+    view = jobs.create(lg_code, sub=who.sub, filename=body["filename"], dry_run=body["dry_run"])
     _audit(who, lg_code, "upload", f"imports/{view['import_id']}")
     return json_response(201, view, headers={"Cache-Control": "no-store"})
 
@@ -67,7 +67,7 @@ def create_import(lg_code: str, body: dict[str, Any]) -> Response[Any]:
 @endpoint(router, "An import job: its status, counts and report", responses={200: shapes.IMPORT_JOB})
 def get_import(lg_code: str, import_id: str) -> Response[Any]:
     who = auth.staff(router, lg_code, READERS)
-    view = imports.get(lg_code, import_id)
+    view = jobs.get(lg_code, import_id)
     if view.get("report_url"):
         # The report lists rejected rows as the file gave them: personal data.
         _audit(who, lg_code, "read", f"imports/{import_id}/report")
@@ -85,7 +85,7 @@ def get_import(lg_code: str, import_id: str) -> Response[Any]:
 )
 def commit_import(lg_code: str, import_id: str) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)
-    view = imports.commit(lg_code, import_id, sub=who.sub)
+    view = jobs.commit(lg_code, import_id, sub=who.sub)
     _audit(who, lg_code, "commit", f"imports/{import_id}")
     return json_response(202, view)
 
