@@ -138,7 +138,7 @@ def create_resources(endpoint_url: str, prefix: str = "furusato") -> dict[str, s
             {"Name": "org_id", "AttributeDataType": "String", "Mutable": False},
         ],
     )
-    env["FURUSATO_STAFF_USER_POOL_ID"] = pool["UserPool"]["Id"]
+    env[topology.STAFF_USER_POOL_VAR] = pool["UserPool"]["Id"]
     return env
 
 
@@ -154,7 +154,7 @@ def base_environment(endpoint_url: str) -> dict[str, str]:
         "AWS_ENDPOINT_URL": endpoint_url,
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
-        "FURUSATO_STAGE": "local",
+        topology.STAGE_VAR: "local",
         "POWERTOOLS_SERVICE_NAME": "furusato",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "Furusato",
