@@ -26,6 +26,7 @@ from furusato.store import activities as activity_store
 from furusato.store import exports, participations
 from furusato.store.ids import new_id
 from furusato.streams import Change, Consumer
+from furusato.views.participation import roster_export_view
 
 logger = Logger(service="furusato", child=True)
 
@@ -33,22 +34,12 @@ PAGE = 500
 
 
 def _view(job: exports.RosterExport) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "export_id": job.export_id,
-        "activity_id": job.activity_id,
-        "status": job.status,
-        "rows_total": job.rows_total,
-        "rows_written": job.rows_written,
-        "created_at": job.created_at,
-        "updated_at": job.updated_at,
-        "failure_message": job.failure_message,
-        "download_url": None,
-        "download_expires_at": None,
-    }
+    """The job's view, with its download link signed once it is completed."""
+    download = None
     if job.status == "completed":
         url, expires = exports.download_link(job.object_key, f"participants-{job.activity_id}.xlsx")
-        view["download_url"], view["download_expires_at"] = url, clock.iso(expires)
-    return view
+        download = (url, clock.iso(expires))
+    return roster_export_view(job, download)
 
 
 def start(actor: Actor, activity_id: str) -> dict[str, Any]:
