@@ -9,7 +9,7 @@ fails the request (503): personal data is not handed out unrecorded.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
@@ -47,6 +47,31 @@ def record(
         records=records,
     )
     logger.debug("staff access recorded", extra={"lg_code": lg_code, "action": action})
+
+
+class Staff(Protocol):
+    """Who acts: a route's principal or a capability's actor."""
+
+    @property
+    def sub(self) -> str: ...
+
+    @property
+    def staff_role(self) -> str | None: ...
+
+
+def staff_access(
+    who: Staff, lg_code: str, *, action: str, resource: str, purpose: str, records: int | None = None
+) -> None:
+    """`record` for the staff member making the request."""
+    record(
+        actor_sub=who.sub,
+        lg_code=lg_code,
+        staff_role=who.staff_role,
+        action=action,
+        resource=resource,
+        purpose=purpose,
+        records=records,
+    )
 
 
 DEFAULT_DAYS = 30

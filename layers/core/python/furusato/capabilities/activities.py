@@ -297,10 +297,9 @@ def live_token(actor: Actor, activity_id: str) -> dict[str, Any]:
 
 
 def _audit_read(actor: Actor, activity_id: str, what: str, count: int) -> None:
-    audit.record(
-        actor_sub=actor.sub,
-        lg_code=actor.lg_code,
-        staff_role=actor.staff_role,
+    audit.staff_access(
+        actor,
+        actor.lg_code,
         action="export" if what.endswith(".xlsx") else "read",
         resource=f"activities/{activity_id}/{what}",
         purpose="activity roster",

@@ -62,10 +62,9 @@ def start(actor: Actor, activity_id: str) -> dict[str, Any]:
         updated_at=now,
     )
     exports.create(job)
-    audit.record(
-        actor_sub=actor.sub,
-        lg_code=actor.lg_code,
-        staff_role=actor.staff_role,
+    audit.staff_access(
+        actor,
+        actor.lg_code,
         action="export",
         resource=f"activities/{activity_id}/participants.xlsx",
         purpose="activity roster",
