@@ -148,7 +148,7 @@ def _signed_view(app: store.Application) -> dict[str, Any]:
     """The application's view, its documents signed for reading."""
     from furusato.capabilities import uploads
 
-    return application_view(app, uploads.document_views(app.sub, app.documents))
+    return application_view(app, uploads.signed_documents(app.sub, app.documents))
 
 
 def _documents(sub: str, keys: list[str] | None) -> list[dict[str, Any]]:
