@@ -33,7 +33,7 @@ logger = Logger(service="furusato", child=True)
 PAGE = 500
 
 
-def _view(job: exports.RosterExport) -> dict[str, Any]:
+def _with_download(job: exports.RosterExport) -> dict[str, Any]:
     """The job's view, with its download link signed once it is completed."""
     download = None
     if job.status == "completed":
@@ -70,7 +70,7 @@ def start(actor: Actor, activity_id: str) -> dict[str, Any]:
         purpose="activity roster",
         records=count,
     )
-    return _view(job)
+    return _with_download(job)
 
 
 def get(actor: Actor, activity_id: str, export_id: str) -> dict[str, Any]:
@@ -78,7 +78,7 @@ def get(actor: Actor, activity_id: str, export_id: str) -> dict[str, Any]:
     job = exports.get(actor.lg_code, export_id)
     if job is None or job.activity_id != activity_id:
         raise NotFound("export not found")
-    return _view(job)
+    return _with_download(job)
 
 
 def _pages(activity: Activity, job: exports.RosterExport) -> Iterator[list[dict[str, Any]]]:

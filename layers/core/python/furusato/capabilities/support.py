@@ -144,7 +144,7 @@ def public_measures(lg_code: str) -> list[dict[str, Any]]:
 # --- applications: the registrant -----------------------------------------------------------------
 
 
-def _signed_view(app: store.Application) -> dict[str, Any]:
+def _with_documents(app: store.Application) -> dict[str, Any]:
     """The application's view, its documents signed for reading."""
     from furusato.capabilities import uploads
 
@@ -216,12 +216,12 @@ def submit(sub: str, body: dict[str, Any]) -> dict[str, Any]:
         "support application submitted",
         extra={"lg_code": lg_code, "measure_id": measure_id, "application_id": app.application_id},
     )
-    return _signed_view(app)
+    return _with_documents(app)
 
 
 def mine(sub: str, *, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     items, next_cursor = store.list_mine(sub, limit=limit, cursor=cursor)
-    return [_signed_view(a) for a in items], next_cursor
+    return [_with_documents(a) for a in items], next_cursor
 
 
 def _my_application(sub: str, application_id: str) -> store.Application:
@@ -232,7 +232,7 @@ def _my_application(sub: str, application_id: str) -> store.Application:
 
 
 def get_mine(sub: str, application_id: str) -> dict[str, Any]:
-    return _signed_view(_my_application(sub, application_id))
+    return _with_documents(_my_application(sub, application_id))
 
 
 def amend(sub: str, application_id: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -274,7 +274,7 @@ def amend(sub: str, application_id: str, changes: dict[str, Any]) -> dict[str, A
         version=before.version + 1,
     )
     store.transition(before, after)
-    return _signed_view(after)
+    return _with_documents(after)
 
 
 # --- applications: coordinators ------------------------------------------------------------------
@@ -291,11 +291,11 @@ def staff_list(
     lg_code: str, *, status: str | None, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     items, next_cursor = store.list_for_lg(lg_code, status=status, limit=limit, cursor=cursor)
-    return [_signed_view(a) for a in items], next_cursor
+    return [_with_documents(a) for a in items], next_cursor
 
 
 def staff_get(lg_code: str, application_id: str) -> dict[str, Any]:
-    return _signed_view(require_application(lg_code, application_id))
+    return _with_documents(require_application(lg_code, application_id))
 
 
 _NOTICES = {
@@ -378,7 +378,7 @@ def decide(lg_code: str, application_id: str, body: dict[str, Any], *, by: str) 
         "support application decided",
         extra={"lg_code": lg_code, "application_id": application_id, "decision": decision, "amount": amount},
     )
-    return _signed_view(after)
+    return _with_documents(after)
 
 
 def pay(lg_code: str, application_id: str, body: dict[str, Any], *, by: str) -> dict[str, Any]:
@@ -393,7 +393,7 @@ def pay(lg_code: str, application_id: str, body: dict[str, Any], *, by: str) -> 
         raise invalid_field("paid_on", "not in the future")
     if before.status == "paid" and before.payment:
         if before.payment.get("paid_on") == paid_on and before.payment.get("reference") == reference:
-            return _signed_view(before)
+            return _with_documents(before)
         raise Conflict(
             "this application is paid already", code="ALREADY_PAID", details={"payment": before.payment}
         )
@@ -412,7 +412,7 @@ def pay(lg_code: str, application_id: str, body: dict[str, Any], *, by: str) -> 
     m = MeasureItem
     store.transition(before, after, measure_actions=[m.paid.add(before.amount_granted or 0)])
     logger.info("support payment recorded", extra={"lg_code": lg_code, "application_id": application_id})
-    return _signed_view(after)
+    return _with_documents(after)
 
 
 # --- the export for the finance system -----------------------------------------------------------

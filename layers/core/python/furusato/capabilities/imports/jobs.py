@@ -85,7 +85,7 @@ def direct_import_id(bucket: str, key: str, version: str) -> str:
 # --- views -------------------------------------------------------------------------------------
 
 
-def view(job: store.ImportJob) -> dict[str, Any]:
+def _with_report(job: store.ImportJob) -> dict[str, Any]:
     """The job's view, its report signed for a short-lived download."""
     report_url = None
     if job.report_key:
@@ -155,7 +155,7 @@ def _job_of(lg_code: str, import_id: str) -> store.ImportJob:
 
 
 def get(lg_code: str, import_id: str) -> dict[str, Any]:
-    return view(_job_of(lg_code, import_id))
+    return _with_report(_job_of(lg_code, import_id))
 
 
 def commit(lg_code: str, import_id: str, *, sub: str) -> dict[str, Any]:
@@ -163,7 +163,7 @@ def commit(lg_code: str, import_id: str, *, sub: str) -> dict[str, Any]:
     job = _job_of(lg_code, import_id)
     started = store.start_commit(lg_code, import_id, by=sub, now=iso(clock.now()))
     if started is None:
-        current = view(job)
+        current = _with_report(job)
         raise Conflict(
             "only a validated dry run can be committed",
             code="IMPORT_NOT_COMMITTABLE",
@@ -171,7 +171,7 @@ def commit(lg_code: str, import_id: str, *, sub: str) -> dict[str, Any]:
         )
     logger.info("import committed", extra={"lg_code": lg_code, "import_id": import_id})
     later(lg_code, import_id)
-    return view(store.get_job(lg_code, import_id) or started)
+    return _with_report(store.get_job(lg_code, import_id) or started)
 
 
 def run_marker_key(lg_code: str, import_id: str) -> str:
