@@ -45,6 +45,7 @@ from furusato.store import keyring, lgs, participations, people
 from furusato.store.ids import new_id
 from furusato.views.activity import public_view
 from furusato.views.participation import participation_view, roster_line
+from furusato.views.registration import progress_view
 
 logger = Logger(service="furusato", child=True)
 
@@ -284,7 +285,7 @@ def _write(
         "counted": counted_on(lg, stored, today),
         "activity_day": stored.day.isoformat(),
         "upgraded": upgraded.to_dict() if upgraded else None,
-        "progress": current.to_dict(),
+        "progress": progress_view(current),
         "registered": lg.lg_code in person.registrations,
         "participation": participation_view(stored),
     }
