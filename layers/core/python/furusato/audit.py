@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger
 
 from furusato import clock
 from furusato.domain.errors import InvalidInput
+from furusato.views.audit import audit_record_view
 
 logger = Logger(child=True)
 
@@ -91,16 +92,4 @@ def read(
     if (end - start).days >= MAX_DAYS:
         raise InvalidInput("period too long", details={"from": f"at most {MAX_DAYS} days before to"})
     items, next_cursor = audit_trail.query(lg_code, start=start, end=end, limit=limit, cursor=cursor)
-    return [
-        {
-            "at": item.at,
-            "lg_code": item.lg_code,
-            "actor": item.actor,
-            "staff_role": item.staff_role,
-            "action": item.action,
-            "resource": item.resource,
-            "purpose": item.purpose,
-            "records": int(item.records) if item.records is not None else None,
-        }
-        for item in items
-    ], next_cursor
+    return [audit_record_view(item) for item in items], next_cursor
