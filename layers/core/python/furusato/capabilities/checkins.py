@@ -45,7 +45,7 @@ from furusato.store import keyring, lgs, participations, people
 from furusato.store.ids import new_id
 from furusato.views.activity import public_view
 from furusato.views.participation import participation_view, roster_line
-from furusato.views.registration import progress_view
+from furusato.views.registration import card_view, progress_view
 
 logger = Logger(service="furusato", child=True)
 
@@ -378,18 +378,4 @@ def card(sub: str) -> dict[str, Any]:
     )
     governments = lgs.batch_get(r.lg_code for r in active)
 
-    return {
-        "member_token": token,
-        "member_token_expires_at": clock.iso(expires_at),
-        "cards": [
-            {
-                "lg_code": r.lg_code,
-                "name": governments[r.lg_code].name if r.lg_code in governments else None,
-                "plan": r.plan,
-                # Rule 16: the registration's stored flag, as everywhere (docs/premium.md).
-                "long_term_stayer": r.plan == "premium" and r.long_term_stayer,
-                "valid_until": r.premium_valid_until if r.plan == "premium" else None,
-            }
-            for r in active
-        ],
-    }
+    return card_view(token, clock.iso(expires_at), active, governments)

@@ -116,3 +116,24 @@ def stays_view(registration_id: str, days: list[date], current: Progress) -> dic
         "stay_days": current.stay_days,
         "long_term_stayer": current.stay_days >= current.long_stay_days,
     }
+
+
+def card_view(
+    member_token: str, expires_at: str, active: list[Registration], governments: dict[str, LocalGovernment]
+) -> dict[str, Any]:
+    """The member code staff scan, valid until `expires_at`, and one card per active registration."""
+    return {
+        "member_token": member_token,
+        "member_token_expires_at": expires_at,
+        "cards": [
+            {
+                "lg_code": r.lg_code,
+                "name": governments[r.lg_code].name if r.lg_code in governments else None,
+                "plan": r.plan,
+                # Rule 16: the registration's stored flag, as everywhere (docs/premium.md).
+                "long_term_stayer": r.plan == "premium" and r.long_term_stayer,
+                "valid_until": r.premium_valid_until if r.plan == "premium" else None,
+            }
+            for r in active
+        ],
+    }
