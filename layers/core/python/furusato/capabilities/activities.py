@@ -31,7 +31,13 @@ from furusato.settings import settings
 from furusato.store import activities as store
 from furusato.store import keyring, lgs, participations
 from furusato.store.ids import new_id
-from furusato.views.activity import organization_view, public_view, staff_view
+from furusato.views.activity import (
+    live_token_view,
+    organization_view,
+    public_view,
+    staff_view,
+    static_qr_view,
+)
 from furusato.views.participation import pending_line, roster_line
 
 QrFormat = Literal["pdf", "png", "svg", "json"]
@@ -250,13 +256,7 @@ def qr(actor: Actor, activity_id: str, fmt: QrFormat) -> tuple[str, bytes | dict
     token = static_token(activity)
     url = checkin_url(token)
     if fmt == "json":
-        body = {
-            "token": token,
-            "url": url,
-            "valid_from": clock.iso(activity.checkin_opens),
-            "valid_until": clock.iso(activity.checkin_closes),
-        }
-        return "application/json", body, ""
+        return "application/json", static_qr_view(activity, token, url), ""
     from furusato.qr.poster import PosterText, raster_poster, svg_poster
 
     lg = lgs.get(actor.lg_code)
@@ -283,14 +283,14 @@ def live_token(actor: Actor, activity_id: str) -> dict[str, Any]:
         keyring.current(), lg_code=activity.lg_code, activity_id=activity.activity_id, now=now
     )
     next_step = claims.valid_from + timedelta(seconds=tokens.ROTATION_STEP_S)
-    return {
-        "token": token,
-        "url": checkin_url(token),
-        "valid_from": clock.iso(claims.valid_from),
-        "valid_until": clock.iso(claims.expires_at),
-        "refresh_at": clock.iso(next_step),
-        "step_seconds": tokens.ROTATION_STEP_S,
-    }
+    return live_token_view(
+        token,
+        checkin_url(token),
+        valid_from=claims.valid_from,
+        valid_until=claims.expires_at,
+        refresh_at=next_step,
+        step_seconds=tokens.ROTATION_STEP_S,
+    )
 
 
 # --- rosters -----------------------------------------------------------------------------

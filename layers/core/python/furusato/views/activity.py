@@ -3,6 +3,7 @@ may show it to anyone."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from furusato.clock import iso
@@ -53,3 +54,33 @@ def staff_view(activity: Activity, *, participant_count: int | None = None) -> d
     if participant_count is not None:
         view["participant_count"] = participant_count
     return view
+
+
+def static_qr_view(activity: Activity, token: str, url: str) -> dict[str, Any]:
+    """The static check-in code for tools, valid through the activity's check-in window."""
+    return {
+        "token": token,
+        "url": url,
+        "valid_from": iso(activity.checkin_opens),
+        "valid_until": iso(activity.checkin_closes),
+    }
+
+
+def live_token_view(
+    token: str,
+    url: str,
+    *,
+    valid_from: datetime,
+    valid_until: datetime,
+    refresh_at: datetime,
+    step_seconds: int,
+) -> dict[str, Any]:
+    """The current rotating code for a screen at the venue, and when to fetch the next one."""
+    return {
+        "token": token,
+        "url": url,
+        "valid_from": iso(valid_from),
+        "valid_until": iso(valid_until),
+        "refresh_at": iso(refresh_at),
+        "step_seconds": step_seconds,
+    }
