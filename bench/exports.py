@@ -11,7 +11,7 @@ people, a profile with a name and a registration, which the roster reads per pag
 - `inline`: what `GET …/participants?format=xlsx` does inside the request (the whole roster read,
   then `rosters.roster_workbook`, openpyxl's normal in-memory workbook).
 - `writer`: the job's own work without DynamoDB: `rosters.write_roster` (the job's writer) over
-  pages of 500 roster lines built by the roster's own builder (`ParticipationRecord.roster_dict`,
+  pages of 500 roster lines built by the roster's own builder (`views.participation.roster_line`,
   every person named and registered), then the upload to S3 (a moto server in its own process).
   moto serves a page of a 50,000-record index partition by sorting the whole partition, so at
   that size `job` measures moto; `writer` gives the function's CPU and memory, and the job's
@@ -141,6 +141,7 @@ def _writer_pages(size: int) -> Any:
     from datetime import date
 
     from furusato.domain.checkin import ParticipationRecord
+    from furusato.views.participation import roster_line
 
     starts = "2026-05-10T10:00:00+09:00"
     for first in range(0, size, 500):
@@ -160,7 +161,7 @@ def _writer_pages(size: int) -> Any:
                 checked_in_at=starts,
                 recorded_at=starts,
             )
-            page.append(record.roster_dict(name="山田 花子", registration_id=f"reg_{n:026d}"))
+            page.append(roster_line(record, name="山田 花子", registration_id=f"reg_{n:026d}"))
         yield page
 
 

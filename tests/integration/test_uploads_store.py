@@ -91,7 +91,7 @@ def test_attach_checks_a_pending_upload_at_once() -> None:
     assert [{k: d[k] for k in ("upload_key", "content_type", "size")} for d in docs] == [
         {"upload_key": created["upload_key"], "content_type": "image/png", "size": len(PNG)}
     ]
-    views = uploads.document_views("alice", docs)
+    views = uploads.signed_documents("alice", docs)
     assert requests.get(views[0]["url"], timeout=30).content == PNG
 
 
@@ -128,5 +128,5 @@ def test_a_file_posted_again_after_its_check_is_never_served() -> None:
     docs = uploads.attach(
         "alice", [created["upload_key"]], purpose="support_document", field="attachment_keys"
     )
-    (view,) = uploads.document_views("alice", docs)
+    (view,) = uploads.signed_documents("alice", docs)
     assert requests.get(view["url"], timeout=30).content == PDF

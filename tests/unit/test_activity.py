@@ -32,6 +32,7 @@ from furusato.domain.checkin import (
 from furusato.domain.errors import Forbidden, InvalidInput, NotFound
 from furusato.domain.lg import LocalGovernment, PremiumSettings
 from furusato.domain.registration import progress
+from furusato.views.participation import participation_view, roster_line
 
 START = datetime(2026, 5, 10, 10, 0, tzinfo=JST)
 END = datetime(2026, 5, 10, 12, 0, tzinfo=JST)
@@ -254,6 +255,6 @@ def test_a_record_counts_toward_progress_on_the_day_of_the_scan() -> None:
     assert record.day == date(2026, 5, 10) and record.offline
     result = progress(lg, [record], date(2026, 5, 11))
     assert (result.activities_counted, result.stay_days) == (1, 1)
-    assert record.roster_dict(name=None, registration_id=None)["registered"] is False
-    assert record.roster_dict(name="山田 花子", registration_id="reg_1")["registered"] is True
-    assert record.me_dict()["checked_in_at"] == "2026-05-10T23:50:00+09:00"
+    assert roster_line(record, name=None, registration_id=None)["registered"] is False
+    assert roster_line(record, name="山田 花子", registration_id="reg_1")["registered"] is True
+    assert participation_view(record)["checked_in_at"] == "2026-05-10T23:50:00+09:00"

@@ -9,12 +9,13 @@ fails the request (503): personal data is not handed out unrecorded.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
 from furusato import clock
 from furusato.domain.errors import InvalidInput
+from furusato.views.audit import audit_record_view
 
 logger = Logger(child=True)
 
@@ -49,6 +50,31 @@ def record(
     logger.debug("staff access recorded", extra={"lg_code": lg_code, "action": action})
 
 
+class Staff(Protocol):
+    """Who acts: a route's principal or a capability's actor."""
+
+    @property
+    def sub(self) -> str: ...
+
+    @property
+    def staff_role(self) -> str | None: ...
+
+
+def staff_access(
+    who: Staff, lg_code: str, *, action: str, resource: str, purpose: str, records: int | None = None
+) -> None:
+    """`record` for the staff member making the request."""
+    record(
+        actor_sub=who.sub,
+        lg_code=lg_code,
+        staff_role=who.staff_role,
+        action=action,
+        resource=resource,
+        purpose=purpose,
+        records=records,
+    )
+
+
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 
@@ -66,16 +92,4 @@ def read(
     if (end - start).days >= MAX_DAYS:
         raise InvalidInput("period too long", details={"from": f"at most {MAX_DAYS} days before to"})
     items, next_cursor = audit_trail.query(lg_code, start=start, end=end, limit=limit, cursor=cursor)
-    return [
-        {
-            "at": item.at,
-            "lg_code": item.lg_code,
-            "actor": item.actor,
-            "staff_role": item.staff_role,
-            "action": item.action,
-            "resource": item.resource,
-            "purpose": item.purpose,
-            "records": int(item.records) if item.records is not None else None,
-        }
-        for item in items
-    ], next_cursor
+    return [audit_record_view(item) for item in items], next_cursor

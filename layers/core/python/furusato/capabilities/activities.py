@@ -31,6 +31,14 @@ from furusato.settings import settings
 from furusato.store import activities as store
 from furusato.store import keyring, lgs, participations
 from furusato.store.ids import new_id
+from furusato.views.activity import (
+    live_token_view,
+    organization_view,
+    public_view,
+    staff_view,
+    static_qr_view,
+)
+from furusato.views.participation import pending_line, roster_line
 
 QrFormat = Literal["pdf", "png", "svg", "json"]
 logger = Logger(service="furusato", child=True)
@@ -56,7 +64,7 @@ def create_organization(actor: Actor, *, name: str, kind: str, designation: str)
         updated_at=now,
     )
     store.create_organization(org)
-    return org.to_dict()
+    return organization_view(org)
 
 
 def _visible_org(actor: Actor, org_id: str) -> Organization:
@@ -69,7 +77,7 @@ def _visible_org(actor: Actor, org_id: str) -> Organization:
 
 
 def get_organization(actor: Actor, org_id: str) -> dict[str, Any]:
-    return _visible_org(actor, org_id).to_dict()
+    return organization_view(_visible_org(actor, org_id))
 
 
 def list_organizations(
@@ -77,9 +85,9 @@ def list_organizations(
 ) -> tuple[list[dict[str, Any]], str | None]:
     if actor.is_org:
         org = store.get_organization(actor.lg_code, actor.org_id or "")
-        return ([org.to_dict()] if org else []), None
+        return ([organization_view(org)] if org else []), None
     items, next_cursor = store.list_organizations(actor.lg_code, limit=limit, cursor=cursor)
-    return [o.to_dict() for o in items], next_cursor
+    return [organization_view(o) for o in items], next_cursor
 
 
 def update_organization(actor: Actor, org_id: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +106,7 @@ def update_organization(actor: Actor, org_id: str, changes: dict[str, Any]) -> d
                 if not activity.designated
             ]
         )
-    return updated.to_dict()
+    return organization_view(updated)
 
 
 # --- activities --------------------------------------------------------------------------
@@ -144,21 +152,14 @@ def create_activity(actor: Actor, fields: dict[str, Any]) -> dict[str, Any]:
         updated_at=now,
     )
     store.create_activity(activity, created_by=actor.sub)
-    return _staff_view(activity, participant_count=0)
-
-
-def _staff_view(activity: Activity, *, participant_count: int | None = None) -> dict[str, Any]:
-    view = activity.staff_dict()
-    if participant_count is not None:
-        view["participant_count"] = participant_count
-    return view
+    return staff_view(activity, participant_count=0)
 
 
 def get_activity(actor: Actor, activity_id: str) -> dict[str, Any]:
     """One BatchGetItem: the activity and its count's shards."""
     found, count = store.get_with_count(actor.lg_code, activity_id)
     activity = require_visible(actor, found)
-    return _staff_view(activity, participant_count=count)
+    return staff_view(activity, participant_count=count)
 
 
 def list_activities(
@@ -181,7 +182,7 @@ def list_activities(
     )
     if actor.is_org and not actor.org_id:
         items = []
-    views = [_staff_view(a) for a in items if status is None or a.status == status]
+    views = [staff_view(a) for a in items if status is None or a.status == status]
     return views, next_cursor
 
 
@@ -212,7 +213,7 @@ def update_activity(actor: Actor, activity_id: str, changes: dict[str, Any]) -> 
             changes[text] = changes[text].strip()
     updated = apply_patch(activity, changes, now=clock.iso(clock.now()))
     _save((updated, activity))
-    return _staff_view(updated, participant_count=count)
+    return staff_view(updated, participant_count=count)
 
 
 def cancel_activity(actor: Actor, activity_id: str, reason: str | None) -> dict[str, Any]:
@@ -220,7 +221,7 @@ def cancel_activity(actor: Actor, activity_id: str, reason: str | None) -> dict[
     cancelled = cancel(activity, reason=reason, now=clock.iso(clock.now()))
     if cancelled is not activity:
         store.update_activity(cancelled)
-    return _staff_view(cancelled)
+    return staff_view(cancelled)
 
 
 # --- QR codes ----------------------------------------------------------------------------
@@ -255,13 +256,7 @@ def qr(actor: Actor, activity_id: str, fmt: QrFormat) -> tuple[str, bytes | dict
     token = static_token(activity)
     url = checkin_url(token)
     if fmt == "json":
-        body = {
-            "token": token,
-            "url": url,
-            "valid_from": clock.iso(activity.checkin_opens),
-            "valid_until": clock.iso(activity.checkin_closes),
-        }
-        return "application/json", body, ""
+        return "application/json", static_qr_view(activity, token, url), ""
     from furusato.qr.poster import PosterText, raster_poster, svg_poster
 
     lg = lgs.get(actor.lg_code)
@@ -288,24 +283,23 @@ def live_token(actor: Actor, activity_id: str) -> dict[str, Any]:
         keyring.current(), lg_code=activity.lg_code, activity_id=activity.activity_id, now=now
     )
     next_step = claims.valid_from + timedelta(seconds=tokens.ROTATION_STEP_S)
-    return {
-        "token": token,
-        "url": checkin_url(token),
-        "valid_from": clock.iso(claims.valid_from),
-        "valid_until": clock.iso(claims.expires_at),
-        "refresh_at": clock.iso(next_step),
-        "step_seconds": tokens.ROTATION_STEP_S,
-    }
+    return live_token_view(
+        token,
+        checkin_url(token),
+        valid_from=claims.valid_from,
+        valid_until=claims.expires_at,
+        refresh_at=next_step,
+        step_seconds=tokens.ROTATION_STEP_S,
+    )
 
 
 # --- rosters -----------------------------------------------------------------------------
 
 
 def _audit_read(actor: Actor, activity_id: str, what: str, count: int) -> None:
-    audit.record(
-        actor_sub=actor.sub,
-        lg_code=actor.lg_code,
-        staff_role=actor.staff_role,
+    audit.staff_access(
+        actor,
+        actor.lg_code,
         action="export" if what.endswith(".xlsx") else "read",
         resource=f"activities/{activity_id}/{what}",
         purpose="activity roster",
@@ -319,9 +313,9 @@ def roster_lines(lg_code: str, entries: list[participations.RosterEntry]) -> lis
     subs = [e.sub for e in entries if isinstance(e, ParticipationRecord)]
     people = participations.roster_people(subs, lg_code) if subs else {}
     return [
-        e.roster_dict(name=people[e.sub][0], registration_id=people[e.sub][1])
+        roster_line(e, name=people[e.sub][0], registration_id=people[e.sub][1])
         if isinstance(e, ParticipationRecord)
-        else e.roster_dict()
+        else pending_line(e)
         for e in entries
     ]
 
@@ -366,7 +360,7 @@ def public_activities(
         limit=limit,
         cursor=cursor,
     )
-    return [a.public_dict() for a in items], next_cursor
+    return [public_view(a) for a in items], next_cursor
 
 
 def parse_day(value: str | None, field: str) -> date | None:

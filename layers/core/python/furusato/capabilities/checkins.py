@@ -43,6 +43,9 @@ from furusato.store import activities as activity_store
 from furusato.store import cursor as cursors
 from furusato.store import keyring, lgs, participations, people
 from furusato.store.ids import new_id
+from furusato.views.activity import public_view
+from furusato.views.participation import participation_view, roster_line
+from furusato.views.registration import card_view, progress_view
 
 logger = Logger(service="furusato", child=True)
 
@@ -236,7 +239,7 @@ def decide_participation(
         today = max(clock.today(), stored.day)
         premium.after_participation(stored.sub, premium.governments_counting(stored.lg_code), today)
     name, registration_id = participations.roster_people([stored.sub], actor.lg_code)[stored.sub]
-    return changed, stored.roster_dict(name=name, registration_id=registration_id)
+    return changed, roster_line(stored, name=name, registration_id=registration_id)
 
 
 # --- recording ---------------------------------------------------------------------------
@@ -277,14 +280,14 @@ def _write(
         upgraded = premium.after_participation(record.sub, premium.governments_counting(lg.lg_code), today)
     body = {
         "status": "recorded" if created else "already_recorded",
-        "activity": activity.public_dict(),
+        "activity": public_view(activity),
         "lg_code": lg.lg_code,
         "counted": counted_on(lg, stored, today),
         "activity_day": stored.day.isoformat(),
         "upgraded": upgraded.to_dict() if upgraded else None,
-        "progress": current.to_dict(),
+        "progress": progress_view(current),
         "registered": lg.lg_code in person.registrations,
-        "participation": stored.me_dict(),
+        "participation": participation_view(stored),
     }
     return (201 if created else 200), body
 
@@ -361,7 +364,7 @@ def my_participations(
         if len(selected) > limit
         else None
     )
-    return [p.me_dict() for p in page], next_cursor
+    return [participation_view(p) for p in page], next_cursor
 
 
 def card(sub: str) -> dict[str, Any]:
@@ -375,18 +378,4 @@ def card(sub: str) -> dict[str, Any]:
     )
     governments = lgs.batch_get(r.lg_code for r in active)
 
-    return {
-        "member_token": token,
-        "member_token_expires_at": clock.iso(expires_at),
-        "cards": [
-            {
-                "lg_code": r.lg_code,
-                "name": governments[r.lg_code].name if r.lg_code in governments else None,
-                "plan": r.plan,
-                # Rule 16: the registration's stored flag, as everywhere (docs/premium.md).
-                "long_term_stayer": r.plan == "premium" and r.long_term_stayer,
-                "valid_until": r.premium_valid_until if r.plan == "premium" else None,
-            }
-            for r in active
-        ],
-    }
+    return card_view(token, clock.iso(expires_at), active, governments)

@@ -24,42 +24,7 @@ from furusato.domain.registration import LIVE_STATUSES
 from furusato.store import contents, lgs, people
 from furusato.store import cursor as cursors
 from furusato.store.ids import new_id
-
-
-def _iso(instant: datetime | None) -> str | None:
-    return clock.iso(instant) if instant else None
-
-
-def staff_view(content: Content, now: datetime | None = None) -> dict[str, Any]:
-    return {
-        "content_id": content.content_id,
-        "lg_code": content.lg_code,
-        "kind": content.kind,
-        "title": content.title,
-        "body": content.body,
-        "body_html": content.body_html,
-        "target": content.target.to_dict(),
-        # The instant it reaches (or reached) the feed; for a draft, the date asked for.
-        "publish_at": _iso(content.published_at if not content.draft else content.publish_at),
-        "expires_at": _iso(content.expires_at),
-        "status": content.status(now or clock.now()),
-        "draft": content.draft,
-        "created_at": content.created_at,
-        "updated_at": content.updated_at,
-    }
-
-
-def feed_view(content: Content) -> dict[str, Any]:
-    return {
-        "content_id": content.content_id,
-        "lg_code": content.lg_code,
-        "lg_name": content.lg_name,
-        "kind": content.kind,
-        "title": content.title,
-        "body": content.body,
-        "body_html": content.body_html,
-        "published_at": _iso(content.published_at),
-    }
+from furusato.views.content import feed_view, staff_view
 
 
 def _check_text(title: str, body: str) -> None:
@@ -102,7 +67,7 @@ def create(lg_code: str, actor_sub: str, body: dict[str, Any]) -> dict[str, Any]
 
 
 def get(lg_code: str, content_id: str) -> dict[str, Any]:
-    return staff_view(contents.get(lg_code, content_id).content)
+    return staff_view(contents.get(lg_code, content_id).content, clock.now())
 
 
 def list_contents(lg_code: str, *, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:

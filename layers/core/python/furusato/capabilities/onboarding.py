@@ -12,6 +12,7 @@ from furusato.domain.lg_code import is_valid_lg_code
 from furusato.domain.staff import StaffMember, check_invite, check_removal
 from furusato.store import accounts, activities, lgs, staff
 from furusato.views.government import onboarded_view
+from furusato.views.staff import staff_member_view
 
 
 def onboard(*, lg_code: str, name: str, kind: Any, prefecture_code: str) -> dict[str, Any]:
@@ -36,7 +37,7 @@ def list_onboarded(*, limit: int, cursor: str | None) -> tuple[list[dict[str, An
 
 def create_staff(
     lg_code: str, email: str, staff_role: str, *, created_by: str, org_id: str | None = None
-) -> StaffMember:
+) -> dict[str, Any]:
     """Create the staff user in the staff pool (Cognito e-mails the temporary password) with its
     government and role as immutable attributes, then the staff record the route guard checks.
     The operator creates any role; a government's admin only those `domain.staff` allows."""
@@ -53,10 +54,12 @@ def create_staff(
         created_at=clock.iso(clock.now()),
         created_by=created_by,
     )
-    return staff.create(member)
+    return staff_member_view(staff.create(member))
 
 
-def invite(lg_code: str, email: str, staff_role: str, org_id: str | None, *, invited_by: str) -> StaffMember:
+def invite(
+    lg_code: str, email: str, staff_role: str, org_id: str | None, *, invited_by: str
+) -> dict[str, Any]:
     """A government's admin invites staff: the roles below admin, organization staff with an
     organization of this government and nobody else with one."""
     check_invite(staff_role)
@@ -84,4 +87,4 @@ def remove_staff(lg_code: str, staff_id: str, *, removed_by: str) -> None:
 
 def list_staff(lg_code: str, *, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     members, next_cursor = staff.list_for_lg(lg_code, limit=limit, cursor=cursor)
-    return [m.view() for m in members], next_cursor
+    return [staff_member_view(m) for m in members], next_cursor

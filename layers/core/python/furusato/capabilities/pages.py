@@ -17,6 +17,7 @@ from typing import Any
 from furusato import clock
 from furusato.domain.lg import LocalGovernment, Page, Section
 from furusato.store import lgs
+from furusato.views.government import page_view
 
 PAGE_IMAGE = "page_image"
 
@@ -60,36 +61,28 @@ def put_page(lg_code: str, body: dict[str, Any]) -> dict[str, Any]:
         title=body["title"].strip(), body=body["body"], updated_at=clock.iso(clock.now()), sections=sections
     )
     lgs.save_page(lg_code, page)
-    return page_view(lg_code, page)
+    return _signed_page(lg_code, page)
 
 
-def page_view(lg_code: str, page: Page) -> dict[str, Any]:
-    """The page with a short-lived link to each section's image."""
-    view = page.to_dict()
-    view["sections"] = [
-        {"heading": s.heading, "body": s.body, "image": _image(lg_code, s) if s.image_key else None}
-        for s in page.sections
-    ]
-    return view
+def _signed_page(lg_code: str, page: Page) -> dict[str, Any]:
+    """The page's view with a short-lived link to each section's image."""
+    return page_view(page, [_image_url(lg_code, s) for s in page.sections])
 
 
-def _image(lg_code: str, section: Section) -> dict[str, Any]:
+def _image_url(lg_code: str, section: Section) -> str | None:
+    """A short-lived link to the section's image (the version that was checked)."""
+    if not section.image_key:
+        return None
     from furusato.capabilities.uploads import READ_URL_TTL_S
     from furusato.domain.uploads import JPEG, object_key
     from furusato.store.uploads import presigned_get
 
-    assert section.image_key is not None
-    return {
-        "upload_key": section.image_key,
-        "content_type": section.image_type,
-        "alt": section.image_alt,
-        "url": presigned_get(
-            object_key(_owner(lg_code), section.image_key),
-            expires_s=READ_URL_TTL_S,
-            content_type=section.image_type or JPEG,
-            version=section.image_version,
-        ),
-    }
+    return presigned_get(
+        object_key(_owner(lg_code), section.image_key),
+        expires_s=READ_URL_TTL_S,
+        content_type=section.image_type or JPEG,
+        version=section.image_version,
+    )
 
 
 def get_page(lg_code: str) -> dict[str, Any]:
@@ -97,4 +90,4 @@ def get_page(lg_code: str) -> dict[str, Any]:
 
 
 def view_of(lg: LocalGovernment) -> dict[str, Any]:
-    return page_view(lg.lg_code, lg.page)
+    return _signed_page(lg.lg_code, lg.page)

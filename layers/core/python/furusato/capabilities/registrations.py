@@ -22,7 +22,7 @@ from furusato.domain.registration import (
 from furusato.domain.survey import validate_answers
 from furusato.store import lgs, people
 from furusato.store.ids import new_id
-from furusato.views.registration import me_view, registration_view, staff_registration_view
+from furusato.views.registration import me_view, profile_view, registration_view, staff_registration_view
 
 
 def _check_code(lg_code: str) -> None:
@@ -72,7 +72,7 @@ def put_profile(sub: str, profile: Profile) -> dict[str, Any]:
     from furusato.capabilities import backfill  # only profile changes pay for the import
 
     backfill.attach_pending(sub, profile, previous=before, verified=record.identity is not None)
-    return profile.to_dict()
+    return profile_view(profile)
 
 
 def put_registration(

@@ -26,29 +26,20 @@ from furusato.store import activities as activity_store
 from furusato.store import exports, participations
 from furusato.store.ids import new_id
 from furusato.streams import Change, Consumer
+from furusato.views.participation import roster_export_view
 
 logger = Logger(service="furusato", child=True)
 
 PAGE = 500
 
 
-def _view(job: exports.RosterExport) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "export_id": job.export_id,
-        "activity_id": job.activity_id,
-        "status": job.status,
-        "rows_total": job.rows_total,
-        "rows_written": job.rows_written,
-        "created_at": job.created_at,
-        "updated_at": job.updated_at,
-        "failure_message": job.failure_message,
-        "download_url": None,
-        "download_expires_at": None,
-    }
+def _with_download(job: exports.RosterExport) -> dict[str, Any]:
+    """The job's view, with its download link signed once it is completed."""
+    download = None
     if job.status == "completed":
         url, expires = exports.download_link(job.object_key, f"participants-{job.activity_id}.xlsx")
-        view["download_url"], view["download_expires_at"] = url, clock.iso(expires)
-    return view
+        download = (url, clock.iso(expires))
+    return roster_export_view(job, download)
 
 
 def start(actor: Actor, activity_id: str) -> dict[str, Any]:
@@ -71,16 +62,15 @@ def start(actor: Actor, activity_id: str) -> dict[str, Any]:
         updated_at=now,
     )
     exports.create(job)
-    audit.record(
-        actor_sub=actor.sub,
-        lg_code=actor.lg_code,
-        staff_role=actor.staff_role,
+    audit.staff_access(
+        actor,
+        actor.lg_code,
         action="export",
         resource=f"activities/{activity_id}/participants.xlsx",
         purpose="activity roster",
         records=count,
     )
-    return _view(job)
+    return _with_download(job)
 
 
 def get(actor: Actor, activity_id: str, export_id: str) -> dict[str, Any]:
@@ -88,7 +78,7 @@ def get(actor: Actor, activity_id: str, export_id: str) -> dict[str, Any]:
     job = exports.get(actor.lg_code, export_id)
     if job is None or job.activity_id != activity_id:
         raise NotFound("export not found")
-    return _view(job)
+    return _with_download(job)
 
 
 def _pages(activity: Activity, job: exports.RosterExport) -> Iterator[list[dict[str, Any]]]:

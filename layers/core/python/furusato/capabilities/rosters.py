@@ -80,7 +80,7 @@ def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence[str | i
 
 
 def roster_workbook(activity: Activity, lines: Iterable[dict[str, Any]]) -> bytes:
-    """`lines` are roster lines (ParticipationRecord.roster_dict)."""
+    """`lines` are roster lines (views/participation.py)."""
     from openpyxl import Workbook
 
     book = Workbook()

@@ -33,6 +33,7 @@ from furusato.store.ids import new_id
 from furusato.store.lgs import lg_pk
 from furusato.store.models import MeasureItem, PersonItem, RegistrationItem, SupportYearItem
 from furusato.store.people import PROFILE_SK, person_pk, registration_sk
+from furusato.views.support import application_view, measure_view
 
 logger = Logger(service="furusato", child=True)
 
@@ -72,21 +73,6 @@ def terms_from(body: dict[str, Any]) -> MeasureTerms:
             required_documents=tuple(body.get("required_documents") or ()),
         )
     )
-
-
-def measure_view(measure: Measure, *, staff: bool = True) -> dict[str, Any]:
-    """Staff see the budget; the public list never shows budget figures."""
-    view: dict[str, Any] = {
-        "measure_id": measure.measure_id,
-        "lg_code": measure.lg_code,
-        **measure.terms.to_dict(),
-    }
-    view["status"] = measure.status
-    if staff:
-        view["budget"] = {"approved": measure.approved, "paid": measure.paid, "remaining": measure.remaining}
-    else:
-        view.pop("budget_total")
-    return view
 
 
 def create_measure(lg_code: str, body: dict[str, Any], *, sub: str) -> dict[str, Any]:
@@ -158,25 +144,11 @@ def public_measures(lg_code: str) -> list[dict[str, Any]]:
 # --- applications: the registrant -----------------------------------------------------------------
 
 
-def application_view(app: store.Application) -> dict[str, Any]:
+def _with_documents(app: store.Application) -> dict[str, Any]:
+    """The application's view, its documents signed for reading."""
     from furusato.capabilities import uploads
 
-    return {
-        "application_id": app.application_id,
-        "measure_id": app.measure_id,
-        "measure_name": app.measure_name,
-        "lg_code": app.lg_code,
-        "status": app.status,
-        "amount_requested": app.amount_requested,
-        "expenses": app.expenses,
-        "amount_granted": app.amount_granted,
-        "details": app.details,
-        "documents": uploads.document_views(app.sub, app.documents),
-        "decision": app.decision,
-        "payment": app.payment,
-        "submitted_at": app.submitted_at,
-        "updated_at": app.updated_at,
-    }
+    return application_view(app, uploads.signed_documents(app.sub, app.documents))
 
 
 def _documents(sub: str, keys: list[str] | None) -> list[dict[str, Any]]:
@@ -244,12 +216,12 @@ def submit(sub: str, body: dict[str, Any]) -> dict[str, Any]:
         "support application submitted",
         extra={"lg_code": lg_code, "measure_id": measure_id, "application_id": app.application_id},
     )
-    return application_view(app)
+    return _with_documents(app)
 
 
 def mine(sub: str, *, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     items, next_cursor = store.list_mine(sub, limit=limit, cursor=cursor)
-    return [application_view(a) for a in items], next_cursor
+    return [_with_documents(a) for a in items], next_cursor
 
 
 def _my_application(sub: str, application_id: str) -> store.Application:
@@ -260,7 +232,7 @@ def _my_application(sub: str, application_id: str) -> store.Application:
 
 
 def get_mine(sub: str, application_id: str) -> dict[str, Any]:
-    return application_view(_my_application(sub, application_id))
+    return _with_documents(_my_application(sub, application_id))
 
 
 def amend(sub: str, application_id: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -302,7 +274,7 @@ def amend(sub: str, application_id: str, changes: dict[str, Any]) -> dict[str, A
         version=before.version + 1,
     )
     store.transition(before, after)
-    return application_view(after)
+    return _with_documents(after)
 
 
 # --- applications: coordinators ------------------------------------------------------------------
@@ -319,11 +291,11 @@ def staff_list(
     lg_code: str, *, status: str | None, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     items, next_cursor = store.list_for_lg(lg_code, status=status, limit=limit, cursor=cursor)
-    return [application_view(a) for a in items], next_cursor
+    return [_with_documents(a) for a in items], next_cursor
 
 
 def staff_get(lg_code: str, application_id: str) -> dict[str, Any]:
-    return application_view(require_application(lg_code, application_id))
+    return _with_documents(require_application(lg_code, application_id))
 
 
 _NOTICES = {
@@ -406,7 +378,7 @@ def decide(lg_code: str, application_id: str, body: dict[str, Any], *, by: str) 
         "support application decided",
         extra={"lg_code": lg_code, "application_id": application_id, "decision": decision, "amount": amount},
     )
-    return application_view(after)
+    return _with_documents(after)
 
 
 def pay(lg_code: str, application_id: str, body: dict[str, Any], *, by: str) -> dict[str, Any]:
@@ -421,7 +393,7 @@ def pay(lg_code: str, application_id: str, body: dict[str, Any], *, by: str) -> 
         raise invalid_field("paid_on", "not in the future")
     if before.status == "paid" and before.payment:
         if before.payment.get("paid_on") == paid_on and before.payment.get("reference") == reference:
-            return application_view(before)
+            return _with_documents(before)
         raise Conflict(
             "this application is paid already", code="ALREADY_PAID", details={"payment": before.payment}
         )
@@ -440,7 +412,7 @@ def pay(lg_code: str, application_id: str, body: dict[str, Any], *, by: str) -> 
     m = MeasureItem
     store.transition(before, after, measure_actions=[m.paid.add(before.amount_granted or 0)])
     logger.info("support payment recorded", extra={"lg_code": lg_code, "application_id": application_id})
-    return application_view(after)
+    return _with_documents(after)
 
 
 # --- the export for the finance system -----------------------------------------------------------

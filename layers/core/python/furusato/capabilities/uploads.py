@@ -29,6 +29,7 @@ from furusato.store import notifications
 from furusato.store import uploads as store
 from furusato.store.ids import new_id
 from furusato.store.s3 import ObjectCreated
+from furusato.views.upload import document_view, upload_view
 
 logger = Logger(service="furusato", child=True)
 
@@ -46,30 +47,23 @@ def create(owner: str, *, purpose: str, content_type: str, size: int) -> dict[st
     upload_id = new_id("upl")
     key = rules.object_key(owner, upload_id)
     now = clock.now()
-    store.create(
-        store.Upload(
-            upload_id=upload_id,
-            owner=owner,
-            purpose=spec.name,
-            content_type=content_type,
-            size=size,
-            object_key=key,
-            status="pending",
-            created_at=iso(now),
-        )
+    upload = store.Upload(
+        upload_id=upload_id,
+        owner=owner,
+        purpose=spec.name,
+        content_type=content_type,
+        size=size,
+        object_key=key,
+        status="pending",
+        created_at=iso(now),
     )
+    store.create(upload)
     url, fields = store.presigned_post(
         key, content_type=content_type, max_bytes=spec.max_bytes, expires_s=UPLOAD_URL_TTL_S
     )
     logger.info("upload created", extra={"upload_id": upload_id, "purpose": purpose})
-    return {
-        "upload_key": upload_id,
-        "purpose": spec.name,
-        "content_type": content_type,
-        "size": size,
-        "upload": {"url": url, "fields": fields, "method": "POST"},
-        "expires_at": iso(now + timedelta(seconds=UPLOAD_URL_TTL_S)),
-    }
+    expires_at = iso(now + timedelta(seconds=UPLOAD_URL_TTL_S))
+    return upload_view(upload, url=url, fields=fields, expires_at=expires_at)
 
 
 def check(upload: store.Upload, *, version: str | None = None) -> store.Upload:
@@ -183,21 +177,19 @@ def _document(upload: store.Upload) -> dict[str, Any]:
     return doc
 
 
-def document_views(owner: str, documents: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+def signed_documents(owner: str, documents: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     """Attached documents with a short-lived `url` each (for the owner, or staff allowed to read
     the record they are attached to: the caller decides who)."""
     return [
-        {
-            "upload_key": doc["upload_key"],
-            "content_type": doc["content_type"],
-            "size": int(doc["size"]),
-            "url": store.presigned_get(
+        document_view(
+            doc,
+            store.presigned_get(
                 rules.object_key(owner, doc["upload_key"]),
                 expires_s=READ_URL_TTL_S,
                 content_type=doc["content_type"],
                 version=doc.get("version"),
             ),
-        }
+        )
         for doc in documents or []
     ]
 
@@ -209,7 +201,7 @@ def hand_in(owner: str, upload_keys: list[str], target: str) -> None:
 
 def documents_of(owner: str, target: str) -> list[dict[str, Any]]:
     """The documents handed in with a record, each with a short-lived `url`."""
-    return document_views(
+    return signed_documents(
         owner,
         [_document(u) for u in sorted(store.attached_to(owner, target), key=lambda u: u.upload_id)],
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from furusato.clock import JST, iso
+from furusato.clock import JST
 from furusato.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 CheckinMode = Literal["static_qr", "rotating_qr", "staff_scan"]
@@ -53,17 +53,6 @@ class Organization:
     created_at: str
     updated_at: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "org_id": self.org_id,
-            "lg_code": self.lg_code,
-            "name": self.name,
-            "kind": self.kind,
-            "designation": self.designation,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-        }
-
 
 @dataclass(frozen=True)
 class Activity:
@@ -99,35 +88,6 @@ class Activity:
     @property
     def cancelled(self) -> bool:
         return self.status == "cancelled"
-
-    def public_dict(self) -> dict[str, Any]:
-        """What the app may show anyone: no rosters, no counters, no staff notes."""
-        return {
-            "activity_id": self.activity_id,
-            "lg_code": self.lg_code,
-            "name": self.name,
-            "starts_at": iso(self.starts_at),
-            "ends_at": iso(self.ends_at),
-            "place": self.place,
-            "conditions": self.conditions,
-            "capacity": self.capacity,
-            "organization_id": self.organization_id,
-            "designated": self.designated,
-            "checkin_mode": self.checkin_mode,
-            "status": self.status,
-        }
-
-    def staff_dict(self) -> dict[str, Any]:
-        return {
-            **self.public_dict(),
-            "checkin_opens_at": iso(self.checkin_opens),
-            "checkin_closes_at": iso(self.checkin_closes),
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "cancelled_at": self.cancelled_at,
-            "cancel_reason": self.cancel_reason,
-            "scan_failures": dict(sorted(self.scan_failures.items())),
-        }
 
 
 def check_times(starts_at: datetime, ends_at: datetime) -> tuple[datetime, datetime]:

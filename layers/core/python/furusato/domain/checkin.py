@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from furusato.clock import iso
 from furusato.domain import tokens
@@ -53,45 +53,6 @@ class ParticipationRecord(Participation):
     decided_by: str | None = None  # the staff member who confirmed or rejected an offline scan
     decided_at: str | None = None
 
-    def me_dict(self) -> dict[str, Any]:
-        return {
-            "participation_id": self.participation_id,
-            "activity_id": self.activity_id,
-            "lg_code": self.lg_code,
-            "activity": {
-                "name": self.activity_name,
-                "starts_at": self.activity_starts_at,
-                "ends_at": self.activity_ends_at,
-                "place": self.place,
-            },
-            "designated": self.designated,
-            "day": self.day.isoformat(),
-            "source": self.source,
-            "checkin_mode": self.checkin_mode,
-            "checked_in_at": self.checked_in_at,
-            "recorded_at": self.recorded_at,
-            "offline": self.offline,
-            "status": self.status,
-        }
-
-    def roster_dict(self, *, name: str | None, registration_id: str | None) -> dict[str, Any]:
-        """A roster line; the name and registration are read when the roster is (withdrawn people
-        have neither)."""
-        return {
-            "participation_id": self.participation_id,
-            "kind": "registrant",
-            "name": name,
-            "registered": registration_id is not None,
-            "registration_id": registration_id,
-            "source": self.source,
-            "checkin_mode": self.checkin_mode,
-            "checked_in_at": self.checked_in_at,
-            "recorded_at": self.recorded_at,
-            "offline": self.offline,
-            "status": self.status,
-            "decided_at": self.decided_at,
-        }
-
 
 @dataclass(frozen=True)
 class PendingParticipant:
@@ -102,22 +63,6 @@ class PendingParticipant:
     name: str
     checked_in_at: str  # the activity's start
     recorded_at: str  # when the import wrote it
-
-    def roster_dict(self) -> dict[str, Any]:
-        return {
-            "participation_id": self.participation_id,
-            "kind": "pending",
-            "name": self.name,
-            "registered": False,
-            "registration_id": None,
-            "source": "backfill",
-            "checkin_mode": "staff_scan",
-            "checked_in_at": self.checked_in_at,
-            "recorded_at": self.recorded_at,
-            "offline": False,
-            "status": "confirmed",  # written by staff from their own records
-            "decided_at": None,
-        }
 
 
 def scan_instant(

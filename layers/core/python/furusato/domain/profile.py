@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 from furusato.domain.errors import InvalidInput
 from furusato.domain.postal import lg_code_for_postal_code, normalize_postal_code
@@ -23,16 +23,6 @@ class Profile:
     postal_code: str  # 7 digits; empty when only a verified address is known
     address: str
     residence_lg_code: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "birth_date": self.birth_date.isoformat(),
-            "gender": self.gender,
-            "postal_code": f"{self.postal_code[:3]}-{self.postal_code[3:]}" if self.postal_code else None,
-            "address": self.address,
-            "residence_lg_code": self.residence_lg_code,
-        }
 
 
 def make_profile(

@@ -171,16 +171,6 @@ class Progress:
     def long_term_stayer(self) -> bool:
         return self.stay_days >= self.long_stay_days
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "activities_counted": self.activities_counted,
-            "activities_required": self.activities_required,
-            "stay_days": self.stay_days,
-            "long_stay_days": self.long_stay_days,
-            "window_start": self.window_start.isoformat(),
-            "window_end": self.window_end.isoformat(),
-        }
-
 
 def progress(
     lg: LocalGovernment,

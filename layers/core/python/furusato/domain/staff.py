@@ -8,7 +8,6 @@ on their own account, so nobody raises their own role or moves to another govern
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from furusato.domain.errors import Conflict, Forbidden
 
@@ -44,17 +43,6 @@ class StaffMember:
 
     def removed(self, *, by: str, at: str) -> StaffMember:
         return replace(self, status="removed", removed_at=at, removed_by=by)
-
-    def view(self) -> dict[str, Any]:
-        return {
-            "staff_id": self.staff_id,
-            "email": self.email,
-            "staff_role": self.staff_role,
-            "org_id": self.org_id,
-            "lg_code": self.lg_code,
-            "status": self.status,
-            "created_at": self.created_at,
-        }
 
 
 def check_invite(staff_role: str) -> None:

@@ -180,10 +180,9 @@ def staff_checkin(lg_code: str, activity_id: str, body: dict[str, Any]) -> Respo
     status, view = checkins.staff_check_in(
         actor, activity_id, member_token=body["member_token"], nonce=body["nonce"]
     )
-    audit.record(
-        actor_sub=actor.sub,
-        lg_code=lg_code,
-        staff_role=actor.staff_role,
+    audit.staff_access(
+        actor,
+        lg_code,
         action="record",
         resource=f"activities/{activity_id}/participants",
         purpose="staff check-in",
@@ -224,10 +223,9 @@ def decide_participation(
 ) -> Response[Any]:
     actor = staff_actor(lg_code, DECIDERS)
     changed, line = checkins.decide_participation(actor, activity_id, participation_id, body["decision"])
-    audit.record(  # every answer names the person: a repeated decision is recorded as a read
-        actor_sub=actor.sub,
-        lg_code=lg_code,
-        staff_role=actor.staff_role,
+    audit.staff_access(  # every answer names the person: a repeated decision is recorded as a read
+        actor,
+        lg_code,
         action=body["decision"] if changed else "read",
         resource=f"activities/{activity_id}/participants/{participation_id}",
         purpose="confirmation of an offline scan",

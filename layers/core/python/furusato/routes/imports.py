@@ -26,6 +26,7 @@ MANAGERS = frozenset({"admin", "coordinator"})
 READERS = frozenset({"admin", "coordinator", "viewer"})
 TEMPLATE_NAME = "令和8年4月以降における担い手活動実績記録用様式.xlsx"
 TEMPLATE_ASCII_NAME = "furusato-backfill-template.xlsx"
+PURPOSE = "activity backfill"
 
 
 # Registered before `<import_id>`: the literal segment wins, as in API Gateway.
@@ -59,7 +60,9 @@ def get_template(lg_code: str) -> Response[Any]:
 def create_import(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)
     view = jobs.create(lg_code, sub=who.sub, filename=body["filename"], dry_run=body["dry_run"])
-    _audit(who, lg_code, "upload", f"imports/{view['import_id']}")
+    audit.staff_access(
+        who, lg_code, action="upload", resource=f"imports/{view['import_id']}", purpose=PURPOSE
+    )
     return json_response(201, view, headers={"Cache-Control": "no-store"})
 
 
@@ -70,7 +73,9 @@ def get_import(lg_code: str, import_id: str) -> Response[Any]:
     view = jobs.get(lg_code, import_id)
     if view.get("report_url"):
         # The report lists rejected rows as the file gave them: personal data.
-        _audit(who, lg_code, "read", f"imports/{import_id}/report")
+        audit.staff_access(
+            who, lg_code, action="read", resource=f"imports/{import_id}/report", purpose=PURPOSE
+        )
     return json_response(200, view, headers={"Cache-Control": "no-store"})
 
 
@@ -86,16 +91,5 @@ def get_import(lg_code: str, import_id: str) -> Response[Any]:
 def commit_import(lg_code: str, import_id: str) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)
     view = jobs.commit(lg_code, import_id, sub=who.sub)
-    _audit(who, lg_code, "commit", f"imports/{import_id}")
+    audit.staff_access(who, lg_code, action="commit", resource=f"imports/{import_id}", purpose=PURPOSE)
     return json_response(202, view)
-
-
-def _audit(who: auth.Principal, lg_code: str, action: str, resource: str) -> None:
-    audit.record(
-        actor_sub=who.sub,
-        lg_code=lg_code,
-        staff_role=who.staff_role,
-        action=action,
-        resource=resource,
-        purpose="activity backfill",
-    )

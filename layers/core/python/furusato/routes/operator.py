@@ -57,8 +57,8 @@ def list_onboarded(query: dict[str, Any]) -> Response[Any]:
 )
 def create_staff(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.operator(router)
-    member = onboarding.create_staff(lg_code, body["email"], body["staff_role"], created_by=who.sub)
-    return json_response(201, member.view())
+    view = onboarding.create_staff(lg_code, body["email"], body["staff_role"], created_by=who.sub)
+    return json_response(201, view)
 
 
 @router.get("/v1/operator/audit")

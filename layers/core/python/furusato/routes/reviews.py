@@ -28,10 +28,9 @@ def get_registration(lg_code: str, registration_id: str) -> Response[Any]:
     who = auth.staff(router, lg_code, DECIDERS)
     view = reviews.registration_detail(lg_code, registration_id)
     # Survey answers and documents are personal data: the read is recorded (rule 24).
-    audit.record(
-        actor_sub=who.sub,
-        lg_code=lg_code,
-        staff_role=who.staff_role,
+    audit.staff_access(
+        who,
+        lg_code,
         action="read",
         resource=f"registrations/{registration_id}",
         purpose="premium review",
@@ -58,10 +57,9 @@ def get_registration(lg_code: str, registration_id: str) -> Response[Any]:
 def review(lg_code: str, registration_id: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, DECIDERS)
     result = reviews.review(lg_code, registration_id, body["decision"], body["reason"], who.sub)
-    audit.record(
-        actor_sub=who.sub,
-        lg_code=lg_code,
-        staff_role=who.staff_role,
+    audit.staff_access(
+        who,
+        lg_code,
         action="decide",
         resource=f"registrations/{registration_id}",
         purpose="premium review",
@@ -82,10 +80,9 @@ def review(lg_code: str, registration_id: str, body: dict[str, Any]) -> Response
 def stays(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, DECIDERS)
     result = reviews.approve_stays(lg_code, body["registration_id"], body["days"], body["note"], who.sub)
-    audit.record(
-        actor_sub=who.sub,
-        lg_code=lg_code,
-        staff_role=who.staff_role,
+    audit.staff_access(
+        who,
+        lg_code,
         action="change",
         resource=f"registrations/{body['registration_id']}/stays",
         purpose="stay declarations",

@@ -29,8 +29,8 @@ router = Router()
 )
 def invite(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, auth.ADMIN)
-    member = onboarding.invite(lg_code, body["email"], body["staff_role"], body["org_id"], invited_by=who.sub)
-    return json_response(201, member.view())
+    view = onboarding.invite(lg_code, body["email"], body["staff_role"], body["org_id"], invited_by=who.sub)
+    return json_response(201, view)
 
 
 @router.get("/v1/admin/lgs/<lg_code>/staff")

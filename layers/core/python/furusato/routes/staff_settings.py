@@ -51,10 +51,9 @@ def list_registrations(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, auth.READERS)
     items, next_cursor = registrations.staff_list(lg_code, **query)
     # Survey answers are personal data: staff reads are recorded (rule 24).
-    audit.record(
-        actor_sub=who.sub,
-        lg_code=lg_code,
-        staff_role=who.staff_role,
+    audit.staff_access(
+        who,
+        lg_code,
         action="read",
         resource="registrations",
         purpose="registrant management",

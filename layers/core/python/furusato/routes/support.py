@@ -26,18 +26,7 @@ MANAGERS = frozenset({"admin", "coordinator"})
 STAFF = "/v1/admin/lgs/<lg_code>"
 MEASURE_PAGE = page_of("SupportMeasurePage", shapes.MEASURE)
 APPLICATION_PAGE = page_of("SupportApplicationPage", shapes.APPLICATION)
-
-
-def _audit(who: auth.Principal, lg_code: str, action: str, resource: str, records: int | None = None) -> None:
-    audit.record(
-        actor_sub=who.sub,
-        lg_code=lg_code,
-        staff_role=who.staff_role,
-        action=action,
-        resource=resource,
-        purpose="support measure administration",
-        records=records,
-    )
+PURPOSE = "support measure administration"
 
 
 # --- public ---------------------------------------------------------------------------------------
@@ -182,7 +171,16 @@ def list_applications(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     items, next_cursor = support.staff_list(
         lg_code, status=query["status"], limit=query["limit"], cursor=query["cursor"]
     )
-    _audit(who, lg_code, "read", "support-applications", len(items))
+    audit.staff_access(
+        who,
+        lg_code,
+        action="read",
+        resource="support-applications",
+        purpose=PURPOSE,
+        records=len(
+            items,
+        ),
+    )
     return json_response(200, page(items, next_cursor))
 
 
@@ -199,7 +197,14 @@ def list_applications(lg_code: str, query: dict[str, Any]) -> Response[Any]:
 def export_applications(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)
     data, rows = support.export_approved(lg_code)
-    _audit(who, lg_code, "export", "support-applications?status=approved", rows)
+    audit.staff_access(
+        who,
+        lg_code,
+        action="export",
+        resource="support-applications?status=approved",
+        purpose=PURPOSE,
+        records=rows,
+    )
     return Response(
         status_code=200,
         content_type=support.XLSX,
@@ -218,7 +223,14 @@ def export_applications(lg_code: str, query: dict[str, Any]) -> Response[Any]:
 def get_application(lg_code: str, application_id: str) -> Response[Any]:
     who = auth.staff(router, lg_code, auth.READERS)
     view = support.staff_get(lg_code, application_id)
-    _audit(who, lg_code, "read", f"support-applications/{application_id}", 1)
+    audit.staff_access(
+        who,
+        lg_code,
+        action="read",
+        resource=f"support-applications/{application_id}",
+        purpose=PURPOSE,
+        records=1,
+    )
     return json_response(200, view)
 
 
@@ -233,7 +245,14 @@ def get_application(lg_code: str, application_id: str) -> Response[Any]:
 def decide(lg_code: str, application_id: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)
     view = support.decide(lg_code, application_id, body, by=who.sub)
-    _audit(who, lg_code, "decide", f"support-applications/{application_id}", 1)
+    audit.staff_access(
+        who,
+        lg_code,
+        action="decide",
+        resource=f"support-applications/{application_id}",
+        purpose=PURPOSE,
+        records=1,
+    )
     return json_response(200, view)
 
 
@@ -248,5 +267,12 @@ def decide(lg_code: str, application_id: str, body: dict[str, Any]) -> Response[
 def pay(lg_code: str, application_id: str, body: dict[str, Any]) -> Response[Any]:
     who = auth.staff(router, lg_code, MANAGERS)
     view = support.pay(lg_code, application_id, body, by=who.sub)
-    _audit(who, lg_code, "pay", f"support-applications/{application_id}", 1)
+    audit.staff_access(
+        who,
+        lg_code,
+        action="pay",
+        resource=f"support-applications/{application_id}",
+        purpose=PURPOSE,
+        records=1,
+    )
     return json_response(200, view)

@@ -1,12 +1,12 @@
 """A local government as the public (directory, detail), the operator (onboarded list) and its
-staff (premium settings, own survey questions) see it. The introduction page's view needs
-short-lived image links and is built by capabilities/pages.py, then placed here."""
+staff (premium settings, own survey questions) see it, and its introduction page (whose image
+links capabilities/pages.py signs and passes in)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from furusato.domain.lg import LocalGovernment, PremiumSettings
+from furusato.domain.lg import LocalGovernment, Page, PremiumSettings, Section
 from furusato.domain.survey import Question
 
 
@@ -16,6 +16,26 @@ def summary_view(lg: LocalGovernment) -> dict[str, Any]:
 
 def onboarded_view(lg: LocalGovernment) -> dict[str, Any]:
     return {**summary_view(lg), "onboarded_at": lg.onboarded_at}
+
+
+def page_view(page: Page, image_urls: list[str | None]) -> dict[str, Any]:
+    """`image_urls` are the short-lived links to the sections' images, in order (None for a
+    section without one)."""
+    view = page.to_dict()
+    view["sections"] = [
+        {"heading": s.heading, "body": s.body, "image": _image_view(s, url) if s.image_key else None}
+        for s, url in zip(page.sections, image_urls, strict=True)
+    ]
+    return view
+
+
+def _image_view(section: Section, url: str | None) -> dict[str, Any]:
+    return {
+        "upload_key": section.image_key,
+        "content_type": section.image_type,
+        "alt": section.image_alt,
+        "url": url,
+    }
 
 
 def detail_view(lg: LocalGovernment, page: dict[str, Any]) -> dict[str, Any]:

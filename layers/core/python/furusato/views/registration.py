@@ -8,8 +8,32 @@ from typing import Any
 
 from furusato import clock
 from furusato.domain.lg import LocalGovernment
+from furusato.domain.profile import Profile
 from furusato.domain.registration import Progress, Registration, progress
 from furusato.store.people import Identity, PersonRecord
+
+
+def profile_view(profile: Profile) -> dict[str, Any]:
+    code = profile.postal_code
+    return {
+        "name": profile.name,
+        "birth_date": profile.birth_date.isoformat(),
+        "gender": profile.gender,
+        "postal_code": f"{code[:3]}-{code[3:]}" if code else None,
+        "address": profile.address,
+        "residence_lg_code": profile.residence_lg_code,
+    }
+
+
+def progress_view(current: Progress) -> dict[str, Any]:
+    return {
+        "activities_counted": current.activities_counted,
+        "activities_required": current.activities_required,
+        "stay_days": current.stay_days,
+        "long_stay_days": current.long_stay_days,
+        "window_start": current.window_start.isoformat(),
+        "window_end": current.window_end.isoformat(),
+    }
 
 
 def _registration_fields(reg: Registration) -> dict[str, Any]:
@@ -40,7 +64,7 @@ def registration_view(reg: Registration, lg: LocalGovernment | None, record: Per
     return {
         **_registration_fields(reg),
         "decision_reason": reg.decision_reason,
-        "progress": current.to_dict() if current else None,
+        "progress": progress_view(current) if current else None,
     }
 
 
@@ -58,7 +82,7 @@ def identity_view(identity: Identity | None) -> dict[str, Any]:
 def me_view(record: PersonRecord, governments: dict[str, LocalGovernment]) -> dict[str, Any]:
     return {
         "sub": record.sub,
-        "profile": record.profile.to_dict() if record.profile else None,
+        "profile": profile_view(record.profile) if record.profile else None,
         "identity": identity_view(record.identity),
         "registrations": [
             registration_view(reg, governments.get(code), record)
@@ -91,4 +115,25 @@ def stays_view(registration_id: str, days: list[date], current: Progress) -> dic
         "days": [d.isoformat() for d in days],
         "stay_days": current.stay_days,
         "long_term_stayer": current.stay_days >= current.long_stay_days,
+    }
+
+
+def card_view(
+    member_token: str, expires_at: str, active: list[Registration], governments: dict[str, LocalGovernment]
+) -> dict[str, Any]:
+    """The member code staff scan, valid until `expires_at`, and one card per active registration."""
+    return {
+        "member_token": member_token,
+        "member_token_expires_at": expires_at,
+        "cards": [
+            {
+                "lg_code": r.lg_code,
+                "name": governments[r.lg_code].name if r.lg_code in governments else None,
+                "plan": r.plan,
+                # Rule 16: the registration's stored flag, as everywhere (docs/premium.md).
+                "long_term_stayer": r.plan == "premium" and r.long_term_stayer,
+                "valid_until": r.premium_valid_until if r.plan == "premium" else None,
+            }
+            for r in active
+        ],
     }

@@ -20,6 +20,7 @@ from furusato.domain.errors import Conflict, InvalidInput, NotFound
 from furusato.imports import FileRejected
 from furusato.store import imports as store
 from furusato.store.ids import new_id
+from furusato.views.imports import import_view
 
 logger = Logger(service="furusato", child=True)
 
@@ -32,7 +33,6 @@ REPORT_URL_TTL_S = 5 * 60
 # operator's way to restart a job whose run died: put it with the CLI).
 RUN_MARKER = ".run"
 IMPORT_ID = re.compile(ids.IMPORT_ID)
-STATUSES = ("waiting_upload", "processing", "validated", "completed", "failed")
 EXPIRE_DAYS = topology.IMPORTS_BUCKET.expire_days or 90
 
 _MESSAGES: dict[str, tuple[str, str]] = {
@@ -85,8 +85,8 @@ def direct_import_id(bucket: str, key: str, version: str) -> str:
 # --- views -------------------------------------------------------------------------------------
 
 
-def view(job: store.ImportJob) -> dict[str, Any]:
-    """The job as GET /imports/{id} shows it; report_url is a short-lived presigned GET."""
+def _with_report(job: store.ImportJob) -> dict[str, Any]:
+    """The job's view, its report signed for a short-lived download."""
     report_url = None
     if job.report_key:
         report_url = store.presigned_get(
@@ -95,21 +95,7 @@ def view(job: store.ImportJob) -> dict[str, Any]:
             filename=f"furusato-import-{job.import_id}-report.xlsx",
             content_type=XLSX,
         )
-    return {
-        "import_id": job.import_id,
-        "status": job.status if job.status in STATUSES else "processing",
-        "dry_run": job.dry_run,
-        "filename": job.filename,
-        "created_at": job.created_at,
-        "rows_total": job.rows_total,
-        "rows_imported": job.rows_imported,
-        "rows_rejected": job.rows_rejected,
-        "participants_matched": job.participants_matched,
-        "participants_pending": job.participants_pending,
-        "report_url": report_url,
-        "failure_reason": job.failure_reason,
-        "failure_message": job.failure_message,
-    }
+    return import_view(job, report_url)
 
 
 # --- staff use cases ---------------------------------------------------------------------------
@@ -169,7 +155,7 @@ def _job_of(lg_code: str, import_id: str) -> store.ImportJob:
 
 
 def get(lg_code: str, import_id: str) -> dict[str, Any]:
-    return view(_job_of(lg_code, import_id))
+    return _with_report(_job_of(lg_code, import_id))
 
 
 def commit(lg_code: str, import_id: str, *, sub: str) -> dict[str, Any]:
@@ -177,7 +163,7 @@ def commit(lg_code: str, import_id: str, *, sub: str) -> dict[str, Any]:
     job = _job_of(lg_code, import_id)
     started = store.start_commit(lg_code, import_id, by=sub, now=iso(clock.now()))
     if started is None:
-        current = view(job)
+        current = _with_report(job)
         raise Conflict(
             "only a validated dry run can be committed",
             code="IMPORT_NOT_COMMITTABLE",
@@ -185,7 +171,7 @@ def commit(lg_code: str, import_id: str, *, sub: str) -> dict[str, Any]:
         )
     logger.info("import committed", extra={"lg_code": lg_code, "import_id": import_id})
     later(lg_code, import_id)
-    return view(store.get_job(lg_code, import_id) or started)
+    return _with_report(store.get_job(lg_code, import_id) or started)
 
 
 def run_marker_key(lg_code: str, import_id: str) -> str:

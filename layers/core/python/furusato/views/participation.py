@@ -1,0 +1,86 @@
+"""A participation as its registrant sees it, the lines of an activity's roster as staff see
+them, and a roster export job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from furusato.domain.checkin import ParticipationRecord, PendingParticipant
+from furusato.store.exports import RosterExport
+
+
+def participation_view(p: ParticipationRecord) -> dict[str, Any]:
+    return {
+        "participation_id": p.participation_id,
+        "activity_id": p.activity_id,
+        "lg_code": p.lg_code,
+        "activity": {
+            "name": p.activity_name,
+            "starts_at": p.activity_starts_at,
+            "ends_at": p.activity_ends_at,
+            "place": p.place,
+        },
+        "designated": p.designated,
+        "day": p.day.isoformat(),
+        "source": p.source,
+        "checkin_mode": p.checkin_mode,
+        "checked_in_at": p.checked_in_at,
+        "recorded_at": p.recorded_at,
+        "offline": p.offline,
+        "status": p.status,
+    }
+
+
+def roster_line(p: ParticipationRecord, *, name: str | None, registration_id: str | None) -> dict[str, Any]:
+    """A registrant's roster line; the name and registration are read when the roster is
+    (withdrawn people have neither)."""
+    return {
+        "participation_id": p.participation_id,
+        "kind": "registrant",
+        "name": name,
+        "registered": registration_id is not None,
+        "registration_id": registration_id,
+        "source": p.source,
+        "checkin_mode": p.checkin_mode,
+        "checked_in_at": p.checked_in_at,
+        "recorded_at": p.recorded_at,
+        "offline": p.offline,
+        "status": p.status,
+        "decided_at": p.decided_at,
+    }
+
+
+def pending_line(p: PendingParticipant) -> dict[str, Any]:
+    """A backfilled participant not yet matched, by the name as written in the file."""
+    return {
+        "participation_id": p.participation_id,
+        "kind": "pending",
+        "name": p.name,
+        "registered": False,
+        "registration_id": None,
+        "source": "backfill",
+        "checkin_mode": "staff_scan",
+        "checked_in_at": p.checked_in_at,
+        "recorded_at": p.recorded_at,
+        "offline": False,
+        "status": "confirmed",  # written by staff from their own records
+        "decided_at": None,
+    }
+
+
+def roster_export_view(job: RosterExport, download: tuple[str, str] | None) -> dict[str, Any]:
+    """`download` is the short-lived link and its expiry once the job is completed: the
+    capability signs it, so the view makes no storage call."""
+    url, expires_at = download or (None, None)
+    return {
+        "export_id": job.export_id,
+        "activity_id": job.activity_id,
+        "status": job.status,
+        "rows_total": job.rows_total,
+        "rows_written": job.rows_written,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "failure_message": job.failure_message,
+        "download_url": url,
+        "download_expires_at": expires_at,
+    }
