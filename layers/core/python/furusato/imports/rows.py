@@ -359,10 +359,19 @@ def _read_rows(
     else:
         pick = itemgetter(*positions)
     picked: list[tuple[int, tuple[Any, ...]]] = []
+    # Every row of an activity repeats its activity cells: they are kept once and shared, which
+    # halves what the limited child pickles (repeated objects are written once) and the memory
+    # the rows hold. Equal heads whose types differ (1 and True compare equal) stay apart.
+    heads: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for row_number, values in rows:
         if len(values) < width:  # openpyxl ends a row at its last filled cell
             values = (*values, *([None] * (width - len(values))))
-        picked.append((row_number, pick(values)))
+        cells = pick(values)
+        head = cells[:_ACTIVITY_CELLS]
+        shared = heads.setdefault(head, head)
+        if shared is not head and list(map(type, shared)) == list(map(type, head)):
+            cells = shared + cells[_ACTIVITY_CELLS:]
+        picked.append((row_number, cells))
     return picked
 
 
