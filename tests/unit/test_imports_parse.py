@@ -544,3 +544,18 @@ def test_activity_ref_key_ignores_width_and_case() -> None:
         parse_one(row_with(ID="ｅｖｔ－００１")).activity_ref_key
         == parse_one(row_with(ID="EVT-001")).activity_ref_key
     )
+
+
+def test_rows_of_one_activity_share_its_cells_unless_their_types_differ() -> None:
+    from furusato.imports import rows
+
+    found = rows._match_header(HEADERS)
+    person = ["佐藤 健一", "1000001", "東京都新宿区1", "1974/2/18", "男性"]
+    head = ["EVT-1", "清掃活動", datetime(2026, 4, 10, 10), datetime(2026, 4, 10, 12), "広場", 1]
+    other = [*head[:5], True]  # equal to 1 in Python, yet another value in the file
+    read = rows._read_rows(
+        found, iter([(4, [*head, *person]), (5, [*head, *person]), (6, [*other, *person])])
+    )
+    (_, first), (_, second), (_, third) = read
+    assert first == second and all(a is b for a, b in zip(first[:6], second[:6], strict=True))
+    assert third[5] is True and first[5] == 1 and type(first[5]) is int

@@ -384,3 +384,34 @@ def test_the_cheap_sign_of_a_far_reference_precedes_every_match() -> None:
                     text = f'<c{attribute}"{value}"/>'.encode()
                     if safety._BAD_REF.search(text):
                         assert safety._may_refer_out_of_range(text), text
+
+
+def test_the_deployed_path_reads_in_the_child_and_types_in_the_parent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import datetime
+
+    from furusato.imports import analyse, read_checked, rows
+
+    now = datetime.fromisoformat("2027-04-01T00:00:00+09:00")
+    data = sample()
+    isolated = analyse(data, lg_code="212172", now=now, isolated=True)
+    in_process = analyse(data, lg_code="212172", now=now)
+    assert isolated.summary() == in_process.summary()
+    assert [(r.row, r.status, r.reason()) for r in isolated.rows] == [
+        (r.row, r.status, r.reason()) for r in in_process.rows
+    ]
+    # What crosses the pipe is the untyped cells only: primitives, no row objects.
+    raw = read_checked(data)
+    values = {type(v) for _, cells in raw.rows for v in cells}
+    assert values <= {str, int, float, bool, datetime, type(None)}
+    # Refusals raised in the child reach the caller as they are; an empty template is no error.
+    with pytest.raises(FileRejected) as caught:
+        analyse(rezip(data, add={"xl/vbaProject.bin": b"x"}), lg_code="212172", isolated=True)
+    assert caught.value.reason == "macro_enabled"
+    assert analyse(build_template(), lg_code="212172", isolated=True).rows_total == 0
+    # A reader that aborts (a native allocation failure) fails the child, not this process.
+    monkeypatch.setattr(rows, "read_sheet", lambda *_, **__: _aborting())
+    with pytest.raises(FileRejected) as caught:
+        analyse(data, lg_code="212172", isolated=True)
+    assert caught.value.reason == "parse_crashed"

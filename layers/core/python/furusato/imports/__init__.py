@@ -11,8 +11,9 @@ Storage-independent core, in the order an import runs:
     report.build_report(result, committed=...)   the per-row xlsx report (bytes)
     template.build_template()                    the official empty template (bytes)
 
-`analyse()` runs the first three. Every file-level refusal raises `FileRejected` with a reason
-code; row-level problems never raise, they are reported per row.
+`analyse()` runs the first three (`isolated=True`: the checks and the reading in a child process
+under a memory limit, as the imports function does). Every file-level refusal raises
+`FileRejected` with a reason code; row-level problems never raise, they are reported per row.
 
 This module stays light: openpyxl is imported by template/report and by the openpyxl reader only,
 so a handler that only builds URLs does not pay for it.
@@ -28,9 +29,10 @@ from furusato.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from furusato.imports.readers import ReaderName
+    from furusato.imports.rows import RawSheet
     from furusato.imports.validate import ValidationResult
 
-__all__ = ["COLUMNS", "COLUMN_BY_KEY", "Column", "FileRejected", "analyse"]
+__all__ = ["COLUMNS", "COLUMN_BY_KEY", "Column", "FileRejected", "analyse", "read_checked"]
 
 ColumnKey = Literal[
     "activity_ref",
@@ -166,11 +168,31 @@ def analyse(
     lg_code: str,
     reader: ReaderName | None = None,
     now: datetime | None = None,
+    isolated: bool = False,
 ) -> ValidationResult:
-    """Safety checks, parsing and validation of one uploaded file. Raises FileRejected."""
-    from furusato.imports.rows import parse_xlsx
-    from furusato.imports.safety import check_xlsx
+    """Safety checks, parsing and validation of one uploaded file. Raises FileRejected.
+
+    `isolated` (the imports function): the checks and the reading, the steps that open the file
+    with a spreadsheet library, run in a child process under a memory limit
+    (`safety.in_limited_process`), so a file that makes a native reader overrun or abort fails
+    cleanly. The child hands back only the untyped cells (`rows.RawSheet`, a few MB of pickle);
+    typing and validation, plain Python over at most MAX_DATA_ROWS rows, run here.
+    """
+    from furusato.imports.rows import parse_rows
+    from furusato.imports.safety import in_limited_process
     from furusato.imports.validate import validate
 
+    if isolated:
+        raw = in_limited_process(read_checked, data, reader=reader)
+    else:
+        raw = read_checked(data, reader=reader)
+    return validate(parse_rows(raw), lg_code=lg_code, now=now)
+
+
+def read_checked(data: bytes, *, reader: ReaderName | None = None) -> RawSheet:
+    """`safety.check_xlsx`, then `rows.read_sheet`: everything before the cells are typed."""
+    from furusato.imports.rows import read_sheet
+    from furusato.imports.safety import check_xlsx
+
     check_xlsx(data)
-    return validate(parse_xlsx(data, reader=reader), lg_code=lg_code, now=now)
+    return read_sheet(data, reader=reader)

@@ -32,7 +32,17 @@ from furusato.imports.cells import (
 )
 from furusato.imports.readers import ReaderName, default_reader, iter_sheets
 
-__all__ = ["HEADER_SCAN_ROWS", "MAX_DATA_ROWS", "ParsedRow", "ParsedSheet", "gc_paused", "parse_xlsx"]
+__all__ = [
+    "HEADER_SCAN_ROWS",
+    "MAX_DATA_ROWS",
+    "ParsedRow",
+    "ParsedSheet",
+    "RawSheet",
+    "gc_paused",
+    "parse_rows",
+    "parse_xlsx",
+    "read_sheet",
+]
 
 # The header must appear within the first rows of a sheet (the template has two rows above it).
 HEADER_SCAN_ROWS = 30
@@ -278,10 +288,33 @@ def _is_marker_row(row: ParsedRow) -> bool:
     return all(c is None or (isinstance(c, str) and c.strip() in _MARKER_WORDS | {""}) for c in row.cells)
 
 
+@dataclass
+class RawSheet:
+    """The worksheet holding the header, its data rows as the reader gave them (only the template's
+    columns, in COLUMNS order: primitives, strings and datetimes), nothing typed yet. Compact and
+    cheap to pickle: what the limited child (safety.in_limited_process) hands back to the parent."""
+
+    sheet_name: str
+    header_row: int
+    headers: dict[str, str]  # as ParsedSheet.headers
+    # (row number, one value per entry of COLUMNS) for every row below the header.
+    rows: list[tuple[int, tuple[Any, ...]]]
+    reader: ReaderName
+
+
 def parse_xlsx(
     data: bytes, *, reader: ReaderName | None = None, max_rows: int = MAX_DATA_ROWS
 ) -> ParsedSheet:
     """Parse the first worksheet that holds the template's header row. Raises FileRejected.
+
+    Call safety.check_xlsx(data) first.
+    """
+    return parse_rows(read_sheet(data, reader=reader), max_rows=max_rows)
+
+
+def read_sheet(data: bytes, *, reader: ReaderName | None = None) -> RawSheet:
+    """Find the first worksheet that holds the template's header row and read its rows, untyped.
+    The only step that opens the file with a spreadsheet library. Raises FileRejected.
 
     Call safety.check_xlsx(data) first.
     """
@@ -293,8 +326,9 @@ def parse_xlsx(
                 break
             found = _match_header(values)
             if _REQUIRED_KEYS <= found.keys():
+                headers = {key: text for key, (_, text) in found.items()}
                 with gc_paused():
-                    return _parse_data(sheet_name, row_number, found, rows, reader, max_rows)
+                    return RawSheet(sheet_name, row_number, headers, _read_rows(found, rows), reader)
             if found and (best is None or len(found) > best[0]):
                 best = (len(found), sheet_name, set(found))
     if best is None or best[0] < 3:
@@ -312,14 +346,9 @@ def parse_xlsx(
     )
 
 
-def _parse_data(
-    sheet_name: str,
-    header_row: int,
-    found: dict[str, tuple[int, str]],
-    rows: Iterator[tuple[int, Sequence[Any]]],
-    reader: ReaderName,
-    max_rows: int,
-) -> ParsedSheet:
+def _read_rows(
+    found: dict[str, tuple[int, str]], rows: Iterator[tuple[int, Sequence[Any]]]
+) -> list[tuple[int, tuple[Any, ...]]]:
     positions = [found[c.key][0] if c.key in found else None for c in COLUMNS]
     width = max(p for p in positions if p is not None) + 1
     pick: Callable[[Sequence[Any]], tuple[Any, ...]]
@@ -329,23 +358,40 @@ def _parse_data(
             return tuple(None if p is None else values[p] for p in positions)
     else:
         pick = itemgetter(*positions)
-    parsed: list[ParsedRow] = []
-    memo: _Memo = {}
+    picked: list[tuple[int, tuple[Any, ...]]] = []
+    # Every row of an activity repeats its activity cells: they are kept once and shared, which
+    # halves what the limited child pickles (repeated objects are written once) and the memory
+    # the rows hold. Equal heads whose types differ (1 and True compare equal) stay apart.
+    heads: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for row_number, values in rows:
         if len(values) < width:  # openpyxl ends a row at its last filled cell
             values = (*values, *([None] * (width - len(values))))
-        row = _parse_row(row_number, pick(values), memo)
-        if row is None:
-            continue
-        if row.issues and _is_marker_row(row):
-            continue
-        if len(parsed) >= max_rows:
-            raise FileRejected(
-                "too_many_rows",
-                f"行数が多すぎます（上限 {max_rows:,} 行）。ファイルを分割してください。",
-                f"more than {max_rows} data rows; split the file",
-                limit=max_rows,
-            )
-        parsed.append(row)
-    headers = {key: text for key, (_, text) in found.items()}
-    return ParsedSheet(sheet_name, header_row, headers, parsed, reader)
+        cells = pick(values)
+        head = cells[:_ACTIVITY_CELLS]
+        shared = heads.setdefault(head, head)
+        if shared is not head and list(map(type, shared)) == list(map(type, head)):
+            cells = shared + cells[_ACTIVITY_CELLS:]
+        picked.append((row_number, cells))
+    return picked
+
+
+def parse_rows(sheet: RawSheet, *, max_rows: int = MAX_DATA_ROWS) -> ParsedSheet:
+    """Type every cell of every non-blank row. Raises FileRejected beyond `max_rows` rows."""
+    parsed: list[ParsedRow] = []
+    memo: _Memo = {}
+    with gc_paused():
+        for row_number, cells in sheet.rows:
+            row = _parse_row(row_number, cells, memo)
+            if row is None:
+                continue
+            if row.issues and _is_marker_row(row):
+                continue
+            if len(parsed) >= max_rows:
+                raise FileRejected(
+                    "too_many_rows",
+                    f"行数が多すぎます（上限 {max_rows:,} 行）。ファイルを分割してください。",
+                    f"more than {max_rows} data rows; split the file",
+                    limit=max_rows,
+                )
+            parsed.append(row)
+    return ParsedSheet(sheet.sheet_name, sheet.header_row, sheet.headers, parsed, sheet.reader)

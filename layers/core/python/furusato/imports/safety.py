@@ -322,7 +322,8 @@ def in_limited_process(
     """`fn(*args, **kwargs)` in a forked child whose address space may grow by `memory_bytes`
     at most (RLIMIT_AS). A reader that overruns it, or aborts outright (a native reader allocating
     for a forged cell range), ends the child only: this process raises FileRejected
-    (`parse_crashed`, a clean `failed` job) and stays up. The result comes back pickled."""
+    (`parse_crashed`, a clean `failed` job) and stays up. The result comes back pickled: keep
+    it compact (primitives rather than rich objects): pickling costs CPU and memory on both sides."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -345,20 +346,25 @@ def in_limited_process(
         finally:
             os._exit(code)
     os.close(write_end)
-    with os.fdopen(read_end, "rb") as source:
-        payload = source.read()
-    _, status = os.waitpid(pid, 0)
-    exit_code = os.waitstatus_to_exitcode(status)
-    if exit_code != 0 or not payload:
-        raise _reject("parse_crashed", exit=exit_code)
-    # Millions of small acyclic objects: the cyclic collector would rescan them all repeatedly.
+    # Unpickled as it streams in: the parent never holds the whole pickle beside its objects.
+    # Many small acyclic objects: the cyclic collector would rescan them all repeatedly.
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    received: tuple[str, Any] | None = None
     try:
-        kind, value = pickle.loads(payload)  # noqa: S301 - our own child's output
+        with os.fdopen(read_end, "rb") as source:
+            try:
+                received = pickle.load(source)  # noqa: S301 - our own child's output
+            except Exception:  # a child that died mid-write leaves a truncated or empty stream
+                source.read()  # let it finish exiting before waiting for it
     finally:
         if gc_was_enabled:
             gc.enable()
+    _, status = os.waitpid(pid, 0)
+    exit_code = os.waitstatus_to_exitcode(status)
+    if exit_code != 0 or received is None:
+        raise _reject("parse_crashed", exit=exit_code)
+    kind, value = received
     if kind == "rejected":
         reason, message_ja, message_en, details = value
         raise FileRejected(reason, message_ja, message_en, **details)

@@ -158,9 +158,13 @@ class ValidationResult:
 # Keys
 
 
+_KEY_PREFIX = "\x1f".join(("furusato-backfill", KEY_VERSION, ""))
+_sha256 = hashlib.sha256
+
+
 def _digest(*parts: str) -> str:
-    text = "\x1f".join(("furusato-backfill", KEY_VERSION, *parts))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    # Two keys per row: the constant prefix is joined once, not per call.
+    return _sha256((_KEY_PREFIX + "\x1f".join(parts)).encode()).hexdigest()[:32]
 
 
 def activity_key(

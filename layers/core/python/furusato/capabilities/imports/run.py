@@ -189,11 +189,10 @@ class _Run:
         started = time.perf_counter()
         try:
             from furusato.imports import analyse
-            from furusato.imports.safety import in_limited_process
 
-            # In a child process under a memory limit: a file that makes a reader overrun or
-            # abort fails this job cleanly instead of killing the invocation on every retry.
-            result = in_limited_process(analyse, data, lg_code=job.lg_code, now=analysed_at)
+            # Reading in a child process under a memory limit: a file that makes a reader overrun
+            # or abort fails this job cleanly instead of killing the invocation on every retry.
+            result = analyse(data, lg_code=job.lg_code, now=analysed_at, isolated=True)
         except FileRejected as error:
             return self._fail(error)
         except (Unavailable, MemoryError):
