@@ -37,6 +37,31 @@ from typing import Any
 from bench.checkin import _wait_for
 
 
+def _festival(activity_id: str, lg_code: str) -> Any:
+    """The benchmark's activity: one day of a festival, with a static QR."""
+    from datetime import datetime
+
+    from furusato.domain.activity import Activity
+
+    starts = "2026-05-10T10:00:00+09:00"
+    return Activity(
+        activity_id=activity_id,
+        lg_code=lg_code,
+        name="festival",
+        starts_at=datetime.fromisoformat(starts),
+        ends_at=datetime.fromisoformat("2026-05-10T18:00:00+09:00"),
+        place="広場",
+        conditions=None,
+        capacity=None,
+        organization_id=None,
+        designated=True,
+        checkin_mode="static_qr",
+        status="scheduled",
+        created_at=starts,
+        updated_at=starts,
+    )
+
+
 def _start_moto() -> tuple[subprocess.Popen[bytes], str]:
     """The keyed moto server (a Query costs its partition, as in DynamoDB) in its own process."""
     from infra.local.aws import free_port
@@ -61,28 +86,11 @@ def _populate(size: int) -> tuple[str, str]:
     lg_code, activity_id = "212172", "act_0000000000000000000000bench"
     client = MainItem._get_connection().connection.client
     table = MainItem.Meta.table_name
-    from furusato.domain.activity import Activity
     from furusato.store import activities
 
     starts = "2026-05-10T10:00:00+09:00"
-    from datetime import datetime
 
-    activity = Activity(
-        activity_id=activity_id,
-        lg_code=lg_code,
-        name="festival",
-        starts_at=datetime.fromisoformat(starts),
-        ends_at=datetime.fromisoformat("2026-05-10T18:00:00+09:00"),
-        place="広場",
-        conditions=None,
-        capacity=None,
-        organization_id=None,
-        designated=True,
-        checkin_mode="static_qr",
-        status="scheduled",
-        created_at=starts,
-        updated_at=starts,
-    )
+    activity = _festival(activity_id, lg_code)
     activities.create_activity(activity, created_by="bench")
     shards: Counter[str] = Counter()
     batch: list[dict[str, Any]] = []
@@ -168,28 +176,11 @@ def _writer_pages(size: int) -> Any:
 def _write_only(size: int) -> int:
     """The job's writer and upload (`roster_exports.run` without its DynamoDB reads)."""
     import tempfile
-    from datetime import datetime
 
     from furusato.capabilities.rosters import write_roster
-    from furusato.domain.activity import Activity
     from furusato.store import exports
 
-    activity = Activity(
-        activity_id="act_0000000000000000000000bench",
-        lg_code="212172",
-        name="festival",
-        starts_at=datetime.fromisoformat("2026-05-10T10:00:00+09:00"),
-        ends_at=datetime.fromisoformat("2026-05-10T18:00:00+09:00"),
-        place="広場",
-        conditions=None,
-        capacity=None,
-        organization_id=None,
-        designated=True,
-        checkin_mode="static_qr",
-        status="scheduled",
-        created_at="2026-05-10T10:00:00+09:00",
-        updated_at="2026-05-10T10:00:00+09:00",
-    )
+    activity = _festival("act_0000000000000000000000bench", "212172")
     with tempfile.TemporaryDirectory(prefix="export-") as tmp:
         path = os.path.join(tmp, "roster.xlsx")
         rows = write_roster(activity, _writer_pages(size), path)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import datetime
 
 from furusato import clock, topology
 from infra.local.host import FunctionHost, FunctionMissing, failure_summary
@@ -71,14 +70,8 @@ class LocalControl:
         except BadJson:
             return bad_json()
         bad = {name: "unknown field" for name in body if name != "now"} if isinstance(body, dict) else {}
-        raw = body.get("now") if isinstance(body, dict) else None
-        instant: datetime | None = None
-        if isinstance(raw, str):
-            try:
-                instant = datetime.fromisoformat(raw)
-            except ValueError:
-                instant = None
-        if instant is None or instant.tzinfo is None:
+        instant = clock.parse_instant(body.get("now") if isinstance(body, dict) else None)
+        if instant is None:
             bad["now"] = "an ISO 8601 instant with its offset, e.g. 2026-05-01T10:00:00+09:00"
         if bad or instant is None:
             return error_response(400, "VALIDATION_ERROR", "invalid clock request", bad)

@@ -40,6 +40,17 @@ def is_frozen() -> bool:
     return _frozen is not None
 
 
+def parse_instant(raw: object) -> datetime | None:
+    """An ISO 8601 instant that carries its offset, else None (a naive time means nothing here)."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        instant = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return instant if instant.tzinfo is not None else None
+
+
 def iso(instant: datetime) -> str:
     """ISO 8601 in JST with its offset, as responses carry instants."""
     return instant.astimezone(JST).isoformat(timespec="seconds")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from furusato.clock import JST, iso
+from furusato.clock import JST, iso, parse_instant
 from furusato.domain.errors import Conflict, InvalidInput
 from furusato.domain.lg import PremiumSettings
 from furusato.domain.registration import Participation, Registration, prefecture_of_municipality
@@ -63,14 +63,8 @@ def parse_request(event: Any) -> SweepRequest:
     sweep = event.get("sweep")
     if sweep not in SWEEPS:
         bad["sweep"] = f"one of {', '.join(SWEEPS)}"
-    raw = event.get("scheduled_time")
-    scheduled: datetime | None = None
-    if isinstance(raw, str):
-        try:
-            scheduled = datetime.fromisoformat(raw)
-        except ValueError:
-            scheduled = None
-    if scheduled is None or scheduled.tzinfo is None:
+    scheduled = parse_instant(event.get("scheduled_time"))
+    if scheduled is None:
         bad["scheduled_time"] = "an ISO 8601 instant with its offset, e.g. 2026-07-01T03:00:00+09:00"
     resume = event.get("resume", False)
     if not isinstance(resume, bool):
