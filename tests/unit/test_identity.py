@@ -87,6 +87,22 @@ def test_any_individual_number_refuses_the_whole_assertion(claims: dict[str, Any
     assert "123456789012" not in str(err.value.details) and "123456789012" not in err.value.message
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [
+        # A uuid4's hex, a random nonce and an epoch time may hold 12 digits in a row: they are
+        # the protocol's opaque values, not a person's number.
+        {"jti": "8f1234567890123a4b5c6d7e8f9a0b1c", "nonce": "Zx123456789012_Qw"},
+        {"auth_time": 123456789012},
+    ],
+)
+def test_protocol_identifiers_with_twelve_digits_are_not_an_individual_number(
+    claims: dict[str, Any],
+) -> None:
+    facts = verify_assertion(assertion(**claims), PROVIDER, NOW)
+    assert facts.name == "飛騨 太郎"
+
+
 def test_missing_facts_are_named() -> None:
     with pytest.raises(InvalidAssertion) as err:
         verify_assertion(assertion(birthdate=None, gender=None), PROVIDER, NOW)

@@ -67,6 +67,20 @@ class VerifiedFacts:
         return hashlib.sha256(f"{self.issuer}\n{self.subject}".encode()).hexdigest()
 
 
+# The protocol's own values: times, and identifiers the provider or this system mints at random
+# (a uuid's hex, a nonce). They may hold 12 digits in a row by chance, and none of them is kept
+# as text (the jti is stored only as a digest), so they are not searched for a number.
+_OPAQUE_CLAIMS = frozenset({"iat", "exp", "nbf", "auth_time", "jti", "nonce", "at_hash", "c_hash", "sid"})
+
+
+def _claims_carry_individual_number(claims: dict[str, Any]) -> bool:
+    return any(
+        _carries_individual_number(value, str(name))
+        for name, value in claims.items()
+        if name not in _OPAQUE_CLAIMS
+    )
+
+
 def _carries_individual_number(value: Any, name: str = "") -> bool:
     if name and _FORBIDDEN_CLAIMS.search(name):
         return True
@@ -131,7 +145,7 @@ def verify_assertion(token: str, provider: ProviderConfig, now: datetime) -> Ver
         raise InvalidAssertion("the assertion has expired", details={"assertion": "expired"})
     if "nbf" in claims and float(claims["nbf"]) - LEEWAY_S > instant:
         raise InvalidAssertion("the assertion is not valid yet", details={"assertion": "not yet valid"})
-    if _carries_individual_number(claims):
+    if _claims_carry_individual_number(claims):
         # Refused whole: the number must not reach storage or logs, even in part.
         raise InvalidAssertion(
             "the assertion carries an individual number, which this system never accepts",

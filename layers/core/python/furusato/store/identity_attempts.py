@@ -4,12 +4,13 @@ Access patterns (main table):
 - issue a nonce: PutItem pk=IDNONCE#{sub}, sk={nonce} with a TTL (its own partition, so the
   person's partition query never sees it)
 - accept an assertion: one TransactWriteItems that deletes the nonce of *this* account
-  (condition: it exists and has not expired) and puts pk=IDJTI#{issuer}#{jti}
+  (condition: it exists and has not expired) and puts pk=IDJTI#{sha256(issuer, jti)}
   (attribute_not_exists): an assertion is used once, and only by the account it was issued for.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from pynamodb.exceptions import TransactWriteError
@@ -27,7 +28,8 @@ def nonce_pk(sub: str) -> str:
 
 
 def jti_pk(issuer: str, jti: str) -> str:
-    return f"IDJTI#{issuer}#{jti}"
+    # A digest: the jti is the provider's opaque text, never kept as it came.
+    return "IDJTI#" + hashlib.sha256(f"{issuer}\n{jti}".encode()).hexdigest()
 
 
 def issue(sub: str, nonce: str, expires_at: datetime) -> None:

@@ -648,7 +648,7 @@ class IdentityNonceItem(MainItem, discriminator="identity_nonce"):
 
 
 class IdentityAssertionUseItem(MainItem, discriminator="identity_assertion_used"):
-    """pk=IDJTI#{issuer}#{jti}, sk=JTI: an accepted assertion, refused the second time. Expires
+    """pk=IDJTI#{sha256(issuer, jti)}, sk=JTI: an accepted assertion, refused the second time. Expires
     with the assertion's own lifetime."""
 
 
