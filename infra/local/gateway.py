@@ -277,7 +277,10 @@ class Gateway:
         event = build_event(request, target.route, params, claims, base_url=self.base_url)
         response = self._invoke_api(target.function, event)
         writes = target.function.buckets or target.function.tables
-        if request.method not in ("GET", "HEAD", "OPTIONS") and writes and self.after_write:
+        # A refused request changes nothing (the contract), so only accepted writes wake the
+        # triggers at once; the triggers' own interval still picks up anything else.
+        accepted = response.status < 400
+        if request.method not in ("GET", "HEAD", "OPTIONS") and accepted and writes and self.after_write:
             self.after_write()
         return response
 
