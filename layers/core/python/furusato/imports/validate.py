@@ -236,7 +236,53 @@ def _clean_texts(row: ParsedRow, texts: tuple[str | None, ...], result: RowResul
     return tuple(out)
 
 
-def _check_row(result: RowResult, today: date, *, activity_columns: bool) -> None:
+def _texts_pass(texts: tuple[str | None, ...], keys: tuple[str, ...]) -> bool:
+    """True when none of `texts` would give `_check_row` an issue: each within its length, clean
+    by the text rule and without 12 digits (which would only be looked at more closely)."""
+    for column_key, value in zip(keys, texts, strict=True):
+        if value is not None and (
+            len(value) > MAX_LENGTHS[column_key]
+            or text_rule.TWELVE_DIGITS_LOOSE.search(value)
+            or not text_rule.is_clean(value)
+        ):
+            return False
+    return True
+
+
+_ACTIVITY_TEXT_KEYS = ("activity_ref", "activity_name", "place", "conditions")
+_NAME_LIMIT, _ADDRESS_LIMIT = MAX_LENGTHS["name"], MAX_LENGTHS["address"]
+
+
+def _row_passes(row: ParsedRow, today: date, activity_texts: dict[tuple[str | None, ...], bool]) -> bool:
+    """True when `_check_row` would find nothing on a complete row: its activity texts (the same
+    objects on every row of an activity, so checked once per activity), then its own texts and
+    birth date. A row that may have an issue goes through `_check_row` in full."""
+    texts = (row.activity_ref, row.activity_name, row.place, row.conditions)
+    known = activity_texts.get(texts)
+    if known is None:
+        known = activity_texts[texts] = _texts_pass(texts, _ACTIVITY_TEXT_KEYS)
+    if not known:
+        return False
+    name, address, birth = row.name, row.address, row.birth_date
+    assert name is not None and address is not None and birth is not None
+    if len(name) > _NAME_LIMIT or len(address) > _ADDRESS_LIMIT:
+        return False
+    # Name and address at once: the text rule holds for two clean texts joined by a space.
+    both = f"{name} {address}"
+    return (
+        not text_rule.TWELVE_DIGITS_LOOSE.search(both)
+        and text_rule.is_clean(both)
+        and OLDEST_BIRTH_DATE <= birth <= today
+    )
+
+
+def _check_row(
+    result: RowResult,
+    today: date,
+    *,
+    activity_columns: bool,
+    activity_texts: dict[tuple[str | None, ...], bool] | None = None,
+) -> None:
     row = result.parsed
     complete = (
         row.name is not None
@@ -251,6 +297,8 @@ def _check_row(result: RowResult, today: date, *, activity_columns: bool) -> Non
             )
         )
     )
+    if complete and activity_texts is not None and _row_passes(row, today, activity_texts):
+        return
     if not complete:
         keys = _PARTICIPANT_REQUIRED + (_ACTIVITY_REQUIRED if activity_columns else ())
         for key in keys:
@@ -458,18 +506,19 @@ def validate(sheet: ParsedSheet, *, lg_code: str, now: datetime | None = None) -
 
 def _validate(sheet: ParsedSheet, lg_code: str, now: datetime) -> ValidationResult:
     today = now.date()
-    results = [RowResult(row, issues=list(row.issues) if row.issues else []) for row in sheet.rows]
+    results = [RowResult(row, "ok", list(row.issues) if row.issues else []) for row in sheet.rows]
 
     groups: dict[tuple[Hashable, ...], _Group] = {}
     group_of: list[_Group | None] = []
+    activity_texts: dict[tuple[str | None, ...], bool] = {}
     for result in results:
         row = result.parsed
         if row.activity_ref_key:
-            _check_row(result, today, activity_columns=False)
+            _check_row(result, today, activity_columns=False, activity_texts=activity_texts)
             ref_key = ("ref", row.activity_ref_key)
             owner = groups.get(ref_key) or groups.setdefault(ref_key, _Group(row.activity_ref, []))
         else:
-            _check_row(result, today, activity_columns=True)
+            _check_row(result, today, activity_columns=True, activity_texts=activity_texts)
             if any(getattr(row, k) is None or _has_issue(result, k) for k in _ACTIVITY_REQUIRED):
                 group_of.append(None)
                 continue
