@@ -541,14 +541,22 @@ def _validate(sheet: ParsedSheet, lg_code: str, now: datetime) -> ValidationResu
     participations: list[BackfillParticipation] = []
     first_row: dict[str, RowResult] = {}
     activity_rows: dict[str, list[int]] = {}
+    # participation_key and _person_key inlined (the same bytes digested): two per row.
+    sha256, participation_prefix, person_prefix = (
+        _sha256,
+        _KEY_PREFIX + "participation\x1f",
+        _KEY_PREFIX + "person\x1f",
+    )
+    new_participation = tuple.__new__  # a NamedTuple's own __new__ adds a call per row
     for result, group_or_none in zip(results, group_of, strict=True):
         row = result.parsed
         if group_or_none is None:
             result.status = "error"
             continue
         group = group_or_none  # rows outside any group have errors on their activity cells
-        if group.key is not None and group.starts_at is not None and row.birth_date is not None:
-            if row.birth_date > group.starts_at.date() and not _has_issue(result, "birth_date"):
+        akey, birth_date = group.key, row.birth_date
+        if akey is not None and group.starts_at is not None and birth_date is not None:
+            if birth_date > group.starts_at.date() and not _has_issue(result, "birth_date"):
                 result.issues.append(
                     Issue(
                         "born_after_activity",
@@ -557,13 +565,19 @@ def _validate(sheet: ParsedSheet, lg_code: str, now: datetime) -> ValidationResu
                         "born after the activity",
                     )
                 )
-        if group.key is None or (result.issues and result.has_errors):
+        if akey is None or (result.issues and result.has_errors):
             result.status = "error"
             continue
-        assert row.name and row.name_key and row.birth_date and row.postal_code and row.address and row.gender
-        pkey = participation_key(group.key, row.name_key, row.birth_date)
-        result.activity_key, result.participation_key = group.key, pkey
-        activity_rows.setdefault(group.key, []).append(row.row)
+        name_key = row.name_key
+        assert row.name and name_key and birth_date and row.postal_code and row.address and row.gender
+        born = birth_date.isoformat()
+        pkey = sha256(f"{participation_prefix}{akey}\x1f{name_key}\x1f{born}".encode()).hexdigest()[:32]
+        result.activity_key, result.participation_key = akey, pkey
+        rows_of_activity = activity_rows.get(akey)
+        if rows_of_activity is None:
+            activity_rows[akey] = [row.row]
+        else:
+            rows_of_activity.append(row.row)
         original = first_row.get(pkey)
         if original is not None:
             result.status = "duplicate"
@@ -579,18 +593,24 @@ def _validate(sheet: ParsedSheet, lg_code: str, now: datetime) -> ValidationResu
             )
             continue
         first_row[pkey] = result
+        match_key = sha256(f"{person_prefix}{name_key}\x1f{born}\x1f{row.postal_code}".encode()).hexdigest()[
+            :32
+        ]
         participations.append(
-            BackfillParticipation(  # positional: measurably faster than keywords at 100,000 rows
-                pkey,
-                group.key,
-                row.row,
-                row.name,
-                row.name_key,
-                row.birth_date,
-                row.postal_code,
-                row.address,
-                row.gender,
-                _person_key(row.name_key, row.birth_date, row.postal_code),
+            new_participation(
+                BackfillParticipation,
+                (
+                    pkey,
+                    akey,
+                    row.row,
+                    row.name,
+                    name_key,
+                    birth_date,
+                    row.postal_code,
+                    row.address,
+                    row.gender,
+                    match_key,
+                ),
             )
         )
 
