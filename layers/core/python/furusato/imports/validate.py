@@ -253,18 +253,33 @@ _ACTIVITY_TEXT_KEYS = ("activity_ref", "activity_name", "place", "conditions")
 _NAME_LIMIT, _ADDRESS_LIMIT = MAX_LENGTHS["name"], MAX_LENGTHS["address"]
 
 
-def _row_passes(row: ParsedRow, today: date, activity_texts: dict[tuple[str | None, ...], bool]) -> bool:
-    """True when `_check_row` would find nothing on a complete row: its activity texts (the same
+def _row_passes(
+    row: ParsedRow, today: date, activity_texts: dict[tuple[str | None, ...], bool], activity_columns: bool
+) -> bool:
+    """True when `_check_row` would find nothing: a complete row, its activity texts (the same
     objects on every row of an activity, so checked once per activity), then its own texts and
     birth date. A row that may have an issue goes through `_check_row` in full."""
+    name, address, birth = row.name, row.address, row.birth_date
+    if (
+        name is None
+        or address is None
+        or birth is None
+        or row.postal_code is None
+        or row.gender is None
+        or (
+            activity_columns
+            and (
+                row.activity_name is None or row.starts_at is None or row.ends_at is None or row.place is None
+            )
+        )
+    ):
+        return False
     texts = (row.activity_ref, row.activity_name, row.place, row.conditions)
     known = activity_texts.get(texts)
     if known is None:
         known = activity_texts[texts] = _texts_pass(texts, _ACTIVITY_TEXT_KEYS)
     if not known:
         return False
-    name, address, birth = row.name, row.address, row.birth_date
-    assert name is not None and address is not None and birth is not None
     if len(name) > _NAME_LIMIT or len(address) > _ADDRESS_LIMIT:
         return False
     # Name and address at once: the text rule holds for two clean texts joined by a space.
@@ -276,13 +291,7 @@ def _row_passes(row: ParsedRow, today: date, activity_texts: dict[tuple[str | No
     )
 
 
-def _check_row(
-    result: RowResult,
-    today: date,
-    *,
-    activity_columns: bool,
-    activity_texts: dict[tuple[str | None, ...], bool] | None = None,
-) -> None:
+def _check_row(result: RowResult, today: date, *, activity_columns: bool) -> None:
     row = result.parsed
     complete = (
         row.name is not None
@@ -297,8 +306,6 @@ def _check_row(
             )
         )
     )
-    if complete and activity_texts is not None and _row_passes(row, today, activity_texts):
-        return
     if not complete:
         keys = _PARTICIPANT_REQUIRED + (_ACTIVITY_REQUIRED if activity_columns else ())
         for key in keys:
@@ -511,14 +518,22 @@ def _validate(sheet: ParsedSheet, lg_code: str, now: datetime) -> ValidationResu
     groups: dict[tuple[Hashable, ...], _Group] = {}
     group_of: list[_Group | None] = []
     activity_texts: dict[tuple[str | None, ...], bool] = {}
+    last_ref_key, last_owner = None, None  # the rows of an activity usually follow each other
     for result in results:
         row = result.parsed
-        if row.activity_ref_key:
-            _check_row(result, today, activity_columns=False, activity_texts=activity_texts)
-            ref_key = ("ref", row.activity_ref_key)
-            owner = groups.get(ref_key) or groups.setdefault(ref_key, _Group(row.activity_ref, []))
+        ref = row.activity_ref_key
+        if ref:
+            if not _row_passes(row, today, activity_texts, False):
+                _check_row(result, today, activity_columns=False)
+            if ref == last_ref_key and last_owner is not None:
+                owner = last_owner
+            else:
+                ref_key = ("ref", ref)
+                owner = groups.get(ref_key) or groups.setdefault(ref_key, _Group(row.activity_ref, []))
+                last_ref_key, last_owner = ref, owner
         else:
-            _check_row(result, today, activity_columns=True, activity_texts=activity_texts)
+            if not _row_passes(row, today, activity_texts, True):
+                _check_row(result, today, activity_columns=True)
             if any(getattr(row, k) is None or _has_issue(result, k) for k in _ACTIVITY_REQUIRED):
                 group_of.append(None)
                 continue
