@@ -422,9 +422,18 @@ def _resolve_ref_group(group: _Group) -> None:
     first = group.members[0]
     signature = _signature(first)
     if signature is not None and signature[1] is not None and signature[2] is not None:
-        # The usual case: every row repeats the same clean activity columns.
-        if all(_signature(m) == signature for m in group.members[1:]):
-            row = first.parsed
+        # The usual case: every row repeats the same clean activity columns (the very same
+        # values, as the parser shares them: compared as they are before their text keys).
+        row = first.parsed
+        same = (row.activity_name, row.starts_at, row.ends_at, row.place, row.conditions)
+        if all(
+            not m.issues
+            and (
+                ((p := m.parsed).activity_name, p.starts_at, p.ends_at, p.place, p.conditions) == same
+                or _signature(m) == signature
+            )
+            for m in group.members[1:]
+        ):
             group.name, group.starts_at, group.ends_at = row.activity_name, row.starts_at, row.ends_at
             group.place, group.conditions = row.place, row.conditions
             return
