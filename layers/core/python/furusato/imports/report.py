@@ -290,7 +290,9 @@ def _workbook(sheets: list[tuple[str, Iterable[str]]], filter_ref: str | None) -
         for name, text in parts.items():
             archive.writestr(name, text)
         for index, (_, pieces) in enumerate(sheets, 1):
-            with archive.open(f"xl/worksheets/sheet{index}.xml", "w", force_zip64=True) as entry:
+            # No ZIP64 record: the sheet of the largest file (MAX_DATA_ROWS) is far below 2 GiB,
+            # and a plain zip is what every spreadsheet application reads.
+            with archive.open(f"xl/worksheets/sheet{index}.xml", "w") as entry:
                 for piece in pieces:
                     entry.write(piece.encode())
     return out.getvalue()
