@@ -11,10 +11,15 @@ leak into the other's figure:
   reading in a child process under the memory limit (`safety.in_limited_process`), its untyped
   cells pickled back, then typing and validation in the parent; peak memory is the larger of the
   child's and the parent's, CPU both together
-- the report of the result: `build_report` (XlsxWriter, constant_memory) and, for reference, the
-  same cells written with openpyxl's write_only mode (what the report used before)
+- the report of the result: `build_report` (the sheet XML written directly) and, for reference,
+  the same cells written with XlsxWriter (constant_memory; the report's writer before) and with
+  openpyxl's write_only mode (the one before that)
 
-    python -m bench imports_parse [--rows 100000] [--repeat 5] [--repeat-slow 1]
+`--before DIR` runs the parse, deployed-path and report measurements of another checkout of the
+repository as well (e.g. `git worktree add /tmp/before <commit>`), interleaved with this one's,
+so before and after come from one run on the same load.
+
+    python -m bench imports_parse [--rows 100000] [--repeat 5] [--repeat-slow 1] [--before DIR]
 """
 
 from __future__ import annotations
@@ -186,6 +191,52 @@ def _openpyxl_report(result: Any) -> bytes:
     return buffer.getvalue()
 
 
+def _xlsxwriter_report(result: Any) -> bytes:
+    """The report's cells with XlsxWriter (constant_memory, the same formats), as `build_report`
+    wrote them before it wrote the sheet XML itself: the reference beside it."""
+    import io
+
+    from xlsxwriter import Workbook
+
+    from furusato.imports.report import REPORT_COLUMNS, STATUS_LABELS, display_text
+
+    out = io.BytesIO()
+    workbook = Workbook(
+        out,
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    text = workbook.add_format({"num_format": "@", "quote_prefix": True, "valign": "top"})
+    wrapped = workbook.add_format(
+        {"num_format": "@", "quote_prefix": True, "valign": "top", "text_wrap": True}
+    )
+    bold, top = workbook.add_format({"bold": True}), workbook.add_format({"valign": "top"})
+    fills = {
+        "duplicate": workbook.add_format({"bg_color": "#FFF2CC", "pattern": 1, "valign": "top"}),
+        "error": workbook.add_format({"bg_color": "#F8CBAD", "pattern": 1, "valign": "top"}),
+    }
+    sheet = workbook.add_worksheet("取込結果")
+    sheet.freeze_panes(1, 3)
+    for index, header in enumerate(REPORT_COLUMNS):
+        sheet.write_string(0, index, header, bold)
+    for number, row in enumerate(result.rows, 1):
+        sheet.write_number(number, 0, row.row)
+        sheet.write_string(number, 1, STATUS_LABELS[row.status], fills.get(row.status, top))
+        if row.issues:
+            sheet.write_string(number, 2, row.reason(), wrapped)
+        for index, value in enumerate(row.parsed.cells, 3):
+            shown = display_text(value)
+            if shown is not None:
+                sheet.write_string(number, index, shown, text)
+    sheet.autofilter(0, 0, len(result.rows), len(REPORT_COLUMNS) - 1)
+    workbook.close()
+    return out.getvalue()
+
+
 def _worker(mode: str, path: str) -> dict[str, Any]:
     # Import everything the measurement needs first: baseline RSS is interpreter + libraries.
     import openpyxl  # noqa: F401
@@ -221,11 +272,13 @@ def _worker(mode: str, path: str) -> dict[str, Any]:
         child = resource.getrusage(resource.RUSAGE_CHILDREN)
         extra["child_cpu_seconds"] = child.ru_utime + child.ru_stime
         extra["child_peak_mb"] = child.ru_maxrss / 1024
-    elif mode.startswith("report-"):
+    elif mode.startswith("report"):
         result = validate(parse_xlsx(data, reader="calamine"), lg_code=LG_CODE, now=now)
         started, cpu_started = time.perf_counter(), time.process_time()  # only the report
-        if mode == "report-xlsxwriter":
+        if mode == "report":
             report = build_report(result, committed=True)
+        elif mode == "report-xlsxwriter":
+            report = _xlsxwriter_report(result)
         else:
             report = _openpyxl_report(result)
         extra = {"report_mb": len(report) / 1e6}
@@ -249,15 +302,17 @@ def _worker(mode: str, path: str) -> dict[str, Any]:
     }
 
 
-def _run(mode: str, path: Path) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+def _run(mode: str, path: Path, root: Path = ROOT) -> dict[str, Any]:
+    """One measurement in a fresh interpreter, with the code of the checkout at `root`."""
+    python_path = os.pathsep.join((str(root / "layers" / "core" / "python"), str(root)))
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": python_path}
     out = subprocess.run(
         [sys.executable, "-m", "bench.imports_parse", "--worker", mode, str(path)],
         capture_output=True,
         text=True,
         check=True,
         env=env,
-        cwd=ROOT,
+        cwd=root,
     ).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
@@ -271,8 +326,16 @@ MODES = (
     ("full-openpyxl", "safety + parse + validate", "openpyxl read_only", True),
     ("full-calamine", "safety + parse + validate", "python-calamine", False),
     ("child-calamine", "the same in a limited child (as deployed)", "python-calamine", False),
-    ("report-xlsxwriter", "report xlsx (build_report)", "XlsxWriter constant_memory", True),
+    ("report", "report xlsx (build_report)", "sheet XML written directly", True),
+    ("report-xlsxwriter", "report xlsx (same cells)", "XlsxWriter constant_memory", True),
     ("report-openpyxl", "report xlsx (same cells)", "openpyxl write_only", True),
+)
+# Measured in the --before checkout too: (mode there, label). Its `report-xlsxwriter` mode was
+# its build_report.
+BEFORE_MODES = (
+    ("full-calamine", "BEFORE: safety + parse + validate"),
+    ("child-calamine", "BEFORE: the same in a limited child (as deployed)"),
+    ("report-xlsxwriter", "BEFORE: report xlsx (build_report)"),
 )
 
 
@@ -281,6 +344,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each fast measurement")
     parser.add_argument("--repeat-slow", type=int, default=1, help="runs of each openpyxl measurement")
+    parser.add_argument("--before", type=Path, help="another checkout, measured in the same run")
     parser.add_argument("--worker", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -305,11 +369,19 @@ def main(argv: list[str] | None = None) -> None:
         )
         print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         results: dict[str, dict[str, Any]] = {}
+        before = dict(BEFORE_MODES) if args.before else {}
+        plan: list[tuple[str, str, str, bool, Path]] = []
         for mode, label, reader, slow in MODES:
+            plan.append((mode, label, reader, slow, ROOT))
+            if args.before and mode in before:  # right after the same measurement of this checkout
+                plan.append((mode, before[mode], reader, slow, args.before))
+        for mode, label, reader, slow, root in plan:
             runs = sorted(
-                (_run(mode, path) for _ in range(args.repeat_slow if slow else args.repeat)),
+                (_run(mode, path, root) for _ in range(args.repeat_slow if slow else args.repeat)),
                 key=lambda r: r["seconds"],
             )
+            if root != ROOT:
+                mode = f"before-{mode}"
             median = runs[len(runs) // 2]
             run = runs[0] | {"peak_mb": max(r["peak_mb"] for r in runs), "median_seconds": median["seconds"]}
             seconds = run["seconds"]
@@ -344,10 +416,22 @@ def main(argv: list[str] | None = None) -> None:
         f"child, its cells pickled back) {child_verdict} it: {child_rate:,.0f} rows/s median, "
         f"{child_cpu_rate:,.0f} rows per CPU second (best run, CPU {child['cpu_seconds']:.2f} s against "
         f"{full['cpu_seconds']:.2f} in one process), peak {child['child_peak_mb']:.0f} MB in the child and "
-        f"{child['parent_peak_mb']:.0f} MB in the parent. Report: XlsxWriter / openpyxl "
-        f"{speed('report-xlsxwriter') / speed('report-openpyxl'):.1f}x; report / parse + validate time "
-        f"{results['report-xlsxwriter']['median_seconds'] / full['median_seconds']:.1f}x."
+        f"{child['parent_peak_mb']:.0f} MB in the parent. Report / parse + validate: "
+        f"{results['report']['median_seconds'] / full['median_seconds']:.2f}x in time, "
+        f"{results['report']['cpu_seconds'] / full['cpu_seconds']:.2f}x in CPU; build_report / "
+        f"XlsxWriter {speed('report') / speed('report-xlsxwriter'):.1f}x, / openpyxl "
+        f"{speed('report') / speed('report-openpyxl'):.1f}x faster."
     )
+    if args.before:
+        for mode, _ in BEFORE_MODES:
+            then, after = results[f"before-{mode}"], results["report" if mode.startswith("report") else mode]
+            print(
+                f"{mode}: before {then['rows'] / then['median_seconds']:,.0f} rows/s median, "
+                f"{then['cpu_seconds']:.2f} CPU s, {then['peak_mb']:.0f} MB; after "
+                f"{after['rows'] / after['median_seconds']:,.0f} rows/s median, "
+                f"{after['cpu_seconds']:.2f} CPU s, {after['peak_mb']:.0f} MB "
+                f"({then['cpu_seconds'] / after['cpu_seconds']:.2f}x less CPU)."
+            )
     hidden = {"mode", "seconds", "median_seconds", "cpu_seconds", "peak_mb", "baseline_mb", "rows"}
     summary = {k: v for k, v in full.items() if k not in hidden}
     print(f"Validation result of the generated file: {summary}")

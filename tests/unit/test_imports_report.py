@@ -107,6 +107,25 @@ def test_error_and_duplicate_rows_carry_their_reasons() -> None:
     assert dup[1] == "重複・1件として取込 (duplicate)" and "4行目と同じ参加者" in dup[2]
 
 
+def test_report_layout() -> None:
+    """What the clerk sees besides the values: header frozen with the row number, result and reason
+    beside the data, a filter over every row, result cells coloured by status, reasons wrapped."""
+    rows = sample_rows()[:3]
+    rows[1] = put(rows[1], 性別="不詳")
+    book = load(build_report(run([*rows, rows[0]])))
+    sheet = book["取込結果"]
+    assert sheet.freeze_panes == "D2"
+    assert sheet.auto_filter.ref == "A1:N5"
+    assert [c.font.b for c in sheet[1]] == [True] * len(REPORT_COLUMNS)
+    ok, error, duplicate = sheet["B2"], sheet["B3"], sheet["B5"]
+    assert ok.fill.fill_type is None and ok.alignment.vertical == "top"
+    assert error.fill.fgColor.rgb == "FFF8CBAD" and duplicate.fill.fgColor.rgb == "FFFFF2CC"
+    assert sheet["C3"].alignment.wrap_text and sheet["C3"].quotePrefix
+    assert sheet["A2"].value == 4 and sheet["A2"].data_type == "n"
+    assert sheet.column_dimensions["C"].width > sheet.column_dimensions["A"].width
+    assert book["概要"]["B5"].value == 4 and book["概要"]["A5"].font.b
+
+
 def test_excel_values_are_shown_as_text() -> None:
     row = put(
         sample_rows()[0],

@@ -155,6 +155,18 @@ def test_key_scheme_is_pinned() -> None:
     assert person_match_key("佐藤 健一", date(1974, 2, 18), "124-7834") == "ff74d3146bcfbc84718f12dc3b639209"
 
 
+def test_validated_rows_carry_the_pinned_keys() -> None:
+    # validate() computes both keys inline, for speed: they must be the functions' keys.
+    result = run(sample_rows())
+    assert result.participations
+    for p in result.participations:
+        assert p.key == participation_key(p.activity_key, p.name_key, p.birth_date)
+        assert p.match_key == person_match_key(p.name, p.birth_date, p.postal_code)
+    assert {r.participation_key for r in result.rows if r.status != "error"} == {
+        p.key for p in result.participations
+    }
+
+
 def test_an_id_key_survives_corrections_but_not_another_day() -> None:
     start, end = datetime(2026, 4, 10, 10, tzinfo=JST), datetime(2026, 4, 10, 12, tzinfo=JST)
     key = activity_key(

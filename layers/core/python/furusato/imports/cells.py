@@ -23,8 +23,10 @@ __all__ = [
     "Issue",
     "Severity",
     "as_text",
+    "gender_of",
     "name_key",
     "parse_birth_date",
+    "parse_date_text",
     "parse_datetime",
     "parse_gender",
     "parse_postal_code",
@@ -253,7 +255,7 @@ _PLAIN_DATE_RE = re.compile(r"([0-9]{4})([/\-])([0-9]{1,2})\2([0-9]{1,2})")
 
 
 @lru_cache(maxsize=8192)
-def _parse_date_text(text: str) -> tuple[date | None, tuple[str, str, str] | None]:
+def parse_date_text(text: str) -> tuple[date | None, tuple[str, str, str] | None]:
     plain = _PLAIN_DATE_RE.fullmatch(text)
     if plain is not None:  # "1974/2/18": most birth dates, and too many distinct ones to cache
         try:
@@ -283,7 +285,7 @@ def parse_birth_date(value: Any) -> tuple[date | None, Issue | None]:
         number = float(value)
         # 19740218 typed as a number is a yyyymmdd date, not serial 19,740,218.
         if number.is_integer() and 10_000_000 <= number <= 99_991_231:
-            parsed, problem = _parse_date_text(str(int(number)))
+            parsed, problem = parse_date_text(str(int(number)))
         else:
             try:
                 moment = _from_serial(number)
@@ -291,7 +293,7 @@ def parse_birth_date(value: Any) -> tuple[date | None, Issue | None]:
                 return None, _issue(exc.args)
             return moment.date(), None
     elif isinstance(value, str):
-        parsed, problem = _parse_date_text(value)
+        parsed, problem = parse_date_text(value)
     else:
         parsed, problem = None, _INVALID_DATE
     if problem is not None:
@@ -311,7 +313,7 @@ _GENDERS: dict[str, Gender] = {
 
 
 def parse_gender(value: Any) -> tuple[Gender | None, Issue | None]:
-    gender = _gender_of(value) if isinstance(value, str) else None
+    gender = gender_of(value) if isinstance(value, str) else None
     if gender is None:
         return None, _issue(
             (
@@ -324,7 +326,7 @@ def parse_gender(value: Any) -> tuple[Gender | None, Issue | None]:
 
 
 @lru_cache(maxsize=256)
-def _gender_of(text: str) -> Gender | None:
+def gender_of(text: str) -> Gender | None:
     return _GENDERS.get(_normalise(text))
 
 

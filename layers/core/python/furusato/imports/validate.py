@@ -236,6 +236,61 @@ def _clean_texts(row: ParsedRow, texts: tuple[str | None, ...], result: RowResul
     return tuple(out)
 
 
+def _texts_pass(texts: tuple[str | None, ...], keys: tuple[str, ...]) -> bool:
+    """True when none of `texts` would give `_check_row` an issue: each within its length, clean
+    by the text rule and without 12 digits (which would only be looked at more closely)."""
+    for column_key, value in zip(keys, texts, strict=True):
+        if value is not None and (
+            len(value) > MAX_LENGTHS[column_key]
+            or text_rule.TWELVE_DIGITS_LOOSE.search(value)
+            or not text_rule.is_clean(value)
+        ):
+            return False
+    return True
+
+
+_ACTIVITY_TEXT_KEYS = ("activity_ref", "activity_name", "place", "conditions")
+_NAME_LIMIT, _ADDRESS_LIMIT = MAX_LENGTHS["name"], MAX_LENGTHS["address"]
+
+
+def _row_passes(
+    row: ParsedRow, today: date, activity_texts: dict[tuple[str | None, ...], bool], activity_columns: bool
+) -> bool:
+    """True when `_check_row` would find nothing: a complete row, its activity texts (the same
+    objects on every row of an activity, so checked once per activity), then its own texts and
+    birth date. A row that may have an issue goes through `_check_row` in full."""
+    name, address, birth = row.name, row.address, row.birth_date
+    if (
+        name is None
+        or address is None
+        or birth is None
+        or row.postal_code is None
+        or row.gender is None
+        or (
+            activity_columns
+            and (
+                row.activity_name is None or row.starts_at is None or row.ends_at is None or row.place is None
+            )
+        )
+    ):
+        return False
+    texts = (row.activity_ref, row.activity_name, row.place, row.conditions)
+    known = activity_texts.get(texts)
+    if known is None:
+        known = activity_texts[texts] = _texts_pass(texts, _ACTIVITY_TEXT_KEYS)
+    if not known:
+        return False
+    if len(name) > _NAME_LIMIT or len(address) > _ADDRESS_LIMIT:
+        return False
+    # Name and address at once: the text rule holds for two clean texts joined by a space.
+    both = f"{name} {address}"
+    return (
+        not text_rule.TWELVE_DIGITS_LOOSE.search(both)
+        and text_rule.is_clean(both)
+        and OLDEST_BIRTH_DATE <= birth <= today
+    )
+
+
 def _check_row(result: RowResult, today: date, *, activity_columns: bool) -> None:
     row = result.parsed
     complete = (
@@ -367,9 +422,18 @@ def _resolve_ref_group(group: _Group) -> None:
     first = group.members[0]
     signature = _signature(first)
     if signature is not None and signature[1] is not None and signature[2] is not None:
-        # The usual case: every row repeats the same clean activity columns.
-        if all(_signature(m) == signature for m in group.members[1:]):
-            row = first.parsed
+        # The usual case: every row repeats the same clean activity columns (the very same
+        # values, as the parser shares them: compared as they are before their text keys).
+        row = first.parsed
+        same = (row.activity_name, row.starts_at, row.ends_at, row.place, row.conditions)
+        if all(
+            not m.issues
+            and (
+                ((p := m.parsed).activity_name, p.starts_at, p.ends_at, p.place, p.conditions) == same
+                or _signature(m) == signature
+            )
+            for m in group.members[1:]
+        ):
             group.name, group.starts_at, group.ends_at = row.activity_name, row.starts_at, row.ends_at
             group.place, group.conditions = row.place, row.conditions
             return
@@ -458,18 +522,27 @@ def validate(sheet: ParsedSheet, *, lg_code: str, now: datetime | None = None) -
 
 def _validate(sheet: ParsedSheet, lg_code: str, now: datetime) -> ValidationResult:
     today = now.date()
-    results = [RowResult(row, issues=list(row.issues) if row.issues else []) for row in sheet.rows]
+    results = [RowResult(row, "ok", list(row.issues) if row.issues else []) for row in sheet.rows]
 
     groups: dict[tuple[Hashable, ...], _Group] = {}
     group_of: list[_Group | None] = []
+    activity_texts: dict[tuple[str | None, ...], bool] = {}
+    last_ref_key, last_owner = None, None  # the rows of an activity usually follow each other
     for result in results:
         row = result.parsed
-        if row.activity_ref_key:
-            _check_row(result, today, activity_columns=False)
-            ref_key = ("ref", row.activity_ref_key)
-            owner = groups.get(ref_key) or groups.setdefault(ref_key, _Group(row.activity_ref, []))
+        ref = row.activity_ref_key
+        if ref:
+            if not _row_passes(row, today, activity_texts, False):
+                _check_row(result, today, activity_columns=False)
+            if ref == last_ref_key and last_owner is not None:
+                owner = last_owner
+            else:
+                ref_key = ("ref", ref)
+                owner = groups.get(ref_key) or groups.setdefault(ref_key, _Group(row.activity_ref, []))
+                last_ref_key, last_owner = ref, owner
         else:
-            _check_row(result, today, activity_columns=True)
+            if not _row_passes(row, today, activity_texts, True):
+                _check_row(result, today, activity_columns=True)
             if any(getattr(row, k) is None or _has_issue(result, k) for k in _ACTIVITY_REQUIRED):
                 group_of.append(None)
                 continue
@@ -492,14 +565,22 @@ def _validate(sheet: ParsedSheet, lg_code: str, now: datetime) -> ValidationResu
     participations: list[BackfillParticipation] = []
     first_row: dict[str, RowResult] = {}
     activity_rows: dict[str, list[int]] = {}
+    # participation_key and _person_key inlined (the same bytes digested): two per row.
+    sha256, participation_prefix, person_prefix = (
+        _sha256,
+        _KEY_PREFIX + "participation\x1f",
+        _KEY_PREFIX + "person\x1f",
+    )
+    new_participation = tuple.__new__  # a NamedTuple's own __new__ adds a call per row
     for result, group_or_none in zip(results, group_of, strict=True):
         row = result.parsed
         if group_or_none is None:
             result.status = "error"
             continue
         group = group_or_none  # rows outside any group have errors on their activity cells
-        if group.key is not None and group.starts_at is not None and row.birth_date is not None:
-            if row.birth_date > group.starts_at.date() and not _has_issue(result, "birth_date"):
+        akey, birth_date = group.key, row.birth_date
+        if akey is not None and group.starts_at is not None and birth_date is not None:
+            if birth_date > group.starts_at.date() and not _has_issue(result, "birth_date"):
                 result.issues.append(
                     Issue(
                         "born_after_activity",
@@ -508,13 +589,19 @@ def _validate(sheet: ParsedSheet, lg_code: str, now: datetime) -> ValidationResu
                         "born after the activity",
                     )
                 )
-        if group.key is None or (result.issues and result.has_errors):
+        if akey is None or (result.issues and result.has_errors):
             result.status = "error"
             continue
-        assert row.name and row.name_key and row.birth_date and row.postal_code and row.address and row.gender
-        pkey = participation_key(group.key, row.name_key, row.birth_date)
-        result.activity_key, result.participation_key = group.key, pkey
-        activity_rows.setdefault(group.key, []).append(row.row)
+        name_key = row.name_key
+        assert row.name and name_key and birth_date and row.postal_code and row.address and row.gender
+        born = birth_date.isoformat()
+        pkey = sha256(f"{participation_prefix}{akey}\x1f{name_key}\x1f{born}".encode()).hexdigest()[:32]
+        result.activity_key, result.participation_key = akey, pkey
+        rows_of_activity = activity_rows.get(akey)
+        if rows_of_activity is None:
+            activity_rows[akey] = [row.row]
+        else:
+            rows_of_activity.append(row.row)
         original = first_row.get(pkey)
         if original is not None:
             result.status = "duplicate"
@@ -530,18 +617,24 @@ def _validate(sheet: ParsedSheet, lg_code: str, now: datetime) -> ValidationResu
             )
             continue
         first_row[pkey] = result
+        match_key = sha256(f"{person_prefix}{name_key}\x1f{born}\x1f{row.postal_code}".encode()).hexdigest()[
+            :32
+        ]
         participations.append(
-            BackfillParticipation(  # positional: measurably faster than keywords at 100,000 rows
-                pkey,
-                group.key,
-                row.row,
-                row.name,
-                row.name_key,
-                row.birth_date,
-                row.postal_code,
-                row.address,
-                row.gender,
-                _person_key(row.name_key, row.birth_date, row.postal_code),
+            new_participation(
+                BackfillParticipation,
+                (
+                    pkey,
+                    akey,
+                    row.row,
+                    row.name,
+                    name_key,
+                    birth_date,
+                    row.postal_code,
+                    row.address,
+                    row.gender,
+                    match_key,
+                ),
             )
         )
 
