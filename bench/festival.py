@@ -3,12 +3,14 @@
     .venv/bin/python -m bench.festival [--people 2000] [--arrivals 10] [--staff 2]
 
 1. Starts the local stack as `make run` does (`python -m infra.local --no-seed`, a subprocess on
-   free ports) and onboards one government over HTTP.
+   free ports), through `bench/keyed_stack.py` so that moto's Query reads only its partition
+   (plain moto walks the whole table for each; `--plain-moto` keeps that), and onboards one
+   government over HTTP.
 2. Prepares the people without timing it: each has a verified identity, a profile and an active
-   registration with that government, written with the registration store's own item builders in
-   batch writes to the stack's moto (through the API one by one would take longer than the rush
-   on a loaded machine), and an ID token from the stack's stand-in user pool. Staff create the
-   activity and print its QR code over HTTP.
+   registration with that government, seeded directly in the stack's moto (not over HTTP) with the
+   registration store's own item builders in batch writes, then taken in by the stack's stream
+   consumers (statistics); and an ID token from the stack's stand-in user pool. Staff create the
+   activity and print its QR code over HTTP. Each phase's time is reported.
 3. Runs Locust headless (`bench/festival_users.py`): registrants arrive at `--arrivals` a second
    and each scans once (`POST /v1/checkins`); `--staff` coordinators read the roster and the
    activity with its count every 1-2 s; one of them edits the activity (PATCH) when half the
