@@ -3,12 +3,14 @@
     .venv/bin/python -m bench.festival [--people 2000] [--arrivals 10] [--staff 2]
 
 1. Starts the local stack as `make run` does (`python -m infra.local --no-seed`, a subprocess on
-   free ports) and onboards one government over HTTP.
+   free ports), through `bench/keyed_stack.py` so that moto's Query reads only its partition
+   (plain moto walks the whole table for each; `--plain-moto` keeps that), and onboards one
+   government over HTTP.
 2. Prepares the people without timing it: each has a verified identity, a profile and an active
-   registration with that government, written with the registration store's own item builders in
-   batch writes to the stack's moto (through the API one by one would take longer than the rush
-   on a loaded machine), and an ID token from the stack's stand-in user pool. Staff create the
-   activity and print its QR code over HTTP.
+   registration with that government, seeded directly in the stack's moto (not over HTTP) with the
+   registration store's own item builders in batch writes, then taken in by the stack's stream
+   consumers (statistics); and an ID token from the stack's stand-in user pool. Staff create the
+   activity and print its QR code over HTTP. Each phase's time is reported.
 3. Runs Locust headless (`bench/festival_users.py`): registrants arrive at `--arrivals` a second
    and each scans once (`POST /v1/checkins`); `--staff` coordinators read the roster and the
    activity with its count every 1-2 s; one of them edits the activity (PATCH) when half the
@@ -46,7 +48,7 @@ PATCHED_PLACE = "古川町 祭り広場(変更後)"
 class Stack:
     """The local stack in a subprocess, as `make run` starts it (without the demo data)."""
 
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, *, keyed: bool = True) -> None:
         from infra.local.aws import free_port
 
         self.port, self.moto_port = free_port(), free_port()
@@ -56,7 +58,7 @@ class Stack:
         self.moto_url = f"http://127.0.0.1:{self.moto_port}"
         self.log_path = log_dir / "stack.log"
         command = [
-            sys.executable, "-m", "infra.local", "--port", str(self.port),
+            sys.executable, "-m", "bench.keyed_stack" if keyed else "infra.local", "--port", str(self.port),
             "--moto-port", str(self.moto_port), "--no-seed",
         ]  # fmt: skip
         with self.log_path.open("wb") as log_file:
@@ -174,12 +176,25 @@ def _prepare(stack: Stack, people: int, workdir: Path) -> Path:
     )
     assert onboarded.status_code == 201, onboarded.text
     _point_at(stack)
+    phases: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = round(now - mark, 1)
+        mark = now
+
+    phase("onboard_s")
     subs = [f"festival-{i:06d}" for i in range(people)]
     _write_people(subs)
+    phase("write_people_s")
     # The stream consumers (statistics) take in the new registrations before the rush starts.
     drained = stack.call("POST", "/local/streams/drain", timeout=3600)
     assert drained.status_code == 200, drained.text
+    phase("drain_s")
     tokens = [stack.token(sub, "registrant") for sub in subs]
+    phase("tokens_s")
     staff = stack.token("festival-coordinator", "staff", lg_code=HIDA, staff_role="coordinator")
     now = clock.now()
     activity = {
@@ -205,6 +220,7 @@ def _prepare(stack: Stack, people: int, workdir: Path) -> Path:
         "people": tokens,
         "subs": subs,
         "prepare_s": round(time.perf_counter() - started, 1),
+        "prepare_phases": phases,
     }
     path = workdir / "plan.json"
     path.write_text(json.dumps(plan))
@@ -287,7 +303,10 @@ def report(result: dict[str, Any]) -> str:
     rush_s = result["rush"]["wall_s"]
     lines = [
         f"{people:,} people, arriving at {result['arrivals']:g}/s, {result['staff']} staff; "
-        f"preparation {result['plan_prepare_s']} s (not timed below); Locust run {rush_s} s",
+        f"preparation {result['plan_prepare_s']} s (not timed below; "
+        + ", ".join(f"{k.removesuffix('_s')} {v} s" for k, v in result["prepare_phases"].items())
+        + f"); Locust run {rush_s} s; stack start {result['stack_start_s']} s, "
+        f"drain and checks afterwards {result['verify_s']} s",
         "",
         "| request | count | failures | req/s | p50 ms | p99 ms | max ms |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -340,24 +359,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--arrivals", type=float, default=10.0, help="registrants arriving per second")
     parser.add_argument("--staff", type=int, default=2, help="coordinators reading roster and count")
     parser.add_argument("--run-time", type=int, default=3600, help="Locust stops after this many seconds")
+    parser.add_argument(
+        "--plain-moto", action="store_true", help="moto's own Query, which walks the whole table"
+    )
     parser.add_argument("--json", action="store_true", help="print the raw result as JSON as well")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="festival-"))
-    stack = Stack(workdir)
+    started = time.perf_counter()
+    stack = Stack(workdir, keyed=not args.plain_moto)
+    stack_start_s = round(time.perf_counter() - started, 1)
     try:
         plan_path = _prepare(stack, args.people, workdir)
         plan = json.loads(plan_path.read_text())
         rush = _rush(stack, plan_path, args.people, args.arrivals, args.staff, args.run_time, workdir)
         if rush["stderr_tail"]:
             print(rush["stderr_tail"], file=sys.stderr)
+        started = time.perf_counter()
         verified = _verify(stack, plan)
+        verify_s = round(time.perf_counter() - started, 1)
     finally:
         stack.stop()
     result = {
         "people": args.people,
         "arrivals": args.arrivals,
         "staff": args.staff,
+        "stack_start_s": stack_start_s,
         "plan_prepare_s": plan["prepare_s"],
+        "prepare_phases": plan["prepare_phases"],
+        "verify_s": verify_s,
         "rush": rush,
         "verified": verified,
     }

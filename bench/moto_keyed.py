@@ -195,11 +195,16 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
             raise
 
 
-def install() -> None:
+def install_keyed_query() -> None:
+    """A Query's candidates from its partition, and the index maps kept current by every write."""
     Table.put_item = put_item  # type: ignore[method-assign]
     Table.delete_item = delete_item  # type: ignore[method-assign]
     Table.query = query  # type: ignore[method-assign,assignment]
     DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+
+
+def install() -> None:
+    install_keyed_query()
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     backend_module.copy = _CopyForTransactions()  # type: ignore[assignment]
 
