@@ -162,22 +162,10 @@ def attach(owner: str, upload_keys: list[str], *, purpose: str, field: str) -> l
         elif upload.status == "rejected":
             errors[f"{field}[{index}]"] = f"the file was refused ({upload.rejection}) and removed"
         else:
-            documents.append(_document(upload))
+            documents.append(store.stored_document(upload))
     if errors:
         raise InvalidInput("documents are not usable", details=errors)
     return documents
-
-
-def _document(upload: store.Upload) -> dict[str, Any]:
-    """What a record keeps of a document; `version` pins reads to the object that was checked."""
-    doc: dict[str, Any] = {
-        "upload_key": upload.upload_id,
-        "content_type": upload.content_type,
-        "size": upload.size,
-    }
-    if upload.checked_version:
-        doc["version"] = upload.checked_version
-    return doc
 
 
 def signed_documents(owner: str, documents: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -206,5 +194,8 @@ def documents_of(owner: str, target: str) -> list[dict[str, Any]]:
     """The documents handed in with a record, each with a short-lived `url`."""
     return signed_documents(
         owner,
-        [_document(u) for u in sorted(store.attached_to(owner, target), key=lambda u: u.upload_id)],
+        [
+            store.stored_document(u)
+            for u in sorted(store.attached_to(owner, target), key=lambda u: u.upload_id)
+        ],
     )

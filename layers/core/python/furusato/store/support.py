@@ -107,9 +107,20 @@ def to_measure(item: MeasureItem) -> Measure:
 
 
 def _stored_terms(terms: MeasureTerms) -> dict[str, Any]:
-    raw = terms.to_dict()
-    raw.pop("budget_total")
-    return raw
+    """The terms as kept; the budget is an attribute of its own (applications draw on it)."""
+    return {
+        "name": terms.name,
+        "description": terms.description,
+        "category": terms.category,
+        "eligibility": terms.eligibility,
+        "delivery": terms.delivery,
+        "opens_on": terms.opens_on.isoformat(),
+        "closes_on": terms.closes_on.isoformat(),
+        "rate_percent": terms.rate_percent,
+        "max_per_application": terms.max_per_application,
+        "max_per_person_per_fiscal_year": terms.max_per_person_per_fiscal_year,
+        "required_documents": list(terms.required_documents),
+    }
 
 
 def create_measure(measure: Measure, *, created_by: str) -> None:
