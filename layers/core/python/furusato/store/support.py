@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -107,20 +107,16 @@ def to_measure(item: MeasureItem) -> Measure:
 
 
 def _stored_terms(terms: MeasureTerms) -> dict[str, Any]:
-    """The terms as kept; the budget is an attribute of its own (applications draw on it)."""
-    return {
-        "name": terms.name,
-        "description": terms.description,
-        "category": terms.category,
-        "eligibility": terms.eligibility,
-        "delivery": terms.delivery,
-        "opens_on": terms.opens_on.isoformat(),
-        "closes_on": terms.closes_on.isoformat(),
-        "rate_percent": terms.rate_percent,
-        "max_per_application": terms.max_per_application,
-        "max_per_person_per_fiscal_year": terms.max_per_person_per_fiscal_year,
-        "required_documents": list(terms.required_documents),
-    }
+    """Every term as kept (`_terms` reads them back); the budget is an attribute of its own,
+    which applications draw on."""
+    raw = asdict(terms)
+    del raw["budget_total"]
+    raw.update(
+        opens_on=terms.opens_on.isoformat(),
+        closes_on=terms.closes_on.isoformat(),
+        required_documents=list(terms.required_documents),
+    )
+    return raw
 
 
 def create_measure(measure: Measure, *, created_by: str) -> None:

@@ -12,6 +12,18 @@ from furusato.views.activity import public_view
 from furusato.views.registration import progress_view
 
 
+def _evidence(p: ParticipationRecord) -> dict[str, Any]:
+    """How and when presence was proven, and its standing: the registrant and staff see both."""
+    return {
+        "source": p.source,
+        "checkin_mode": p.checkin_mode,
+        "checked_in_at": p.checked_in_at,
+        "recorded_at": p.recorded_at,
+        "offline": p.offline,
+        "status": p.status,
+    }
+
+
 def participation_view(p: ParticipationRecord) -> dict[str, Any]:
     return {
         "participation_id": p.participation_id,
@@ -25,12 +37,7 @@ def participation_view(p: ParticipationRecord) -> dict[str, Any]:
         },
         "designated": p.designated,
         "day": p.day.isoformat(),
-        "source": p.source,
-        "checkin_mode": p.checkin_mode,
-        "checked_in_at": p.checked_in_at,
-        "recorded_at": p.recorded_at,
-        "offline": p.offline,
-        "status": p.status,
+        **_evidence(p),
     }
 
 
@@ -79,12 +86,7 @@ def roster_line(p: ParticipationRecord, *, name: str | None, registration_id: st
         "name": name,
         "registered": registration_id is not None,
         "registration_id": registration_id,
-        "source": p.source,
-        "checkin_mode": p.checkin_mode,
-        "checked_in_at": p.checked_in_at,
-        "recorded_at": p.recorded_at,
-        "offline": p.offline,
-        "status": p.status,
+        **_evidence(p),
         "decided_at": p.decided_at,
     }
 
