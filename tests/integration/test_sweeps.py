@@ -13,7 +13,6 @@ import pytest
 from furusato import clock
 from furusato.domain.checkin import ParticipationRecord
 from furusato.domain.errors import InvalidInput
-from furusato.domain.lg import PremiumSettings
 from furusato.domain.profile import Profile
 from furusato.domain.registration import Registration
 from furusato.store import lgs, notifications, participations, people
@@ -103,7 +102,7 @@ def seed(
 
 def set_settings(lg_code: str, **changes: Any) -> None:
     lg = lgs.require(lg_code)
-    lgs.save_settings(lg_code, PremiumSettings(**{**lg.settings.to_dict(), **changes}))
+    lgs.save_settings(lg_code, replace(lg.settings, **changes))
 
 
 def sweep(

@@ -10,6 +10,7 @@ import pytest
 
 from furusato.domain import support as rules
 from furusato.domain.errors import Conflict, InvalidInput
+from furusato.views.support import report_view
 
 OPENS, CLOSES = date(2027, 4, 1), date(2027, 6, 30)
 TERMS = rules.MeasureTerms(
@@ -157,7 +158,7 @@ def test_a_measure_not_open_is_closed(status: str) -> None:
 
 def test_the_report_counts_every_status() -> None:
     m = replace(measure(), approved=30_000, paid=10_000, counts={"approved": 2, "paid": 1})
-    report = m.report()
+    report = report_view(m)
     assert report["remaining"] == 1_000_000 - 30_000
     assert report["applications"] == {
         "submitted": 0,

@@ -26,6 +26,7 @@ from furusato.domain import tokens
 from furusato.domain.activity import Activity, ActivityCancelled, Actor, OutsideWindow, require_manageable
 from furusato.domain.checkin import (
     FAILURE_LIMIT,
+    CheckIn,
     Decision,
     ParticipationRecord,
     check_activity,
@@ -43,9 +44,8 @@ from furusato.store import activities as activity_store
 from furusato.store import cursor as cursors
 from furusato.store import keyring, lgs, participations, people
 from furusato.store.ids import new_id
-from furusato.views.activity import public_view
-from furusato.views.participation import participation_view, roster_line
-from furusato.views.registration import card_view, progress_view
+from furusato.views.participation import checkin_view, participation_view, roster_line, staff_checkin_view
+from furusato.views.registration import card_view
 
 logger = Logger(service="furusato", child=True)
 
@@ -156,7 +156,8 @@ def check_in(sub: str, *, token: str, nonce: str, scanned_at: datetime | None) -
         recorded_by=None,
         status="unconfirmed" if unconfirmed else "confirmed",
     )
-    return _write(record, activity, lg, standing)
+    scan = _write(record, activity, lg, standing)
+    return (201 if scan.created else 200), checkin_view(scan)
 
 
 # --- staff scans -------------------------------------------------------------------------
@@ -192,22 +193,8 @@ def staff_check_in(
         nonce=nonce,
         recorded_by=actor.sub,
     )
-    status, body = _write(record, activity, lg, standing)
-    # Staff see that the record exists, not the person's progress or other records.
-    participation = body["participation"]
-    return status, {
-        "status": body["status"],
-        "activity": body["activity"],
-        "lg_code": body["lg_code"],
-        "counted": body["counted"],
-        "activity_day": body["activity_day"],
-        "registered": body["registered"],
-        "participation": {
-            "participation_id": participation["participation_id"],
-            "source": participation["source"],
-            "checked_in_at": participation["checked_in_at"],
-        },
-    }
+    scan = _write(record, activity, lg, standing)
+    return (201 if scan.created else 200), staff_checkin_view(scan)
 
 
 # --- staff decisions on offline scans ----------------------------------------------------
@@ -261,7 +248,7 @@ def _write(
     activity: Activity,
     lg: LocalGovernment,
     standing: Future[participations.Standing],
-) -> tuple[int, dict[str, Any]]:
+) -> CheckIn:
     created, stored = participations.record(record)
     person = standing.result()
     others = [p for p in person.participations if p.activity_id != activity.activity_id]
@@ -278,18 +265,16 @@ def _write(
         from furusato.capabilities import premium
 
         upgraded = premium.after_participation(record.sub, premium.governments_counting(lg.lg_code), today)
-    body = {
-        "status": "recorded" if created else "already_recorded",
-        "activity": public_view(activity),
-        "lg_code": lg.lg_code,
-        "counted": counted_on(lg, stored, today),
-        "activity_day": stored.day.isoformat(),
-        "upgraded": upgraded.to_dict() if upgraded else None,
-        "progress": progress_view(current),
-        "registered": lg.lg_code in person.registrations,
-        "participation": participation_view(stored),
-    }
-    return (201 if created else 200), body
+    return CheckIn(
+        created=created,
+        activity=activity,
+        lg_code=lg.lg_code,
+        participation=stored,
+        counted=counted_on(lg, stored, today),
+        progress=current,
+        registered=lg.lg_code in person.registrations,
+        upgraded=upgraded,
+    )
 
 
 def _may_change_premium(person: participations.Standing, lg: LocalGovernment, current: Progress) -> bool:

@@ -24,6 +24,7 @@ from furusato import clock
 from furusato.capabilities.backfill import profile_match_key
 from furusato.settings import settings
 from furusato.store import accounts, matching, notifications, people, personal_data, support, uploads
+from furusato.views.registration import data_export_view
 
 # Item `type` in the person's partition -> export section.
 PARTITION_SECTIONS: dict[str, str] = {
@@ -190,25 +191,18 @@ def export(sub: str) -> dict[str, Any]:
     """GET /v1/me/data: every item held about the person, as stored, without internal keys."""
     people.load(sub)  # a deleted account's token is refused here
     held = _held(sub)
-    out: dict[str, Any] = {"sub": sub, "profile": None, "identity": {"verified": False}}
-    out.update({section: [] for section in SECTIONS})
+    profile: dict[str, Any] | None = None
+    sections: dict[str, list[dict[str, Any]]] = {section: [] for section in SECTIONS}
     for item in held.items:
         section = PARTITION_SECTIONS.get(str(item.get("type")), str(item.get("type")) + "s")
         if section == "profile":
             profile = personal_data.public(item)
-            out["profile"] = profile
-            out["identity"] = {
-                "verified": bool(profile.get("identity_verified_at")),
-                "verified_at": profile.get("identity_verified_at"),
-                "minor": profile.get("identity_minor"),
-                "guardian_consent": profile.get("guardian_consent"),
-            }
         else:
-            out.setdefault(section, []).append(personal_data.public(item))
+            sections.setdefault(section, []).append(personal_data.public(item))
     for place in OTHER_PLACES:
         if place.section:
-            out.setdefault(place.section, []).extend(place.export(held))
-    return out
+            sections.setdefault(place.section, []).extend(place.export(held))
+    return data_export_view(sub, profile, sections)
 
 
 def delete(sub: str) -> None:

@@ -14,7 +14,7 @@ from furusato.domain.municipalities import lg_code_for_address
 from furusato.domain.premium import is_minor
 from furusato.domain.profile import Profile
 from furusato.store import people
-from furusato.views.registration import identity_view
+from furusato.views.registration import identity_view, nonce_view
 
 
 class GuardianConsentRequired(DomainError):
@@ -34,7 +34,7 @@ def new_nonce(sub: str) -> dict[str, Any]:
     nonce = secrets.token_urlsafe(24)
     expires_at = clock.now() + NONCE_LIFETIME
     identity_attempts.issue(sub, nonce, expires_at)
-    return {"nonce": nonce, "expires_at": clock.iso(expires_at)}
+    return nonce_view(nonce, expires_at)
 
 
 def verify(sub: str, assertion: str, guardian_consent: dict[str, Any] | None) -> dict[str, Any]:

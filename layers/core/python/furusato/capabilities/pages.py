@@ -32,8 +32,10 @@ def new_image(lg_code: str, *, content_type: str, size: int) -> dict[str, Any]:
     from furusato.capabilities import uploads
 
     lgs.require(lg_code)
-    view = uploads.create(_owner(lg_code), purpose=PAGE_IMAGE, content_type=content_type, size=size)
-    return {k: view[k] for k in ("upload_key", "content_type", "size", "upload", "expires_at")}
+    from furusato.views.upload import page_image_upload_view
+
+    upload, post = uploads.start(_owner(lg_code), purpose=PAGE_IMAGE, content_type=content_type, size=size)
+    return page_image_upload_view(upload, post)
 
 
 def put_page(lg_code: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from furusato import clock
@@ -14,7 +14,7 @@ from furusato.domain import premium as rules
 from furusato.domain.errors import Conflict
 from furusato.domain.lg import LocalGovernment
 from furusato.domain.notifications import NotificationKind
-from furusato.domain.premium import Judgement, judge
+from furusato.domain.premium import Judgement, Upgrade, judge
 from furusato.domain.registration import Registration, is_own_residence, prefecture_of_municipality
 from furusato.store import lgs, notifications, people
 from furusato.store.people import PersonRecord
@@ -64,15 +64,6 @@ def retrying(attempt: int) -> None:
 
 
 # --- after a participation: automatic premium (rule 14) and the long-term stayer flag (rule 16)
-
-
-@dataclass(frozen=True)
-class Upgrade:
-    lg_code: str
-    valid_until: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"lg_code": self.lg_code, "valid_until": self.valid_until}
 
 
 def needs_review(lg: LocalGovernment, reg: Registration, stayer_now: bool, qualifies: bool) -> bool:

@@ -15,7 +15,7 @@ from furusato.domain.notifications import NotificationKind
 from furusato.domain.premium import one_year_after
 from furusato.domain.registration import progress
 from furusato.store import lgs, notifications, people
-from furusato.views.registration import review_view, staff_registration_view, stays_view
+from furusato.views.registration import registration_detail_view, review_view, stays_view
 
 
 def registration_detail(lg_code: str, registration_id: str) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def registration_detail(lg_code: str, registration_id: str) -> dict[str, Any]:
     sub, reg = found
     from furusato.capabilities import uploads  # imported by the few requests that read documents
 
-    return {**staff_registration_view(reg), "documents": uploads.documents_of(sub, registration_id)}
+    return registration_detail_view(reg, uploads.documents_of(sub, registration_id))
 
 
 def review(lg_code: str, registration_id: str, decision: str, reason: str, reviewer: str) -> dict[str, Any]:

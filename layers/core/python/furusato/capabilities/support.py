@@ -33,7 +33,7 @@ from furusato.store.ids import new_id
 from furusato.store.lgs import lg_pk
 from furusato.store.models import MeasureItem, PersonItem, RegistrationItem, SupportYearItem
 from furusato.store.people import PROFILE_SK, person_pk, registration_sk
-from furusato.views.support import application_view, measure_view
+from furusato.views.support import application_view, measure_view, report_view
 
 logger = Logger(service="furusato", child=True)
 
@@ -114,13 +114,10 @@ def update_measure(lg_code: str, measure_id: str, changes: dict[str, Any]) -> di
     given = {k: v for k, v in changes.items() if v is not None}
     if not given:
         raise InvalidInput("nothing to change", details={"body": "name at least one field"})
-    merged = {**before.terms.to_dict(), **{k: v for k, v in given.items() if k != "status"}}
-    for day in ("opens_on", "closes_on"):
-        if isinstance(merged[day], str):
-            from datetime import date
-
-            merged[day] = date.fromisoformat(merged[day])
-    terms = terms_from(merged)
+    changed = {k: v for k, v in given.items() if k != "status"}
+    if "required_documents" in changed:
+        changed["required_documents"] = tuple(changed["required_documents"])
+    terms = rules.check_terms(replace(before.terms, **changed))
     status = given.get("status", before.status)
     rules.check_transition(before.status, status)
     after = store.update_measure(before, terms, status, now=iso(clock.now()))
@@ -129,7 +126,7 @@ def update_measure(lg_code: str, measure_id: str, changes: dict[str, Any]) -> di
 
 def report(lg_code: str, measure_id: str) -> dict[str, Any]:
     """The spending report: the measure's counters, one read whatever the number of applications."""
-    return require_measure(lg_code, measure_id).report()
+    return report_view(require_measure(lg_code, measure_id))
 
 
 def public_measures(lg_code: str) -> list[dict[str, Any]]:

@@ -32,6 +32,7 @@ from furusato.domain.premium import one_year_after, renewal_due
 from furusato.domain.registration import Registration, prefecture_to_withdraw
 from furusato.store import lgs, notifications, people
 from furusato.store import sweeps as store
+from furusato.views.sweep import missing_run_view, run_view
 
 logger = Logger(service="furusato", child=True)
 
@@ -68,17 +69,17 @@ def run(
     current = store.get_run(name, run_id)
     if current is not None and current.status == "completed":
         logger.info("sweep run already completed", extra={"sweep": name, "run": run_id})
-        return _summary(current, "already_completed")
+        return run_view(current, "already_completed")
     if current is None and request.resume:
         # A hand-off whose run record is gone (it never is): nothing to go on with.
         logger.warning("nothing to resume", extra={"sweep": name, "run": run_id})
-        return {"sweep": name, "scheduled_time": run_id, "status": "nothing_to_resume"}
+        return missing_run_view(name, run_id)
     # The inactivity sweep maps each government to its period: the directory, once per invocation.
     directory = _directory() if name == "inactivity" else None
     if current is None:
         current = store.create_run(name, run_id, _first_position(request.day))
         if current.status == "completed":
-            return _summary(current, "already_completed")
+            return run_view(current, "already_completed")
     sweeper: _Sweeper = _Renewal(request) if directory is None else _Inactivity(request, directory)
     return _drive(sweeper, current, request, remaining_ms, hand_off, margin_ms, page_size)
 
@@ -162,7 +163,7 @@ def _drive(
     pos.update(step=0, start_key=None, counts=dict(+counts))
     current.processed = sum(v for k, v in counts.items() if k != "read")
     store.save_run(current)
-    summary = _summary(current, "completed")
+    summary = run_view(current, "completed")
     logger.info("sweep run completed", extra=summary)
     return summary
 
@@ -174,22 +175,9 @@ def _hand_off(current: store.SweepRun, request: rules.SweepRequest, hand_off: Ha
     current.position["handoffs"] = handoffs
     store.save_run(current)
     hand_off(request.payload(resume=True))
-    summary = _summary(current, "handed_off")
+    summary = run_view(current, "handed_off")
     logger.info("sweep run handed on", extra=summary)
     return summary
-
-
-def _summary(current: store.SweepRun, status: str) -> dict[str, Any]:
-    pos = current.position
-    return {
-        "sweep": current.name,
-        "scheduled_time": current.run_id,
-        "status": status,
-        "days": {"from": pos.get("from"), "to": pos.get("to")},
-        "position": {"day": pos.get("day"), "step": pos.get("step")},
-        "handoffs": pos.get("handoffs", 0),
-        "counts": dict(sorted((pos.get("counts") or {}).items())),
-    }
 
 
 class _Sweeper(ABC):

@@ -14,7 +14,6 @@ Logs carry ids and reason codes only.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -28,7 +27,7 @@ from furusato.settings import settings
 from furusato.store import notifications
 from furusato.store import uploads as store
 from furusato.store.ids import new_id
-from furusato.store.s3 import ObjectCreated
+from furusato.store.s3 import ObjectCreated, PresignedPost
 from furusato.views.upload import document_view, upload_view
 
 logger = Logger(service="furusato", child=True)
@@ -38,6 +37,11 @@ READ_URL_TTL_S = 5 * 60
 
 
 def create(owner: str, *, purpose: str, content_type: str, size: int) -> dict[str, Any]:
+    """POST /v1/me/uploads: a pending upload and the presigned POST that stores it."""
+    return upload_view(*start(owner, purpose=purpose, content_type=content_type, size=size))
+
+
+def start(owner: str, *, purpose: str, content_type: str, size: int) -> tuple[store.Upload, PresignedPost]:
     """A pending upload and the presigned POST that stores it (the policy enforces the rules)."""
     spec = rules.check_request(purpose, content_type, size)
     from furusato.store import personal_data
@@ -58,12 +62,11 @@ def create(owner: str, *, purpose: str, content_type: str, size: int) -> dict[st
         created_at=iso(now),
     )
     store.create(upload)
-    url, fields = store.presigned_post(
+    post = store.presigned_post(
         key, content_type=content_type, max_bytes=spec.max_bytes, expires_s=UPLOAD_URL_TTL_S
     )
     logger.info("upload created", extra={"upload_id": upload_id, "purpose": purpose})
-    expires_at = iso(now + timedelta(seconds=UPLOAD_URL_TTL_S))
-    return upload_view(upload, url=url, fields=fields, expires_at=expires_at)
+    return upload, post
 
 
 def check(upload: store.Upload, *, version: str | None = None) -> store.Upload:
@@ -159,22 +162,10 @@ def attach(owner: str, upload_keys: list[str], *, purpose: str, field: str) -> l
         elif upload.status == "rejected":
             errors[f"{field}[{index}]"] = f"the file was refused ({upload.rejection}) and removed"
         else:
-            documents.append(_document(upload))
+            documents.append(store.stored_document(upload))
     if errors:
         raise InvalidInput("documents are not usable", details=errors)
     return documents
-
-
-def _document(upload: store.Upload) -> dict[str, Any]:
-    """What a record keeps of a document; `version` pins reads to the object that was checked."""
-    doc: dict[str, Any] = {
-        "upload_key": upload.upload_id,
-        "content_type": upload.content_type,
-        "size": upload.size,
-    }
-    if upload.checked_version:
-        doc["version"] = upload.checked_version
-    return doc
 
 
 def signed_documents(owner: str, documents: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -203,5 +194,8 @@ def documents_of(owner: str, target: str) -> list[dict[str, Any]]:
     """The documents handed in with a record, each with a short-lived `url`."""
     return signed_documents(
         owner,
-        [_document(u) for u in sorted(store.attached_to(owner, target), key=lambda u: u.upload_id)],
+        [
+            store.stored_document(u)
+            for u in sorted(store.attached_to(owner, target), key=lambda u: u.upload_id)
+        ],
     )

@@ -1,19 +1,22 @@
 """Check-in rules (rules 17-18): which scan proves presence, and the participation it records.
 
-Pure: the instant of a scan, the window and mode checks, the record and its views.
+Pure: the instant of a scan, the window and mode checks, the record and what a scan recorded.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from furusato.clock import iso
 from furusato.domain import tokens
 from furusato.domain.activity import Activity, ActivityCancelled, OutsideWindow, jst_day
 from furusato.domain.errors import Conflict, InvalidInput
-from furusato.domain.registration import Participation
+from furusato.domain.registration import Participation, Progress
+
+if TYPE_CHECKING:  # the premium rules load only when a scan may upgrade
+    from furusato.domain.premium import Upgrade
 
 Source = Literal["qr", "staff_scan", "backfill"]
 SOURCES: tuple[str, ...] = ("qr", "staff_scan", "backfill")
@@ -63,6 +66,21 @@ class PendingParticipant:
     name: str
     checked_in_at: str  # the activity's start
     recorded_at: str  # when the import wrote it
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """What a scan recorded, or found recorded by an earlier one (`created` False), and what it
+    means for the person with the activity's government on the day it counts."""
+
+    created: bool
+    activity: Activity
+    lg_code: str
+    participation: ParticipationRecord
+    counted: bool  # the participation counts towards that government's premium requirement
+    progress: Progress
+    registered: bool  # the person is registered with that government
+    upgraded: Upgrade | None = None
 
 
 def scan_instant(

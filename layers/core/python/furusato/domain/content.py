@@ -32,28 +32,6 @@ class Target:
     survey: Mapping[str, tuple[Any, ...]] | None = None
     residence_prefecture_codes: tuple[str, ...] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.plans is not None:
-            out["plans"] = list(self.plans)
-        if self.survey is not None:
-            out["survey"] = {qid: list(values) for qid, values in self.survey.items()}
-        if self.residence_prefecture_codes is not None:
-            out["residence_prefecture_codes"] = list(self.residence_prefecture_codes)
-        return out
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any] | None) -> Target:
-        raw = raw or {}
-        plans = raw.get("plans")
-        survey = raw.get("survey")
-        prefectures = raw.get("residence_prefecture_codes")
-        return cls(
-            plans=tuple(plans) if plans is not None else None,
-            survey={k: tuple(v) for k, v in survey.items()} if survey is not None else None,
-            residence_prefecture_codes=tuple(prefectures) if prefectures is not None else None,
-        )
-
 
 @dataclass(frozen=True)
 class Reader:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from furusato.domain.errors import InvalidInput
 from furusato.domain.lg_code import (
@@ -32,16 +32,6 @@ class PremiumSettings:
     inactivity_months: int = 24
     count_municipal_activities: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "min_activities": self.min_activities,
-            "window": self.window,
-            "long_stay_days": self.long_stay_days,
-            "auto_approval": self.auto_approval,
-            "inactivity_months": self.inactivity_months,
-            "count_municipal_activities": self.count_municipal_activities,
-        }
-
 
 def check_settings(kind: Kind, settings: PremiumSettings) -> PremiumSettings:
     """Range checks beyond the types; municipalities have no municipal activities to count."""
@@ -65,16 +55,6 @@ class Section:
     # The S3 version that was checked: links always serve that object.
     image_version: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "heading": self.heading,
-            "body": self.body,
-            "image_key": self.image_key,
-            "image_type": self.image_type,
-            "image_alt": self.image_alt,
-            "image_version": self.image_version,
-        }
-
 
 @dataclass(frozen=True)
 class Page:
@@ -82,24 +62,6 @@ class Page:
     body: str = ""
     updated_at: str | None = None
     sections: tuple[Section, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "body": self.body,
-            "updated_at": self.updated_at,
-            "sections": [s.to_dict() for s in self.sections],
-        }
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any] | None) -> Page:
-        raw = raw or {}
-        return cls(
-            title=raw.get("title", ""),
-            body=raw.get("body", ""),
-            updated_at=raw.get("updated_at"),
-            sections=tuple(Section(**s) for s in raw.get("sections") or ()),
-        )
 
 
 @dataclass(frozen=True)

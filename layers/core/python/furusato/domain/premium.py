@@ -17,6 +17,14 @@ PREMIUM_LIMIT = 3  # rule 13
 RENEWAL_NOTICE = timedelta(days=30)  # rule 15: notice 30 days before expiry
 
 
+@dataclass(frozen=True)
+class Upgrade:
+    """A registration that a new participation made premium (rule 14), valid until that day."""
+
+    lg_code: str
+    valid_until: str
+
+
 def renewal_due(plan: str, status: str, valid_until: str | None, notice_sent_for: str | None) -> date | None:
     """The day the renewal sweep next acts on a registration: the notice 30 days before
     valid_until, then the judgement on valid_until itself; None when nothing is due."""

@@ -47,16 +47,6 @@ class Contribution:
         """In the relationship population (rule 5: own residence is excluded)."""
         return not self.own_residence
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, object]) -> Contribution:
-        return cls(
-            plan=str(data["plan"]),
-            own_residence=bool(data["own_residence"]),
-            long_term_stayer=bool(data["long_term_stayer"]),
-            birth_date=str(data["birth_date"]) if data.get("birth_date") else None,
-            prefecture_code=str(data["prefecture_code"]) if data.get("prefecture_code") else None,
-        )
-
 
 @dataclass(frozen=True)
 class RegistrationFacts:

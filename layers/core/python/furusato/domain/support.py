@@ -88,22 +88,6 @@ class MeasureTerms:
     budget_total: int
     required_documents: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "category": self.category,
-            "eligibility": self.eligibility,
-            "delivery": self.delivery,
-            "opens_on": self.opens_on.isoformat(),
-            "closes_on": self.closes_on.isoformat(),
-            "rate_percent": self.rate_percent,
-            "max_per_application": self.max_per_application,
-            "max_per_person_per_fiscal_year": self.max_per_person_per_fiscal_year,
-            "budget_total": self.budget_total,
-            "required_documents": list(self.required_documents),
-        }
-
 
 def check_terms(terms: MeasureTerms) -> MeasureTerms:
     """The measure rules; the return-gift rule first, since it decides whether it may exist."""
@@ -150,16 +134,6 @@ class Measure:
 
     def is_open_on(self, day: date) -> bool:
         return self.status == "open" and self.terms.opens_on <= day <= self.terms.closes_on
-
-    def report(self) -> dict[str, Any]:
-        return {
-            "measure_id": self.measure_id,
-            "budget_total": self.terms.budget_total,
-            "approved": self.approved,
-            "paid": self.paid,
-            "remaining": self.remaining,
-            "applications": {s: int(self.counts.get(s, 0)) for s in APPLICATION_STATUSES},
-        }
 
 
 def check_transition(current: str, wanted: str) -> None:

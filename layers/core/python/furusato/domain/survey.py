@@ -11,6 +11,7 @@ from furusato.domain.text import MAX_NUMBER, plain_number
 
 QuestionType = Literal["single_choice", "multi_choice", "text", "number"]
 QUESTION_TYPES: tuple[str, ...] = ("single_choice", "multi_choice", "text", "number")
+CHOICE_TYPES: tuple[str, ...] = ("single_choice", "multi_choice")  # the types that have options
 
 MAX_OWN_QUESTIONS = 30
 MAX_OPTIONS = 50
@@ -26,18 +27,6 @@ class Question:
     required: bool
     options: tuple[str, ...] = ()
     source: Literal["standard", "own"] = "own"
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id,
-            "label": self.label,
-            "type": self.type,
-            "required": self.required,
-        }
-        if self.type in ("single_choice", "multi_choice"):
-            out["options"] = list(self.options)
-        out["source"] = self.source
-        return out
 
 
 # How the person is related to the place (rule 4), and what they are interested in.
@@ -92,7 +81,7 @@ def parse_own_questions(raw: list[dict[str, Any]]) -> tuple[Question, ...]:
         seen.add(qid)
         qtype = item["type"]
         options = tuple(item.get("options") or ())
-        if qtype in ("single_choice", "multi_choice"):
+        if qtype in CHOICE_TYPES:
             if not options or len(options) > MAX_OPTIONS or len(set(options)) != len(options):
                 raise InvalidInput(
                     "bad options", details={f"{where}.options": f"1 to {MAX_OPTIONS} distinct options"}

@@ -160,7 +160,7 @@ def rebuild(*, dry_run: bool = False) -> Report:
 
 
 def _stored_contributions(items: dict[str, dict[str, Any]]) -> dict[str, rules.Contribution]:
-    return {sk[3:]: rules.Contribution.from_dict(item) for sk, item in items.items() if sk.startswith("LG#")}
+    return {sk[3:]: store.stored_contribution(item) for sk, item in items.items() if sk.startswith("LG#")}
 
 
 def _rewrite(sub: str, old: dict[str, dict[str, Any]], new: dict[str, rules.Contribution]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from pynamodb.exceptions import DeleteError, PutError
 
@@ -50,6 +51,30 @@ def _instant(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _target(raw: dict[str, Any] | None) -> Target:
+    raw = raw or {}
+    plans = raw.get("plans")
+    survey = raw.get("survey")
+    prefectures = raw.get("residence_prefecture_codes")
+    return Target(
+        plans=tuple(plans) if plans is not None else None,
+        survey={k: tuple(v) for k, v in survey.items()} if survey is not None else None,
+        residence_prefecture_codes=tuple(prefectures) if prefectures is not None else None,
+    )
+
+
+def _target_item(target: Target) -> dict[str, Any]:
+    """The conditions given (an absent one does not limit)."""
+    out: dict[str, Any] = {}
+    if target.plans is not None:
+        out["plans"] = list(target.plans)
+    if target.survey is not None:
+        out["survey"] = {qid: list(values) for qid, values in target.survey.items()}
+    if target.residence_prefecture_codes is not None:
+        out["residence_prefecture_codes"] = list(target.residence_prefecture_codes)
+    return out
+
+
 def to_domain(item: ContentItem) -> Content:
     return Content(
         content_id=item.content_id,
@@ -59,7 +84,7 @@ def to_domain(item: ContentItem) -> Content:
         title=item.title,
         body=item.body,
         body_html=item.body_html,
-        target=Target.from_dict(item.target),
+        target=_target(item.target),
         publish_at=_instant(item.publish_at),
         published_at=_instant(item.published_at),
         expires_at=_instant(item.content_expires_at),
@@ -84,7 +109,7 @@ def _item(content: Content, *, created_by: str | None, updated_by: str | None, v
         title=content.title,
         body=content.body,
         body_html=content.body_html,
-        target=content.target.to_dict(),
+        target=_target_item(content.target),
         publish_at=content.publish_at.isoformat() if content.publish_at else None,
         published_at=content.published_at.isoformat() if content.published_at else None,
         content_expires_at=content.expires_at.isoformat() if content.expires_at else None,

@@ -309,9 +309,7 @@ def _bucket() -> str:
     return settings().imports_bucket
 
 
-def presigned_post(
-    key: str, *, content_type: str, max_bytes: int, expires_s: int
-) -> tuple[str, dict[str, str]]:
+def presigned_post(key: str, *, content_type: str, max_bytes: int, expires_s: int) -> s3.PresignedPost:
     return s3.presigned_post(
         _bucket(), key, content_type=content_type, max_bytes=max_bytes, expires_s=expires_s
     )

@@ -14,14 +14,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import asdict
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from furusato.domain.errors import Conflict, NotFound
-from furusato.domain.lg import LocalGovernment, Page, PremiumSettings
-from furusato.domain.survey import Question
+from furusato.domain.lg import LocalGovernment, Page, PremiumSettings, Section
+from furusato.domain.survey import CHOICE_TYPES, Question
 from furusato.store import cursor as cursors
 from furusato.store.errors import find, is_condition_failure, storage_errors
 from furusato.store.models import LgItem, LgListingItem, MainItem
@@ -52,6 +53,33 @@ def _question(raw: dict[str, Any]) -> Question:
     )
 
 
+def _question_item(q: Question) -> dict[str, Any]:
+    """An own question as kept (its source is always `own`); only choices have options."""
+    item: dict[str, Any] = {"id": q.id, "label": q.label, "type": q.type, "required": q.required}
+    if q.type in CHOICE_TYPES:
+        item["options"] = list(q.options)
+    return item
+
+
+def _page(raw: dict[str, Any] | None) -> Page:
+    raw = raw or {}
+    return Page(
+        title=raw.get("title", ""),
+        body=raw.get("body", ""),
+        updated_at=raw.get("updated_at"),
+        sections=tuple(Section(**s) for s in raw.get("sections") or ()),
+    )
+
+
+def _page_item(page: Page) -> dict[str, Any]:
+    return {
+        "title": page.title,
+        "body": page.body,
+        "updated_at": page.updated_at,
+        "sections": [asdict(s) for s in page.sections],
+    }
+
+
 def to_domain(item: LgItem | LgListingItem) -> LocalGovernment:
     """A government from its item, or from its directory listing (which carries no page and no
     own questions: a listing is what the directory shows)."""
@@ -62,7 +90,7 @@ def to_domain(item: LgItem | LgListingItem) -> LocalGovernment:
         kind=item.kind,  # type: ignore[arg-type]
         prefecture_code=item.prefecture_code,
         settings=PremiumSettings(**(item.settings or {})),
-        page=Page.from_dict(page),
+        page=_page(page),
         own_questions=tuple(_question(q) for q in questions or ()),
         onboarded_at=item.onboarded_at,
     )
@@ -99,7 +127,7 @@ def onboard(lg: LocalGovernment) -> None:
         name=lg.name,
         kind=lg.kind,
         prefecture_code=lg.prefecture_code,
-        settings=lg.settings.to_dict(),
+        settings=asdict(lg.settings),
         page={"title": lg.page.title, "body": lg.page.body, "updated_at": lg.page.updated_at},
         own_questions=[],
         onboarded_at=lg.onboarded_at,
@@ -113,7 +141,7 @@ def onboard(lg: LocalGovernment) -> None:
         name=lg.name,
         kind=lg.kind,
         prefecture_code=lg.prefecture_code,
-        settings=lg.settings.to_dict(),
+        settings=asdict(lg.settings),
         onboarded_at=lg.onboarded_at,
     )
     forget_directory_copy()
@@ -192,7 +220,7 @@ def _update(lg_code: str, actions: list[Any]) -> None:
 def save_settings(lg_code: str, settings: PremiumSettings) -> None:
     """The government's item and its listing (which the sweeps read settings from), together."""
     pk, sk = key(lg_code)
-    raw = settings.to_dict()
+    raw = asdict(settings)
     with storage_errors():
         try:
             with TransactWrite(connection=MainItem._get_connection().connection) as tx:
@@ -209,9 +237,9 @@ def save_settings(lg_code: str, settings: PremiumSettings) -> None:
 
 
 def save_page(lg_code: str, page: Page) -> None:
-    _update(lg_code, [LgItem.page.set(page.to_dict())])
+    _update(lg_code, [LgItem.page.set(_page_item(page))])
 
 
 def save_own_questions(lg_code: str, questions: tuple[Question, ...]) -> None:
-    raw = [{k: v for k, v in q.to_dict().items() if k != "source"} for q in questions]
+    raw = [_question_item(q) for q in questions]
     _update(lg_code, [LgItem.own_questions.set(raw)])

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from furusato import clock
 from furusato.domain.errors import Unavailable
 from furusato.settings import settings
 
@@ -54,11 +56,21 @@ def s3_errors() -> Iterator[None]:
         raise Unavailable() from exc
 
 
+@dataclass(frozen=True)
+class PresignedPost:
+    """A browser-form upload: POST the `fields` and the file to `url` until `expires_at`."""
+
+    url: str
+    fields: dict[str, str]
+    expires_at: str
+
+
 def presigned_post(
     bucket: str, key: str, *, content_type: str, max_bytes: int, expires_s: int
-) -> tuple[str, dict[str, str]]:
+) -> PresignedPost:
     """A browser-form upload of exactly this key. The policy fixes the key, the Content-Type and
     the size (1 to max_bytes): S3 itself refuses anything else."""
+    expires_at = clock.iso(clock.now() + timedelta(seconds=expires_s))
     with s3_errors():
         signed = client().generate_presigned_post(
             Bucket=bucket,
@@ -70,7 +82,8 @@ def presigned_post(
             ],
             ExpiresIn=expires_s,
         )
-    return str(signed["url"]), {str(k): str(v) for k, v in signed["fields"].items()}
+    fields = {str(k): str(v) for k, v in signed["fields"].items()}
+    return PresignedPost(str(signed["url"]), fields, expires_at)
 
 
 def presigned_get(

@@ -18,7 +18,7 @@ They exist only while the registration is active; the last one goes when the per
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -108,6 +108,17 @@ def load_contributions(sub: str) -> Stored:
         if "LastEvaluatedKey" not in page:
             return stored
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def stored_contribution(data: Mapping[str, object]) -> Contribution:
+    """A contribution item as read (attribute values already converted)."""
+    return Contribution(
+        plan=str(data["plan"]),
+        own_residence=bool(data["own_residence"]),
+        long_term_stayer=bool(data["long_term_stayer"]),
+        birth_date=str(data["birth_date"]) if data.get("birth_date") else None,
+        prefecture_code=str(data["prefecture_code"]) if data.get("prefecture_code") else None,
+    )
 
 
 def _contribution(item: dict[str, Any]) -> Contribution:

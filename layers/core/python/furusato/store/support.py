@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -107,8 +107,15 @@ def to_measure(item: MeasureItem) -> Measure:
 
 
 def _stored_terms(terms: MeasureTerms) -> dict[str, Any]:
-    raw = terms.to_dict()
-    raw.pop("budget_total")
+    """Every term as kept (`_terms` reads them back); the budget is an attribute of its own,
+    which applications draw on."""
+    raw = asdict(terms)
+    del raw["budget_total"]
+    raw.update(
+        opens_on=terms.opens_on.isoformat(),
+        closes_on=terms.closes_on.isoformat(),
+        required_documents=list(terms.required_documents),
+    )
     return raw
 
 

@@ -172,9 +172,20 @@ def _bucket() -> str:
     return settings().uploads_bucket
 
 
-def presigned_post(
-    key: str, *, content_type: str, max_bytes: int, expires_s: int
-) -> tuple[str, dict[str, str]]:
+def stored_document(upload: Upload) -> dict[str, Any]:
+    """What a record keeps of a document attached to it; `version` pins reads to the object that
+    was checked."""
+    doc: dict[str, Any] = {
+        "upload_key": upload.upload_id,
+        "content_type": upload.content_type,
+        "size": upload.size,
+    }
+    if upload.checked_version:
+        doc["version"] = upload.checked_version
+    return doc
+
+
+def presigned_post(key: str, *, content_type: str, max_bytes: int, expires_s: int) -> s3.PresignedPost:
     return s3.presigned_post(
         _bucket(), key, content_type=content_type, max_bytes=max_bytes, expires_s=expires_s
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from furusato.domain.lg import LocalGovernment, Page, PremiumSettings, Section
-from furusato.domain.survey import Question
+from furusato.domain.survey import CHOICE_TYPES, Question
 
 
 def summary_view(lg: LocalGovernment) -> dict[str, Any]:
@@ -21,12 +21,15 @@ def onboarded_view(lg: LocalGovernment) -> dict[str, Any]:
 def page_view(page: Page, image_urls: list[str | None]) -> dict[str, Any]:
     """`image_urls` are the short-lived links to the sections' images, in order (None for a
     section without one)."""
-    view = page.to_dict()
-    view["sections"] = [
-        {"heading": s.heading, "body": s.body, "image": _image_view(s, url) if s.image_key else None}
-        for s, url in zip(page.sections, image_urls, strict=True)
-    ]
-    return view
+    return {
+        "title": page.title,
+        "body": page.body,
+        "updated_at": page.updated_at,
+        "sections": [
+            {"heading": s.heading, "body": s.body, "image": _image_view(s, url) if s.image_key else None}
+            for s, url in zip(page.sections, image_urls, strict=True)
+        ],
+    }
 
 
 def _image_view(section: Section, url: str | None) -> dict[str, Any]:
@@ -44,7 +47,7 @@ def detail_view(lg: LocalGovernment, page: dict[str, Any]) -> dict[str, Any]:
     return {
         **summary_view(lg),
         "page": page,
-        "survey": [q.to_dict() for q in lg.survey],
+        "survey": [question_view(q) for q in lg.survey],
         "premium_requirements": {
             "min_activities": s.min_activities,
             "window": s.window,
@@ -55,9 +58,26 @@ def detail_view(lg: LocalGovernment, page: dict[str, Any]) -> dict[str, Any]:
 
 
 def settings_view(settings: PremiumSettings) -> dict[str, Any]:
-    return settings.to_dict()
+    return {
+        "min_activities": settings.min_activities,
+        "window": settings.window,
+        "long_stay_days": settings.long_stay_days,
+        "auto_approval": settings.auto_approval,
+        "inactivity_months": settings.inactivity_months,
+        "count_municipal_activities": settings.count_municipal_activities,
+    }
+
+
+def question_view(q: Question, *, source: bool = True) -> dict[str, Any]:
+    """A survey question; only choices have options."""
+    view: dict[str, Any] = {"id": q.id, "label": q.label, "type": q.type, "required": q.required}
+    if q.type in CHOICE_TYPES:
+        view["options"] = list(q.options)
+    if source:
+        view["source"] = q.source
+    return view
 
 
 def survey_view(questions: tuple[Question, ...]) -> dict[str, Any]:
     """The government's own questions as its staff edit them (without their source)."""
-    return {"questions": [{k: v for k, v in q.to_dict().items() if k != "source"} for q in questions]}
+    return {"questions": [question_view(q, source=False) for q in questions]}

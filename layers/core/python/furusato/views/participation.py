@@ -1,12 +1,27 @@
-"""A participation as its registrant sees it, the lines of an activity's roster as staff see
-them, and a roster export job."""
+"""A participation as its registrant sees it, the answer to a check-in (the registrant's and
+the staff scan's), the lines of an activity's roster as staff see them, and a roster export
+job."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from furusato.domain.checkin import ParticipationRecord, PendingParticipant
+from furusato.domain.checkin import CheckIn, ParticipationRecord, PendingParticipant
 from furusato.store.exports import RosterExport
+from furusato.views.activity import public_view
+from furusato.views.registration import progress_view
+
+
+def _evidence(p: ParticipationRecord) -> dict[str, Any]:
+    """How and when presence was proven, and its standing: the registrant and staff see both."""
+    return {
+        "source": p.source,
+        "checkin_mode": p.checkin_mode,
+        "checked_in_at": p.checked_in_at,
+        "recorded_at": p.recorded_at,
+        "offline": p.offline,
+        "status": p.status,
+    }
 
 
 def participation_view(p: ParticipationRecord) -> dict[str, Any]:
@@ -22,12 +37,43 @@ def participation_view(p: ParticipationRecord) -> dict[str, Any]:
         },
         "designated": p.designated,
         "day": p.day.isoformat(),
-        "source": p.source,
-        "checkin_mode": p.checkin_mode,
-        "checked_in_at": p.checked_in_at,
-        "recorded_at": p.recorded_at,
-        "offline": p.offline,
-        "status": p.status,
+        **_evidence(p),
+    }
+
+
+def _scan_view(scan: CheckIn) -> dict[str, Any]:
+    """What both the registrant and the staff member who scanned are told."""
+    return {
+        "status": "recorded" if scan.created else "already_recorded",
+        "activity": public_view(scan.activity),
+        "lg_code": scan.lg_code,
+        "counted": scan.counted,
+        "activity_day": scan.participation.day.isoformat(),
+        "registered": scan.registered,
+    }
+
+
+def checkin_view(scan: CheckIn) -> dict[str, Any]:
+    """The registrant's answer: the record, their progress and a premium it brought."""
+    upgraded = scan.upgraded
+    return {
+        **_scan_view(scan),
+        "upgraded": {"lg_code": upgraded.lg_code, "valid_until": upgraded.valid_until} if upgraded else None,
+        "progress": progress_view(scan.progress),
+        "participation": participation_view(scan.participation),
+    }
+
+
+def staff_checkin_view(scan: CheckIn) -> dict[str, Any]:
+    """Staff see that the record exists, not the person's progress or other records."""
+    p = scan.participation
+    return {
+        **_scan_view(scan),
+        "participation": {
+            "participation_id": p.participation_id,
+            "source": p.source,
+            "checked_in_at": p.checked_in_at,
+        },
     }
 
 
@@ -40,12 +86,7 @@ def roster_line(p: ParticipationRecord, *, name: str | None, registration_id: st
         "name": name,
         "registered": registration_id is not None,
         "registration_id": registration_id,
-        "source": p.source,
-        "checkin_mode": p.checkin_mode,
-        "checked_in_at": p.checked_in_at,
-        "recorded_at": p.recorded_at,
-        "offline": p.offline,
-        "status": p.status,
+        **_evidence(p),
         "decided_at": p.decided_at,
     }
 

@@ -3,7 +3,7 @@ and the government's staff (lists, one registration, review decisions, stay days
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from furusato import clock
@@ -79,6 +79,27 @@ def identity_view(identity: Identity | None) -> dict[str, Any]:
     }
 
 
+def nonce_view(nonce: str, expires_at: datetime) -> dict[str, Any]:
+    """A verification attempt's nonce, for the identity provider's assertion to carry back."""
+    return {"nonce": nonce, "expires_at": clock.iso(expires_at)}
+
+
+def data_export_view(
+    sub: str, profile: dict[str, Any] | None, sections: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """Everything held about the person (`GET /v1/me/data`): the profile item and each section's
+    items as stored, without internal keys; the identity result as the profile item holds it."""
+    identity: dict[str, Any] = {"verified": False}
+    if profile is not None:
+        identity = {
+            "verified": bool(profile.get("identity_verified_at")),
+            "verified_at": profile.get("identity_verified_at"),
+            "minor": profile.get("identity_minor"),
+            "guardian_consent": profile.get("guardian_consent"),
+        }
+    return {"sub": sub, "profile": profile, "identity": identity, **sections}
+
+
 def me_view(record: PersonRecord, governments: dict[str, LocalGovernment]) -> dict[str, Any]:
     return {
         "sub": record.sub,
@@ -94,6 +115,12 @@ def me_view(record: PersonRecord, governments: dict[str, LocalGovernment]) -> di
 def staff_registration_view(reg: Registration) -> dict[str, Any]:
     """A registration as staff see it (the list, and one registration): with its survey answers."""
     return {**_registration_fields(reg), "survey_answers": reg.survey_answers}
+
+
+def registration_detail_view(reg: Registration, documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """One registration as staff see it, with the documents handed in with its application
+    (their short-lived links signed by the capability)."""
+    return {**staff_registration_view(reg), "documents": documents}
 
 
 def review_view(decided: Registration, decision: str) -> dict[str, Any]:

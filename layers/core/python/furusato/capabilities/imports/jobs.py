@@ -20,7 +20,7 @@ from furusato.domain.errors import Conflict, InvalidInput, NotFound
 from furusato.imports import FileRejected
 from furusato.store import imports as store
 from furusato.store.ids import new_id
-from furusato.views.imports import import_view
+from furusato.views.imports import created_view, import_view
 
 logger = Logger(service="furusato", child=True)
 
@@ -130,21 +130,11 @@ def create(lg_code: str, *, sub: str, filename: str, dry_run: bool) -> dict[str,
         expires_at=now + timedelta(days=EXPIRE_DAYS),
     )
     store.create_job(job)
-    url, fields = store.presigned_post(
+    post = store.presigned_post(
         key, content_type=XLSX, max_bytes=MAX_UPLOAD_BYTES, expires_s=UPLOAD_URL_TTL_S
     )
     logger.info("import created", extra={"lg_code": lg_code, "import_id": import_id, "dry_run": dry_run})
-    return {
-        "import_id": import_id,
-        "status": "waiting_upload",
-        "upload": {
-            "url": url,
-            "fields": fields,
-            "method": "POST",
-            "expires_at": iso(clock.now() + timedelta(seconds=UPLOAD_URL_TTL_S)),
-            "max_bytes": MAX_UPLOAD_BYTES,
-        },
-    }
+    return created_view(job, post, max_bytes=MAX_UPLOAD_BYTES)
 
 
 def _job_of(lg_code: str, import_id: str) -> store.ImportJob:

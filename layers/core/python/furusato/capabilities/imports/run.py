@@ -23,6 +23,7 @@ from furusato.domain.errors import Unavailable
 from furusato.imports import FileRejected
 from furusato.settings import settings
 from furusato.store import imports as store
+from furusato.views.imports import recovery_view
 
 if TYPE_CHECKING:
     from furusato.imports.validate import ValidationResult
@@ -64,7 +65,7 @@ def restart_stalled() -> dict[str, Any]:
             restarted.append(job.import_id)
     if restarted:
         logger.warning("stalled imports restarted", extra={"import_ids": restarted})
-    return {"processing": len(processing), "restarted": restarted}
+    return recovery_view(processing, restarted)
 
 
 def _lease_until(remaining_ms: Callable[[], int]) -> int:
