@@ -70,7 +70,7 @@ def _pair(function: str, handler_first: bool) -> tuple[float, float, list[str]]:
     else:
         base = _sample(FRAMEWORK)
         probe = _sample(_handler_code(function))
-    return float(base["s"]), float(probe["s"]), list(probe["heavy"])  # type: ignore[arg-type]
+    return float(base["s"]), float(probe["s"]), list(probe["heavy"])  # type: ignore[arg-type,call-overload]
 
 
 def measure(runs: int, only: list[str] | None = None) -> list[dict[str, object]]:
@@ -91,9 +91,9 @@ def measure(runs: int, only: list[str] | None = None) -> list[dict[str, object]]
     heavy: dict[str, set[str]] = {f: set() for f in functions}
     for round_ in range(runs):
         for i, name in enumerate(functions):
-            b, h, modules = _pair(name, handler_first=(round_ + i) % 2 == 1)
-            base[name].append(b)
-            handler[name].append(h)
+            b_s, h_s, modules = _pair(name, handler_first=(round_ + i) % 2 == 1)
+            base[name].append(b_s)
+            handler[name].append(h_s)
             heavy[name].update(modules)
     rows = []
     for name in functions:
