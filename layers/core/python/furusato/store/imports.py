@@ -32,7 +32,7 @@ from furusato.settings import settings
 from furusato.store import s3
 from furusato.store.activities import activity_item, activity_sk, to_activity
 from furusato.store.errors import find, is_condition_failure, put_unless_exists, save_once, storage_errors
-from furusato.store.lgs import lg_pk
+from furusato.store.keys import lg_pk
 from furusato.store.models import ActivityItem, BackfillActivityItem, ImportJobItem, MainItem
 from furusato.store.s3 import ObjectMissing
 

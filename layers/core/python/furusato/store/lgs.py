@@ -24,14 +24,10 @@ from furusato.domain.lg import LocalGovernment, Page, PremiumSettings
 from furusato.domain.survey import Question
 from furusato.store import cursor as cursors
 from furusato.store.errors import find, is_condition_failure, storage_errors
+from furusato.store.keys import lg_pk
 from furusato.store.models import LgItem, LgListingItem, MainItem
 
 DIRECTORY = "LGS"
-
-
-def lg_pk(lg_code: str) -> str:
-    """A government's partition: its item, organizations, activities, content, support measures."""
-    return f"LG#{lg_code}"
 
 
 def key(lg_code: str) -> tuple[str, str]:
