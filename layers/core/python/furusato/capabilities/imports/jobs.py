@@ -13,7 +13,6 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from furusato import clock, topology
-from furusato.capabilities import backfill
 from furusato.clock import iso
 from furusato.domain import ids
 from furusato.domain.errors import Conflict, InvalidInput, NotFound
@@ -32,6 +31,8 @@ REPORT_URL_TTL_S = 5 * 60
 # An empty object with this name in a job's folder runs the job again (commit, hand-off, and an
 # operator's way to restart a job whose run died: put it with the CLI).
 RUN_MARKER = ".run"
+# The schedule event (topology.SCHEDULES) that restarts the jobs whose run died (run.restart_stalled).
+RECOVERY_SCHEDULE = "imports-recovery"
 IMPORT_ID = re.compile(ids.IMPORT_ID)
 EXPIRE_DAYS = topology.IMPORTS_BUCKET.expire_days or 90
 
@@ -78,6 +79,8 @@ def safe_filename(filename: str) -> str:
 def direct_import_id(bucket: str, key: str, version: str) -> str:
     """The job of an object put directly under imports/{lg_code}/: the same for every delivery
     of the same object version."""
+    from furusato.capabilities import backfill  # the S3 trigger's path only, not the API's
+
     digest = hashlib.sha256("\x1f".join(("furusato-import", bucket, key, version)).encode()).hexdigest()
     return backfill.backfill_id("imp", digest[:32])
 
