@@ -8,7 +8,7 @@ import re
 import unicodedata
 from datetime import timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
@@ -16,10 +16,12 @@ from furusato import clock, topology
 from furusato.clock import iso
 from furusato.domain import ids
 from furusato.domain.errors import Conflict, InvalidInput, NotFound
-from furusato.imports import FileRejected
 from furusato.store import imports as store
 from furusato.store.ids import new_id
 from furusato.views.imports import import_view
+
+if TYPE_CHECKING:
+    from furusato.imports import FileRejected
 
 logger = Logger(service="furusato", child=True)
 
@@ -57,6 +59,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def rejection(reason: str) -> FileRejected:
+    from furusato.imports import FileRejected  # the run's path only, not the API's cold start
+
     ja, en = _MESSAGES[reason]
     return FileRejected(reason, ja, en)
 
