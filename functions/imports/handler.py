@@ -14,7 +14,7 @@ from typing import Any
 
 from furusato.api.app import api_handler
 from furusato.api.observability import api_entrypoint, event_entrypoint
-from furusato.capabilities.imports import run, trigger
+from furusato.capabilities.imports.jobs import RECOVERY_SCHEDULE
 from furusato.routes import imports as import_routes
 from furusato.store.s3 import object_created
 
@@ -32,6 +32,9 @@ def _api(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 @event_entrypoint
 def _objects(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # The run (backfill, matching, the readers) loads for S3 events only: not on the API's cold start.
+    from furusato.capabilities.imports import trigger
+
     outcomes = []
     for record in event.get("Records") or []:
         parsed = object_created(record)
@@ -49,12 +52,14 @@ def _is_s3(event: dict[str, Any]) -> bool:
 
 @event_entrypoint
 def _recover(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from furusato.capabilities.imports import run
+
     return run.restart_stalled()
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if _is_s3(event):
         return _objects(event, context)
-    if event.get("sweep") == run.RECOVERY_SCHEDULE:
+    if event.get("sweep") == RECOVERY_SCHEDULE:
         return _recover(event, context)
     return _api(event, context)

@@ -10,7 +10,7 @@ from furusato.domain.errors import NotFound, invalid_field
 from furusato.domain.lg import LocalGovernment, check_onboarding
 from furusato.domain.lg_code import is_valid_lg_code
 from furusato.domain.staff import StaffMember, check_invite, check_removal
-from furusato.store import accounts, activities, lgs, staff
+from furusato.store import accounts, lgs, staff
 from furusato.views.government import onboarded_view
 from furusato.views.staff import staff_member_view
 
@@ -66,6 +66,8 @@ def invite(
     if staff_role == "org":
         if org_id is None:
             raise invalid_field("org_id", "required for staff_role org")
+        from furusato.store import activities  # only an organization's staff: kept off the cold start
+
         if activities.get_organization(lg_code, org_id) is None:
             raise invalid_field("org_id", "not an organization of this government")
     elif org_id is not None:

@@ -30,9 +30,8 @@ from furusato.domain.support import Measure, MeasureTerms
 from furusato.store import notifications
 from furusato.store import support as store
 from furusato.store.ids import new_id
-from furusato.store.lgs import lg_pk
+from furusato.store.keys import PROFILE_SK, lg_pk, person_pk, registration_sk
 from furusato.store.models import MeasureItem, PersonItem, RegistrationItem, SupportYearItem
-from furusato.store.people import PROFILE_SK, person_pk, registration_sk
 from furusato.views.support import application_view, measure_view, report_view
 
 logger = Logger(service="furusato", child=True)

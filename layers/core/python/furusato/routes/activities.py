@@ -10,7 +10,6 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from furusato import audit
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
-from furusato.capabilities import activities, checkins
 from furusato.domain.errors import InvalidInput
 from furusato.routes.organizations import ALL_STAFF, MANAGERS, staff_actor
 from furusato.shapes import checkins as shapes
@@ -19,6 +18,7 @@ from furusato.shapes.common import given
 # The government's own staff decide whether an offline scan is evidence, not an organization's.
 DECIDERS = frozenset({"admin", "coordinator"})
 
+# Each route imports its capability: a cold start of the function loads only what its request needs.
 router = Router()
 
 PREFIX = "/v1/admin/lgs/<lg_code>/activities"
@@ -45,6 +45,8 @@ def _file(content_type: str, body: bytes, filename: str) -> Response[Any]:
     responses={200: shapes.ACTIVITY_PAGE},
 )
 def public_activities(lg_code: str, query: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import activities
+
     items, next_cursor = activities.public_activities(
         lg_code,
         from_day=query["from"],
@@ -69,6 +71,8 @@ def public_activities(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     roles=MANAGERS,
 )
 def create_activity(lg_code: str, body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import activities
+
     actor = staff_actor(lg_code, MANAGERS)
     return json_response(201, activities.create_activity(actor, body))
 
@@ -81,6 +85,8 @@ def create_activity(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     responses={200: shapes.STAFF_ACTIVITY_PAGE},
 )
 def list_activities(lg_code: str, query: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import activities
+
     actor = staff_actor(lg_code, ALL_STAFF)
     items, next_cursor = activities.list_activities(
         actor,
@@ -98,6 +104,8 @@ def list_activities(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     router, "An activity with its participant count and failed scans", responses={200: shapes.STAFF_ACTIVITY}
 )
 def get_activity(lg_code: str, activity_id: str) -> Response[Any]:
+    from furusato.capabilities import activities
+
     actor = staff_actor(lg_code, ALL_STAFF)
     return json_response(200, activities.get_activity(actor, activity_id))
 
@@ -112,6 +120,8 @@ def get_activity(lg_code: str, activity_id: str) -> Response[Any]:
     roles=MANAGERS,
 )
 def patch_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import activities
+
     actor = staff_actor(lg_code, MANAGERS)
     changes = given(body)
     if not changes:
@@ -129,6 +139,8 @@ def patch_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Resp
     roles=MANAGERS,
 )
 def cancel_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import activities
+
     actor = staff_actor(lg_code, MANAGERS)
     return json_response(200, activities.cancel_activity(actor, activity_id, body["reason"]))
 
@@ -144,6 +156,8 @@ def cancel_activity(lg_code: str, activity_id: str, body: dict[str, Any]) -> Res
     roles=MANAGERS,
 )
 def get_qr(lg_code: str, activity_id: str, query: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import activities
+
     actor = staff_actor(lg_code, MANAGERS)
     content_type, body, filename = activities.qr(actor, activity_id, query["format"])
     if isinstance(body, dict):
@@ -159,6 +173,8 @@ def get_qr(lg_code: str, activity_id: str, query: dict[str, Any]) -> Response[An
     errors=("ACTIVITY_CANCELLED", "WRONG_CHECKIN_MODE"),
 )
 def get_live_token(lg_code: str, activity_id: str) -> Response[Any]:
+    from furusato.capabilities import activities
+
     actor = staff_actor(lg_code, MANAGERS)
     return json_response(
         200, activities.live_token(actor, activity_id), headers={"Cache-Control": "no-store"}
@@ -176,6 +192,8 @@ def get_live_token(lg_code: str, activity_id: str) -> Response[Any]:
     roles=MANAGERS,
 )
 def staff_checkin(lg_code: str, activity_id: str, body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import checkins
+
     actor = staff_actor(lg_code, MANAGERS)
     status, view = checkins.staff_check_in(
         actor, activity_id, member_token=body["member_token"], nonce=body["nonce"]
@@ -200,6 +218,8 @@ def staff_checkin(lg_code: str, activity_id: str, body: dict[str, Any]) -> Respo
     media=XLSX,
 )
 def list_participants(lg_code: str, activity_id: str, query: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import activities
+
     actor = staff_actor(lg_code, ALL_STAFF)
     if query["format"] == "xlsx":
         content, filename = activities.roster_xlsx(actor, activity_id)
@@ -221,6 +241,8 @@ def list_participants(lg_code: str, activity_id: str, query: dict[str, Any]) -> 
 def decide_participation(
     lg_code: str, activity_id: str, participation_id: str, body: dict[str, Any]
 ) -> Response[Any]:
+    from furusato.capabilities import checkins
+
     actor = staff_actor(lg_code, DECIDERS)
     changed, line = checkins.decide_participation(actor, activity_id, participation_id, body["decision"])
     audit.staff_access(  # every answer names the person: a repeated decision is recorded as a read

@@ -10,10 +10,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from furusato.api import auth
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
-from furusato.capabilities import consultations, deleted_accounts
 from furusato.shapes import contents as shapes
 from furusato.shapes.common import PAGING_QUERY
 
+# Each route imports its capability: a cold start of the function loads only what its request needs.
 router = Router()
 
 STAFF = "/v1/admin/lgs/<lg_code>/consultations"
@@ -31,6 +31,8 @@ ANSWERERS = frozenset({"admin", "coordinator"})
     errors=("NOT_REGISTERED",),
 )
 def open_consultation(body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import consultations
+
     who = auth.registrant(router)
     return json_response(201, consultations.open_consultation(who.sub, body))
 
@@ -40,6 +42,8 @@ def open_consultation(body: dict[str, Any]) -> Response[Any]:
     router, "My consultations, newest first", query=PAGING_QUERY, responses={200: shapes.CONSULTATION_PAGE}
 )
 def my_consultations(query: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import consultations, deleted_accounts
+
     who = auth.registrant(router)
     items, next_cursor = consultations.my_consultations(who.sub, limit=query["limit"], cursor=query["cursor"])
     deleted_accounts.refuse_empty_page(who.sub, items, query["cursor"])
@@ -49,6 +53,8 @@ def my_consultations(query: dict[str, Any]) -> Response[Any]:
 @router.get("/v1/me/consultations/<consultation_id>")
 @endpoint(router, "One of my consultations with its messages", responses={200: shapes.CONSULTATION})
 def my_consultation(consultation_id: str) -> Response[Any]:
+    from furusato.capabilities import consultations
+
     who = auth.registrant(router)
     return json_response(200, consultations.my_consultation(who.sub, consultation_id))
 
@@ -63,6 +69,8 @@ def my_consultation(consultation_id: str) -> Response[Any]:
     errors=("CONSULTATION_CLOSED", "CONSULTATION_FULL", "CONSULTATION_CHANGED"),
 )
 def add_my_message(consultation_id: str, body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import consultations
+
     who = auth.registrant(router)
     return json_response(201, consultations.add_my_message(who.sub, consultation_id, body["body"]))
 
@@ -75,6 +83,8 @@ def add_my_message(consultation_id: str, body: dict[str, Any]) -> Response[Any]:
     responses={200: shapes.CONSULTATION_PAGE},
 )
 def staff_list(lg_code: str, query: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import consultations
+
     who = auth.staff(router, lg_code, auth.READERS)
     assert who.staff_role is not None
     items, next_cursor = consultations.staff_list(
@@ -86,6 +96,8 @@ def staff_list(lg_code: str, query: dict[str, Any]) -> Response[Any]:
 @router.get(f"{STAFF}/<consultation_id>")
 @endpoint(router, "A consultation with its messages", responses={200: shapes.CONSULTATION})
 def staff_get(lg_code: str, consultation_id: str) -> Response[Any]:
+    from furusato.capabilities import consultations
+
     who = auth.staff(router, lg_code, auth.READERS)
     assert who.staff_role is not None
     view = consultations.staff_get(who.sub, who.staff_role, lg_code, consultation_id)
@@ -102,6 +114,8 @@ def staff_get(lg_code: str, consultation_id: str) -> Response[Any]:
     errors=("CONSULTATION_CLOSED", "CONSULTATION_FULL", "CONSULTATION_CHANGED"),
 )
 def staff_reply(lg_code: str, consultation_id: str, body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import consultations
+
     who = auth.staff(router, lg_code, ANSWERERS)
     assert who.staff_role is not None
     view = consultations.staff_reply(who.sub, who.staff_role, lg_code, consultation_id, body["body"])
@@ -111,6 +125,8 @@ def staff_reply(lg_code: str, consultation_id: str, body: dict[str, Any]) -> Res
 @router.post(f"{STAFF}/<consultation_id>/close")
 @endpoint(router, "Close a consultation (admin, coordinator)", responses={200: shapes.CONSULTATION})
 def staff_close(lg_code: str, consultation_id: str) -> Response[Any]:
+    from furusato.capabilities import consultations
+
     who = auth.staff(router, lg_code, ANSWERERS)
     assert who.staff_role is not None
     return json_response(200, consultations.staff_close(who.sub, who.staff_role, lg_code, consultation_id))

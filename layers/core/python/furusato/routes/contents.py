@@ -10,11 +10,11 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from furusato.api import auth
 from furusato.api.app import json_response, no_content, page
 from furusato.api.endpoint import endpoint
-from furusato.capabilities import contents
 from furusato.domain.errors import InvalidInput
 from furusato.shapes import contents as shapes
 from furusato.shapes.common import given
 
+# Each route imports its capability: a cold start of the function loads only what its request needs.
 router = Router()
 
 PREFIX = "/v1/admin/lgs/<lg_code>/contents"
@@ -31,6 +31,8 @@ WRITERS = frozenset({"admin", "coordinator"})
     idempotent=True,
 )
 def create_content(lg_code: str, body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import contents
+
     who = auth.staff(router, lg_code, WRITERS)
     return json_response(201, contents.create(lg_code, who.sub, body))
 
@@ -43,6 +45,8 @@ def create_content(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     responses={200: shapes.CONTENT_PAGE},
 )
 def list_contents(lg_code: str, query: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import contents
+
     auth.staff(router, lg_code, auth.READERS)
     items, next_cursor = contents.list_contents(lg_code, limit=query["limit"], cursor=query["cursor"])
     return json_response(200, page(items, next_cursor))
@@ -51,6 +55,8 @@ def list_contents(lg_code: str, query: dict[str, Any]) -> Response[Any]:
 @router.get(f"{PREFIX}/<content_id>")
 @endpoint(router, "One content", responses={200: shapes.CONTENT})
 def get_content(lg_code: str, content_id: str) -> Response[Any]:
+    from furusato.capabilities import contents
+
     auth.staff(router, lg_code, auth.READERS)
     return json_response(200, contents.get(lg_code, content_id))
 
@@ -64,6 +70,8 @@ def get_content(lg_code: str, content_id: str) -> Response[Any]:
     errors=("ALREADY_PUBLISHED", "CONTENT_CHANGED"),
 )
 def patch_content(lg_code: str, content_id: str, body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import contents
+
     who = auth.staff(router, lg_code, WRITERS)
     changes = given(body)
     if not changes:
@@ -74,6 +82,8 @@ def patch_content(lg_code: str, content_id: str, body: dict[str, Any]) -> Respon
 @router.delete(f"{PREFIX}/<content_id>")
 @endpoint(router, "Delete content (admin, coordinator)", responses={204: None})
 def delete_content(lg_code: str, content_id: str) -> Response[Any]:
+    from furusato.capabilities import contents
+
     auth.staff(router, lg_code, WRITERS)
     contents.delete(lg_code, content_id)
     return no_content()
@@ -87,6 +97,8 @@ def delete_content(lg_code: str, content_id: str) -> Response[Any]:
     responses={200: shapes.FEED_PAGE},
 )
 def get_feed(query: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import contents
+
     who = auth.registrant(router)
     items, next_cursor = contents.feed(who.sub, limit=query["limit"], cursor=query["cursor"])
     return json_response(200, page(items, next_cursor), headers={"Cache-Control": "no-store"})

@@ -9,10 +9,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
-from furusato.capabilities import governments
 from furusato.shapes.common import HEALTH, page_of
 from furusato.shapes.governments import DIRECTORY_QUERY, LG_DETAIL, LG_SUMMARY
 
+# Each route imports its capability: a cold start of the function loads only what its request needs.
 router = Router()
 
 
@@ -31,6 +31,8 @@ def health() -> Response[Any]:
 )
 def list_local_governments(query: dict[str, Any]) -> Response[Any]:
     """Public and the same for everyone: cacheable at the edge as long as the function's copy."""
+    from furusato.capabilities import governments
+
     items, next_cursor = governments.directory(**query)
     max_age = governments.DIRECTORY_MAX_AGE_S
     return json_response(
@@ -41,4 +43,6 @@ def list_local_governments(query: dict[str, Any]) -> Response[Any]:
 @router.get("/v1/local-governments/<lg_code>")
 @endpoint(router, "A local government: page, survey, premium requirements", responses={200: LG_DETAIL})
 def get_local_government(lg_code: str) -> Response[Any]:
+    from furusato.capabilities import governments
+
     return json_response(200, governments.detail(lg_code))

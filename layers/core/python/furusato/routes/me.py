@@ -11,19 +11,21 @@ from furusato import clock
 from furusato.api import auth, idempotency
 from furusato.api.app import json_response, no_content, page
 from furusato.api.endpoint import endpoint
-from furusato.capabilities import registrations
 from furusato.domain.errors import invalid_field
 from furusato.domain.profile import make_profile
 from furusato.shapes.common import page_of
 from furusato.shapes.people import ME, PROFILE, PROFILE_IN
 from furusato.shapes.registrations import REGISTRATION, REGISTRATION_IN, REGISTRATION_PUT
 
+# Each route imports its capability: a cold start of the function loads only what its request needs.
 router = Router()
 
 
 @router.get("/v1/me")
 @endpoint(router, "Profile, identity and registrations", responses={200: ME})
 def get_me() -> Response[Any]:
+    from furusato.capabilities import registrations
+
     who = auth.registrant(router)
     return json_response(200, registrations.me(who.sub))
 
@@ -37,6 +39,8 @@ def get_me() -> Response[Any]:
     errors=("IDENTITY_LOCKED", "CONCURRENT_UPDATE"),
 )
 def put_profile(body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import registrations
+
     who = auth.registrant(router)
     profile = make_profile(**body, today=clock.today())
     return json_response(200, registrations.put_profile(who.sub, profile))
@@ -45,6 +49,8 @@ def put_profile(body: dict[str, Any]) -> Response[Any]:
 @router.get("/v1/me/registrations")
 @endpoint(router, "My registrations", responses={200: page_of("RegistrationPage", REGISTRATION)})
 def list_my_registrations() -> Response[Any]:
+    from furusato.capabilities import registrations
+
     who = auth.registrant(router)
     return json_response(200, page(registrations.list_registrations(who.sub), None))
 
@@ -67,6 +73,8 @@ def list_my_registrations() -> Response[Any]:
     ),
 )
 def put_registration(lg_code: str, body: dict[str, Any], reply_key: tuple[str, str] | None) -> Response[Any]:
+    from furusato.capabilities import registrations
+
     who = auth.registrant(router)
     document_keys = body.get("document_keys") or []
     if document_keys and body["plan"] != "premium":
@@ -93,6 +101,8 @@ def put_registration(lg_code: str, body: dict[str, Any], reply_key: tuple[str, s
 @router.delete("/v1/me/registrations/<lg_code>")
 @endpoint(router, "Withdraw a registration", responses={204: None}, errors=("CONCURRENT_UPDATE",))
 def delete_registration(lg_code: str) -> Response[Any]:
+    from furusato.capabilities import registrations
+
     who = auth.registrant(router)
     registrations.withdraw_registration(who.sub, lg_code)
     return no_content()

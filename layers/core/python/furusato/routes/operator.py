@@ -11,11 +11,11 @@ from furusato import audit
 from furusato.api import auth
 from furusato.api.app import json_response, page
 from furusato.api.endpoint import endpoint
-from furusato.capabilities import onboarding
 from furusato.shapes.common import PAGING_QUERY, page_of
 from furusato.shapes.governments import LG_ONBOARDED, ONBOARD_IN
 from furusato.shapes.staff import AUDIT_RECORD, OPERATOR_AUDIT_QUERY, STAFF_IN, STAFF_USER
 
+# Each route imports its capability: a cold start of the function loads only what its request needs.
 router = Router()
 
 
@@ -29,6 +29,8 @@ router = Router()
     errors=("ALREADY_ONBOARDED",),
 )
 def onboard(body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import onboarding
+
     auth.operator(router)
     return json_response(201, onboarding.onboard(**body))
 
@@ -41,6 +43,8 @@ def onboard(body: dict[str, Any]) -> Response[Any]:
     responses={200: page_of("OnboardedPage", LG_ONBOARDED)},
 )
 def list_onboarded(query: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import onboarding
+
     auth.operator(router)
     items, next_cursor = onboarding.list_onboarded(**query)
     return json_response(200, page(items, next_cursor))
@@ -56,6 +60,8 @@ def list_onboarded(query: dict[str, Any]) -> Response[Any]:
     errors=("LG_NOT_ONBOARDED", "STAFF_ALREADY_EXISTS"),
 )
 def create_staff(lg_code: str, body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import onboarding
+
     who = auth.operator(router)
     view = onboarding.create_staff(lg_code, body["email"], body["staff_role"], created_by=who.sub)
     return json_response(201, view)

@@ -10,15 +10,17 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from furusato.api import auth
 from furusato.api.app import json_response
 from furusato.api.endpoint import endpoint
-from furusato.capabilities import governments, pages
 from furusato.shapes.governments import PAGE, PAGE_IMAGE_IN, PAGE_IMAGE_UPLOAD, PAGE_IN, SURVEY
 
+# Each route imports its capability: a cold start of the function loads only what its request needs.
 router = Router()
 
 
 @router.get("/v1/admin/lgs/<lg_code>/page")
 @endpoint(router, "The introduction page", responses={200: PAGE})
 def get_page(lg_code: str) -> Response[Any]:
+    from furusato.capabilities import pages
+
     auth.staff(router, lg_code, auth.READERS)
     return json_response(200, pages.get_page(lg_code), headers={"Cache-Control": "no-store"})
 
@@ -32,6 +34,8 @@ def get_page(lg_code: str) -> Response[Any]:
     roles=auth.ADMIN,
 )
 def put_page(lg_code: str, body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import pages
+
     auth.staff(router, lg_code, auth.ADMIN)
     return json_response(200, pages.put_page(lg_code, body), headers={"Cache-Control": "no-store"})
 
@@ -46,6 +50,8 @@ def put_page(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     idempotent=True,
 )
 def new_page_image(lg_code: str, body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import pages
+
     auth.staff(router, lg_code, auth.ADMIN)
     view = pages.new_image(lg_code, content_type=body["content_type"], size=body["size"])
     return json_response(201, view, headers={"Cache-Control": "no-store"})
@@ -54,6 +60,8 @@ def new_page_image(lg_code: str, body: dict[str, Any]) -> Response[Any]:
 @router.get("/v1/admin/lgs/<lg_code>/survey")
 @endpoint(router, "The government's own survey questions", responses={200: SURVEY})
 def get_survey(lg_code: str) -> Response[Any]:
+    from furusato.capabilities import governments
+
     auth.staff(router, lg_code, auth.READERS)
     return json_response(200, governments.get_survey(lg_code))
 
@@ -67,5 +75,7 @@ def get_survey(lg_code: str) -> Response[Any]:
     roles=auth.ADMIN,
 )
 def put_survey(lg_code: str, body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import governments
+
     auth.staff(router, lg_code, auth.ADMIN)
     return json_response(200, governments.put_survey(lg_code, body["questions"]))

@@ -11,10 +11,10 @@ from furusato import audit
 from furusato.api import auth
 from furusato.api.app import json_response, no_content, page
 from furusato.api.endpoint import endpoint
-from furusato.capabilities import onboarding
 from furusato.shapes.common import PAGING_QUERY, page_of
 from furusato.shapes.staff import AUDIT_QUERY, AUDIT_RECORD, STAFF_INVITE_IN, STAFF_USER
 
+# Each route imports its capability: a cold start of the function loads only what its request needs.
 router = Router()
 
 
@@ -28,6 +28,8 @@ router = Router()
     errors=("STAFF_ALREADY_EXISTS",),
 )
 def invite(lg_code: str, body: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import onboarding
+
     who = auth.staff(router, lg_code, auth.ADMIN)
     view = onboarding.invite(lg_code, body["email"], body["staff_role"], body["org_id"], invited_by=who.sub)
     return json_response(201, view)
@@ -41,6 +43,8 @@ def invite(lg_code: str, body: dict[str, Any]) -> Response[Any]:
     responses={200: page_of("StaffPage", STAFF_USER)},
 )
 def list_staff(lg_code: str, query: dict[str, Any]) -> Response[Any]:
+    from furusato.capabilities import onboarding
+
     auth.staff(router, lg_code, auth.ADMIN)
     items, next_cursor = onboarding.list_staff(lg_code, **query)
     return json_response(200, page(items, next_cursor))
@@ -51,6 +55,8 @@ def list_staff(lg_code: str, query: dict[str, Any]) -> Response[Any]:
     router, "Remove a staff account: its access ends at once", responses={204: None}, errors=("OWN_ACCOUNT",)
 )
 def remove(lg_code: str, staff_id: str) -> Response[Any]:
+    from furusato.capabilities import onboarding
+
     who = auth.staff(router, lg_code, auth.ADMIN)
     onboarding.remove_staff(lg_code, staff_id, removed_by=who.sub)
     return no_content()

@@ -30,7 +30,7 @@ from furusato.domain.lg import LocalGovernment
 from furusato.store import counters, lgs
 from furusato.store import cursor as cursors
 from furusato.store.errors import find, is_condition_failure, storage_errors
-from furusato.store.lgs import lg_pk
+from furusato.store.keys import lg_pk
 from furusato.store.models import ActivityItem, LgItem, MainItem, OrganizationItem
 
 

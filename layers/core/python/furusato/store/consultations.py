@@ -31,6 +31,7 @@ from furusato.domain.registration import LIVE_STATUSES
 from furusato.store import cursor as cursors
 from furusato.store.contents import instant_key
 from furusato.store.errors import cancellation_reasons, is_condition_failure, storage_errors
+from furusato.store.keys import person_pk, registration_sk
 from furusato.store.models import (
     ConsultationItem,
     ConsultationMessageItem,
@@ -38,7 +39,6 @@ from furusato.store.models import (
     NotificationItem,
     RegistrationItem,
 )
-from furusato.store.people import person_pk, registration_sk
 
 HEADER_SK = "CONS"
 

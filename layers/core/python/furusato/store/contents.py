@@ -22,7 +22,7 @@ from furusato.domain.content import Content, Target
 from furusato.domain.errors import Conflict, NotFound
 from furusato.store import cursor as cursors
 from furusato.store.errors import find, is_condition_failure, storage_errors
-from furusato.store.lgs import lg_pk
+from furusato.store.keys import lg_pk
 from furusato.store.models import ContentItem
 
 SK_PREFIX = "CONTENT#"

@@ -17,7 +17,7 @@ from typing import Any
 from furusato import clock
 from furusato.store import s3
 from furusato.store.errors import find, storage_errors
-from furusato.store.lgs import lg_pk
+from furusato.store.keys import lg_pk
 from furusato.store.models import RosterExportItem
 
 # How long the workbook and its job are kept, and how long a download link works.

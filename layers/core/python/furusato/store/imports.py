@@ -21,20 +21,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import UpdateError
 
-from furusato.domain.activity import Activity
 from furusato.domain.errors import Unavailable
 from furusato.settings import settings
 from furusato.store import s3
-from furusato.store.activities import activity_item, activity_sk, to_activity
 from furusato.store.errors import find, is_condition_failure, put_unless_exists, save_once, storage_errors
-from furusato.store.lgs import lg_pk
+from furusato.store.keys import lg_pk
 from furusato.store.models import ActivityItem, BackfillActivityItem, ImportJobItem, MainItem
 from furusato.store.s3 import ObjectMissing
+
+if TYPE_CHECKING:  # the activities' store loads on the import run's path only, not the API's
+    from furusato.domain.activity import Activity
 
 BATCH_GET_MAX = 100
 
@@ -265,6 +266,8 @@ def processing_jobs(limit: int = 500) -> list[ImportJob]:
 
 def activities_by_id(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Activity]:
     """(lg_code, activity_id) -> the stored activity, for those that exist (consistent reads)."""
+    from furusato.store.activities import activity_sk, to_activity
+
     wanted = sorted(set(keys))
     found: dict[tuple[str, str], Activity] = {}
     with storage_errors():
@@ -280,6 +283,8 @@ def create_backfill_activity(
     activity: Activity, *, backfill_key: str, import_id: str, created_by: str
 ) -> tuple[bool, Activity]:
     """Create the activity unless it exists: (True, it) or (False, the stored one)."""
+    from furusato.store.activities import activity_item, to_activity
+
     item = activity_item(
         activity,
         created_by=created_by,

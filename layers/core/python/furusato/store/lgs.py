@@ -25,14 +25,10 @@ from furusato.domain.lg import LocalGovernment, Page, PremiumSettings, Section
 from furusato.domain.survey import CHOICE_TYPES, Question
 from furusato.store import cursor as cursors
 from furusato.store.errors import find, is_condition_failure, storage_errors
+from furusato.store.keys import lg_pk
 from furusato.store.models import LgItem, LgListingItem, MainItem
 
 DIRECTORY = "LGS"
-
-
-def lg_pk(lg_code: str) -> str:
-    """A government's partition: its item, organizations, activities, content, support measures."""
-    return f"LG#{lg_code}"
 
 
 def key(lg_code: str) -> tuple[str, str]:

@@ -45,6 +45,7 @@ from furusato.store.errors import (
     storage_errors,
     transact_unless_condition,
 )
+from furusato.store.keys import person_pk
 from furusato.store.models import (
     MainItem,
     ParticipationItem,
@@ -53,7 +54,6 @@ from furusato.store.models import (
     RegistrationItem,
     ScanFailureItem,
 )
-from furusato.store.people import person_pk
 
 
 def participation_sk(activity_id: str) -> str:

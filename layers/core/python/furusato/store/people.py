@@ -28,6 +28,7 @@ from furusato.domain.registration import LIVE_STATUSES, Participation, Registrat
 from furusato.domain.sweeps import inactivity_due, last_access
 from furusato.store import cursor as cursors
 from furusato.store.errors import batch_put, is_condition_failure, put_unless_exists, storage_errors
+from furusato.store.keys import PROFILE_SK, person_pk, registration_sk
 from furusato.store.models import (
     IdentityBindingItem,
     MainItem,
@@ -38,16 +39,7 @@ from furusato.store.models import (
     StayItem,
 )
 
-PROFILE_SK = "PROFILE"
 logger = Logger(service="furusato", child=True)
-
-
-def person_pk(sub: str) -> str:
-    return f"P#{sub}"
-
-
-def registration_sk(lg_code: str) -> str:
-    return f"REG#{lg_code}"
 
 
 def lg_registrations_pk(lg_code: str) -> str:

@@ -31,7 +31,7 @@ from furusato.domain.errors import Conflict, NotFound, Unavailable
 from furusato.domain.support import Measure, MeasureTerms, budget_exhausted, not_eligible
 from furusato.store import cursor as cursors
 from furusato.store.errors import cancellation_reasons, find, is_condition_failure, storage_errors
-from furusato.store.lgs import lg_pk
+from furusato.store.keys import lg_pk
 from furusato.store.models import (
     MainItem,
     MeasureItem,

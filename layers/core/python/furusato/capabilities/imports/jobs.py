@@ -8,19 +8,20 @@ import re
 import unicodedata
 from datetime import timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
 from furusato import clock, topology
-from furusato.capabilities import backfill
 from furusato.clock import iso
 from furusato.domain import ids
 from furusato.domain.errors import Conflict, InvalidInput, NotFound
-from furusato.imports import FileRejected
 from furusato.store import imports as store
 from furusato.store.ids import new_id
 from furusato.views.imports import created_view, import_view
+
+if TYPE_CHECKING:
+    from furusato.imports import FileRejected
 
 logger = Logger(service="furusato", child=True)
 
@@ -32,6 +33,8 @@ REPORT_URL_TTL_S = 5 * 60
 # An empty object with this name in a job's folder runs the job again (commit, hand-off, and an
 # operator's way to restart a job whose run died: put it with the CLI).
 RUN_MARKER = ".run"
+# The schedule event (topology.SCHEDULES) that restarts the jobs whose run died (run.restart_stalled).
+RECOVERY_SCHEDULE = "imports-recovery"
 IMPORT_ID = re.compile(ids.IMPORT_ID)
 EXPIRE_DAYS = topology.IMPORTS_BUCKET.expire_days or 90
 
@@ -56,6 +59,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def rejection(reason: str) -> FileRejected:
+    from furusato.imports import FileRejected  # the run's path only, not the API's cold start
+
     ja, en = _MESSAGES[reason]
     return FileRejected(reason, ja, en)
 
@@ -78,6 +83,8 @@ def safe_filename(filename: str) -> str:
 def direct_import_id(bucket: str, key: str, version: str) -> str:
     """The job of an object put directly under imports/{lg_code}/: the same for every delivery
     of the same object version."""
+    from furusato.capabilities import backfill  # the S3 trigger's path only, not the API's
+
     digest = hashlib.sha256("\x1f".join(("furusato-import", bucket, key, version)).encode()).hexdigest()
     return backfill.backfill_id("imp", digest[:32])
 

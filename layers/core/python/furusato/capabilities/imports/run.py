@@ -17,6 +17,7 @@ from furusato import clock
 from furusato.capabilities import backfill
 from furusato.capabilities.imports import jobs
 from furusato.capabilities.imports.jobs import MAX_UPLOAD_BYTES, XLSX, rejection, report_key
+from furusato.capabilities.imports.jobs import RECOVERY_SCHEDULE as RECOVERY_SCHEDULE
 from furusato.clock import iso
 from furusato.domain.activity import Activity
 from furusato.domain.errors import Unavailable
@@ -42,8 +43,6 @@ LEASE_S = 120
 LEASE_SLACK_S = 30
 # Wall clock for leases (not the business clock, which tests and the local stack freeze).
 wall_clock: Callable[[], float] = time.time
-
-RECOVERY_SCHEDULE = "imports-recovery"
 
 
 def restart_stalled() -> dict[str, Any]:
