@@ -13,10 +13,6 @@ Benchmarks only: the product, `make run` and the tests use the local stack as it
 
 from __future__ import annotations
 
-import logging
-import os
-import sys
-
 from bench import moto_keyed
 from infra.local import moto_dynamodb
 
@@ -44,8 +40,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    code = main()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    from infra.local.__main__ import exit_now
+
+    exit_now(main())

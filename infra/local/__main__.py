@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from typing import NoReturn
 
 from infra.local.stack import run
 
@@ -19,11 +20,14 @@ def main(argv: list[str] | None = None) -> int:
     return run(args.port, args.moto_port, with_seed=not args.no_seed)
 
 
-if __name__ == "__main__":
-    code = main()
-    # The servers are stopped by now; skip tearing down moto's in-memory state object by object,
-    # which takes seconds at interpreter exit.
+def exit_now(code: int) -> NoReturn:
+    """Leave once the servers have stopped, skipping the teardown of moto's in-memory state object
+    by object, which takes seconds at interpreter exit."""
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+if __name__ == "__main__":
+    exit_now(main())
