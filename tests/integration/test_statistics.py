@@ -192,3 +192,46 @@ def check_statistics_are_staff_of_that_government_only() -> None:
     assert call("GET", f"/v1/admin/lgs/{HIDA}/stats", claims=admin(HIDA, "org", "org_1")).status == 403
     assert call("GET", "/v1/operator/stats", claims=admin(HIDA)).status == 403
     assert call("GET", f"/v1/admin/lgs/{HIDA}/stats", claims=operator_claims()).status == 403
+
+
+def test_only_a_change_of_what_statistics_read_recounts_the_person(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every person's first request of a day writes their last-seen day and moves their
+    inactivity due key: those changes reach the consumer but recount nobody. A change of an
+    attribute the statistics read (birth date, plan) still does, and the counters follow it."""
+    from furusato.statistics import consumer
+    from furusato.store.models import PersonItem
+
+    recounted: list[str] = []
+    real_recount = consumer.recount
+
+    def counting(sub: str) -> int:
+        recounted.append(sub)
+        return real_recount(sub)
+
+    monkeypatch.setattr(consumer, "recount", counting)
+    clock.freeze(datetime(2026, 5, 20, 10, 0, tzinfo=JST))
+    onboard()
+    assert set_profile("a", SHINJUKU_POSTAL, birth_date="1990-04-01").status == 200
+    assert register("a", HIDA).status == 201
+    deliver()
+    assert recounted and stats(HIDA)["relationship_population"]["total"] == 1
+    before = PersonItem.get("P#a", "PROFILE", consistent_read=True)
+    recounted.clear()
+
+    clock.freeze(datetime(2026, 5, 21, 8, 0, tzinfo=JST))  # the next day's first request
+    assert call("GET", "/v1/me", claims=person("a")).status == 200
+    seen = PersonItem.get("P#a", "PROFILE", consistent_read=True)
+    assert seen.last_seen == "2026-05-21" != before.last_seen
+    assert deliver().delivered >= 1  # the profile's change reached the streams function
+    set_status("a", HIDA, notice_sent_for="2027-05-20")  # a registration's bookkeeping only
+    deliver()
+    assert recounted == []
+
+    assert set_profile("a", SHINJUKU_POSTAL, birth_date="2010-04-01").status == 200
+    deliver()
+    assert recounted == ["a"]
+    assert stats(HIDA)["by_age_band"]["0-17"] == 1
+    set_status("a", HIDA, plan="premium", premium_valid_until="2027-05-20")
+    deliver()
+    assert recounted == ["a", "a"]
+    assert stats(HIDA)["relationship_population"] == {"total": 1, "basic": 0, "premium": 1}

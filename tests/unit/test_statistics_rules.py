@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -72,3 +73,33 @@ def test_history_runs_to_the_current_month_and_carries_quiet_months() -> None:
         {"month": "2026-07", "total": 2, "basic": 1, "premium": 1},
     ]
     assert rules.history({}, "2026-07") == []
+
+
+def _change(model: type[Any], name: str | None) -> Any:
+    """A MODIFY of a profile or registration in which only `name` differs (None: nothing)."""
+    from furusato.streams import Change
+
+    old = {a.attr_name: f"old-{a.attr_name}" for a in model.get_attributes().values()}
+    old["type"] = model._discriminator
+    new = dict(old)
+    if name is not None:
+        new[name] = f"new-{name}"
+    return Change("e1", "MODIFY", "1", {"pk": "P#a", "sk": "x"}, old, new)
+
+
+def test_a_change_recounts_exactly_when_an_attribute_the_statistics_read_changed() -> None:
+    from furusato.statistics.consumer import moves_counters
+    from furusato.store import statistics as store
+    from furusato.store.models import PersonItem, RegistrationItem
+
+    assert {"birth_date", "residence_lg_code", "plan", "status", "own_residence"} <= store.FACTS
+    for model in (PersonItem, RegistrationItem):
+        assert not moves_counters(_change(model, None))
+        for name in (a.attr_name for a in model.get_attributes().values()):
+            assert moves_counters(_change(model, name)) == (name in store.FACTS), name
+    # The daily last-seen write: the day and the inactivity due key.
+    for name in ("last_seen", "gsi2pk", "gsi2sk", "updated_at"):
+        assert not moves_counters(_change(PersonItem, name))
+    insert = _change(PersonItem, None)
+    assert moves_counters(type(insert)("e2", "INSERT", "2", insert.keys, None, insert.new))
+    assert moves_counters(type(insert)("e3", "REMOVE", "3", insert.keys, insert.old, None))

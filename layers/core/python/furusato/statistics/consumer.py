@@ -1,6 +1,7 @@
 """The statistics consumer of the main table's stream.
 
-- A change of a person's profile or of one of their registrations: the person is recounted
+- A change of a person's profile or of one of their registrations that touches an attribute the
+  statistics read (`store.FACTS`; the daily last-seen write touches none): the person is recounted
   from the table's current state (their profile and registrations), compared with the
   contributions stored when they were last counted, and only the difference is applied, one
   registration per transaction, under the versions read. A redelivered or reordered change
@@ -32,6 +33,8 @@ class StatisticsConsumer(Consumer):
     def apply(self, change: Change) -> None:
         kind = change.item_type
         if kind in ("person", "registration"):
+            if not moves_counters(change):
+                return  # e.g. the daily last-seen write: nothing the statistics read changed
             recount(change.pk.removeprefix("P#"))
             if kind == "registration":
                 _history(change)
@@ -39,6 +42,16 @@ class StatisticsConsumer(Consumer):
             _participation(change)
         elif kind == "lg":
             _government(change)
+
+
+def moves_counters(change: Change) -> bool:
+    """Whether a change of a profile or a registration can move a counter: it adds or removes
+    the item, or changes an attribute the recount reads (`store.FACTS`). Anything else (last
+    seen, the inactivity or renewal due keys, answers, notices) leaves every counter as it is,
+    and the registration's history too (it reads a subset of the same attributes)."""
+    if change.old is None or change.new is None:
+        return True
+    return any(change.old.get(name) != change.new.get(name) for name in store.FACTS)
 
 
 def month_of_change(change: Change) -> str:

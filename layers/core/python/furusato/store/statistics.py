@@ -55,13 +55,31 @@ def contribution_pk(sub: str) -> str:
 # --- the person's current facts ------------------------------------------------------------
 
 
+# The attributes statistics read, of a person's profile and of their registrations. The recount
+# reads only these (its Query projects them), so a change that touches none of them cannot move a
+# counter: the consumer skips it (the daily last-seen write, a renewal notice's mark). A statistic
+# that needs another attribute must be listed here, or the recount never sees it.
+PERSON_FACTS = (PersonItem.birth_date, PersonItem.residence_lg_code)
+REGISTRATION_FACTS = (
+    RegistrationItem.lg_code,
+    RegistrationItem.plan,
+    RegistrationItem.status,
+    RegistrationItem.own_residence,
+    RegistrationItem.long_term_stayer,
+)
+FACTS = frozenset({"type", *(a.attr_name for a in (*PERSON_FACTS, *REGISTRATION_FACTS))})
+
+
 def current_facts(sub: str) -> tuple[str | None, str | None, list[RegistrationFacts]]:
     """Birth date, residence and registrations as they are now (a consistent Query of the
-    profile and the registrations only: `PROFILE` <= sk <= `REG#~`)."""
+    profile and the registrations only: `PROFILE` <= sk <= `REG#~`, projected on FACTS)."""
     birth_date = residence = None
     regs: list[RegistrationFacts] = []
     for item in MainItem.query(
-        f"P#{sub}", MainItem.sk.between("PROFILE", "REG#\uffff"), consistent_read=True
+        f"P#{sub}",
+        MainItem.sk.between("PROFILE", "REG#\uffff"),
+        consistent_read=True,
+        attributes_to_get=["pk", "sk", *sorted(FACTS)],
     ):
         if isinstance(item, PersonItem):
             birth_date, residence = item.birth_date, item.residence_lg_code
