@@ -19,7 +19,7 @@ from furusato.streams.registry import consumers
 @event_entrypoint
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = event.get("Records") or []
-    result = dispatch(records, consumers())
+    result = dispatch(records, consumers(), lambda: context.get_remaining_time_in_millis() / 1000)
     metrics.add_metric(name="stream_changes_applied", unit=MetricUnit.Count, value=result.applied)
     if result.failed_at is not None:
         metrics.add_metric(name="stream_batches_failed", unit=MetricUnit.Count, value=1)

@@ -387,3 +387,165 @@ def test_a_repeated_scan_does_not_count_twice() -> None:
     at("2026-05-10T10:05:00+09:00")
     assert [scan("u1", token).status for _ in range(3)] == [201, 200, 200]
     assert participations.count(act["activity_id"]) == 1
+
+
+# --- the copy of an activity's fields into its records (capabilities.activity_copies) --------
+
+
+class FakeClock:
+    """The copy's pacing clock: sleeping moves it on, and so does each write by `per_write`."""
+
+    def __init__(self, per_write: float = 0.0) -> None:
+        self.now, self.per_write, self.slept = 0.0, per_write, 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.slept += seconds
+
+
+def _copy_world(monkeypatch: pytest.MonkeyPatch, size: int, clock: FakeClock) -> tuple[str, list[float]]:
+    """An activity with `size` records carrying its copy, then PATCHed (place): its id and the
+    pacing clock's time at each record rewrite (one entry per write, so a record written twice
+    shows up twice)."""
+    from furusato.capabilities import activity_copies
+    from furusato.store import participations
+    from furusato.store.models import ParticipationItem
+    from tests.support.streams import deliver
+
+    monkeypatch.undo()  # the stream is delivered by the test itself
+    monkeypatch.setattr(activity_copies, "monotonic", lambda: clock.now)
+    monkeypatch.setattr(activity_copies, "sleep", clock.sleep)
+    monkeypatch.setattr(activity_copies, "PAGE", 4)  # many pages from a small roster
+    monkeypatch.setattr(activity_copies, "WRITERS", 3)
+    act = activity()
+    for n in range(size):
+        ParticipationItem(
+            f"P#crowd-{n}",
+            f"PART#{act['activity_id']}",
+            gsi1pk=f"ACT#{act['activity_id']}",
+            gsi1sk=f"2026-05-10T10:{n // 60:02d}:{n % 60:02d}+09:00#par_{n}",
+            participation_id=f"par_{n}",
+            sub=f"crowd-{n}",
+            activity_id=act["activity_id"],
+            lg_code=HIDA,
+            activity_name=act["name"],
+            activity_starts_at=STARTS,
+            activity_ends_at=ENDS,
+            place=act["place"],
+            day="2026-05-10",
+            source="qr",
+            checkin_mode="static_qr",
+            checked_in_at="2026-05-10T10:00:00+09:00",
+            recorded_at="2026-05-10T10:00:00+09:00",
+        ).save()
+    deliver()
+    writes: list[float] = []
+    refresh = participations.refresh_snapshot
+
+    def timed_refresh(sub: str, activity: Any) -> bool:
+        at = clock.now
+        clock.now += clock.per_write
+        written = refresh(sub, activity)
+        if written:
+            writes.append(at)
+        return written
+
+    monkeypatch.setattr(participations, "refresh_snapshot", timed_refresh)
+    patched = call(
+        "PATCH", f"{BASE}/activities/{act['activity_id']}", {"place": "新会場"}, claims=admin(HIDA)
+    )
+    assert patched.status == 200
+    return act["activity_id"], writes
+
+
+def _places(activity_id: str) -> set[str]:
+    from furusato.store import participations
+
+    return {r.place for r in participations.whole_roster(activity_id)}
+
+
+def _steps(activity_id: str) -> int:
+    from furusato.store.models import ActivityCopyStepItem
+
+    return sum(1 for _ in ActivityCopyStepItem.query(f"COPY#{activity_id}"))
+
+
+def test_a_copy_delivered_twice_writes_each_record_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from furusato import topology
+    from infra.local.streams import StreamDelivery
+    from tests.support import streams
+
+    activity_id, writes = _copy_world(monkeypatch, 13, FakeClock())
+    report = streams.deliver()
+    assert report.retried == report.dead_lettered == 0
+    assert _places(activity_id) == {"新会場"} and len(writes) == 13
+    # Every change since the table was created, delivered again: the activity's change, each
+    # step of its copy and the records' own changes.
+    tables = {t.env_var: os.environ[t.env_var] for t in topology.TABLES}
+    again = StreamDelivery(os.environ["AWS_ENDPOINT_URL"], tables, streams._invoke).drain()
+    assert again.delivered > 13 and again.retried == again.dead_lettered == 0
+    assert len(writes) == 13  # nothing written twice
+    assert _places(activity_id) == {"新会場"} and _steps(activity_id) == 1
+
+
+def test_a_copy_that_fails_after_some_records_resumes_and_finishes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from furusato.store import participations
+    from tests.support import streams
+
+    activity_id, writes = _copy_world(monkeypatch, 17, FakeClock())
+    timed_refresh = participations.refresh_snapshot
+
+    def failing_once(sub: str, activity: Any) -> bool:
+        if len(writes) == 7 and not failed:
+            failed.append(sub)
+            raise RuntimeError("DynamoDB unavailable")
+        return timed_refresh(sub, activity)
+
+    failed: list[str] = []
+    monkeypatch.setattr(participations, "refresh_snapshot", failing_once)
+    report = streams.deliver()
+    assert failed and report.retried >= 1 and report.dead_lettered == 0
+    assert _places(activity_id) == {"新会場"}
+    assert len(writes) == 17  # the redelivered step skipped the records already written
+
+
+def test_a_copy_hands_on_before_the_functions_timeout_and_continues(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each write takes a second of the copy's clock; a step may take 5 s before its invocation
+    must stop (the streams function's time left, less the reserve): the copy goes on in later
+    steps, each a stream record of its own, until the roster is done."""
+    from furusato.capabilities import activity_copies
+    from infra.local.context import LambdaContext
+    from tests.support import streams
+
+    clock = FakeClock(per_write=1.0)
+    activity_id, writes = _copy_world(monkeypatch, 21, clock)
+    # Each invocation starts with 25 s left: a step may copy for 25 - RESERVE_S = 5 s.
+    monkeypatch.setattr(streams, "LambdaContext", lambda: LambdaContext(remaining_ms=lambda: 25_000))
+    assert activity_copies.RESERVE_S == 20
+    report = streams.deliver()
+    assert report.retried == report.dead_lettered == 0
+    assert _places(activity_id) == {"新会場"} and len(writes) == 21
+    # Pages of 4 at a second a write: a step stops after its second page (8 s >= 5 s).
+    assert _steps(activity_id) == 3
+
+
+def test_the_copy_is_paced_per_activity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At COPY_RATE_PER_S (here 10 a second) the k-th group of writes waits until its share of
+    the rate has passed on the copy's clock; nothing sleeps for real."""
+    import time
+
+    from furusato.capabilities import activity_copies
+    from tests.support import streams
+
+    clock = FakeClock()
+    activity_id, writes = _copy_world(monkeypatch, 10, clock)
+    monkeypatch.setattr(activity_copies, "COPY_RATE_PER_S", 10)
+    monkeypatch.setattr(time, "sleep", lambda s: pytest.fail(f"slept {s} s for real"))
+    streams.deliver()
+    assert _places(activity_id) == {"新会場"}
+    # Pages of 4, groups of up to 3 writers: a group waits until the writes granted before it
+    # fit the rate (3 granted / 10 a second = 0.3 s, 4 = 0.4 s, 7 = 0.7 s, 8 = 0.8 s).
+    assert sorted(round(t, 6) for t in writes) == [0.0] * 3 + [0.3] + [0.4] * 3 + [0.7] + [0.8] * 2
+    assert round(clock.slept, 6) == 0.8

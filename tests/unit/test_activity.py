@@ -258,3 +258,28 @@ def test_a_record_counts_toward_progress_on_the_day_of_the_scan() -> None:
     assert roster_line(record, name=None, registration_id=None)["registered"] is False
     assert roster_line(record, name="山田 花子", registration_id="reg_1")["registered"] is True
     assert participation_view(record)["checked_in_at"] == "2026-05-10T23:50:00+09:00"
+
+
+def test_the_copy_pacer_keeps_its_rate_and_makes_up_for_a_pause_by_one_group_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from furusato.capabilities import activity_copies
+
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    monkeypatch.setattr(activity_copies, "monotonic", lambda: now[0])
+    monkeypatch.setattr(activity_copies, "sleep", sleep)
+    pacer = activity_copies.Pacer(rate=10, burst=4)
+    starts = []
+    for _ in range(3):
+        pacer.take(4)
+        starts.append(now[0])
+    assert starts == [0.0, 0.4, 0.8]
+    now[0] = 10.0  # a long page read: 100 writes' worth of time, made up for by one group
+    for _ in range(3):
+        pacer.take(4)
+        starts.append(round(now[0], 6))
+    assert starts[3:] == [10.0, 10.0, 10.4]

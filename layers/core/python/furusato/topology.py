@@ -373,9 +373,10 @@ STREAM_SOURCES: tuple[StreamSource, ...] = (
             # disaster notices: the content that publishes one, then each page of its fan-out
             "content",
             "disaster_fanout",
-            # activity copies (participation too)
+            # activity copies (participation too), and each step of a copy that feeds the next
             "activity",
             "backfill_activity",
+            "activity_copy",
             # roster exports
             "roster_export",
             # a backfilled pending participant's count ends with the row's TTL

@@ -642,6 +642,25 @@ class DisasterFanoutItem(MainItem, discriminator="disaster_fanout"):
 MODELS = (*MODELS, DisasterFanoutItem)
 
 
+class ActivityCopyStepItem(MainItem, discriminator="activity_copy"):
+    """pk=COPY#{activity_id}, sk={run}#{step:05d}: one step of copying an activity's fields into
+    its participation records (capabilities.activity_copies). Written once (attribute_not_exists);
+    its stream record makes the consumer copy one paced slice of the roster from `cursor` and put
+    the next step. `run` is the event id of the activity change that started the copy, `copy_of`
+    the copied fields as that change left them. No personal data. TTL: 3 days."""
+
+    activity_id = UnicodeAttribute()
+    lg_code = UnicodeAttribute()
+    run = UnicodeAttribute()
+    step = NumberAttribute()
+    copy_of = UnicodeAttribute()
+    cursor = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+MODELS = (*MODELS, ActivityCopyStepItem)
+
+
 class IdentityNonceItem(MainItem, discriminator="identity_nonce"):
     """pk=IDNONCE#{sub}, sk={nonce}: one identity verification attempt of one account. The
     assertion must carry the nonce; accepting it deletes the item. Expires (TTL) unused."""

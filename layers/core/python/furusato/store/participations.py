@@ -23,17 +23,20 @@ Access patterns:
 - find a participation that needed confirmation by its id: Query gsi2 gsi2pk=ACT#{activity_id}#REVIEW,
   gsi2sk={participation_id} (only such records carry these keys)
 - failed scans of a person: UpdateItem ADD count on pk=RL#{sub}, sk=SCANFAIL#{window}, with TTL
+- the copy of an activity's fields into its records, in steps: PutItem pk=COPY#{activity_id},
+  sk={run}#{step}, attribute_not_exists (capabilities.activity_copies), with TTL
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
+from furusato import clock
 from furusato.domain.activity import Activity, jst_day
 from furusato.domain.checkin import ParticipationRecord, PendingParticipant
 from furusato.domain.registration import LIVE_STATUSES, Participation
@@ -42,11 +45,13 @@ from furusato.store import cursor as cursors
 from furusato.store.errors import (
     is_condition_failure,
     put_unless_exists,
+    save_once,
     storage_errors,
     transact_unless_condition,
 )
 from furusato.store.keys import person_pk
 from furusato.store.models import (
+    ActivityCopyStepItem,
     MainItem,
     ParticipationItem,
     PendingParticipationItem,
@@ -148,6 +153,9 @@ class Standing:
     has_profile: bool = False
     states: dict[str, RegistrationState] = field(default_factory=dict)
 
+
+# Steps of a copy are kept for the stream's retention and more (records live 24 hours).
+COPY_STEP_KEEP_DAYS = 3
 
 _STANDING_ATTRIBUTES = [
     "sk",
@@ -337,37 +345,56 @@ def copy_differs(stored: ParticipationRecord, activity: Activity) -> bool:
     )
 
 
-def refresh_snapshot(sub: str, activity: Activity) -> None:
+def refresh_snapshot(sub: str, activity: Activity) -> bool:
     """Copy the activity's description and designation into one person's record of it (records
-    carry them so that progress and history need no other read)."""
+    carry them so that progress and history need no other read). False when nothing was written:
+    the record already carries this copy (a redelivery, another step), or is gone (withdrawn)."""
     p = ParticipationItem
-    actions: list[Any] = [
-        p.designated.set(activity.designated),
-        p.day.set(jst_day(activity.starts_at).isoformat()),  # a rescheduled activity moves its day
-        p.activity_name.set(activity.name),
-        p.activity_starts_at.set(activity.starts_at.isoformat()),
-        p.activity_ends_at.set(activity.ends_at.isoformat()),
-        p.place.set(activity.place),
+    day = jst_day(activity.starts_at).isoformat()  # a rescheduled activity moves its day
+    values: list[tuple[Any, Any]] = [
+        (p.designated, activity.designated),
+        (p.day, day),
+        (p.activity_name, activity.name),
+        (p.activity_starts_at, activity.starts_at.isoformat()),
+        (p.activity_ends_at, activity.ends_at.isoformat()),
+        (p.place, activity.place),
     ]
+    differs = values[0][0] != values[0][1]
+    for attribute, value in values[1:]:
+        differs = differs | (attribute != value)
     with storage_errors():
         try:
             ParticipationItem(person_pk(sub), participation_sk(activity.activity_id)).update(
-                actions=actions, condition=p.pk.exists()
+                actions=[attribute.set(value) for attribute, value in values],
+                # An equal record is not rewritten: no index write, no stream record.
+                condition=p.pk.exists() & differs,
             )
         except UpdateError as exc:
-            if not is_condition_failure(exc):  # withdrawn meanwhile: nothing to change
+            if not is_condition_failure(exc):
                 raise
+            return False
+    return True
 
 
-def refresh_snapshots(activity: Activity) -> int:
-    """`refresh_snapshot` for every record of the activity's roster whose copy differs (equal
-    ones are skipped: running it again resumes). Returns the records changed."""
-    changed = 0
-    for stored in whole_roster(activity.activity_id):
-        if copy_differs(stored, activity):
-            refresh_snapshot(stored.sub, activity)
-            changed += 1
-    return changed
+def put_copy_step(
+    lg_code: str, activity_id: str, run: str, step: int, copy_of: str, cursor: str | None
+) -> bool:
+    """Put one step of an activity's copy into its records; False when that step was already put
+    (a redelivery: the chain goes on from the first put only)."""
+    now = clock.now()
+    item = ActivityCopyStepItem(
+        f"COPY#{activity_id}",
+        f"{run}#{step:05d}",
+        activity_id=activity_id,
+        lg_code=lg_code,
+        run=run,
+        step=step,
+        copy_of=copy_of,
+        cursor=cursor,
+        created_at=clock.iso(now),
+        expires_at=now + timedelta(days=COPY_STEP_KEEP_DAYS),
+    )
+    return save_once(item)
 
 
 def count_failure(sub: str, window: int, expires: datetime) -> int:

@@ -15,7 +15,8 @@ See docs/streams.md.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
@@ -107,13 +108,36 @@ class BatchResult:
         return {"batchItemFailures": failures}
 
 
-def dispatch(records: Iterable[dict[str, Any]], consumers: Sequence[Consumer]) -> BatchResult:
+_remaining_s: ContextVar[Callable[[], float] | None] = ContextVar("stream_remaining_s", default=None)
+
+
+def time_left() -> float:
+    """Seconds left in the invocation applying the current batch (infinite outside one): a
+    consumer with long work stops in time and hands the rest on (capabilities.activity_copies)."""
+    remaining = _remaining_s.get()
+    return float("inf") if remaining is None else remaining()
+
+
+def dispatch(
+    records: Iterable[dict[str, Any]],
+    consumers: Sequence[Consumer],
+    remaining_s: Callable[[], float] | None = None,
+) -> BatchResult:
     """Apply each record to every consumer that wants it, in order.
 
     At the first failure the rest of the batch is left for redelivery: records of one item
     then always reach a consumer in stream order. Consumers that already applied the failed
-    record see it again and must converge (see the module docstring).
+    record see it again and must converge (see the module docstring). `remaining_s`: the
+    invocation's time left, for `time_left()`.
     """
+    token = _remaining_s.set(remaining_s)
+    try:
+        return _dispatch(records, consumers)
+    finally:
+        _remaining_s.reset(token)
+
+
+def _dispatch(records: Iterable[dict[str, Any]], consumers: Sequence[Consumer]) -> BatchResult:
     applied = 0
     for record in records:
         change = Change.from_record(record)
