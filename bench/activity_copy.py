@@ -9,8 +9,9 @@ copy runs as the streams function runs it (capabilities.activity_copies): the fi
 the activity's change puts it, then each step's `run_step` (a paced slice, then the next step),
 one after the other as their stream records would arrive (the stream's own delay between steps,
 about a second in AWS, is not included). Reported: wall time, steps, records rewritten, the
-DynamoDB calls, the rate reached, and the wall time per write with 8 writers. `--rate 0` runs
-unpaced, which measures what one write costs here.
+DynamoDB calls, the rate reached, the wall time per write with 8 writers, and the writer threads'
+own CPU per write (the function's share; the moto server's threads are apart). `--rate 0` runs
+unpaced.
 """
 
 from __future__ import annotations
@@ -117,6 +118,18 @@ def run(records: int, rate: int | None, slice_s: float | None) -> dict[str, Any]
         return original(self, operation, params)
 
     BaseClient._make_api_call = counting
+    # The function's own CPU per write (pynamodb and botocore in the writer threads), apart from
+    # the moto server's threads in this interpreter: what a write costs the streams function.
+    writer_cpu: list[float] = []
+    refresh = participations.refresh_snapshot
+
+    def timed_refresh(sub: str, activity: Any) -> bool:
+        cpu = time.thread_time()
+        written = refresh(sub, activity)
+        writer_cpu.append(time.thread_time() - cpu)
+        return written
+
+    participations.refresh_snapshot = timed_refresh
     activity = activity_store.get_activity(HIDA, activity_id, consistent=True)
     assert activity is not None
     # What the activity's MODIFY does in the consumer, then each step as its record arrives.
@@ -154,6 +167,7 @@ def run(records: int, rate: int | None, slice_s: float | None) -> dict[str, Any]
         "left_differing": left,
         "records_per_s": round(rewritten / wall, 1),
         "wall_ms_per_write": round(wall / max(rewritten, 1) * 1000, 2),
+        "writer_cpu_ms_per_write": round(sum(writer_cpu) / max(len(writer_cpu), 1) * 1000, 2),
         "steps": steps,
         "calls": dict(calls),
     }
