@@ -549,3 +549,28 @@ def test_the_copy_is_paced_per_activity(monkeypatch: pytest.MonkeyPatch) -> None
     # fit the rate (3 granted / 10 a second = 0.3 s, 4 = 0.4 s, 7 = 0.7 s, 8 = 0.8 s).
     assert sorted(round(t, 6) for t in writes) == [0.0] * 3 + [0.3] + [0.4] * 3 + [0.7] + [0.8] * 2
     assert round(clock.slept, 6) == 0.8
+
+
+def test_a_copy_stops_within_a_page_when_the_activity_changes_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second PATCH during a copy: the first copy stops before its next page (it would write the
+    older place over the newer chain's records), the second chain writes the newest everywhere."""
+    from furusato.store import participations
+    from tests.support import streams
+
+    activity_id, _ = _copy_world(monkeypatch, 13, FakeClock())
+    timed_refresh = participations.refresh_snapshot
+    places: list[str] = []
+
+    def patch_after_two(sub: str, activity: Any) -> bool:
+        places.append(activity.place)
+        if len(places) == 2:
+            path = f"{BASE}/activities/{activity_id}"
+            assert call("PATCH", path, {"place": "第三会場"}, claims=admin(HIDA)).status == 200
+        return timed_refresh(sub, activity)
+
+    monkeypatch.setattr(participations, "refresh_snapshot", patch_after_two)
+    report = streams.deliver()
+    assert report.retried == report.dead_lettered == 0
+    assert _places(activity_id) == {"第三会場"}
+    # The first copy finished the page it was on (4 records) and stopped.
+    assert places.count("新会場") == 4 and places.count("第三会場") == 13

@@ -16,8 +16,9 @@ the sweeps read no activity. Editing an activity does not touch its records insi
   record twice, and its next step, already put, is not put again: two deliveries converge on one
   chain and one state (effects idempotent by themselves: no marker needed).
 - A step stops its chain when the activity's copied fields are no longer those of the change
-  that started it: the newer change started its own chain, so one chain at a time writes an
-  activity's roster and the pacing holds.
+  that started it (checked before each page): the newer change started its own chain, so one
+  chain at a time writes an activity's roster, the pacing holds, and an older copy stops before
+  the newer chain's first write.
 - A participation written (INSERT): a check-in container may have recorded it from its copy of
   the activity taken before a change (docs/checkin.md, "Copies of an activity"); it is compared
   with the activity as stored now (one projected, strongly consistent read) and corrected.
@@ -48,8 +49,8 @@ COPIED = ("name", "starts_at", "ends_at", "place", "designated")
 COPY_RATE_PER_S = 400
 # Record updates in flight at once (DynamoDB latency bounds them, not CPU).
 WRITERS = 8
-# Roster entries read per Query page.
-PAGE = 200
+# Roster entries read per Query page; the activity is read again before each page (1 RU).
+PAGE = 100
 # One step copies for at most this long (16,000 records at the pace), and stops this long before
 # the invocation's end: room for the rest of its batch, such as a roster export (~46 s of the
 # streams function's 120 s, docs/benchmarks.md), which does not watch the time.
@@ -114,12 +115,17 @@ class Pacer:
 def copy_slice(activity: Activity, cursor: str | None, budget_s: float) -> tuple[str | None, int]:
     """Rewrite the roster's records that differ from the activity, from `cursor`, paced, page by
     page until `budget_s` is spent (at least one page). Returns the cursor to go on from (None:
-    the roster is done) and the records rewritten."""
+    the roster is done, or the activity changed again) and the records rewritten."""
     pacer = Pacer(COPY_RATE_PER_S, WRITERS)
-    written = 0
+    written = pages = 0
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:
         while True:
+            if pages and not _still_current(activity):
+                # Changed again: stop within a page, before this copy overwrites the newer one
+                # the newer change's chain writes (it starts a stream delivery or two later).
+                return None, written
             entries, cursor = participations.roster(activity.activity_id, limit=PAGE, cursor=cursor)
+            pages += 1
             stale = [
                 e.sub
                 for e in entries
@@ -131,6 +137,11 @@ def copy_slice(activity: Activity, cursor: str | None, budget_s: float) -> tuple
                 written += sum(pool.map(lambda sub: participations.refresh_snapshot(sub, activity), group))
             if cursor is None or pacer.elapsed() >= budget_s:
                 return cursor, written
+
+
+def _still_current(activity: Activity) -> bool:
+    now = activity_store.get_activity(activity.lg_code, activity.activity_id, consistent=True)
+    return now is not None and copy_of(now) == copy_of(activity)
 
 
 def run_step(step: dict[str, Any]) -> int:
