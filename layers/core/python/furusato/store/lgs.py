@@ -192,7 +192,7 @@ _cache_lock = threading.Lock()
 
 
 def list_directory_cached(**query: Any) -> tuple[list[Listing], str | None]:
-    """`list_directory` served from this container's copy for up to DIRECTORY_CACHE_S."""
+    """`list_directory` served from this function instance's copy for up to DIRECTORY_CACHE_S."""
     wanted = tuple(sorted(query.items()))
     now = time.monotonic()
     with _cache_lock:
