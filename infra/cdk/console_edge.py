@@ -6,9 +6,19 @@ Pure text, no CDK import, so a unit test can run it under Node with sample event
 from __future__ import annotations
 
 import json
+import re
 
 # Routes only staff and operators use: behind the LGWAN allow-list when it is on.
 STAFF_PATHS = ("/v1/admin/", "/v1/operator/")
+
+
+def staff_path_pattern(stage: str) -> str:
+    """The API web ACL's match for the staff and operator routes, with or without the stage's name
+    in front: a caller of the execute-api URL (`/{stage}/v1/admin/...`) must meet the LGWAN
+    allow-list as a caller of a custom domain does. WAF normalizes the path first (`//`, `./`,
+    `../`), so `/v1//admin/` and `/v1/me/../admin/` are matched too."""
+    roots = "|".join(re.escape(path) for path in STAFF_PATHS)
+    return f"^(/{re.escape(stage)})?({roots})"
 
 
 def viewer_request_code(source_ranges: tuple[str, ...]) -> str:
