@@ -49,11 +49,25 @@ function allowed(ip) {
   }
   return false;
 }
+// The path as a server may resolve it: escapes decoded, empty and dot segments resolved, so that
+// `/v1//admin/`, `/v1/me/../admin/` or `/v1/%61dmin/` cannot pass as a registrant's route.
+function resolved(uri) {
+  var decoded;
+  try { decoded = decodeURIComponent(uri); } catch (e) { decoded = uri; }
+  var out = [];
+  decoded.split("/").forEach(function (segment) {
+    if (segment === "" || segment === ".") return;
+    if (segment === "..") { out.pop(); return; }
+    out.push(segment);
+  });
+  return "/" + out.join("/") + "/";
+}
 function handler(event) {
   var request = event.request;
   var uri = request.uri;
-  var guarded = uri.indexOf("/admin") === 0 || uri === "/" ||
-    STAFF_PATHS.some(function (p) { return uri.indexOf(p) === 0; });
+  var path = resolved(uri);
+  var guarded = path.indexOf("/admin/") === 0 || uri === "/" ||
+    STAFF_PATHS.some(function (p) { return path.indexOf(p) === 0; });
   if (RANGES.length && guarded && !allowed(event.viewer.ip)) {
     return { statusCode: 403, statusDescription: "Forbidden",
       headers: { "content-type": { value: "text/plain; charset=utf-8" } },

@@ -52,6 +52,15 @@ def test_with_ranges_only_lgwan_reaches_the_console_and_staff_routes() -> None:
     # Registrants' routes stay open to the internet; an IPv6 viewer is outside every IPv4 range.
     assert run(code, "/v1/me", ip="198.51.100.7")["uri"] == "/v1/me"
     assert run(code, "/admin/", ip="2001:db8::1")["statusCode"] == 403
+    # A staff route spelled so that a plain prefix check misses it is still a staff route.
+    for uri in (
+        "/v1//admin/lgs",
+        "/v1/me/../admin/lgs",
+        "/v1/%61dmin/lgs",
+        "/v1/./operator/lgs",
+        "/v1/me%2F..%2Fadmin/lgs",
+    ):
+        assert run(code, uri, ip="198.51.100.7")["statusCode"] == 403, uri
 
 
 def test_the_api_acl_guards_staff_routes_with_and_without_the_stage_in_front() -> None:
