@@ -32,6 +32,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BEFORE = "b32b117"
 HIDA = "212172"
+PARTS = ("requests", "get", "patch", "patch_org")
+# Size-dependent requests: (part's key, label).
+SIZED = (
+    ("get", "GET activity (staff)"),
+    ("patch", "PATCH activity"),
+    ("patch_org_staff", "PATCH an organization's activity (its staff)"),
+    ("patch_org_undesignate", "PATCH an organization's activity (government undesignates)"),
+)
 
 
 # --- the side (runs inside the child interpreter) ---------------------------------------------
@@ -123,15 +131,28 @@ def _side(tree: Path, sizes: list[int], budget_s: float, part: str) -> dict[str,
         return out
     table = MainItem.Meta.table_name
     client = MainItem._get_connection().connection.client
+    # Claims made before measuring: a side whose `admin` writes a staff record writes it here.
+    government, viewer = admin(HIDA), admin(HIDA, "viewer")
+    organization: dict[str, Any] = {}
+    if part == "patch_org":
+        organization = call(
+            "POST",
+            f"/v1/admin/lgs/{HIDA}/organizations",
+            {"name": "観光協会", "kind": "dmo", "designation": "per_activity"},
+            claims=government,
+        ).body
+        org_staff = admin(HIDA, "org", organization["org_id"])
     for size in sizes:
         body: dict[str, Any] = {
             "name": "雪かき",
             "starts_at": "2026-05-10T10:00:00+09:00",
             "ends_at": "2026-05-10T12:00:00+09:00",
             "place": "公民館",
-            "designated": False,
+            "designated": part == "patch_org",
         }
-        created = call("POST", f"/v1/admin/lgs/{HIDA}/activities", body, claims=admin(HIDA))
+        if organization:
+            body["organization_id"] = organization["org_id"]
+        created = call("POST", f"/v1/admin/lgs/{HIDA}/activities", body, claims=government)
         activity_id = created.body["activity_id"]
         started = time.perf_counter()
         per_shard: Counter[str] = Counter()
@@ -174,16 +195,25 @@ def _side(tree: Path, sizes: list[int], budget_s: float, part: str) -> dict[str,
             )
         setup_s = round(time.perf_counter() - started, 1)
         path = f"/v1/admin/lgs/{HIDA}/activities/{activity_id}"
+        results: dict[str, Any] = {}
         if part == "get":
-            result = measured(lambda path=path: call("GET", path, claims=admin(HIDA, "viewer")))
-        else:
-            result = measured(
+            results["get"] = measured(lambda path=path: call("GET", path, claims=viewer))
+        elif part == "patch":
+            results["patch"] = measured(
                 lambda path=path: call(
-                    "PATCH", path, {"place": "体育館", "designated": True}, claims=admin(HIDA)
+                    "PATCH", path, {"place": "体育館", "designated": True}, claims=government
                 )
             )
-        out["activity"][str(size)] = {"setup_s": setup_s, part: result}
-        if not result["finished"]:
+        else:  # an organization's activity: its own staff edit it, then the government undesignates it
+            results["patch_org_staff"] = measured(
+                lambda path=path: call("PATCH", path, {"place": "体育館"}, claims=org_staff)
+            )
+            if results["patch_org_staff"]["finished"]:
+                results["patch_org_undesignate"] = measured(
+                    lambda path=path: call("PATCH", path, {"designated": False}, claims=government)
+                )
+        out["activity"][str(size)] = {"setup_s": setup_s, **results}
+        if not all(r["finished"] for r in results.values()):
             break  # its thread still runs: later figures would share the server with it
     return out
 
@@ -264,9 +294,9 @@ def _requests(
 
 
 def _run_side(tree: Path, sizes: list[int], budget_s: float) -> dict[str, Any]:
-    """The side's three parts, each in its own interpreter and moto server."""
+    """The side's parts, each in its own interpreter and moto server."""
     merged: dict[str, Any] = {"activity": {}, "requests": {}}
-    for part in ("requests", "get", "patch"):
+    for part in PARTS:
         found = _run_part(tree, sizes, budget_s, part)
         merged["requests"].update(found["requests"])
         for size, measures in found["activity"].items():
@@ -312,7 +342,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="10,50000")
     parser.add_argument("--budget-s", type=float, default=60.0)
     parser.add_argument("--side")
-    parser.add_argument("--part", choices=("requests", "get", "patch"), default="requests")
+    parser.add_argument("--part", choices=PARTS, default="requests")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.side:
@@ -327,7 +357,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| request | size | measure | before | after | after / before |")
     print("|---|---:|---|---:|---:|---:|")
     for size in map(str, sizes):
-        for request, label in (("get", "GET activity (staff)"), ("patch", "PATCH activity")):
+        for request, label in SIZED:
             b = before["activity"].get(size, {}).get(request)
             a = after["activity"].get(size, {}).get(request)
             if not (a and b):
@@ -341,7 +371,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"| {name} | - | {what} | {_cell(b, what)} | {_cell(a, what)} | {_ratio(b, a, what)} |")
     print("\nby operation (before → after):")
     for size in map(str, sizes):
-        for request in ("get", "patch"):
+        for request, _ in SIZED:
             b = before["activity"].get(size, {}).get(request, {}).get("by_operation")
             a = after["activity"].get(size, {}).get(request, {}).get("by_operation")
             print(f"- {request} at {size}: {b} → {a}")

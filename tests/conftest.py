@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from infra.local import aws
 from infra.local.idp import LocalIdentityProvider
@@ -21,6 +22,12 @@ UNREACHABLE = "http://127.0.0.1:9"  # the discard port: a client that slips thro
 os.environ.update(aws.base_environment(UNREACHABLE))
 os.environ.update(aws.resource_names())
 os.environ.update(IDENTITY_PROVIDER.environment())
+
+# Property tests assert behaviour, not speed: on a loaded 2-core machine Hypothesis's per-example
+# deadline and its "generation is slow" check failed runs whose every assertion held. Speed is
+# measured in bench/.
+settings.register_profile("furusato", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("furusato")
 
 
 @pytest.fixture(scope="session")

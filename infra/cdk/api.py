@@ -21,7 +21,7 @@ from constructs import Construct
 
 from furusato import topology
 
-from .config import ROOT, DeployConfig
+from .config import ROOT, WAF_WINDOW_S, DeployConfig
 from .nag import acknowledge, resource_of
 
 WEB_DIR = ROOT / "infra" / "web"
@@ -97,15 +97,10 @@ class Api(Construct):
             disable_execute_api_endpoint=bool(config.domain_name),
             deploy_options=apigw.StageOptions(
                 stage_name=config.stage,
+                # A default each method gets for itself; the hot routes have their own.
                 throttling_rate_limit=config.api_throttle_rate,
                 throttling_burst_limit=config.api_throttle_burst,
-                # Per route: a festival's check-ins must not queue behind the stage-wide limit.
-                method_options={
-                    "/v1/checkins/POST": apigw.MethodDeploymentOptions(
-                        throttling_rate_limit=config.checkin_throttle_rate,
-                        throttling_burst_limit=config.checkin_throttle_burst,
-                    )
-                },
+                method_options=_route_throttles(config),
                 access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
                 access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FORMAT)),
                 tracing_enabled=True,
@@ -325,6 +320,23 @@ class Api(Construct):
                 text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
             )
         )
+        # NORMALIZE_PATH (`//`, `./`, `../`) so that `/v1/me/../local-governments` counts as the public
+        # route it may reach; no URL decoding, which would make an encoded `%2F..%2F` inside a
+        # public route's path parameter look like an authorized path.
+        authorized_path = wafv2.CfnWebACL.StatementProperty(
+            regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
+                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                regex_string=authorized_path_pattern(config.stage),
+                text_transformations=[
+                    wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NORMALIZE_PATH")
+                ],
+            )
+        )
+        # A token on a route with a Cognito authorizer: a made-up one is refused there (401) before
+        # any function runs, and API Gateway bills no refused request.
+        per_token = wafv2.CfnWebACL.StatementProperty(
+            and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[authorized_path, has_token])
+        )
 
         def rate_rule(
             name: str, priority: int, statement: wafv2.CfnWebACL.RateBasedStatementProperty
@@ -349,26 +361,28 @@ class Api(Construct):
                 managed("AWSManagedRulesCommonRuleSet", 0, count=("SizeRestrictions_BODY",)),
                 managed("AWSManagedRulesKnownBadInputsRuleSet", 1),
                 managed("AWSManagedRulesAmazonIpReputationList", 2),
-                # Without a token: per IP (an unauthenticated flood is blocked at the edge).
+                # Public routes (with or without an Authorization header) and requests without a
+                # token: per IP, so an unauthenticated flood is blocked at the edge.
                 rate_rule(
                     "RatePerIp",
                     3,
                     wafv2.CfnWebACL.RateBasedStatementProperty(
                         limit=config.waf_rate_limit,
+                        evaluation_window_sec=WAF_WINDOW_S,
                         aggregate_key_type="IP",
                         scope_down_statement=wafv2.CfnWebACL.StatementProperty(
-                            not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=has_token)
+                            not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=per_token)
                         ),
                     ),
                 ),
-                # With a token: per token, so that the many people behind one venue's Wi-Fi or a
-                # carrier's NAT each have their own allowance (a forged token is refused by the
-                # Cognito authorizer without reaching a function).
+                # A token on an authorized route: per token, so that the many people behind one
+                # venue's Wi-Fi or a carrier's NAT each have their own allowance.
                 rate_rule(
                     "RatePerToken",
                     4,
                     wafv2.CfnWebACL.RateBasedStatementProperty(
                         limit=config.waf_rate_limit_per_token,
+                        evaluation_window_sec=WAF_WINDOW_S,
                         aggregate_key_type="CUSTOM_KEYS",
                         custom_keys=[
                             wafv2.CfnWebACL.RateBasedStatementCustomKeyProperty(
@@ -380,15 +394,19 @@ class Api(Construct):
                                 )
                             )
                         ],
-                        scope_down_statement=has_token,
+                        scope_down_statement=per_token,
                     ),
                 ),
-                # A ceiling per IP for everything, far above a festival behind one address.
+                # A ceiling per IP for everything: above a festival behind one address, not above
+                # the smallest route throttle (config checks it), against made-up tokens rotated
+                # from one address on the authorized routes.
                 rate_rule(
                     "RatePerIpAll",
                     5,
                     wafv2.CfnWebACL.RateBasedStatementProperty(
-                        limit=config.waf_rate_limit_per_ip_all, aggregate_key_type="IP"
+                        limit=config.waf_rate_limit_per_ip_all,
+                        evaluation_window_sec=WAF_WINDOW_S,
+                        aggregate_key_type="IP",
                     ),
                 ),
             ],
@@ -399,6 +417,35 @@ class Api(Construct):
             resource_arn=self.api.deployment_stage.stage_arn,
             web_acl_arn=acl.attr_arn,
         )
+
+
+def _route_throttles(config: DeployConfig) -> dict[str, apigw.MethodDeploymentOptions]:
+    declared = {(route.method, route.path) for _, route in topology.all_routes()}
+    options = {}
+    for (method, path), (rate, burst) in config.route_throttles.items():
+        if (method, path) not in declared:
+            raise ValueError(f"a throttle for {method} {path}, which furusato.topology does not declare")
+        options[f"{path}/{method}"] = apigw.MethodDeploymentOptions(
+            throttling_rate_limit=rate, throttling_burst_limit=burst
+        )
+    return options
+
+
+def authorized_path_pattern(stage: str) -> str:
+    """A regular expression matching the paths under the roots whose routes all have a Cognito
+    authorizer: `/v1/me`, `/v1/checkins`, `/v1/admin/...`, `/v1/operator/...` (from the topology),
+    with or without the stage's name in front (the execute-api URL has it, a custom domain not).
+
+    WAF keys these per token when they carry one; every other path, public or unknown, per IP
+    whatever its headers, since nothing there refuses a made-up token."""
+    routes = [route for _, route in topology.all_routes()]
+    roots = sorted({"/".join(route.path.split("/")[:3]) for route in routes if route.auth != "public"})
+    pattern = f"^(/{re.escape(stage)})?({'|'.join(re.escape(root) for root in roots)})(/.*)?$"
+    public = [route.path for route in routes if route.auth == "public"]
+    public += [page.path for page in topology.STATIC_PAGES]
+    if any(re.match(pattern, path) for path in public):
+        raise ValueError(f"a public route lies under an authorized root {roots}: key WAF by full path")
+    return pattern
 
 
 def _visibility(metric_name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:

@@ -122,6 +122,16 @@ def _domain_prefix(value: Any) -> str | None:
     return prefix
 
 
+_THROTTLE_KEYS = tuple(
+    f"{route}_throttle_{kind}"
+    for route in ("api", "me", "card", "checkin", "directory")
+    for kind in ("rate", "burst")
+)
+_WAF_KEYS = ("waf_rate_limit", "waf_rate_limit_per_token", "waf_rate_limit_per_ip_all")
+# The window of the WAF rate rules: their limits are requests per this many seconds.
+WAF_WINDOW_S = 300
+
+
 @dataclass(frozen=True)
 class DeployConfig:
     stage: str = "dev"
@@ -137,15 +147,22 @@ class DeployConfig:
     public_base_url: str | None = None
     log_retention_days: int = 90
     powertools_log_level: str = "INFO"
-    # Stage-wide API Gateway throttling, and the check-in route's own (a festival's scans).
-    api_throttle_rate: int = 100
-    api_throttle_burst: int = 200
+    # API Gateway throttling (requests/s, burst). The stage's is a default that each method gets
+    # for itself (not one bucket shared by all); the hot routes have their own (docs/deploy.md).
+    api_throttle_rate: int = 200
+    api_throttle_burst: int = 400
+    me_throttle_rate: int = 10000
+    me_throttle_burst: int = 5000
+    card_throttle_rate: int = 1000
+    card_throttle_burst: int = 1000
     checkin_throttle_rate: int = 300
     checkin_throttle_burst: int = 1000
+    directory_throttle_rate: int = 500
+    directory_throttle_burst: int = 1000
     waf: bool = True
-    # WAF rate rules, requests per 5 minutes: per IP for requests without a token, per token for
-    # requests with one, and a per-IP ceiling for all (a venue's Wi-Fi or a carrier NAT).
-    waf_rate_limit: int = 3000
+    # WAF rate rules, requests per 5 minutes: per IP for public routes and for requests without a
+    # token, per token on the routes with a Cognito authorizer, and a per-IP ceiling for all.
+    waf_rate_limit: int = 6000
     waf_rate_limit_per_token: int = 1500
     waf_rate_limit_per_ip_all: int = 60000
     # Cognito Plus tier (threat protection) for the registrant pool; the staff pool always has it.
@@ -169,6 +186,17 @@ class DeployConfig:
     lgwan_source_ranges: tuple[str, ...] = ()
     # The hosted sign-in's domain prefix (<prefix>.auth.<region>.amazoncognito.com); unique per region.
     console_auth_domain_prefix: str | None = None
+
+    @property
+    def route_throttles(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """(method, path) -> (rate, burst) of the routes with their own throttle; every other
+        method has the stage's default for itself."""
+        return {
+            ("GET", "/v1/me"): (self.me_throttle_rate, self.me_throttle_burst),
+            ("GET", "/v1/me/card"): (self.card_throttle_rate, self.card_throttle_burst),
+            ("POST", "/v1/checkins"): (self.checkin_throttle_rate, self.checkin_throttle_burst),
+            ("GET", "/v1/local-governments"): (self.directory_throttle_rate, self.directory_throttle_burst),
+        }
 
     @property
     def removal_policy(self) -> RemovalPolicy:
@@ -210,6 +238,18 @@ class DeployConfig:
         log_level = str(ctx("powertools_log_level", cls.powertools_log_level)).upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ConfigError(f"context 'powertools_log_level' is not a log level: {log_level!r}")
+        throttles = {key: _int(ctx(key, getattr(cls, key)), key, 1) for key in _THROTTLE_KEYS}
+        slowest = min(value for key, value in throttles.items() if key.endswith("_rate"))
+        waf = _bool(ctx("waf", cls.waf), "waf")
+        waf_limits = {key: _int(ctx(key, getattr(cls, key)), key, 10) for key in _WAF_KEYS}
+        # One address (a festival's venue Wi-Fi at most) never empties a route's whole bucket.
+        if waf and waf_limits["waf_rate_limit_per_ip_all"] > WAF_WINDOW_S * slowest:
+            raise ConfigError(
+                f"context 'waf_rate_limit_per_ip_all' ({waf_limits['waf_rate_limit_per_ip_all']} per "
+                f"5 minutes) must be at most {WAF_WINDOW_S} x the smallest route throttle rate ({slowest}/s)"
+            )
+        if waf and waf_limits["waf_rate_limit"] > waf_limits["waf_rate_limit_per_ip_all"]:
+            raise ConfigError("context 'waf_rate_limit' must not exceed 'waf_rate_limit_per_ip_all'")
         return cls(
             stage=stage,
             retain_data=not _bool(ctx("disposable", False), "disposable"),
@@ -219,26 +259,9 @@ class DeployConfig:
             public_base_url=_optional_str(ctx("public_base_url")),
             log_retention_days=retention,
             powertools_log_level=log_level,
-            api_throttle_rate=_int(ctx("api_throttle_rate", cls.api_throttle_rate), "api_throttle_rate", 1),
-            api_throttle_burst=_int(
-                ctx("api_throttle_burst", cls.api_throttle_burst), "api_throttle_burst", 1
-            ),
-            checkin_throttle_rate=_int(
-                ctx("checkin_throttle_rate", cls.checkin_throttle_rate), "checkin_throttle_rate", 1
-            ),
-            checkin_throttle_burst=_int(
-                ctx("checkin_throttle_burst", cls.checkin_throttle_burst), "checkin_throttle_burst", 1
-            ),
-            waf=_bool(ctx("waf", cls.waf), "waf"),
-            waf_rate_limit=_int(ctx("waf_rate_limit", cls.waf_rate_limit), "waf_rate_limit", 10),
-            waf_rate_limit_per_token=_int(
-                ctx("waf_rate_limit_per_token", cls.waf_rate_limit_per_token), "waf_rate_limit_per_token", 10
-            ),
-            waf_rate_limit_per_ip_all=_int(
-                ctx("waf_rate_limit_per_ip_all", cls.waf_rate_limit_per_ip_all),
-                "waf_rate_limit_per_ip_all",
-                10,
-            ),
+            **throttles,
+            waf=waf,
+            **waf_limits,
             registrant_threat_protection=_bool(
                 ctx("registrant_threat_protection", cls.registrant_threat_protection),
                 "registrant_threat_protection",

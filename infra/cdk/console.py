@@ -30,7 +30,7 @@ from constructs import Construct
 from .api import Api
 from .auth import STAFF_CUSTOM_ATTRIBUTES
 from .config import ROOT, ConfigError, DeployConfig
-from .console_edge import STAFF_PATHS, viewer_request_code
+from .console_edge import staff_path_pattern, viewer_request_code
 from .nag import acknowledge, resource_of
 
 CONSOLE_DIST = ROOT / "console" / "dist"
@@ -342,18 +342,12 @@ class Console(Construct):
         )
         text = wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
         staff_path = wafv2.CfnWebACL.StatementProperty(
-            or_statement=wafv2.CfnWebACL.OrStatementProperty(
-                statements=[
-                    wafv2.CfnWebACL.StatementProperty(
-                        byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
-                            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
-                            positional_constraint="STARTS_WITH",
-                            search_string=path,
-                            text_transformations=[text],
-                        )
-                    )
-                    for path in STAFF_PATHS
-                ]
+            regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
+                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                regex_string=staff_path_pattern(config.stage),
+                text_transformations=[
+                    wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NORMALIZE_PATH")
+                ],
             )
         )
         from_lgwan = wafv2.CfnWebACL.StatementProperty(

@@ -6,9 +6,19 @@ Pure text, no CDK import, so a unit test can run it under Node with sample event
 from __future__ import annotations
 
 import json
+import re
 
 # Routes only staff and operators use: behind the LGWAN allow-list when it is on.
 STAFF_PATHS = ("/v1/admin/", "/v1/operator/")
+
+
+def staff_path_pattern(stage: str) -> str:
+    """The API web ACL's match for the staff and operator routes, with or without the stage's name
+    in front: a caller of the execute-api URL (`/{stage}/v1/admin/...`) must meet the LGWAN
+    allow-list as a caller of a custom domain does. WAF normalizes the path first (`//`, `./`,
+    `../`), so `/v1//admin/` and `/v1/me/../admin/` are matched too."""
+    roots = "|".join(re.escape(path) for path in STAFF_PATHS)
+    return f"^(/{re.escape(stage)})?({roots})"
 
 
 def viewer_request_code(source_ranges: tuple[str, ...]) -> str:
@@ -39,11 +49,25 @@ function allowed(ip) {
   }
   return false;
 }
+// The path as a server may resolve it: escapes decoded, empty and dot segments resolved, so that
+// `/v1//admin/`, `/v1/me/../admin/` or `/v1/%61dmin/` cannot pass as a registrant's route.
+function resolved(uri) {
+  var decoded;
+  try { decoded = decodeURIComponent(uri); } catch (e) { decoded = uri; }
+  var out = [];
+  decoded.split("/").forEach(function (segment) {
+    if (segment === "" || segment === ".") return;
+    if (segment === "..") { out.pop(); return; }
+    out.push(segment);
+  });
+  return "/" + out.join("/") + "/";
+}
 function handler(event) {
   var request = event.request;
   var uri = request.uri;
-  var guarded = uri.indexOf("/admin") === 0 || uri === "/" ||
-    STAFF_PATHS.some(function (p) { return uri.indexOf(p) === 0; });
+  var path = resolved(uri);
+  var guarded = path.indexOf("/admin/") === 0 || uri === "/" ||
+    STAFF_PATHS.some(function (p) { return path.indexOf(p) === 0; });
   if (RANGES.length && guarded && !allowed(event.viewer.ip)) {
     return { statusCode: 403, statusDescription: "Forbidden",
       headers: { "content-type": { value: "text/plain; charset=utf-8" } },

@@ -93,3 +93,36 @@ def test_a_function_declaring_its_key_prefixes_touches_only_those_items(
         # Index keys are held to the same prefixes (the feed and consultation lists query indexes).
         read = next(s for s in statements if s["Sid"] == "ReadMainTable")
         assert "/index/" in json.dumps(read["Resource"])
+
+
+# Edge limits are read from the context too: the per-address WAF ceiling must stay within what
+# every route's throttle takes, or one address could empty a route's bucket.
+
+
+def test_route_throttles_are_read_from_the_context_and_override_the_defaults() -> None:
+    from infra.cdk.config import DeployConfig
+
+    config = DeployConfig.from_context(_Node({"me_throttle_rate": "12000", "card_throttle_burst": 1500}))  # type: ignore[arg-type]
+    assert config.route_throttles[("GET", "/v1/me")] == (12000, DeployConfig.me_throttle_burst)
+    assert config.route_throttles[("GET", "/v1/me/card")] == (DeployConfig.card_throttle_rate, 1500)
+    assert config.route_throttles[("POST", "/v1/checkins")] == (300, 1000)
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"api_throttle_rate": 100}, "waf_rate_limit_per_ip_all"),
+        ({"directory_throttle_rate": 150}, "waf_rate_limit_per_ip_all"),
+        ({"waf_rate_limit_per_ip_all": 60001}, "waf_rate_limit_per_ip_all"),
+        ({"waf_rate_limit": 70000, "api_throttle_rate": 1000}, "waf_rate_limit"),
+        ({"card_throttle_rate": 0}, "at least 1"),
+    ],
+)
+def test_a_waf_ceiling_above_a_route_throttle_is_refused(context: dict[str, Any], message: str) -> None:
+    from infra.cdk.config import ConfigError, DeployConfig
+
+    with pytest.raises(ConfigError, match=message):
+        DeployConfig.from_context(_Node(context))  # type: ignore[arg-type]
+    # Without WAF there is no ceiling to keep consistent.
+    if "at least" not in message:
+        DeployConfig.from_context(_Node({**context, "waf": "false"}))  # type: ignore[arg-type]

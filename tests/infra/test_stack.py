@@ -330,6 +330,15 @@ def test_path_parameters_are_required_and_validated(template: Template) -> None:
         assert method.get("RequestParameters", {}) == expected, f"{http_method} {path}"
 
 
+# The routes with their own throttle, by the prefix of their context keys.
+ROUTE_THROTTLES = {
+    ("GET", "/v1/me"): "me",
+    ("GET", "/v1/me/card"): "card",
+    ("POST", "/v1/checkins"): "checkin",
+    ("GET", "/v1/local-governments"): "directory",
+}
+
+
 def test_stage_throttling_access_logs_tracing_and_metrics(
     template: Template, cdk_context: dict[str, Any]
 ) -> None:
@@ -345,9 +354,6 @@ def test_stage_throttling_access_logs_tracing_and_metrics(
     assert everything["MetricsEnabled"] is True
     assert everything["LoggingLevel"] in {"ERROR", "INFO"}
     assert everything["DataTraceEnabled"] is False, "bodies carry personal data"
-    checkins = settings[("POST", "/~1v1~1checkins")]
-    assert checkins["ThrottlingRateLimit"] == cdk_context["checkin_throttle_rate"] >= 200
-    assert checkins["ThrottlingBurstLimit"] == cdk_context["checkin_throttle_burst"] >= 1000
 
     access = stage["AccessLogSetting"]
     (log_group_lid,) = logical_ids_in(access["DestinationArn"])
@@ -357,6 +363,37 @@ def test_stage_throttling_access_logs_tracing_and_metrics(
     fields = json.loads(access["Format"])
     assert fields["requestId"] == "$context.requestId"
     assert {"status", "httpMethod", "resourcePath", "ip"} <= set(fields)
+
+
+def test_hot_routes_have_their_own_throttle_sized_for_national_scale(
+    template: Template, cdk_context: dict[str, Any]
+) -> None:
+    (stage,) = (props(s) for s in resources(template, "AWS::ApiGateway::Stage").values())
+    settings = {(s["HttpMethod"], s["ResourcePath"]): s for s in stage["MethodSettings"]}
+    own = {key: value for key, value in settings.items() if key != ("*", "/*")}
+    expected = {
+        (method, "/" + path.replace("/", "~1")): prefix for (method, path), prefix in ROUTE_THROTTLES.items()
+    }
+    assert set(own) == set(expected), "a throttled route is missing, or one is throttled unannounced"
+    limits = {}
+    for key, prefix in expected.items():
+        rate, burst = own[key]["ThrottlingRateLimit"], own[key]["ThrottlingBurstLimit"]
+        assert (rate, burst) == (
+            cdk_context[f"{prefix}_throttle_rate"],
+            cdk_context[f"{prefix}_throttle_burst"],
+        )
+        limits[prefix] = (rate, burst)
+    # docs/capacity.md: a push campaign brings 10,000 first accesses/s of GET /v1/me; a festival's
+    # gate 1,000 scans in a burst and 200/s sustained, each shown the card first; the directory
+    # 50 app starts/s.
+    assert limits["me"][0] >= 10_000
+    assert limits["checkin"][0] >= 200 and limits["checkin"][1] >= 1_000
+    assert limits["card"][0] >= limits["checkin"][1] and limits["card"][1] >= limits["checkin"][1]
+    assert limits["directory"][0] >= 10 * 50
+    # Every method, those without their own throttle too, takes at least what one address may
+    # send through WAF: one address never empties a route's bucket.
+    slowest = min([cdk_context["api_throttle_rate"], *(rate for rate, _ in limits.values())])
+    assert cdk_context["waf_rate_limit_per_ip_all"] <= 300 * slowest
 
 
 def test_gateway_errors_use_the_api_error_envelope(template: Template) -> None:
@@ -372,30 +409,144 @@ def test_gateway_errors_use_the_api_error_envelope(template: Template) -> None:
         assert f'"code": "{code}"' in body
 
 
+def _waf_field(field: dict[str, Any], request: dict[str, Any]) -> str:
+    if "UriPath" in field:
+        return str(request["path"])
+    if "SingleHeader" in field:
+        return str(request["headers"].get(field["SingleHeader"]["Name"].lower(), ""))
+    raise AssertionError(f"field not understood by this test: {field}")
+
+
+def _normalize_path(path: str) -> str:
+    """WAF's NORMALIZE_PATH: no repeated slashes, `./` and `../` resolved."""
+    parts: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if parts:
+                parts.pop()
+        elif segment not in {"", "."}:
+            parts.append(segment)
+    return "/" + "/".join(parts) + ("/" if path.endswith("/") and parts else "")
+
+
+def _waf_text(statement: dict[str, Any], request: dict[str, Any]) -> str:
+    text = _waf_field(statement["FieldToMatch"], request)
+    for transformation in sorted(statement["TextTransformations"], key=lambda t: t["Priority"]):
+        if transformation["Type"] == "NORMALIZE_PATH":
+            text = _normalize_path(text)
+        else:
+            assert transformation["Type"] == "NONE", transformation
+    return text
+
+
+def waf_matches(statement: dict[str, Any], request: dict[str, Any]) -> bool:
+    """Evaluate the WAF statements this stack uses against a request {path, headers}."""
+    if "AndStatement" in statement:
+        return all(waf_matches(s, request) for s in statement["AndStatement"]["Statements"])
+    if "OrStatement" in statement:
+        return any(waf_matches(s, request) for s in statement["OrStatement"]["Statements"])
+    if "NotStatement" in statement:
+        return not waf_matches(statement["NotStatement"]["Statement"], request)
+    if "SizeConstraintStatement" in statement:
+        size = statement["SizeConstraintStatement"]
+        assert size["ComparisonOperator"] == "GT", size
+        return len(_waf_text(size, request)) > size["Size"]
+    if "RegexMatchStatement" in statement:
+        regex = statement["RegexMatchStatement"]
+        return re.search(regex["RegexString"], _waf_text(regex, request)) is not None
+    raise AssertionError(f"statement not understood by this test: {statement}")
+
+
+def _rate_rules(template: Template) -> dict[str, dict[str, Any]]:
+    (acl,) = resources(template, "AWS::WAFv2::WebACL").values()
+    return {
+        r["Name"]: r["Statement"]["RateBasedStatement"]
+        for r in props(acl)["Rules"]
+        if "RateBasedStatement" in r["Statement"]
+    }
+
+
+def rate_keys(template: Template, request: dict[str, Any]) -> dict[str, str]:
+    """Rate rule name -> what it counts the request under ("IP" or a header's name)."""
+    keys = {}
+    for name, rate in _rate_rules(template).items():
+        scope = rate.get("ScopeDownStatement")
+        if scope is not None and not waf_matches(scope, request):
+            continue
+        if rate["AggregateKeyType"] == "IP":
+            keys[name] = "IP"
+        else:
+            assert rate["AggregateKeyType"] == "CUSTOM_KEYS"
+            (key,) = rate["CustomKeys"]
+            keys[name] = key["Header"]["Name"]
+    return keys
+
+
+def _request(path: str, token: str | None) -> dict[str, Any]:
+    return {"path": path, "headers": {"authorization": token} if token is not None else {}}
+
+
+def _example_path(template_path: str) -> str:
+    return re.sub(r"{\w+}", "x1", template_path)
+
+
 def test_waf_protects_the_stage(template: Template, cdk_context: dict[str, Any]) -> None:
     if not cdk_context.get("waf", True):
         pytest.skip("WAF switched off in cdk.json")
     stage_lid = next(iter(resources(template, "AWS::ApiGateway::Stage")))
     associations = resources(template, "AWS::WAFv2::WebACLAssociation").values()
     assert any(stage_lid in logical_ids_in(props(a)["ResourceArn"]) for a in associations)
-    (acl,) = resources(template, "AWS::WAFv2::WebACL").values()
-    rates = {
-        r["Name"]: r["Statement"]["RateBasedStatement"]
-        for r in props(acl)["Rules"]
-        if "RateBasedStatement" in r["Statement"]
-    }
-    # Without a token: per IP. With one: per token, so people behind one NAT are not blocked.
-    anonymous, per_token = rates["RatePerIp"], rates["RatePerToken"]
-    assert anonymous["AggregateKeyType"] == "IP" and anonymous["Limit"] == cdk_context["waf_rate_limit"]
-    assert "NotStatement" in anonymous["ScopeDownStatement"]
-    assert per_token["AggregateKeyType"] == "CUSTOM_KEYS"
-    assert per_token["CustomKeys"][0]["Header"]["Name"] == "authorization"
-    assert per_token["ScopeDownStatement"] == anonymous["ScopeDownStatement"]["NotStatement"]["Statement"]
+    rates = _rate_rules(template)
+    assert set(rates) == {"RatePerIp", "RatePerToken", "RatePerIpAll"}
+    assert all(rate["EvaluationWindowSec"] == 300 for rate in rates.values())
+    assert rates["RatePerIp"]["Limit"] == cdk_context["waf_rate_limit"]
+    assert rates["RatePerToken"]["Limit"] == cdk_context["waf_rate_limit_per_token"]
+    # The ceiling per address: above the public per-IP limit, and at most the stage default
+    # (each method's own bucket) over the window.
     assert (
-        rates["RatePerIpAll"]["Limit"]
+        cdk_context["waf_rate_limit"]
+        <= rates["RatePerIpAll"]["Limit"]
         == cdk_context["waf_rate_limit_per_ip_all"]
-        >= 20 * cdk_context["waf_rate_limit"]
+        <= 300 * cdk_context["api_throttle_rate"]
     )
+
+
+def test_waf_keys_public_routes_per_ip_whatever_their_authorization_header(
+    template: Template, cdk_context: dict[str, Any]
+) -> None:
+    if not cdk_context.get("waf", True):
+        pytest.skip("WAF switched off in cdk.json")
+    prefixes = ("", f"/{stage_name(cdk_context)}")  # a custom domain, the execute-api URL
+    public = [route.path for _, route in topology.all_routes() if route.auth == "public"]
+    public += [page.path for page in topology.STATIC_PAGES]
+    # Paths that lead to a public route (or to none) although they name an authorized one.
+    public += ["/v1/me/../local-governments", "/v1//me/../../v1/local-governments", "/v1/meow"]
+    public += ["/v1/local-governments/%2E%2E%2Fv1%2Fme"]
+    for prefix in prefixes:
+        for path in public:
+            for token in (None, "Bearer made-up", "x" * 2000):
+                keys = rate_keys(template, _request(prefix + _example_path(path), token))
+                assert keys == {"RatePerIp": "IP", "RatePerIpAll": "IP"}, (prefix + path, token)
+
+
+def test_waf_keys_authorized_routes_per_token_and_requests_without_one_per_ip(
+    template: Template, cdk_context: dict[str, Any]
+) -> None:
+    if not cdk_context.get("waf", True):
+        pytest.skip("WAF switched off in cdk.json")
+    authorized = [route.path for _, route in topology.all_routes() if route.auth != "public"]
+    assert "/v1/me" in authorized and "/v1/checkins" in authorized
+    for prefix in ("", f"/{stage_name(cdk_context)}"):
+        for path in authorized:
+            request_path = prefix + _example_path(path)
+            # Many people behind one address: each token is counted apart, the address only by
+            # the ceiling for all.
+            with_token = rate_keys(template, _request(request_path, "Bearer eyJ.a.b"))
+            assert with_token == {"RatePerToken": "authorization", "RatePerIpAll": "IP"}, request_path
+            # Without a token nothing reaches a function, yet the address is counted.
+            for headers in (None, ""):
+                without = rate_keys(template, _request(request_path, headers))
+                assert without == {"RatePerIp": "IP", "RatePerIpAll": "IP"}, request_path
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,13 +30,14 @@ def instant_resync(monkeypatch: pytest.MonkeyPatch) -> None:
     from furusato.store import activities as store
     from tests.support.streams import deliver
 
-    write = store.update_activity
+    for name in ("update_activity", "designate"):
+        write = getattr(store, name)
 
-    def update_and_deliver(activity: Any) -> None:
-        write(activity)
-        deliver()
+        def write_and_deliver(*args: Any, write: Any = write, **kwargs: Any) -> None:
+            write(*args, **kwargs)
+            deliver()
 
-    monkeypatch.setattr(store, "update_activity", update_and_deliver)
+        monkeypatch.setattr(store, name, write_and_deliver)
 
 
 def nonce() -> str:

@@ -123,6 +123,31 @@ def test_all_activities_designation_designates_and_reaches_existing_records() ->
     assert refused.status == 400 and "designated" in refused.body["error"]["details"]
 
 
+def test_an_activity_of_an_all_activities_organization_stays_designated() -> None:
+    """Government staff read no organization when they edit its activity: undesignating one is
+    written on condition that the organization does not designate all its activities."""
+    association = org(designation="all_activities")
+    act = activity(organization_id=association["org_id"], designated=None)
+    path = f"{BASE}/activities/{act['activity_id']}"
+    for claims in (admin(HIDA), admin(HIDA, "coordinator"), _org_staff(association["org_id"])):
+        refused = call("PATCH", path, {"designated": False, "place": "体育館"}, claims=claims)
+        assert (refused.status, refused.error_code) == (400, "VALIDATION_ERROR"), refused
+        assert "designated" in refused.body["error"]["details"]
+    got = call("GET", path, claims=admin(HIDA)).body
+    assert (got["designated"], got["place"]) == (True, act["place"])
+    # Once the organization designates per activity, the government may undo it (and only it).
+    call(
+        "PATCH",
+        f"{BASE}/organizations/{association['org_id']}",
+        {"designation": "per_activity"},
+        claims=admin(HIDA),
+    )
+    staff = call("PATCH", path, {"designated": False}, claims=_org_staff(association["org_id"]))
+    assert staff.status == 403
+    undone = call("PATCH", path, {"designated": False}, claims=admin(HIDA))
+    assert undone.status == 200 and undone.body["designated"] is False
+
+
 # --- activities ----------------------------------------------------------------------------
 
 
@@ -151,6 +176,30 @@ def test_activity_life_cycle() -> None:
     assert (frozen.status, frozen.error_code) == (409, "ACTIVITY_CANCELLED")
     qr = call("GET", f"{BASE}/activities/{aid}/live-token", claims=admin(HIDA))
     assert qr.error_code == "ACTIVITY_CANCELLED"
+
+
+def test_a_change_made_meanwhile_is_never_overwritten(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PATCH writes on condition that the activity is still as it read it: a cancellation
+    landing between its read and its write is kept, and the PATCH is told to read again."""
+    from furusato.store import activities as store
+
+    association = org()
+    read = store.get_for_change
+    for change in ({"place": "体育館"}, {"designated": False}):  # an UpdateItem; a transaction
+        act = activity(organization_id=association["org_id"])
+        path = f"{BASE}/activities/{act['activity_id']}"
+
+        def read_then_cancelled(*args: Any, path: str = path) -> Any:
+            found = read(*args)
+            assert call("POST", f"{path}/cancel", {}, claims=admin(HIDA)).status == 200
+            return found
+
+        monkeypatch.setattr(store, "get_for_change", read_then_cancelled)
+        raced = call("PATCH", path, change, claims=admin(HIDA))
+        assert (raced.status, raced.error_code) == (409, "CONCURRENT_UPDATE"), raced
+        monkeypatch.setattr(store, "get_for_change", read)
+        got = call("GET", path, claims=admin(HIDA)).body
+        assert (got["status"], got["place"], got["designated"]) == ("cancelled", act["place"], True)
 
 
 def test_activity_validation() -> None:
@@ -334,17 +383,19 @@ def test_registrants_cannot_use_staff_routes() -> None:
 # --- cost of staff reads and edits, whatever the roster's size -----------------------------
 
 
-def _scan_people(token: str, subs: range) -> None:
+def _scan_people(token: str, subs: range, prefix: str = "") -> None:
     for n in subs:
-        assert scan(f"crowd-{n}", token).status == 201
+        assert scan(f"{prefix}crowd-{n}", token).status == 201
 
 
 def test_reading_and_editing_an_activity_costs_the_same_at_any_roster_size(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The count comes from counter shards written with each record: a GET reads the same keys
-    (one BatchGetItem) with 3 or 40 participants, and a PATCH stays within 3 round trips with no
-    roster work and no wait inside the request."""
+    (one BatchGetItem) with 3 or 40 participants, and every PATCH (the government's activity or
+    an organization's, by government or organization staff, designating or not) stays within 3
+    round trips, the route guard's read of the staff record included, with no roster work and no
+    wait inside the request."""
     import time
 
     monkeypatch.undo()  # no stream delivery inside the requests measured here
@@ -353,29 +404,57 @@ def test_reading_and_editing_an_activity_costs_the_same_at_any_roster_size(
     from tests.support.roundtrips import count_calls
 
     association = org()
-    act = activity(organization_id=association["org_id"])
-    path = f"{BASE}/activities/{act['activity_id']}"
-    token = static_token(HIDA, act["activity_id"])
+    own, theirs = activity(), activity(organization_id=association["org_id"], designated=False)
+    tokens = {a["activity_id"]: static_token(HIDA, a["activity_id"]) for a in (own, theirs)}
     at("2026-05-10T10:05:00+09:00")
-    costs: list[tuple[dict[str, int], dict[str, int]]] = []
-    viewer, manager = admin(HIDA, "viewer"), admin(HIDA)  # their staff records exist before counting
+    # Their staff records exist before counting.
+    viewer, manager, staff = admin(HIDA, "viewer"), admin(HIDA), _org_staff(association["org_id"])
+    edits: dict[str, tuple[dict[str, Any], dict[str, str], dict[str, Any]]] = {
+        "government's, by its staff": (own, manager, {"designated": True}),
+        "organization's, designated by the government": (theirs, manager, {"designated": True}),
+        "organization's, undesignated by the government": (theirs, manager, {"designated": False}),
+        "organization's, by its staff": (theirs, staff, {"capacity": 50}),
+    }
+    costs: dict[str, list[dict[str, int]]] = {}
+    done = 0
     for size in (3, 40):
-        _scan_people(token, range(len(costs) and 3, size))
+        for aid, token in tokens.items():
+            _scan_people(token, range(done, size), prefix=aid)
+        done = size
         with count_calls() as read:
-            got = call("GET", path, claims=viewer)
+            got = call("GET", f"{BASE}/activities/{own['activity_id']}", claims=viewer)
         assert got.status == 200 and got.body["participant_count"] == size
-        with count_calls() as edit:
-            patched = call("PATCH", path, {"place": f"会場{size}", "designated": True}, claims=manager)
-        assert patched.status == 200 and patched.body["participant_count"] == size
-        costs.append((dict(read), dict(edit)))
-    assert costs[0] == costs[1]
+        costs.setdefault("GET", []).append(dict(read))
+        for name, (act, claims, change) in edits.items():
+            with count_calls() as edit:
+                patched = call(
+                    "PATCH",
+                    f"{BASE}/activities/{act['activity_id']}",
+                    {"place": f"会場{size}", **change},
+                    claims=claims,
+                )
+            assert patched.status == 200, (name, patched)
+            assert patched.body["participant_count"] == size and patched.body["place"] == f"会場{size}"
+            costs.setdefault(name, []).append(dict(edit))
+    for name, (small, large) in costs.items():
+        assert small == large, name
+        assert sum(small.values()) <= 3, (name, small)
     # Each staff request also reads its caller's staff record (the route guard: one GetItem).
-    assert costs[0][0] == {"GetItem": 1, "BatchGetItem": 1}
-    assert costs[0][1] == {"BatchGetItem": 1, "GetItem": 2, "UpdateItem": 1}
+    assert costs["GET"][0] == {"GetItem": 1, "BatchGetItem": 1}
+    assert costs["government's, by its staff"][0] == {"GetItem": 1, "BatchGetItem": 1, "UpdateItem": 1}
+    # Undesignating checks the organization in the write: an UpdateItem and a ConditionCheck.
+    assert costs["organization's, undesignated by the government"][0] == {
+        "GetItem": 1,
+        "BatchGetItem": 1,
+        "TransactWriteItems": 1,
+    }
+    # A cancellation reads the activity alone (consistently), then writes it.
+    with count_calls() as cancelling:
+        cancelled = call("POST", f"{BASE}/activities/{theirs['activity_id']}/cancel", {}, claims=staff)
+    assert cancelled.status == 200 and dict(cancelling) == {"GetItem": 2, "UpdateItem": 1}
     # The counters equal the records, and the shards spread one activity's writes.
-    assert participations.count(act["activity_id"]) == sum(
-        1 for _ in participations.whole_roster(act["activity_id"])
-    )
+    for aid in tokens:
+        assert participations.count(aid) == sum(1 for _ in participations.whole_roster(aid)) == 40
     assert len({counters.shard_of(f"crowd-{n}") for n in range(40)}) > 16
 
 

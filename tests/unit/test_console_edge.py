@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from typing import Any
 
 import pytest
 
-from infra.cdk.console_edge import viewer_request_code
+from infra.cdk.console_edge import staff_path_pattern, viewer_request_code
 
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="Node runs the CloudFront function")
@@ -51,3 +52,22 @@ def test_with_ranges_only_lgwan_reaches_the_console_and_staff_routes() -> None:
     # Registrants' routes stay open to the internet; an IPv6 viewer is outside every IPv4 range.
     assert run(code, "/v1/me", ip="198.51.100.7")["uri"] == "/v1/me"
     assert run(code, "/admin/", ip="2001:db8::1")["statusCode"] == 403
+    # A staff route spelled so that a plain prefix check misses it is still a staff route.
+    for uri in (
+        "/v1//admin/lgs",
+        "/v1/me/../admin/lgs",
+        "/v1/%61dmin/lgs",
+        "/v1/./operator/lgs",
+        "/v1/me%2F..%2Fadmin/lgs",
+    ):
+        assert run(code, uri, ip="198.51.100.7")["statusCode"] == 403, uri
+
+
+def test_the_api_acl_guards_staff_routes_with_and_without_the_stage_in_front() -> None:
+    """The execute-api URL carries the stage (`/prod/v1/admin/...`), a custom domain does not:
+    the LGWAN allow-list must hold for both, and for nothing else."""
+    pattern = re.compile(staff_path_pattern("prod"))
+    for path in ("/v1/admin/lgs/212172/activities", "/prod/v1/admin/lgs", "/prod/v1/operator/lgs"):
+        assert pattern.match(path), path
+    for path in ("/v1/me", "/prod/v1/local-governments", "/dev/v1/admin/lgs", "/v1/administrator/x"):
+        assert not pattern.match(path), path

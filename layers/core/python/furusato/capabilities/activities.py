@@ -99,13 +99,9 @@ def update_organization(actor: Actor, org_id: str, changes: dict[str, Any]) -> d
     updated = replace(org, **changes, updated_at=clock.iso(clock.now()))
     store.save_organization(updated)
     if org.designation != "all_activities" and updated.designation == "all_activities":
-        _save(
-            *[
-                (replace(activity, designated=True, updated_at=updated.updated_at), activity)
-                for activity in store.all_of_organization(actor.lg_code, org_id)
-                if not activity.designated
-            ]
-        )
+        for activity in store.all_of_organization(actor.lg_code, org_id):
+            if not activity.designated:
+                store.designate(actor.lg_code, activity.activity_id, now=updated.updated_at)
     return organization_view(updated)
 
 
@@ -186,25 +182,23 @@ def list_activities(
     return views, next_cursor
 
 
-def _save(*changes: tuple[Activity, Activity]) -> None:
-    """Write activities (updated, before). Their records' copies of the description and
-    designation follow asynchronously (capabilities.activity_copies, a stream consumer): a
-    request never waits for a roster."""
-    for updated, _before in changes:
-        store.update_activity(updated)
-
-
 def update_activity(actor: Actor, activity_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """At most 3 round trips whatever the roster's size: the activity with its count, its
-    organization (when it has one), the update."""
-    found, count = store.get_with_count(actor.lg_code, activity_id)
+    """At most 3 round trips whatever the roster's size, the route guard's read of the caller's
+    staff record included: one BatchGetItem, then the write. Its records' copies of the
+    description and designation follow asynchronously (capabilities.activity_copies, a stream
+    consumer): a request never waits for a roster.
+
+    The organization decides the designation (rule 11). Organization staff may edit only their
+    own organization's activities, so its key rides in the BatchGetItem (its id is on their staff
+    record). Government staff read no organization: its designation changes what they may do
+    only when they undesignate its activity, and that write checks it in the same call."""
+    found, count, org = store.get_for_change(
+        actor.lg_code, activity_id, actor.org_id if actor.is_org else None
+    )
     activity = require_manageable(actor, found)
     if activity.cancelled:
         raise Cancelled("a cancelled activity cannot be changed")
-    org = (
-        store.get_organization(actor.lg_code, activity.organization_id) if activity.organization_id else None
-    )
-    if "designated" in changes or org is not None:
+    if "designated" in changes or actor.is_org:
         changes["designated"] = resolve_designated(
             actor=actor, organization=org, requested=changes.get("designated"), current=activity.designated
         )
@@ -212,15 +206,16 @@ def update_activity(actor: Actor, activity_id: str, changes: dict[str, Any]) -> 
         if text in changes:
             changes[text] = changes[text].strip()
     updated = apply_patch(activity, changes, now=clock.iso(clock.now()))
-    _save((updated, activity))
+    undesignates = not actor.is_org and changes.get("designated") is False
+    store.update_activity(updated, seen=activity, unless_all_activities=undesignates)
     return staff_view(updated, participant_count=count)
 
 
 def cancel_activity(actor: Actor, activity_id: str, reason: str | None) -> dict[str, Any]:
-    activity = require_manageable(actor, store.get_activity(actor.lg_code, activity_id))
+    activity = require_manageable(actor, store.get_activity(actor.lg_code, activity_id, consistent=True))
     cancelled = cancel(activity, reason=reason, now=clock.iso(clock.now()))
     if cancelled is not activity:
-        store.update_activity(cancelled)
+        store.update_activity(cancelled, seen=activity)
     return staff_view(cancelled)
 
 

@@ -14,13 +14,15 @@ from furusato.domain.survey import parse_own_questions
 from furusato.store import lgs
 from furusato.views.government import detail_view, settings_view, summary_view, survey_view
 
-# How long a directory page may be served from a copy, here and at the edge.
+# How long a directory page may be served from a copy: the function instance's, and again a
+# client's or a cache's (Cache-Control max-age). docs/capacity.md adds the two up.
 DIRECTORY_MAX_AGE_S = int(lgs.DIRECTORY_CACHE_S)
 
 
 def directory(**query: Any) -> tuple[list[dict[str, Any]], str | None]:
-    """Public and the same for everyone: from this container's copy for up to
-    DIRECTORY_MAX_AGE_S (a newly onboarded government appears within that time)."""
+    """Public and the same for everyone: from this function instance's copy for up to
+    DIRECTORY_MAX_AGE_S (a newly onboarded government appears in every instance within that
+    time; the onboarding runs in the admin function, whose copy is not this one)."""
     items, next_cursor = lgs.list_directory_cached(**query)
     return [summary_view(lg) for lg in items], next_cursor
 

@@ -26,7 +26,7 @@ from aws_lambda_powertools import Logger
 from furusato.capabilities import premium
 from furusato.domain import sweeps as rules
 from furusato.domain.errors import Conflict
-from furusato.domain.lg import LocalGovernment, PremiumSettings
+from furusato.domain.lg import Listing, LocalGovernment, PremiumSettings
 from furusato.domain.notifications import NotificationKind
 from furusato.domain.premium import one_year_after, renewal_due
 from furusato.domain.registration import Registration, prefecture_to_withdraw
@@ -97,9 +97,9 @@ def _first_position(day: date) -> dict[str, Any]:
     }
 
 
-def _directory() -> dict[str, LocalGovernment]:
+def _directory() -> dict[str, Listing]:
     """Every onboarded government (~1,800), read once per invocation in pages."""
-    found: dict[str, LocalGovernment] = {}
+    found: dict[str, Listing] = {}
     cursor: str | None = None
     while True:
         page, cursor = lgs.list_directory(
@@ -349,7 +349,7 @@ class _Inactivity(_Sweeper):
     lapse, with a warning one month before; the automatic prefecture registration follows its
     last municipality (rule 3). Premium registrations never lapse."""
 
-    def __init__(self, request: rules.SweepRequest, directory: dict[str, LocalGovernment]) -> None:
+    def __init__(self, request: rules.SweepRequest, directory: dict[str, Listing]) -> None:
         super().__init__(request)
         self.directory = directory
 
@@ -376,7 +376,7 @@ class _Inactivity(_Sweeper):
 
     def months(self, code: str) -> int:
         lg = self.directory.get(code)
-        return (lg.settings if lg else PremiumSettings()).inactivity_months
+        return lg.inactivity_months if lg else PremiumSettings().inactivity_months
 
     def evaluate(self, record: people.PersonRecord, expected: date | None, day: date) -> str:
         """Every transition due by D, in one visit; the write moves the due key past D (or out of

@@ -43,6 +43,16 @@ class WrongCheckinMode(Conflict):
     code = "WRONG_CHECKIN_MODE"
 
 
+class AllDesignated(InvalidInput):
+    """Rule 11: an organization designated wholesale (`all_activities`) has no undesignated activity."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the organization's activities are all designated",
+            details={"designated": "fixed to true by the organization's designation (all_activities)"},
+        )
+
+
 @dataclass(frozen=True)
 class Organization:
     org_id: str
@@ -164,10 +174,7 @@ def resolve_designated(
     undo a designation) under `per_activity`."""
     if organization is not None and organization.designation == "all_activities":
         if requested is False:
-            raise InvalidInput(
-                "the organization's activities are all designated",
-                details={"designated": "fixed to true by the organization's designation (all_activities)"},
-            )
+            raise AllDesignated()
         return True
     if requested is None:
         return bool(current)

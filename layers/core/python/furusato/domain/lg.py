@@ -83,6 +83,20 @@ class LocalGovernment:
         return replace(self, settings=check_settings(self.kind, settings))
 
 
+@dataclass(frozen=True)
+class Listing:
+    """An onboarded government as the directory lists it: what the public directory and the
+    operator's list show, and the one setting read across all governments (the inactivity sweep's
+    period). The other settings, the page and the survey stay with the government."""
+
+    lg_code: str
+    name: str
+    kind: Kind
+    prefecture_code: str
+    onboarded_at: str | None
+    inactivity_months: int
+
+
 def check_onboarding(lg_code: str, kind: Kind, prefecture_code: str) -> None:
     """An onboarded government's code, kind and prefecture must agree with each other."""
     if not is_valid_lg_code(lg_code):

@@ -30,7 +30,8 @@ def health() -> Response[Any]:
     responses={200: page_of("LocalGovernmentPage", LG_SUMMARY)},
 )
 def list_local_governments(query: dict[str, Any]) -> Response[Any]:
-    """Public and the same for everyone: cacheable at the edge as long as the function's copy."""
+    """Public and the same for everyone: a client (or a cache it goes through) may keep the answer
+    as long as the function keeps its copy. API Gateway and the console's CloudFront keep none."""
     from furusato.capabilities import governments
 
     items, next_cursor = governments.directory(**query)

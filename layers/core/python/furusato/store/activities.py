@@ -5,6 +5,9 @@ Access patterns:
 - organizations of a government: Query pk=LG#{lg_code}, sk begins_with ORG#
 - one activity: GetItem pk=LG#{lg_code}, sk=ACT#{activity_id}; with its participant count
   (staff reads): one BatchGetItem of that key and the count's shards (store.counters)
+- a change of an activity: that BatchGetItem, consistent, with the organization of organization
+  staff; then UpdateItem on condition that the attributes written are still as read (or
+  TransactWriteItems of it and a ConditionCheck of the organization's designation)
 - activity + its government for a check-in: one BatchGetItem of both keys, projected, kept per
   container for CHECKIN_CACHE_TTL_S (a rush of check-ins to one activity reads it once per
   container and interval, not once per scan: no hot read key; see docs/checkin.md)
@@ -22,14 +25,15 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
-from furusato.domain.activity import Activity, Organization
-from furusato.domain.errors import NotFound
+from furusato.domain.activity import Activity, AllDesignated, Organization
+from furusato.domain.errors import Conflict, NotFound
 from furusato.domain.lg import LocalGovernment
 from furusato.store import counters, lgs
 from furusato.store import cursor as cursors
-from furusato.store.errors import find, is_condition_failure, storage_errors
+from furusato.store.errors import cancellation_reasons, find, is_condition_failure, storage_errors
 from furusato.store.keys import lg_pk
 from furusato.store.models import ActivityItem, LgItem, MainItem, OrganizationItem
 
@@ -173,52 +177,120 @@ def create_activity(activity: Activity, *, created_by: str) -> None:
         item.save(condition=ActivityItem.pk.does_not_exist())
 
 
-def update_activity(activity: Activity) -> None:
-    """Write the changeable fields; the failure counters written meanwhile are kept."""
+def _written(activity: Activity) -> list[tuple[Any, Any]]:
+    """The changeable attributes and their values (None: absent). Not the failure counters,
+    which scans add to meanwhile."""
     a = ActivityItem
-    actions: list[Any] = [
-        a.gsi1sk.set(_by_time_sk(activity)),
-        a.name.set(activity.name),
-        a.starts_at.set(activity.starts_at.isoformat()),
-        a.ends_at.set(activity.ends_at.isoformat()),
-        a.place.set(activity.place),
-        a.designated.set(activity.designated),
-        a.checkin_mode.set(activity.checkin_mode),
-        a.status.set(activity.status),
-        a.updated_at.set(activity.updated_at),
-    ]
-    for text, value in (
+    return [
+        (a.gsi1sk, _by_time_sk(activity)),
+        (a.name, activity.name),
+        (a.starts_at, activity.starts_at.isoformat()),
+        (a.ends_at, activity.ends_at.isoformat()),
+        (a.place, activity.place),
+        (a.designated, activity.designated),
+        (a.checkin_mode, activity.checkin_mode),
+        (a.status, activity.status),
+        (a.updated_at, activity.updated_at),
         (a.conditions, activity.conditions),
         (a.cancelled_at, activity.cancelled_at),
         (a.cancel_reason, activity.cancel_reason),
-    ):
-        actions.append(text.remove() if value is None else text.set(value))
-    actions.append(a.capacity.remove() if activity.capacity is None else a.capacity.set(activity.capacity))
+        (a.capacity, activity.capacity),
+    ]
+
+
+def _concurrent() -> Conflict:
+    return Conflict("the activity changed at the same time; read it again", code="CONCURRENT_UPDATE")
+
+
+def update_activity(activity: Activity, *, seen: Activity, unless_all_activities: bool = False) -> None:
+    """Write the changeable fields on condition that they are still as `seen` (read consistently
+    by the caller): a change made meanwhile, such as a cancellation, is never overwritten
+    (409 CONCURRENT_UPDATE; `updated_at` alone has one-second steps). The failure counters
+    written meanwhile are kept.
+
+    `unless_all_activities`: the activity's organization must not designate all its activities,
+    checked in the same call (a ConditionCheck of the organization in one TransactWriteItems), for
+    a writer that did not read the organization."""
+    actions = [attr.remove() if value is None else attr.set(value) for attr, value in _written(activity)]
+    unchanged = ActivityItem.pk.exists()
+    for attr, value in _written(seen):
+        unchanged &= attr.does_not_exist() if value is None else attr == value
+    item = ActivityItem(lg_pk(activity.lg_code), activity_sk(activity.activity_id))
     forget_checkin_copy(activity.lg_code, activity.activity_id)
     with storage_errors():
+        if not (unless_all_activities and activity.organization_id):
+            try:
+                item.update(actions=actions, condition=unchanged)
+            except UpdateError as exc:
+                if is_condition_failure(exc):
+                    raise _concurrent() from exc
+                raise
+            return
         try:
-            ActivityItem(lg_pk(activity.lg_code), activity_sk(activity.activity_id)).update(
-                actions=actions, condition=ActivityItem.pk.exists()
+            with TransactWrite(connection=MainItem._get_connection().connection) as tx:
+                tx.condition_check(
+                    OrganizationItem,
+                    lg_pk(activity.lg_code),
+                    org_sk(activity.organization_id),
+                    condition=OrganizationItem.designation != "all_activities",
+                )
+                tx.update(item, actions=actions, condition=unchanged)
+        except TransactWriteError as exc:
+            if not is_condition_failure(exc):
+                raise
+            # pynamodb sends condition checks first: the organization's is reason 0.
+            if cancellation_reasons(exc)[:1] == ["ConditionalCheckFailed"]:
+                raise AllDesignated() from exc
+            raise _concurrent() from exc
+
+
+def designate(lg_code: str, activity_id: str, *, now: str) -> None:
+    """Designate an activity (its organization now designates all of its activities): only
+    these two attributes, so an edit made meanwhile is kept."""
+    a = ActivityItem
+    forget_checkin_copy(lg_code, activity_id)
+    with storage_errors():
+        try:
+            a(lg_pk(lg_code), activity_sk(activity_id)).update(
+                actions=[a.designated.set(True), a.updated_at.set(now)], condition=a.pk.exists()
             )
         except UpdateError as exc:
-            if is_condition_failure(exc):
-                raise NotFound("activity not found") from exc
-            raise
+            if not is_condition_failure(exc):
+                raise
 
 
-def get_with_count(lg_code: str, activity_id: str) -> tuple[Activity | None, int]:
-    """The activity and its participant count in one BatchGetItem (the activity item and the
-    counter's shards: the same items whatever the roster's size)."""
+def _with_count(
+    lg_code: str, activity_id: str, *, also: list[tuple[str, str]], consistent: bool
+) -> tuple[Activity | None, int, list[Any]]:
+    """The activity, its participant count and the items of `also` in one BatchGetItem (the
+    activity item, the counter's shards and those: the same items whatever the roster's size)."""
     activity: Activity | None = None
     found: list[Any] = []
-    keys = [(lg_pk(lg_code), activity_sk(activity_id)), *counters.keys(activity_id)]
+    keys = [(lg_pk(lg_code), activity_sk(activity_id)), *counters.keys(activity_id), *also]
     with storage_errors():
-        for item in MainItem.batch_get(keys):
+        for item in MainItem.batch_get(keys, consistent_read=consistent):
             if isinstance(item, ActivityItem):
                 activity = to_activity(item)
             else:
                 found.append(item)
-    return activity, counters.total(found, activity_id)
+    return activity, counters.total(found, activity_id), found
+
+
+def get_with_count(lg_code: str, activity_id: str) -> tuple[Activity | None, int]:
+    """The activity and its participant count in one BatchGetItem."""
+    activity, count, _ = _with_count(lg_code, activity_id, also=[], consistent=False)
+    return activity, count
+
+
+def get_for_change(
+    lg_code: str, activity_id: str, organization_id: str | None
+) -> tuple[Activity | None, int, Organization | None]:
+    """The activity with its count, and the organization `organization_id` when one is given,
+    in one consistent BatchGetItem: the change is conditioned on what it read being the latest."""
+    also = [(lg_pk(lg_code), org_sk(organization_id))] if organization_id else []
+    activity, count, found = _with_count(lg_code, activity_id, also=also, consistent=True)
+    org = next((_org(item) for item in found if isinstance(item, OrganizationItem)), None)
+    return activity, count, org
 
 
 def get_activity(lg_code: str, activity_id: str, *, consistent: bool = False) -> Activity | None:

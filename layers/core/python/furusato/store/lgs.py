@@ -4,9 +4,10 @@ Access patterns:
 - one government: GetItem pk=LG#{lg_code}, sk=LG
 - several governments: BatchGetItem of those keys
 - the directory: Query gsi1 gsi1pk=LGS, gsi1sk begins_with {prefecture_code}#, over the
-  listing items (pk=LG#{lg_code}, sk=LISTING: name, kind, prefecture, settings; a few hundred
-  bytes, written in the same transaction as the government's item), never the items carrying
-  pages (up to ~60 KB each): a page of 200 reads ~40 KB
+  listing items (pk=LG#{lg_code}, sk=LISTING: name, kind, prefecture, onboarding instant and
+  the inactivity period; ~200 bytes with the longest real names, written in the same
+  transaction as the government's item), never the items carrying pages (up to ~60 KB each):
+  a page of 200 reads ~40 KB
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from furusato.domain.errors import Conflict, NotFound
-from furusato.domain.lg import LocalGovernment, Page, PremiumSettings, Section
+from furusato.domain.lg import Listing, LocalGovernment, Page, PremiumSettings, Section
 from furusato.domain.survey import CHOICE_TYPES, Question
 from furusato.store import cursor as cursors
 from furusato.store.errors import find, is_condition_failure, storage_errors
@@ -76,19 +77,27 @@ def _page_item(page: Page) -> dict[str, Any]:
     }
 
 
-def to_domain(item: LgItem | LgListingItem) -> LocalGovernment:
-    """A government from its item, or from its directory listing (which carries no page and no
-    own questions: a listing is what the directory shows)."""
-    page, questions = (item.page, item.own_questions) if isinstance(item, LgItem) else (None, None)
+def to_domain(item: LgItem) -> LocalGovernment:
     return LocalGovernment(
         lg_code=item.lg_code,
         name=item.name,
         kind=item.kind,  # type: ignore[arg-type]
         prefecture_code=item.prefecture_code,
         settings=PremiumSettings(**(item.settings or {})),
-        page=_page(page),
-        own_questions=tuple(_question(q) for q in questions or ()),
+        page=_page(item.page),
+        own_questions=tuple(_question(q) for q in item.own_questions or ()),
         onboarded_at=item.onboarded_at,
+    )
+
+
+def to_listing(item: LgListingItem) -> Listing:
+    return Listing(
+        lg_code=item.lg_code,
+        name=item.name,
+        kind=item.kind,  # type: ignore[arg-type]
+        prefecture_code=item.prefecture_code,
+        onboarded_at=item.onboarded_at,
+        inactivity_months=int(item.inactivity_months),
     )
 
 
@@ -137,10 +146,9 @@ def onboard(lg: LocalGovernment) -> None:
         name=lg.name,
         kind=lg.kind,
         prefecture_code=lg.prefecture_code,
-        settings=asdict(lg.settings),
         onboarded_at=lg.onboarded_at,
+        inactivity_months=lg.settings.inactivity_months,
     )
-    forget_directory_copy()
     with storage_errors():
         try:
             with TransactWrite(connection=MainItem._get_connection().connection) as tx:
@@ -150,12 +158,13 @@ def onboard(lg: LocalGovernment) -> None:
             if is_condition_failure(exc):
                 raise Conflict("already onboarded", code="ALREADY_ONBOARDED") from exc
             raise
+    forget_directory_copy()
 
 
 def list_directory(
     *, prefecture_code: str | None, kind: str | None, q: str | None, limit: int, cursor: str | None
-) -> tuple[list[LocalGovernment], str | None]:
-    """A page of the directory from the listing items (without pages or surveys)."""
+) -> tuple[list[Listing], str | None]:
+    """A page of the directory from the listing items (without pages, surveys or settings)."""
     by_prefecture = LgListingItem.gsi1sk.startswith(f"{prefecture_code}#") if prefecture_code else None
     filters: list[Any] = []
     if kind:
@@ -170,19 +179,20 @@ def list_directory(
         range_key_condition=by_prefecture,
         filter_condition=cursors.all_of(filters),
     )
-    return [to_domain(item) for item in found if isinstance(item, LgListingItem)], next_cursor
+    return [to_listing(item) for item in found if isinstance(item, LgListingItem)], next_cursor
 
 
-# How stale the public directory may be (per container, and at the edge through Cache-Control):
-# onboarding is an operator's action, a few a day. Onboarding in this container drops the copy.
+# How stale the public directory may be in each function instance (and again in a client or a
+# cache of its choosing, through Cache-Control: docs/capacity.md): onboarding is an operator's
+# action, a few a day. A write of a listing drops the copy of the instance that made it.
 DIRECTORY_CACHE_S = 60.0
 _CACHE_MAX = 512
-_cache: dict[tuple[Any, ...], tuple[float, tuple[list[LocalGovernment], str | None]]] = {}
+_cache: dict[tuple[Any, ...], tuple[float, tuple[list[Listing], str | None]]] = {}
 _cache_lock = threading.Lock()
 
 
-def list_directory_cached(**query: Any) -> tuple[list[LocalGovernment], str | None]:
-    """`list_directory` served from this container's copy for up to DIRECTORY_CACHE_S."""
+def list_directory_cached(**query: Any) -> tuple[list[Listing], str | None]:
+    """`list_directory` served from this function instance's copy for up to DIRECTORY_CACHE_S."""
     wanted = tuple(sorted(query.items()))
     now = time.monotonic()
     with _cache_lock:
@@ -214,22 +224,26 @@ def _update(lg_code: str, actions: list[Any]) -> None:
 
 
 def save_settings(lg_code: str, settings: PremiumSettings) -> None:
-    """The government's item and its listing (which the sweeps read settings from), together."""
+    """The government's item and its listing (whose inactivity period the sweep reads), together."""
     pk, sk = key(lg_code)
-    raw = asdict(settings)
     with storage_errors():
         try:
             with TransactWrite(connection=MainItem._get_connection().connection) as tx:
-                tx.update(LgItem(pk, sk), actions=[LgItem.settings.set(raw)], condition=LgItem.pk.exists())
+                tx.update(
+                    LgItem(pk, sk),
+                    actions=[LgItem.settings.set(asdict(settings))],
+                    condition=LgItem.pk.exists(),
+                )
                 tx.update(
                     LgListingItem(pk, LISTING_SK),
-                    actions=[LgListingItem.settings.set(raw)],
+                    actions=[LgListingItem.inactivity_months.set(settings.inactivity_months)],
                     condition=LgListingItem.pk.exists(),
                 )
         except TransactWriteError as exc:
             if is_condition_failure(exc):
                 raise NotFound("local government not found") from exc
             raise
+    forget_directory_copy()
 
 
 def save_page(lg_code: str, page: Page) -> None:

@@ -79,6 +79,36 @@ class MainItem(Model):
         return super(MainItem, MainItem)._get_connection()
 
 
+# Best-effort writes (a person's last-seen stamp of the day) go through a second client of the
+# table: one attempt and a short wait, so that a throttle or a slow answer skips the write at
+# once instead of holding the request through the retries and backoff every other call keeps.
+BEST_EFFORT_TIMEOUT_S = 1.0
+_best_effort: tuple[TableConnection, TableConnection] | None = None
+
+
+def best_effort() -> TableConnection:
+    """The table's connection for best-effort writes: no retry, BEST_EFFORT_TIMEOUT_S to connect
+    and to answer. Made on first use, its client from the table client's botocore session (a
+    second client of a loaded session costs ~10 ms, a new session ~0.3 s), and made again when
+    the table's connection is replaced (a forked worker)."""
+    global _best_effort
+    table = MainItem._get_connection()
+    if _best_effort is None or _best_effort[0] is not table:
+        connection = TableConnection(
+            table.table_name,
+            region=_Meta.region,
+            host=_Meta.host,
+            connect_timeout_seconds=BEST_EFFORT_TIMEOUT_S,
+            read_timeout_seconds=BEST_EFFORT_TIMEOUT_S,
+            max_retry_attempts=0,
+            meta_table=table.get_meta_table(),
+        )
+        connection.connection._local.session = table.connection.session
+        _ = connection.connection.client  # created now, from that session (clients are thread-safe)
+        _best_effort = (table, connection)
+    return _best_effort[1]
+
+
 class LgItem(MainItem, discriminator="lg"):
     """An onboarded local government with its settings, page and own survey questions."""
 
@@ -431,15 +461,16 @@ MODELS = (*MODELS, ReplyItem)
 
 class LgListingItem(MainItem, discriminator="lg_listing"):
     """pk=LG#{lg_code}, sk=LISTING: what the directory lists of an onboarded government (no page,
-    no survey: a few hundred bytes), written with the `lg` item; gsi1 LGS /
-    {prefecture_code}#{lg_code} holds these only, so a directory page reads only listings."""
+    no survey, of the settings only the inactivity period the sweep reads: ~200 bytes with the
+    longest real names), written with the `lg` item; gsi1 LGS / {prefecture_code}#{lg_code}
+    holds these only, so a directory page of 200 reads ~40 KB (docs/capacity.md)."""
 
     lg_code = UnicodeAttribute()
     name = UnicodeAttribute()
     kind = UnicodeAttribute()
     prefecture_code = UnicodeAttribute()
-    settings = JSONAttribute(default=dict)
     onboarded_at = UnicodeAttribute()
+    inactivity_months = NumberAttribute()
 
 
 MODELS = (*MODELS, LgListingItem)

@@ -37,6 +37,7 @@ from furusato.store.models import (
     RegistrationItem,
     ReplyItem,
     StayItem,
+    best_effort,
 )
 
 logger = Logger(service="furusato", child=True)
@@ -194,17 +195,20 @@ def _person_item(sub: str) -> PersonItem:
 def touch_last_seen(record: PersonRecord, today: date) -> bool:
     """Write last_seen at most once per JST day; True when a write happened.
 
-    Best-effort: a throttled write (a push campaign's first accesses) is logged and skipped, never
-    failing the request that reads; the next request of the day tries again."""
+    Best-effort (`models.best_effort`: one attempt, a short timeout): a throttled or unanswered
+    write (a push campaign's first accesses) is logged and skipped at once, never failing or
+    holding the request that reads; the next request of the day tries again."""
     day = today.isoformat()
     if record.last_seen == day:
         return False
-    item = _person_item(record.sub)
+    pk, sk = person_pk(record.sub), PROFILE_SK
     due = idle_due_of(record, last_seen=today)
     try:
         with storage_errors():
             try:
-                item.update(
+                best_effort().update_item(
+                    pk,
+                    range_key=sk,
                     actions=[
                         PersonItem.type.set(PersonItem),  # updates that create must name the item's type
                         PersonItem.last_seen.set(day),
@@ -218,7 +222,7 @@ def touch_last_seen(record: PersonRecord, today: date) -> bool:
                     raise
                 # Another request of the same person wrote it first: same effect.
     except Unavailable:
-        logger.warning("last_seen not written (throttled)", extra={"sub": record.sub})
+        logger.warning("last_seen not written (throttled or no answer)", extra={"sub": record.sub})
         return False
     record.last_seen = day
     record.idle_due = due.isoformat() if due else None

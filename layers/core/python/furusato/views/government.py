@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from furusato.domain.lg import LocalGovernment, Page, PremiumSettings, Section
+from furusato.domain.lg import Listing, LocalGovernment, Page, PremiumSettings, Section
 from furusato.domain.survey import CHOICE_TYPES, Question
 
 
-def summary_view(lg: LocalGovernment) -> dict[str, Any]:
+def summary_view(lg: LocalGovernment | Listing) -> dict[str, Any]:
     return {"lg_code": lg.lg_code, "name": lg.name, "kind": lg.kind, "prefecture_code": lg.prefecture_code}
 
 
-def onboarded_view(lg: LocalGovernment) -> dict[str, Any]:
+def onboarded_view(lg: LocalGovernment | Listing) -> dict[str, Any]:
     return {**summary_view(lg), "onboarded_at": lg.onboarded_at}
 
 
