@@ -89,6 +89,42 @@ def test_a_scan_records_once_and_a_repeat_changes_nothing(hida: dict[str, Any]) 
     assert participations.count(hida["activity_id"]) == 1
 
 
+def test_a_record_and_its_counter_shard_each_cost_one_write_unit(moto_endpoint: str) -> None:
+    """The capacity model's unit costs (docs/capacity.md, "Item sizes"): a record of an activity
+    with a long Japanese name and place, and the counter shard it adds to, each fit in 1 KB, so
+    each write is 1 unit (2 in the transaction)."""
+    import boto3
+
+    from furusato import settings
+    from furusato.store import counters
+    from furusato.store.keys import person_pk
+    from tests.support.roundtrips import item_size
+
+    onboard(HIDA, TAKAYAMA)
+    at(NOW)
+    long_one = activity(
+        name="古川町中心市街地 雪かき・除雪ボランティア（高齢者世帯の玄関先と屋根の雪下ろし支援）",
+        place="飛騨市古川町公民館 2階大会議室（岐阜県飛騨市古川町本町2番22号）",
+    )
+    set_profile("u1", name="長谷川 小百合", address="西新宿二丁目8番1号 都庁第一本庁舎32階")
+    at(DURING)
+    assert scan("u1", static_token(HIDA, long_one["activity_id"])).status == 201
+    client = boto3.client("dynamodb", endpoint_url=moto_endpoint)
+    table = settings.settings().main_table
+
+    def raw(pk: str, sk: str) -> dict[str, Any]:
+        return dict(
+            client.get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": sk}}).get("Item") or {}
+        )
+
+    record = raw(person_pk("u1"), f"PART#{long_one['activity_id']}")
+    shards = [raw(pk, sk) for pk, sk in counters.keys(long_one["activity_id"])]
+    [shard] = [found for found in shards if found]
+    assert record and int(shard["count"]["N"]) == 1
+    assert item_size(record) <= 1024, item_size(record)
+    assert item_size(shard) <= 1024, item_size(shard)
+
+
 def test_an_idempotency_key_adds_no_round_trip(hida: dict[str, Any]) -> None:
     """The record's own condition makes a check-in exactly-once: a key is checked, not stored."""
     token = static_token(HIDA, hida["activity_id"])

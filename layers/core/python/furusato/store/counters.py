@@ -1,4 +1,4 @@
-"""Participant counts of activities, kept as data changes (docs/capacity.md, "Counters").
+"""Participant counts of activities, kept as data changes (docs/capacity.md, "Hot keys").
 
 Access patterns:
 - count a participation: an Update `ADD count :delta` of one shard, pk=CNT#{activity_id}#{shard},
