@@ -139,7 +139,7 @@ def _ordered(table: Table, index_name: str, value: DynamoType) -> tuple[list[Ite
     if found is None:
         index = next(i for i in table.global_indexes if i.name == index_name)
         hash_attrs = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
-        range_attrs = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+        range_attrs: list[str | None] = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
         # moto's sort key, built as its Query builds it (a range-less index sorts by the table's).
         attrs = table._generate_attr_to_sort_by(
             [*hash_attrs, table.hash_key_attr],
@@ -147,7 +147,7 @@ def _ordered(table: Table, index_name: str, value: DynamoType) -> tuple[list[Ite
         )
         keys = _index_map(table).get(index_name, {}).get(value, {})
         items = [item for k in keys if (item := table.get_item(*k)) is not None]
-        items = [item for item in items if all(item.attrs.get(a) for a in range_attrs)]
+        items = [item for item in items if all(a and item.attrs.get(a) for a in range_attrs)]
         items.sort(key=lambda item: tuple(item.attrs[a] for a in attrs))
         places = {(item.hash_key, item.range_key): n for n, item in enumerate(items)}
         found = orders[(index_name, value)] = (items, places)
