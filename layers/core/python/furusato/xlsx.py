@@ -3,9 +3,10 @@ SpreadsheetML written directly and streamed into the zip, piece by piece (memory
 the rows).
 
 A general writer (openpyxl, XlsxWriter) spends ~10 us a cell dispatching and re-checking each one:
-a 50,000-row roster cost ~22 s of CPU with openpyxl's write-only mode (docs/benchmarks.md). The
-product's workbooks have one shape: inline text cells and integers in a few fixed styles, frozen
-headers, column widths, at most a filter; this writes exactly that.
+a 50,000-row roster cost 12-22 s of CPU with openpyxl's write-only mode, ~1 s here
+(docs/benchmarks.md, "Roster export jobs"). The product's workbooks have one shape: inline text
+cells and integers in a few fixed styles, frozen headers, column widths, at most a filter; this
+writes exactly that.
 
 Every text is an inline string: never a formula, whatever it starts with (`=HYPERLINK(...)`,
 `+81...`, `@SUM(...)`), and the text styles carry Excel's quote prefix and the text format, so

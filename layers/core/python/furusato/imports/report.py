@@ -58,7 +58,7 @@ def display_text(value: Any) -> str | None:
         text = str(int(value))
     else:
         text = str(value)
-    # Control characters are illegal in XML; openpyxl would refuse the whole report. A printable
+    # Control characters are illegal in XML; a reader would refuse the whole report. A printable
     # text of Excel's length holds none of them (the common case skips the substitution).
     if not (text.isprintable() and len(text) <= MAX_CELL_CHARS):
         text = cell_text(text)
