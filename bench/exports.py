@@ -6,16 +6,16 @@ For each size, in a fresh interpreter (so that one measurement's peak memory doe
 the other's) against a keyed moto server in its own process (`bench/moto_keyed.py`, as DynamoDB
 and S3 are remote): the roster is written with batch writes (participations and, for half of the
 people, a profile with a name and a registration, which the roster reads per page), then either
-- `job`: `capabilities.roster_exports.run` (pages of 500, names per page, openpyxl write-only
-  into a temporary file, upload to S3, progress after each page), or
+- `job`: `capabilities.roster_exports.run` (pages of 500, names per page, `rosters.write_roster`
+  streaming the workbook into a temporary file, upload to S3, progress after each page), or
 - `inline`: what `GET …/participants?format=xlsx` does inside the request (the whole roster read,
-  then `rosters.roster_workbook`, openpyxl's normal in-memory workbook).
+  then `rosters.roster_workbook`, the same writer into memory).
 - `writer`: the job's own work without DynamoDB: `rosters.write_roster` (the job's writer) over
   pages of 500 roster lines built by the roster's own builder (`views.participation.roster_line`,
   every person named and registered), then the upload to S3 (a moto server in its own process).
-  moto serves a page of a 50,000-record index partition by sorting the whole partition, so at
-  that size `job` measures moto; `writer` gives the function's CPU and memory, and the job's
-  DynamoDB calls scale from `job` at 1,000 rows (one Query and ~10 BatchGetItems per page).
+  The keyed moto serves a page of a 50,000-record index partition at the page's cost (plain moto
+  sorts the whole partition for each page), so `job` runs at that size too; `writer` separates
+  the function's own CPU and memory from moto's.
 It reports wall and CPU seconds, DynamoDB/S3 calls, and the peak RSS above the interpreter's
 RSS just before the export (`ru_maxrss`).
 

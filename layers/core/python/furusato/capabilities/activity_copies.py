@@ -52,7 +52,7 @@ WRITERS = 8
 # Roster entries read per Query page; the activity is read again before each page (1 RU).
 PAGE = 100
 # One step copies for at most this long (16,000 records at the pace), and stops this long before
-# the invocation's end: room for the rest of its batch, such as a roster export (~46 s of the
+# the invocation's end: room for the rest of its batch, such as a roster export (~36 s at 50,000 rows of the
 # streams function's 120 s, docs/benchmarks.md), which does not watch the time.
 SLICE_S = 40.0
 RESERVE_S = 50.0

@@ -1,11 +1,11 @@
 """Roster exports as asynchronous jobs: a staff request creates the job (202); the table's
 stream hands the new job to `RosterExports` in the streams function, which writes the workbook
-page by page (openpyxl write-only: flat memory) into S3, with its progress on the job; staff read
-the job and, once completed, get a short-lived download link.
+page by page (`rosters.write_roster`, streamed into a temporary file: flat memory) into S3, with
+its progress on the job; staff read the job and, once completed, get a short-lived download link.
 
-The export of a roster of 50,000 rows is ~22 s of CPU with flat memory (+11 MB), ~40 s of the
-streams function's 120 s at its 1,024 MB (docs/benchmarks.md); an API request never builds a
-workbook. A redelivered job is written again under the same
+Its cost is the roster's reads, not the workbook: see docs/benchmarks.md, "Roster export jobs",
+for the measured CPU, memory and calls of 50,000 rows against the streams function's limits; an
+API request never builds a large workbook. A redelivered job is written again under the same
 key (the same rows, the same object): it converges; a completed job is not redone.
 """
 

@@ -15,7 +15,7 @@ Storage-independent core, in the order an import runs:
 under a memory limit, as the imports function does). Every file-level refusal raises
 `FileRejected` with a reason code; row-level problems never raise, they are reported per row.
 
-This module stays light: openpyxl is imported by template/report and by the openpyxl reader only,
+This module stays light: openpyxl is imported by template and by the openpyxl reader only,
 so a handler that only builds URLs does not pay for it.
 """
 
