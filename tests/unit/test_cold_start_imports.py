@@ -31,6 +31,12 @@ ALLOWED_CAPABILITIES: dict[str, set[str]] = {
 }
 API_FUNCTIONS = ("registration", "checkin", "content", "admin", "support", "imports")
 
+# Domain modules that only some requests of a function need (they load inside those routes).
+NOT_AT_COLD_START: dict[str, set[str]] = {
+    # The scan's domain: the shapes list the participation statuses from domain/checkin_status.py.
+    "checkin": {"furusato.domain.checkin", "furusato.domain.tokens", "furusato.domain.registration"},
+}
+
 
 def cold_start_modules(function: str) -> list[str]:
     handler = str(ROOT / "functions" / function / "handler.py")
@@ -55,6 +61,12 @@ def test_a_cold_start_loads_only_the_capabilities_every_request_of_the_function_
     assert capabilities <= allowed, sorted(capabilities - allowed)
     if function in API_FUNCTIONS:
         assert "furusato.store.models" in loaded  # loaded with the handler, not deferred to the first request
+
+
+@pytest.mark.parametrize("function", sorted(NOT_AT_COLD_START))
+def test_a_cold_start_does_not_load_the_domain_of_some_requests_only(function: str) -> None:
+    loaded = set(cold_start_modules(function))
+    assert not loaded & NOT_AT_COLD_START[function], sorted(loaded & NOT_AT_COLD_START[function])
 
 
 # What may load before the table's models: the resolver's own modules (furusato.api.*), the
