@@ -20,8 +20,6 @@ if TYPE_CHECKING:  # the premium rules load only when a scan may upgrade
 
 Source = Literal["qr", "staff_scan", "backfill"]
 SOURCES: tuple[str, ...] = ("qr", "staff_scan", "backfill")
-# A participation's standing as evidence (docs/domain.md, "Offline scans").
-STATUSES: tuple[str, ...] = ("confirmed", "unconfirmed", "rejected")
 Decision = Literal["confirm", "reject"]
 DECIDED: dict[str, str] = {"confirm": "confirmed", "reject": "rejected"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from furusato.api.schema import Bool, Date, FreeMap, Instant, Int, List, Obj, Str
 from furusato.domain.activity import CHECKIN_MODES
-from furusato.domain.checkin import STATUSES
+from furusato.domain.checkin_status import STATUSES
 from furusato.domain.ids import LG_CODE
 from furusato.shapes.common import PAGING, UNSET, page_of
 from furusato.shapes.registrations import PROGRESS

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -56,8 +55,7 @@ def s3_errors() -> Iterator[None]:
         raise Unavailable() from exc
 
 
-@dataclass(frozen=True)
-class PresignedPost:
+class PresignedPost(NamedTuple):
     """A browser-form upload: POST the `fields` and the file to `url` until `expires_at`."""
 
     url: str
@@ -110,8 +108,7 @@ def presigned_get(
         return str(client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s))
 
 
-@dataclass(frozen=True)
-class ObjectCreated:
+class ObjectCreated(NamedTuple):
     """One ObjectCreated record of a bucket's notification (its key decoded)."""
 
     bucket: str
