@@ -392,9 +392,9 @@ def read_sheet(
     The only step that opens the file with a spreadsheet library. Raises FileRejected.
 
     With `send`, the rows go to it in lists of CHUNK_ROWS as they are read (the limited child
-    streaming them to the parent, `imports.analyse`) and the RawSheet returned holds none.
+    streaming them to the parent, `imports.read_isolated`) and the RawSheet returned holds none.
 
-    Call safety.check_xlsx(data) first.
+    Call safety.check_xlsx(data) first, or run this in the limited child while it runs.
     """
     reader = reader or default_reader()
     best: tuple[int, str, set[str]] | None = None  # (matched count, sheet, keys) for the error

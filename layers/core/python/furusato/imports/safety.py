@@ -1,4 +1,7 @@
-"""Checks an uploaded file must pass before any spreadsheet library opens it.
+"""Checks an uploaded file must pass before anything read from it is used: in one process they
+run before any spreadsheet library opens it; on the deployed path (`imports.read_isolated`) the
+library reads meanwhile, but only inside the memory-limited child (`LimitedChild`), which is
+killed unread when a check refuses the file.
 
 An xlsx is a zip of XML parts, so the dangers are those of zips (bombs: a few KB that inflate
 to gigabytes; entries lying about their size) and of XML (entity expansion), plus files that are
