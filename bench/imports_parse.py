@@ -7,10 +7,10 @@ leak into the other's figure:
 - safety checks (zip directory + streamed inflate of every entry)
 - raw reading: every row of the sheet, no interpretation (openpyxl read_only; calamine)
 - parse + validate with each reader (safety checks included)
-- the same as the imports function runs it: `analyse(..., isolated=True)`, the checks and the
-  reading in a child process under the memory limit (`safety.in_limited_process`), its untyped
-  cells pickled back, then typing and validation in the parent; peak memory is the larger of the
-  child's and the parent's, CPU both together
+- the same as the imports function runs it, the headline: `analyse(..., isolated=True)`, the
+  reading in a child process under the memory limit (`safety.LimitedChild`) streaming its untyped
+  cells in chunks while the parent runs the checks, then types each chunk and validates; peak
+  memory is the larger of the child's and the parent's, CPU both together (and each apart)
 - the report of the result: `build_report` (the sheet XML written directly) and, for reference,
   the same cells written with XlsxWriter (constant_memory; the report's writer before) and with
   openpyxl's write_only mode (the one before that)
