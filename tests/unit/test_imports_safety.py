@@ -415,3 +415,86 @@ def test_the_deployed_path_reads_in_the_child_and_types_in_the_parent(
     with pytest.raises(FileRejected) as caught:
         analyse(data, lg_code="212172", isolated=True)
     assert caught.value.reason == "parse_crashed"
+
+
+def _stepwise(send: safety.Send, release: int) -> str:
+    import select
+
+    send("first")
+    # Blocks until the parent has the first item: it must arrive before the child ends.
+    ready, _, _ = select.select([release], [], [], 10)
+    send("second")
+    return "released" if ready else "timed out"
+
+
+def test_a_limited_child_streams_its_items_as_it_sends_them() -> None:
+    import os
+
+    release, releaser = os.pipe()
+    received = []
+    with safety.LimitedChild(lambda send: _stepwise(send, release)) as child:
+        for item in child:
+            received.append(item)
+            os.write(releaser, b"x")
+        assert child.result == "released"
+    assert received == ["first", "second"]
+    os.close(release)
+    os.close(releaser)
+
+
+def _endless(send: safety.Send) -> None:
+    while True:
+        send(list(range(1000)))
+
+
+def test_leaving_a_limited_child_early_ends_it() -> None:
+    import os
+
+    with safety.LimitedChild(_endless) as child:
+        pid = child._pid
+        assert pid is not None
+        assert next(iter(child)) == list(range(1000))
+    with pytest.raises(ChildProcessError):  # killed and reaped: no process, no zombie
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_the_deployed_path_refuses_as_the_checks_do_although_the_reader_runs_meanwhile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from furusato.imports import analyse, rows
+
+    # The reader starts before the checks have finished: their refusal still comes first, also
+    # for a file that makes the reader abort (a forged far cell) and when the reader crashes.
+    far_cell = rezip(
+        sample(),
+        replace={
+            SHEET: b'<worksheet><sheetData><row r="1"><c r="XFD1048576"/></row></sheetData></worksheet>'
+        },
+    )
+    for data, expected in ((billion_laughs(), "xml_dtd"), (far_cell, "cell_out_of_range")):
+        with pytest.raises(FileRejected) as caught:
+            analyse(data, lg_code="212172", isolated=True)
+        assert caught.value.reason == expected
+    monkeypatch.setattr(rows, "read_sheet", lambda *_, **__: _aborting())
+    with pytest.raises(FileRejected) as caught:
+        analyse(rezip(sample(), add={"xl/vbaProject.bin": b"x"}), lg_code="212172", isolated=True)
+    assert caught.value.reason == "macro_enabled"
+
+
+def test_the_deployed_path_gives_the_same_result_in_many_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import datetime
+
+    from furusato.imports import analyse, rows
+
+    now = datetime.fromisoformat("2027-04-01T00:00:00+09:00")
+    data = sample()
+    in_process = analyse(data, lg_code="212172", now=now)
+    monkeypatch.setattr(rows, "CHUNK_ROWS", 2)  # the sample's rows cross the pipe two by two
+    isolated = analyse(data, lg_code="212172", now=now, isolated=True)
+    assert isolated.summary() == in_process.summary()
+    assert [(r.row, r.status, r.reason(), r.parsed.cells) for r in isolated.rows] == [
+        (r.row, r.status, r.reason(), r.parsed.cells) for r in in_process.rows
+    ]
+    assert isolated.participations == in_process.participations
+    assert isolated.sheet.headers == in_process.sheet.headers
+    assert isolated.sheet.header_row == in_process.sheet.header_row

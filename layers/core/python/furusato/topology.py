@@ -316,7 +316,10 @@ FUNCTIONS: tuple[Function, ...] = (
         ),
         tables=_RW_AUDITED,
         buckets={"imports": "write"},
-        memory_mb=1024,
+        # Two vCPUs (Lambda gives one per 1,769 MB): an upload's reading runs in a limited child
+        # while this process checks, types and validates its rows (imports.read_isolated), which
+        # needs the second CPU to overlap. The cost is in docs/capacity.md (a few dollars a month).
+        memory_mb=3538,
         timeout_s=900,
     ),
     Function(

@@ -2,7 +2,8 @@
 installed) and openpyxl in read-only mode. They disagree on some representations (empty cells,
 integer numbers, midnight datetimes); rows.py accepts both so results are identical.
 
-Call safety.check_xlsx first: these open the file with a spreadsheet library.
+Call safety.check_xlsx first (or read in the limited child while it runs, `imports.read_isolated`):
+these open the file with a spreadsheet library.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ SheetRows = Iterator[tuple[int, Sequence[Any]]]
 def iter_sheets(data: bytes, reader: ReaderName | None = None) -> Iterator[tuple[str, SheetRows]]:
     """Each worksheet as (name, rows) where rows yields (excel_row_number, values) lazily.
 
-    Call safety.check_xlsx first: this opens the file with a spreadsheet library.
+    Call safety.check_xlsx first, or read in the limited child: this opens the file with a library.
     """
     reader = reader or default_reader()
     if reader == "calamine":

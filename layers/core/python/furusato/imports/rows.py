@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,6 +35,7 @@ from furusato.imports.cells import (
 from furusato.imports.readers import ReaderName, default_reader, iter_sheets
 
 __all__ = [
+    "CHUNK_ROWS",
     "HEADER_SCAN_ROWS",
     "MAX_DATA_ROWS",
     "ParsedRow",
@@ -44,12 +45,16 @@ __all__ = [
     "parse_rows",
     "parse_xlsx",
     "read_sheet",
+    "type_rows",
 ]
 
 # The header must appear within the first rows of a sheet (the template has two rows above it).
 HEADER_SCAN_ROWS = 30
 # Beyond this the job would not finish in one Lambda run; the clerk splits the file.
 MAX_DATA_ROWS = 200_000
+# Rows per message from the limited child: small enough that the parent starts typing early,
+# large enough that the per-message cost (a pickle frame, a pipe write) stays negligible.
+CHUNK_ROWS = 2_000
 
 
 @dataclass(slots=True)
@@ -353,6 +358,9 @@ def _is_marker_row(row: ParsedRow) -> bool:
     return all(c is None or (isinstance(c, str) and c.strip() in _MARKER_WORDS | {""}) for c in row.cells)
 
 
+RawRows = list[tuple[int, tuple[Any, ...]]]
+
+
 @dataclass
 class RawSheet:
     """The worksheet holding the header, its data rows as the reader gave them (only the template's
@@ -363,7 +371,7 @@ class RawSheet:
     header_row: int
     headers: dict[str, str]  # as ParsedSheet.headers
     # (row number, one value per entry of COLUMNS) for every row below the header.
-    rows: list[tuple[int, tuple[Any, ...]]]
+    rows: RawRows
     reader: ReaderName
 
 
@@ -377,11 +385,16 @@ def parse_xlsx(
     return parse_rows(read_sheet(data, reader=reader), max_rows=max_rows)
 
 
-def read_sheet(data: bytes, *, reader: ReaderName | None = None) -> RawSheet:
+def read_sheet(
+    data: bytes, *, reader: ReaderName | None = None, send: Callable[[RawRows], None] | None = None
+) -> RawSheet:
     """Find the first worksheet that holds the template's header row and read its rows, untyped.
     The only step that opens the file with a spreadsheet library. Raises FileRejected.
 
-    Call safety.check_xlsx(data) first.
+    With `send`, the rows go to it in lists of CHUNK_ROWS as they are read (the limited child
+    streaming them to the parent, `imports.read_isolated`) and the RawSheet returned holds none.
+
+    Call safety.check_xlsx(data) first, or run this in the limited child while it runs.
     """
     reader = reader or default_reader()
     best: tuple[int, str, set[str]] | None = None  # (matched count, sheet, keys) for the error
@@ -393,7 +406,7 @@ def read_sheet(data: bytes, *, reader: ReaderName | None = None) -> RawSheet:
             if _REQUIRED_KEYS <= found.keys():
                 headers = {key: text for key, (_, text) in found.items()}
                 with gc_paused():
-                    return RawSheet(sheet_name, row_number, headers, _read_rows(found, rows), reader)
+                    return RawSheet(sheet_name, row_number, headers, _read_rows(found, rows, send), reader)
             if found and (best is None or len(found) > best[0]):
                 best = (len(found), sheet_name, set(found))
     if best is None or best[0] < 3:
@@ -412,8 +425,10 @@ def read_sheet(data: bytes, *, reader: ReaderName | None = None) -> RawSheet:
 
 
 def _read_rows(
-    found: dict[str, tuple[int, str]], rows: Iterator[tuple[int, Sequence[Any]]]
-) -> list[tuple[int, tuple[Any, ...]]]:
+    found: dict[str, tuple[int, str]],
+    rows: Iterator[tuple[int, Sequence[Any]]],
+    send: Callable[[RawRows], None] | None = None,
+) -> RawRows:
     positions = [found[c.key][0] if c.key in found else None for c in COLUMNS]
     width = max(p for p in positions if p is not None) + 1
     pick: Callable[[Sequence[Any]], tuple[Any, ...]]
@@ -423,7 +438,7 @@ def _read_rows(
             return tuple(None if p is None else values[p] for p in positions)
     else:
         pick = itemgetter(*positions)
-    picked: list[tuple[int, tuple[Any, ...]]] = []
+    picked: RawRows = []
     # Every row of an activity repeats its activity cells: they are kept once and shared, which
     # halves what the limited child pickles (repeated objects are written once) and the memory
     # the rows hold. Equal heads whose types differ (1 and True compare equal) stay apart.
@@ -437,15 +452,30 @@ def _read_rows(
         if shared is not head and list(map(type, shared)) == list(map(type, head)):
             cells = shared + cells[_ACTIVITY_CELLS:]
         picked.append((row_number, cells))
+        if send is not None and len(picked) == CHUNK_ROWS:
+            send(picked)
+            picked = []
+    if send is not None:
+        send(picked)
+        return []
     return picked
 
 
 def parse_rows(sheet: RawSheet, *, max_rows: int = MAX_DATA_ROWS) -> ParsedSheet:
     """Type every cell of every non-blank row. Raises FileRejected beyond `max_rows` rows."""
+    typed = type_rows(sheet.rows, max_rows=max_rows)
+    return ParsedSheet(sheet.sheet_name, sheet.header_row, sheet.headers, typed, sheet.reader)
+
+
+def type_rows(
+    rows: Iterable[tuple[int, tuple[Any, ...]]], *, max_rows: int = MAX_DATA_ROWS
+) -> list[ParsedRow]:
+    """`parse_rows` of the rows as they come (a RawSheet's, or a stream of them from the child):
+    every non-blank row typed. Raises FileRejected beyond `max_rows` rows."""
     parsed: list[ParsedRow] = []
     memo: _Memo = {}
     with gc_paused():
-        for row_number, cells in sheet.rows:
+        for row_number, cells in rows:
             row = _parse_row(row_number, cells, memo)
             if row is None:
                 continue
@@ -459,4 +489,4 @@ def parse_rows(sheet: RawSheet, *, max_rows: int = MAX_DATA_ROWS) -> ParsedSheet
                     limit=max_rows,
                 )
             parsed.append(row)
-    return ParsedSheet(sheet.sheet_name, sheet.header_row, sheet.headers, parsed, sheet.reader)
+    return parsed

@@ -1,4 +1,7 @@
-"""Checks an uploaded file must pass before any spreadsheet library opens it.
+"""Checks an uploaded file must pass before anything read from it is used: in one process they
+run before any spreadsheet library opens it; on the deployed path (`imports.read_isolated`) the
+library reads meanwhile, but only inside the memory-limited child (`LimitedChild`), which is
+killed unread when a check refuses the file.
 
 An xlsx is a zip of XML parts, so the dangers are those of zips (bombs: a few KB that inflate
 to gigabytes; entries lying about their size) and of XML (entity expansion), plus files that are
@@ -10,16 +13,18 @@ size and checks its CRC, so a lying entry is caught while we count, not by the r
 from __future__ import annotations
 
 import faulthandler
+import fcntl
 import gc
 import io
 import os
 import pickle
 import re
 import resource
+import signal
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from furusato.imports import FileRejected
 
@@ -27,6 +32,7 @@ __all__ = [
     "DEFAULT_LIMITS",
     "PARSE_MEMORY_BYTES",
     "FileRejected",
+    "LimitedChild",
     "SafetyLimits",
     "ZipSummary",
     "check_xlsx",
@@ -308,7 +314,10 @@ def _not_utf8_xml(head: bytes) -> bool:
 
 # Address space a parse may add to the process: a 200,000-row file needs well under half of it.
 PARSE_MEMORY_BYTES = 768 * MiB
+# The pipe from the child holds this much: the child reads ahead while this process types.
+_PIPE_BYTES = 1 * MiB
 T = TypeVar("T")
+Send = Callable[[Any], None]
 
 
 def _address_space_bytes() -> int:
@@ -324,49 +333,100 @@ def in_limited_process(
     for a forged cell range), ends the child only: this process raises FileRejected
     (`parse_crashed`, a clean `failed` job) and stays up. The result comes back pickled: keep
     it compact (primitives rather than rich objects): pickling costs CPU and memory on both sides."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        code = 0
-        try:
-            faulthandler.disable()  # a crash of the reader ends the child quietly, by its exit code
-            gc.disable()  # the child is short-lived: no cyclic collection while it builds rows
-            os.close(read_end)
-            limit = _address_space_bytes() + memory_bytes
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-            try:
-                outcome: tuple[str, Any] = ("ok", fn(*args, **kwargs))
-            except FileRejected as rejected:
-                details = {k: v for k, v in rejected.details.items() if k not in ("reason", "message_ja")}
-                outcome = ("rejected", (rejected.reason, rejected.message_ja, rejected.message_en, details))
-            with os.fdopen(write_end, "wb") as out:
-                pickle.dump(outcome, out, protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException:
-            code = 70  # MemoryError included: the parent sees the exit code, never a message
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    # Unpickled as it streams in: the parent never holds the whole pickle beside its objects.
     # Many small acyclic objects: the cyclic collector would rescan them all repeatedly.
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    received: tuple[str, Any] | None = None
     try:
-        with os.fdopen(read_end, "rb") as source:
-            try:
-                received = pickle.load(source)  # noqa: S301 - our own child's output
-            except Exception:  # a child that died mid-write leaves a truncated or empty stream
-                source.read()  # let it finish exiting before waiting for it
+        with LimitedChild(lambda _send: fn(*args, **kwargs), memory_bytes=memory_bytes) as child:
+            for _ in child:
+                pass
+            result: T = child.result
+            return result
     finally:
         if gc_was_enabled:
             gc.enable()
-    _, status = os.waitpid(pid, 0)
-    exit_code = os.waitstatus_to_exitcode(status)
-    if exit_code != 0 or received is None:
-        raise _reject("parse_crashed", exit=exit_code)
-    kind, value = received
-    if kind == "rejected":
-        reason, message_ja, message_en, details = value
-        raise FileRejected(reason, message_ja, message_en, **details)
-    result: T = value
-    return result
+
+
+class LimitedChild:
+    """`fn(send)` in a forked child under RLIMIT_AS (as `in_limited_process`), streamed: each
+    `send(item)` in the child is pickled down a pipe at once, and iterating this object yields
+    the items as they arrive, so this process works on the first ones while the child still
+    produces the rest (the pipe's buffer bounds how far ahead it runs). When the iteration ends
+    `result` holds fn's return value; a FileRejected raised in the child is raised here, and a
+    child that dies (a memory overrun, a native abort) raises `parse_crashed`.
+
+    Use it as a context manager: leaving early (an exception here) kills the child."""
+
+    def __init__(self, fn: Callable[[Send], Any], *, memory_bytes: int = PARSE_MEMORY_BYTES) -> None:
+        self.result: Any = None
+        read_end, write_end = os.pipe()
+        try:
+            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+        except OSError:  # over the system's pipe-max-size: the default buffer still works
+            pass
+        self._pid: int | None = os.fork()
+        if self._pid == 0:
+            _child(fn, read_end, write_end, memory_bytes)  # never returns
+        os.close(write_end)
+        self._source = os.fdopen(read_end, "rb")
+
+    def __enter__(self) -> LimitedChild:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._source.close()
+        if self._pid is not None:  # left before the end: the child's output is not wanted
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = None
+
+    def __iter__(self) -> Iterator[Any]:
+        # Unpickled as it streams in: the parent never holds the whole pickle beside its objects.
+        while True:
+            try:
+                # One unpickler per message: the child clears its memo after each one.
+                kind, value = pickle.Unpickler(self._source).load()  # noqa: S301 - our own child's output
+            except Exception:  # a child that died mid-write leaves a truncated or empty stream
+                self._source.read()  # let it finish exiting before waiting for it
+                kind, value = "crashed", None
+            if kind != "item":
+                break
+            yield value
+        assert self._pid is not None
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        exit_code = os.waitstatus_to_exitcode(status)
+        if exit_code != 0 or kind == "crashed":
+            raise _reject("parse_crashed", exit=exit_code)
+        if kind == "rejected":
+            reason, message_ja, message_en, details = value
+            raise FileRejected(reason, message_ja, message_en, **details)
+        self.result = value
+
+
+def _child(fn: Callable[[Send], Any], read_end: int, write_end: int, memory_bytes: int) -> NoReturn:
+    code = 0
+    try:
+        faulthandler.disable()  # a crash of the reader ends the child quietly, by its exit code
+        gc.disable()  # the child is short-lived: no cyclic collection while it builds rows
+        os.close(read_end)
+        limit = _address_space_bytes() + memory_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        with os.fdopen(write_end, "wb") as out:
+            pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+
+            def send(item: Any) -> None:
+                pickler.dump(("item", item))
+                pickler.clear_memo()  # each item stands alone: nothing kept alive for the next
+                out.flush()
+
+            try:
+                outcome: tuple[str, Any] = ("ok", fn(send))
+            except FileRejected as rejected:
+                details = {k: v for k, v in rejected.details.items() if k not in ("reason", "message_ja")}
+                outcome = ("rejected", (rejected.reason, rejected.message_ja, rejected.message_en, details))
+            pickler.dump(outcome)
+    except BaseException:
+        code = 70  # MemoryError included: the parent sees the exit code, never a message
+    finally:
+        os._exit(code)
