@@ -109,18 +109,21 @@ def measure(rows: int, matched: float, budget_s: float, seed: int = 7) -> dict[s
         split.wrap(run._Run, "_report", "report (build + put)"),
     ]
     handler = handler_module("imports").lambda_handler
+    from furusato import topology
+
+    memory_mb = topology.function("imports").memory_mb  # what the deployed function is given
     invocations: list[str] = []
     started = time.perf_counter()
     try:
         with count_calls() as calls:
             outcome = handler(
-                event, LambdaContext("furusato-bench-imports", memory_mb=1024, timeout_s=budget_s)
+                event, LambdaContext("furusato-bench-imports", memory_mb=memory_mb, timeout_s=budget_s)
             )["outcomes"][0]
             invocations.append(outcome)
             while outcome == "handed_off":
                 outcome = handler(
                     event_for(endpoint, marker),
-                    LambdaContext("furusato-bench-imports", memory_mb=1024, timeout_s=budget_s),
+                    LambdaContext("furusato-bench-imports", memory_mb=memory_mb, timeout_s=budget_s),
                 )["outcomes"][0]
                 invocations.append(outcome)
     finally:
