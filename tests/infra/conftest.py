@@ -93,6 +93,8 @@ def _start_synth() -> Future[Path]:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly:
+        return
     if any("cloud_assembly" in getattr(item, "fixturenames", ()) for item in session.items):
         _start_synth()
 
