@@ -41,7 +41,8 @@ def moto_endpoint() -> str:
 def clean_aws(moto_endpoint: str) -> Iterator[str]:
     """Empty tables and buckets before the test; unfreeze the clock after it."""
     from furusato import clock
+    from tests.support import moto
 
-    aws.reset_data(moto_endpoint)
+    moto.reset()
     yield moto_endpoint
     clock.unfreeze()

@@ -40,7 +40,7 @@ TABLET: ViewportSize = {"width": 820, "height": 1180}
 expect.set_options(timeout=15_000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     if not (ROOT / "console" / "dist" / "index.html").is_file():
         pytest.fail("the console is not built: run `make console` (make test does)")
@@ -50,7 +50,7 @@ def playwright() -> Iterator[Playwright]:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser

@@ -129,9 +129,10 @@ def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log_path: Pa
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack() -> Iterator[StackClient]:
-    """`python -m infra.local --port P --moto-port M` (what `make run` runs), up until the session ends."""
+    """`python -m infra.local --port P --moto-port M` (what `make run` runs), up until the last test
+    of the package ends: its pollers would otherwise take CPU from the tests that follow."""
     yield from running_stack()
 
 
@@ -174,7 +175,7 @@ def running_stack() -> Iterator[StackClient]:
         client = StackClient(base_url, f"http://127.0.0.1:{moto_port}", log_path)
         yield client
         client.http.close()
-        # Logs never hold personal data: whatever the session's stories sent, the log is clean.
+        # Logs never hold personal data: whatever the stories sent, the log is clean.
         text = client.log_text()
         leaked = sorted(v for v in client.personal if v in text)
         assert not leaked, f"the stack's log holds {len(leaked)} personal values, e.g. {leaked[0][:12]}..."

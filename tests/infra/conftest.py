@@ -3,15 +3,23 @@
 The tests read the synthesized template as plain JSON: aws_cdk is never imported in the test
 process. cdk-nag runs inside the synth; an unacknowledged finding fails the synth, and so the
 fixture, loudly, with the CLI's output.
+
+The synth takes minutes of Node and Python. It starts in the background as soon as collection
+shows a test that needs it, so it runs beside the tests collected before these (the browser and
+e2e tests, which leave a core idle much of the time) rather than after them.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +45,8 @@ def _run(cmd: list[str], env: dict[str, str], what: str) -> subprocess.Completed
     return proc
 
 
-@pytest.fixture(scope="session")
-def cloud_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Synthesize the app once into a fresh directory and return that directory."""
+def _synthesize(outdir: Path) -> Path:
+    """Synthesize the app into `outdir` and return it."""
     if not CDK_CLI.exists():
         pytest.fail(f"{CDK_CLI} is missing: run `npm ci` (make does it)", pytrace=False)
     env = {
@@ -54,7 +61,6 @@ def cloud_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not (REPO / "console" / "dist" / "index.html").is_file():
         _run(["make", "console"], env, "building the console")
 
-    outdir = tmp_path_factory.mktemp("cdk.out")
     cmd = [str(CDK_CLI), "synth", "--quiet", "--no-notices", "-o", str(outdir)]
     if not (REPO / ".venv" / "bin" / "python").exists():
         # cdk.json runs the venv's interpreter; elsewhere, use the one running the tests.
@@ -62,6 +68,50 @@ def cloud_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     started = time.monotonic()
     _run(cmd, env, "cdk synth")
     _timing["synth_seconds"] = time.monotonic() - started
+    return outdir
+
+
+_synth: Future[Path] | None = None
+_outdir: Path | None = None
+
+
+def _start_synth() -> Future[Path]:
+    global _synth, _outdir
+    if _synth is None:
+        synth: Future[Path] = Future()
+        outdir = Path(tempfile.mkdtemp(prefix="furusato-cdk.out-"))
+
+        def work() -> None:
+            try:
+                synth.set_result(_synthesize(outdir))
+            except BaseException as exc:  # pytest.fail's exception too: the fixture raises it
+                synth.set_exception(exc)
+
+        _synth, _outdir = synth, outdir
+        threading.Thread(target=work, name="cdk-synth", daemon=True).start()
+    return _synth
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if session.config.option.collectonly:
+        return
+    if any("cloud_assembly" in getattr(item, "fixturenames", ()) for item in session.items):
+        _start_synth()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # The assembly holds a copy of every asset (the dependency layer alone is ~100 MB).
+    if _synth is not None and _outdir is not None:
+        _synth.exception()  # waits for a synth no test waited for (an interrupted run)
+        shutil.rmtree(_outdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def cloud_assembly() -> Path:
+    """The directory the app was synthesized into (once per run, started at collection)."""
+    started = time.monotonic()
+    outdir = _start_synth().result()
+    _timing["waited_seconds"] = time.monotonic() - started
     return outdir
 
 
@@ -103,6 +153,7 @@ def cdk_context() -> dict[str, Any]:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if "synth_seconds" in _timing:
         terminalreporter.write_line(
-            f"infra: cdk synth took {_timing['synth_seconds']:.1f}s; "
+            f"infra: cdk synth took {_timing['synth_seconds']:.1f}s "
+            f"(the tests waited {_timing.get('waited_seconds', 0):.1f}s for it); "
             f"stack has {int(_timing.get('resources', 0))} resources"
         )

@@ -185,7 +185,9 @@ def test_a_throttled_last_seen_write_never_fails_the_read(clean_aws: str) -> Non
     the card answer anyway, and a later request of the day writes it."""
     from furusato.store.models import MainItem, best_effort
 
-    clock.freeze(datetime(2026, 12, 1, 9, 0, tzinfo=JST))  # registered the day before
+    # Registered the day before, on a fixed day: on the real 2 December the registration itself
+    # would write that day's last-seen, and the reads below would have nothing to write.
+    clock.freeze(datetime(2026, 12, 1, 9, 0, tzinfo=JST))
     onboard(HIDA)
     set_profile("u1")
     assert register("u1", HIDA).status == 201
