@@ -2,21 +2,24 @@
 
     .venv/bin/python -m bench.scale [--before <commit>] [--sizes 10,50000]
         [--registrations 1000,100000] [--governments 200,1800] [--budget-s 60] [--jobs 1]
+        [--parts registrations,directory,get,patch,patch_org,roster_checkin]
 
 "Before" is the tree of a commit (default: the one this work started from), extracted with
 `git archive` into a temporary directory; "after" is this working tree. Each side runs in its
 own interpreters, one per part (`python bench/scale.py --side <tree> --part <part>`, the side's
 own package first on the path), each against its own moto server in that interpreter, made
 keyed by `bench/moto_keyed.py` (so that a Query costs its partition, not the table: what
-DynamoDB does). The side's own code writes the data by batch writes (its participation and
-registration item builders; after: its counter shards; governments through its own store), then
-its real `lambda_handler`s answer the requests, counted with a botocore hook as in
+DynamoDB does). The side's own code makes the data: its participation and registration item
+builders (after: and its counter shards), put as moto's server puts each item of a
+BatchWriteItem, in that process and without stream records; governments through its own store.
+Then its real `lambda_handler`s answer the requests, counted with a botocore hook as in
 `tests/support/roundtrips.py`: calls, keys asked (GetItem and BatchGetItem keys, the items a
 Query evaluated), items found, bytes read (item sizes as DynamoDB reckons them), read capacity
 units (computed from those sizes: 4 KB per unit, half for an eventually consistent read) and wall
 time. A request that has not answered after `--budget-s` is reported as not finished, with the
 calls it made so far (the API's own timeout is 15 s). Staff claims (and their staff records) are
-made before measuring.
+made before measuring. The two sides run at the same time, `--jobs` parts each, in the order of
+`--parts` (the slowest setup first): on a shared machine, times are indicative only.
 """
 
 from __future__ import annotations
