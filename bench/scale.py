@@ -59,6 +59,10 @@ SIZED = (
     ("checkin_cold_copy", "check-in, first into this activity in the container (reads the activity)"),
     ("checkin_steady", "check-in, steady (a registrant; the container holds the activity)"),
     ("checkin_newcomer", "check-in, a newcomer's first scan (holds nothing yet)"),
+    (
+        "checkin_newcomer_cold",
+        "check-in, a newcomer's first scan, also the container's first into the activity",
+    ),
     ("patch", "PATCH activity"),
     ("patch_org_staff", "PATCH an organization's activity (its staff)"),
     ("patch_org_undesignate", "PATCH an organization's activity (government undesignates)"),
@@ -73,7 +77,13 @@ REQUESTS = {
     "get": ("get",),
     "patch": ("patch",),
     "patch_org": ("patch_org_staff", "patch_org_undesignate"),
-    "roster_checkin": ("checkin_cold_copy", "checkin_steady", "checkin_newcomer", "roster"),
+    "roster_checkin": (
+        "checkin_cold_copy",
+        "checkin_steady",
+        "checkin_newcomer",
+        "checkin_newcomer_cold",
+        "roster",
+    ),
     "registrations": ("registration_put", "registration_replay", "me_first_of_day", "me_later_in_day"),
     "directory": ("directory",),
 }
@@ -319,13 +329,14 @@ def _activity(ctx: Any, part: str, size: int, *, started: float, setup: dict[str
         from furusato.store import activities as activity_store
 
         forget = getattr(activity_store, "forget_checkin_copy", None)
-        if forget is not None:  # the container's copy, if the QR read made one
-            forget(HIDA, activity_id)
         for request, sub in (
             ("checkin_cold_copy", f"a{size}"),
             ("checkin_steady", f"b{size}"),
             ("checkin_newcomer", f"c{size}"),
+            ("checkin_newcomer_cold", f"d{size}"),
         ):
+            if forget is not None and "cold" in request:  # the container's copy of the activity
+                forget(HIDA, activity_id)
             results[request] = measured(
                 lambda sub=sub: call(
                     "POST",
@@ -480,39 +491,61 @@ def _run_part(tree: Path, sizes: list[int], budget_s: float, part: str) -> dict[
     return result
 
 
-MEASURES = ("calls", "keys asked", "items found", "read units", "bytes", "time")
+def _operations(m: dict[str, Any]) -> str:
+    return ", ".join(f"{name} {count:,}" for name, count in sorted(m["by_operation"].items()))
 
 
-def _cell(m: dict[str, Any] | None, what: str) -> str:
+def _calls(m: dict[str, Any] | None, note: str) -> str:
     if m is None:
-        return "not measured"
+        return f"not run ({note})"
     if not m["finished"]:
-        return f"not finished in {m['seconds']:.0f} s ({m['calls']:,} calls so far)"
-    if what == "calls":
-        return f"{m['calls']}"
-    if what == "keys asked":
+        return f"not finished in {m['seconds']:.0f} s ({m['calls']:,} so far: {_operations(m)})"
+    return f"{m['calls']} ({_operations(m)})"
+
+
+def _figure(m: dict[str, Any] | None, what: str) -> str:
+    if m is None or not m["finished"]:
+        return "> budget" if m is not None and what == "time" else "-"
+    if what == "keys":
         return f"{m['keys']:,}"
-    if what == "items found":
-        return f"{m['items']:,}"
-    if what == "read units":
+    if what == "rcu":
         return ("≥ " if m["rcu_lower_bound"] else "") + f"{m['rcu']:,.1f}"
     if what == "bytes":
-        return f"{m['bytes'] / 1024:,.1f} KB"
-    return f"{m['seconds'] * 1000:,.0f} ms"
+        return f"{m['bytes'] / 1024:,.1f}"
+    return f"{m['seconds'] * 1000:,.0f}"
 
 
-def _value(m: dict[str, Any], what: str) -> float:
-    key = {"calls": "calls", "keys asked": "keys", "items found": "items", "read units": "rcu"}
-    return float(m[key.get(what, "bytes" if what == "bytes" else "seconds")])
-
-
-def _ratio(before: dict[str, Any] | None, after: dict[str, Any] | None, what: str) -> str:
-    if before is None or after is None or not after["finished"]:
+def _ratio(before: dict[str, Any] | None, after: dict[str, Any] | None, key: str) -> str:
+    """after / before; against a request that did not finish, an upper bound (its calls so far
+    are fewer than it would make). No ratio of read units against a lower bound of them."""
+    if before is None or after is None or not after["finished"] or not before[key]:
         return "-"
-    a, b = _value(after, what), _value(before, what)
-    if not b:
+    if key == "rcu" and (before["rcu_lower_bound"] or not before["finished"]):
         return "-"
-    return ("≤ " if not before["finished"] else "") + f"{a / b:.3g}"
+    return ("≤ " if not before["finished"] else "") + f"{after[key] / before[key]:.3g}"
+
+
+def report(before: dict[str, Any], after: dict[str, Any], by_kind: dict[str, list[int]]) -> list[str]:
+    """The table of `docs/benchmarks.md`: one line per request and size."""
+    lines = [
+        "| request | size | calls: before → after | keys asked | read units | KB read | ms |"
+        " after / before: calls · units |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    kinds = {request: PARTS[part] for part, requests in REQUESTS.items() for request in requests}
+    for request, label in SIZED:
+        kind = kinds[request]
+        for size in map(str, by_kind[kind]):
+            b = before["sized"].get(request, {}).get(size)
+            a = after["sized"].get(request, {}).get(size)
+            if a is None and b is None:
+                continue
+            note = "a request before it in this part was still running"
+            cells = [f"{_calls(b, note)} → {_calls(a, note)}"]
+            cells += [f"{_figure(b, what)} → {_figure(a, what)}" for what in ("keys", "rcu", "bytes", "time")]
+            cells.append(f"{_ratio(b, a, 'calls')} · {_ratio(b, a, 'rcu')}")
+            lines.append(f"| {label} | {int(size):,} {kind} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -554,27 +587,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"load at end: {uptime}; the run took {time.perf_counter() - started:,.0f} s")
     print(f"before: {args.before}, after: the working tree; sizes {by_kind}; budget {args.budget_s:.0f} s\n")
     print(json.dumps({"before": before, "after": after}))
-    print("\n| request | size | measure | before | after | after / before |")
-    print("|---|---:|---|---:|---:|---:|")
-    kinds = {request: kind for part, kind in PARTS.items() for request in REQUESTS[part]}
-    for request, label in SIZED:
-        kind = kinds[request]
-        for size in map(str, by_kind[kind]):
-            b = before["sized"].get(request, {}).get(size)
-            a = after["sized"].get(request, {}).get(size)
-            if a is None and b is None:
-                continue
-            for what in MEASURES:
-                cells = f"{_cell(b, what)} | {_cell(a, what)} | {_ratio(b, a, what)}"
-                print(f"| {label} | {int(size):,} {kind} | {what} | {cells} |")
-    print("\nby operation (before → after):")
+    print("\n".join(["", *report(before, after, by_kind)]))
+    print("\nresponse statuses (before → after):")
     for request, _ in SIZED:
-        for size in map(str, by_kind[kinds[request]]):
-            b = before["sized"].get(request, {}).get(size, {})
-            a = after["sized"].get(request, {}).get(size, {})
-            if a or b:
-                was, now = b.get("by_operation"), a.get("by_operation")
-                print(f"- {request} at {size}: {was} ({b.get('status')}) → {now} ({a.get('status')})")
+        for size, m in after["sized"].get(request, {}).items():
+            was = before["sized"].get(request, {}).get(size, {})
+            print(f"- {request} at {size}: {was.get('status')} → {m.get('status')}")
     print("\nsetup seconds (before → after):", before["setup_s"], "→", after["setup_s"])
 
 

@@ -57,3 +57,34 @@ def test_a_query_sums_its_items_and_flags_what_it_did_not_return() -> None:
     }
     counted = scale.read_cost(roundtrips, "Query", {"Select": "COUNT"}, {"Count": 900, "ScannedCount": 900})
     assert counted["keys"] == 900 and counted["estimated"]
+
+
+def _measure(
+    calls: int, rcu: float, *, finished: bool = True, lower_bound: bool = False
+) -> dict[str, object]:
+    return {
+        "finished": finished,
+        "seconds": 0.2 if finished else 60.0,
+        "calls": calls,
+        "by_operation": {"Query": calls},
+        "items": 1,
+        "keys": 1,
+        "rcu": rcu,
+        "rcu_lower_bound": lower_bound,
+        "bytes": 1024,
+        "status": 200 if finished else None,
+    }
+
+
+def test_the_report_bounds_ratios_against_what_did_not_finish() -> None:
+    before = {
+        "sized": {
+            "get": {"10": _measure(2, 1.0, lower_bound=True), "50000": _measure(9, 4.0, finished=False)}
+        }
+    }
+    after = {"sized": {"get": {"10": _measure(2, 33.5), "50000": _measure(2, 33.5)}}}
+    lines = scale.report(before, after, {"participants": [10, 50000], "registrations": [], "governments": []})
+    small, large = lines[2], lines[3]
+    assert small.endswith("| 1 · - |")  # no ratio of read units against a lower bound
+    assert "not finished in 60 s (9 so far: Query 9)" in large
+    assert large.endswith("| ≤ 0.222 · - |")
