@@ -1,24 +1,32 @@
 """Per-request costs before and after, side by side in one run, at two sizes each.
 
-    .venv/bin/python -m bench.scale [--before <commit>] [--sizes 10,50000] [--budget-s 60]
+    .venv/bin/python -m bench.scale [--before <commit>] [--sizes 10,50000]
+        [--registrations 1000,100000] [--governments 200,1800] [--budget-s 60] [--jobs 1]
+        [--parts registrations,directory,get,patch,patch_org,roster_checkin]
 
-"Before" is the tree of a commit (default: the one this branch started from), extracted with
+"Before" is the tree of a commit (default: the one this work started from), extracted with
 `git archive` into a temporary directory; "after" is this working tree. Each side runs in its
-own interpreter (`python bench/scale.py --side <tree>`, the side's own package first on the
-path) against its own moto server in that interpreter, made keyed by `bench/moto_keyed.py` (so
-that a Query costs its partition, not the table: what DynamoDB does). The side's own code writes
-the data (its participation item builder; after: its counter shards), then its real
-`lambda_handler`s answer the requests, counted with a botocore hook as in `tests/support/roundtrips.py`:
-calls, items read (Query `ScannedCount`, the items of a GetItem/BatchGetItem), bytes read (item
-sizes as DynamoDB reckons them) and wall time. A request that has not answered after
-`--budget-s` is reported as not finished, with the calls it made so far (the API's own timeout
-is 15 s).
+own interpreters, one per part (`python bench/scale.py --side <tree> --part <part>`, the side's
+own package first on the path), each against its own moto server in that interpreter, made
+keyed by `bench/moto_keyed.py` (so that a Query costs its partition, not the table: what
+DynamoDB does). The side's own code makes the data: its participation and registration item
+builders (after: and its counter shards), put as moto's server puts each item of a
+BatchWriteItem, in that process and without stream records; governments through its own store.
+Then its real `lambda_handler`s answer the requests, counted with a botocore hook as in
+`tests/support/roundtrips.py`: calls, keys asked (GetItem and BatchGetItem keys, the items a
+Query evaluated), items found, bytes read (item sizes as DynamoDB reckons them), read capacity
+units (computed from those sizes: 4 KB per unit, half for an eventually consistent read) and wall
+time. A request that has not answered after `--budget-s` is reported as not finished, with the
+calls it made so far (the API's own timeout is 15 s). Staff claims (and their staff records) are
+made before measuring. The two sides run at the same time, `--jobs` parts each, in the order of
+`--parts` (the slowest setup first): on a shared machine, times are indicative only.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -26,20 +34,98 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BEFORE = "b32b117"
 HIDA = "212172"
-PARTS = ("requests", "get", "patch", "patch_org")
-# Size-dependent requests: (part's key, label).
+# Each part runs in its own interpreter and moto server; the kind of size it takes.
+PARTS = {
+    "get": "participants",
+    "patch": "participants",
+    "patch_org": "participants",
+    "roster_checkin": "participants",
+    "registrations": "registrations",
+    "directory": "governments",
+}
+# Size-dependent requests: (request's key, label), in the table's order.
 SIZED = (
     ("get", "GET activity (staff)"),
+    ("roster", "roster, first page (staff GET, JSON)"),
+    ("checkin_cold_copy", "check-in, first into this activity in the container (reads the activity)"),
+    ("checkin_steady", "check-in, steady (a registrant; the container holds the activity)"),
+    ("checkin_newcomer", "check-in, a newcomer's first scan (holds nothing yet)"),
+    (
+        "checkin_newcomer_cold",
+        "check-in, a newcomer's first scan, also the container's first into the activity",
+    ),
     ("patch", "PATCH activity"),
     ("patch_org_staff", "PATCH an organization's activity (its staff)"),
     ("patch_org_undesignate", "PATCH an organization's activity (government undesignates)"),
+    ("registration_put", "registration PUT with `Idempotency-Key`"),
+    ("registration_replay", "the same registration PUT again (replay)"),
+    ("me_first_of_day", "`GET /v1/me`, first of the day"),
+    ("me_later_in_day", "`GET /v1/me`, later in the day"),
+    ("directory", "directory page of 200 (one prefecture; pages of ~20 KB)"),
 )
+# The requests each part measures.
+REQUESTS = {
+    "get": ("get",),
+    "patch": ("patch",),
+    "patch_org": ("patch_org_staff", "patch_org_undesignate"),
+    "roster_checkin": (
+        "checkin_cold_copy",
+        "checkin_steady",
+        "checkin_newcomer",
+        "checkin_newcomer_cold",
+        "roster",
+    ),
+    "registrations": ("registration_put", "registration_replay", "me_first_of_day", "me_later_in_day"),
+    "directory": ("directory",),
+}
+KEY_HEADER = "Idempotency-Key"
+
+
+# --- reads: keys asked and read capacity --------------------------------------------------------
+
+
+def _units(size: int, consistent: bool) -> float:
+    """Read capacity of one item (or a Query's summed items): 4 KB per unit, at least one; half
+    for an eventually consistent read."""
+    return max(1, math.ceil(size / 4096)) * (1.0 if consistent else 0.5)
+
+
+def read_cost(hooks: Any, operation: str, params: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    """Keys asked and read capacity units of one call, from its request and the sizes of the
+    items it returned (`estimated`: a Query evaluated items it did not return, a filter or
+    Select=COUNT, whose sizes are unknown here: its units are a lower bound)."""
+    keys, units, estimated = 0, 0.0, False
+    if operation == "GetItem":
+        keys = 1
+        units = _units(hooks.item_size(response.get("Item") or {}), bool(params.get("ConsistentRead")))
+    elif operation == "BatchGetItem":
+        for table, request in (params.get("RequestItems") or {}).items():
+            found = {
+                json.dumps({k: item.get(k) for k in request["Keys"][0]}, sort_keys=True): hooks.item_size(
+                    item
+                )
+                for item in (response.get("Responses") or {}).get(table, [])
+            }
+            consistent = bool(request.get("ConsistentRead"))
+            for key in request["Keys"]:
+                keys += 1
+                units += _units(found.get(json.dumps(key, sort_keys=True), 0), consistent)
+    elif operation in ("Query", "Scan"):
+        returned = response.get("Items") or []
+        keys = int(response.get("ScannedCount", len(returned)))
+        size = sum(hooks.item_size(item) for item in returned)
+        units = _units(size, bool(params.get("ConsistentRead")))
+        estimated = keys > len(returned)
+    return {"keys": keys, "rcu": units, "estimated": estimated}
 
 
 # --- the side (runs inside the child interpreter) ---------------------------------------------
@@ -74,12 +160,12 @@ def _side(tree: Path, sizes: list[int], budget_s: float, part: str) -> dict[str,
 
     from furusato import clock
     from furusato.clock import JST
+    from tests.support import world
     from tests.support.lambda_api import call
-    from tests.support.world import admin, onboard, person, register, set_profile
 
     calls: Counter[str] = Counter()
-    items: Counter[str] = Counter()
-    read_bytes: Counter[str] = Counter()
+    reads: Counter[str] = Counter()
+    estimated: list[bool] = []
     original = BaseClient._make_api_call
     lock = threading.Lock()
 
@@ -89,17 +175,23 @@ def _side(tree: Path, sizes: list[int], budget_s: float, part: str) -> dict[str,
         with lock:
             calls[operation] += 1  # failed calls (a condition that did not hold) count too
         response = original(self, operation, params)
+        cost = read_cost(hooks, operation, params, response)
         with lock:
-            items[operation] += hooks.items_read(operation, response)
-            read_bytes[operation] += hooks.bytes_read(operation, response)
+            reads["items"] += hooks.items_read(operation, response)
+            reads["bytes"] += hooks.bytes_read(operation, response)
+            reads["keys"] += cost["keys"]
+            reads["rcu_x2"] += int(cost["rcu"] * 2)
+            if cost["estimated"]:
+                estimated.append(True)
         return response
 
     BaseClient._make_api_call = counting
 
-    def measured(action: Any) -> dict[str, Any]:
-        calls.clear()
-        items.clear()
-        read_bytes.clear()
+    def measured(action: Callable[[], Any]) -> dict[str, Any]:
+        with lock:
+            calls.clear()
+            reads.clear()
+            estimated.clear()
         done: list[Any] = []
         started = time.perf_counter()
         worker = threading.Thread(target=lambda: done.append(action()), daemon=True)
@@ -112,195 +204,277 @@ def _side(tree: Path, sizes: list[int], budget_s: float, part: str) -> dict[str,
                 "seconds": round(elapsed, 3),
                 "calls": sum(calls.values()),
                 "by_operation": dict(calls),
-                "items": sum(items.values()),
-                "bytes": sum(read_bytes.values()),
+                "items": reads["items"],
+                "keys": reads["keys"],
+                "rcu": reads["rcu_x2"] / 2,
+                "rcu_lower_bound": bool(estimated),
+                "bytes": reads["bytes"],
                 "status": getattr(done[0], "status", None) if done else None,
             }
 
-    from datetime import date, datetime
+    from datetime import datetime
 
-    from furusato.domain.checkin import ParticipationRecord
-    from furusato.store import participations
     from furusato.store.models import MainItem
 
     clock.freeze(datetime(2026, 5, 10, 9, 30, tzinfo=JST))
-    onboard(HIDA, "210005")
-    out: dict[str, Any] = {"activity": {}, "requests": {}}
-    if part == "requests":
-        out["requests"] = _requests(measured, call, admin, person, register, set_profile)
-        return out
+    world.onboard(HIDA, "210005")
     table = MainItem.Meta.table_name
-    client = MainItem._get_connection().connection.client
-    # Claims made before measuring: a side whose `admin` writes a staff record writes it here.
-    government, viewer = admin(HIDA), admin(HIDA, "viewer")
-    organization: dict[str, Any] = {}
-    if part == "patch_org":
-        organization = call(
-            "POST",
-            f"/v1/admin/lgs/{HIDA}/organizations",
-            {"name": "観光協会", "kind": "dmo", "designation": "per_activity"},
-            claims=government,
-        ).body
-        org_staff = admin(HIDA, "org", organization["org_id"])
-    for size in sizes:
-        body: dict[str, Any] = {
-            "name": "雪かき",
-            "starts_at": "2026-05-10T10:00:00+09:00",
-            "ends_at": "2026-05-10T12:00:00+09:00",
-            "place": "公民館",
-            "designated": part == "patch_org",
-        }
-        if organization:
-            body["organization_id"] = organization["org_id"]
-        created = call("POST", f"/v1/admin/lgs/{HIDA}/activities", body, claims=government)
-        activity_id = created.body["activity_id"]
-        started = time.perf_counter()
-        per_shard: Counter[str] = Counter()
-        batch: list[dict[str, Any]] = []
-        for n in range(size):
-            record = ParticipationRecord(
-                activity_id=activity_id,
-                lg_code=HIDA,
-                designated=False,
-                day=date(2026, 5, 10),
-                sub=f"p{n:06d}",
-                participation_id=f"par_{n:026d}",
-                activity_name="雪かき",
-                activity_starts_at=body["starts_at"],
-                activity_ends_at=body["ends_at"],
-                place="公民館",
-                checked_in_at="2026-05-10T10:05:00+09:00",
-                recorded_at="2026-05-10T10:05:00+09:00",
-            )
-            raw = participations._item(record).serialize()
-            batch.append({"PutRequest": {"Item": raw}})
-            if hasattr(participations, "counters"):
-                from furusato.store import counters
 
-                per_shard[counters.counter_pk(activity_id, counters.shard_of(record.sub))] += 1
-            if len(batch) == 25:
-                client.batch_write_item(RequestItems={table: batch})
-                batch = []
-        if batch:
-            client.batch_write_item(RequestItems={table: batch})
-        for pk, count in per_shard.items():  # what the records' transactions would have added
-            client.put_item(
-                TableName=table,
-                Item={
-                    "pk": {"S": pk},
-                    "sk": {"S": "COUNT"},
-                    "type": {"S": "counter"},
-                    "count": {"N": str(count)},
-                },
-            )
-        setup_s = round(time.perf_counter() - started, 1)
-        path = f"/v1/admin/lgs/{HIDA}/activities/{activity_id}"
-        results: dict[str, Any] = {}
-        if part == "get":
-            results["get"] = measured(lambda path=path: call("GET", path, claims=viewer))
-        elif part == "patch":
-            results["patch"] = measured(
-                lambda path=path: call(
-                    "PATCH", path, {"place": "体育館", "designated": True}, claims=government
-                )
-            )
-        else:  # an organization's activity: its own staff edit it, then the government undesignates it
-            results["patch_org_staff"] = measured(
-                lambda path=path: call("PATCH", path, {"place": "体育館"}, claims=org_staff)
-            )
-            if results["patch_org_staff"]["finished"]:
-                results["patch_org_undesignate"] = measured(
-                    lambda path=path: call("PATCH", path, {"designated": False}, claims=government)
-                )
-        out["activity"][str(size)] = {"setup_s": setup_s, **results}
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_DEFAULT_REGION"]]
+
+    def batch_write(items: Any) -> None:
+        """Put the items as moto's server does for each item of a BatchWriteItem, in this
+        process: the data of the large sizes without the HTTP round trip per 25 items, and
+        without stream records (no consumer runs here; they would only hold memory)."""
+        stored = backend.get_table(table)
+        shard, stored.stream_shard = stored.stream_shard, None
+        try:
+            for raw in items:
+                backend.put_item(table, raw)
+        finally:
+            stored.stream_shard = shard
+
+    ctx = SimpleNamespace(measured=measured, call=call, world=world, batch_write=batch_write)
+    sized: dict[str, dict[str, Any]] = {}
+    setup: dict[str, float] = {}
+    steps = {
+        "registrations": _registrations,
+        "directory": _directory,
+    }
+    step = steps.get(part, _activity)
+    for size in sizes:
+        started = time.perf_counter()
+        results = step(ctx, part, size, started=started, setup=setup)
+        for request, measure in results.items():
+            sized.setdefault(request, {})[str(size)] = measure
         if not all(r["finished"] for r in results.values()):
             break  # its thread still runs: later figures would share the server with it
-    return out
+    return {"sized": sized, "setup_s": setup}
 
 
-def _requests(
-    measured: Any, call: Any, admin: Any, person: Any, register: Any, set_profile: Any
-) -> dict[str, Any]:
-    """Requests whose cost does not depend on a size (measured first, on a quiet server)."""
+def _participation_items(activity_id: str, size: int, body: dict[str, Any]) -> Any:
+    """The side's own stored participations (and, after, the counter shards their transactions
+    would have kept), ready for batch writes."""
+    from datetime import date
+
+    from furusato.domain.checkin import ParticipationRecord
+    from furusato.store import participations
+
+    per_shard: Counter[str] = Counter()
+    for n in range(size):
+        record = ParticipationRecord(
+            activity_id=activity_id,
+            lg_code=HIDA,
+            designated=False,
+            day=date(2026, 5, 10),
+            sub=f"p{n:06d}",
+            participation_id=f"par_{n:026d}",
+            activity_name="雪かき",
+            activity_starts_at=body["starts_at"],
+            activity_ends_at=body["ends_at"],
+            place="公民館",
+            checked_in_at="2026-05-10T10:05:00+09:00",
+            recorded_at="2026-05-10T10:05:00+09:00",
+        )
+        yield participations._item(record).serialize()
+        if hasattr(participations, "counters"):
+            from furusato.store import counters
+
+            per_shard[counters.counter_pk(activity_id, counters.shard_of(record.sub))] += 1
+    for pk, count in per_shard.items():
+        yield {"pk": {"S": pk}, "sk": {"S": "COUNT"}, "type": {"S": "counter"}, "count": {"N": str(count)}}
+
+
+def _activity(ctx: Any, part: str, size: int, *, started: float, setup: dict[str, float]) -> dict[str, Any]:
+    """An activity of `size` participants, then the part's requests on it."""
     from datetime import datetime
 
     from furusato import clock
     from furusato.clock import JST
 
-    out: dict[str, Any] = {"requests": {}}
-    clock.freeze(datetime(2026, 5, 10, 10, 5, tzinfo=JST))
-    created = call(
-        "POST",
-        f"/v1/admin/lgs/{HIDA}/activities",
-        {
-            "name": "祭り",
-            "starts_at": "2026-05-10T10:00:00+09:00",
-            "ends_at": "2026-05-10T12:00:00+09:00",
-            "place": "広場",
-        },
-        claims=admin(HIDA),
-    )
-    token = call(
-        "GET",
-        f"/v1/admin/lgs/{HIDA}/activities/{created.body['activity_id']}/qr",
-        query={"format": "json"},
-        claims=admin(HIDA),
-    ).body["token"]
-    call("POST", "/v1/checkins", {"token": token, "nonce": "warm-0000000"}, claims=person("warm"))
-    out["requests"]["checkin_with_key"] = measured(
-        lambda: call(
+    call, world, measured = ctx.call, ctx.world, ctx.measured
+    clock.freeze(datetime(2026, 5, 10, 9, 30, tzinfo=JST))
+    government, viewer = world.admin(HIDA), world.admin(HIDA, "viewer")
+    body: dict[str, Any] = {
+        "name": "雪かき",
+        "starts_at": "2026-05-10T10:00:00+09:00",
+        "ends_at": "2026-05-10T12:00:00+09:00",
+        "place": "公民館",
+        "designated": part == "patch_org",
+    }
+    if part == "patch_org":
+        organization = call(
             "POST",
-            "/v1/checkins",
-            {"token": token, "nonce": "nonce-0000001"},
-            claims=person("c1"),
-            headers={"Idempotency-Key": "k1"},
+            f"/v1/admin/lgs/{HIDA}/organizations",
+            {"name": f"観光協会{size}", "kind": "dmo", "designation": "per_activity"},
+            claims=government,
+        ).body
+        body["organization_id"] = organization["org_id"]
+        org_staff = world.admin(HIDA, "org", organization["org_id"])
+    created = call("POST", f"/v1/admin/lgs/{HIDA}/activities", body, claims=government)
+    activity_id = created.body["activity_id"]
+    ctx.batch_write(_participation_items(activity_id, size, body))
+    path = f"/v1/admin/lgs/{HIDA}/activities/{activity_id}"
+    results: dict[str, Any] = {}
+    if part == "roster_checkin":
+        token = call("GET", f"{path}/qr", query={"format": "json"}, claims=government).body["token"]
+        for sub in (f"a{size}", f"b{size}"):  # registrants: a profile and a registration here
+            world.set_profile(sub)
+            world.register(sub, HIDA)
+        setup[str(size)] = round(time.perf_counter() - started, 1)
+        clock.freeze(datetime(2026, 5, 10, 10, 5, tzinfo=JST))
+        from furusato.store import activities as activity_store
+
+        forget = getattr(activity_store, "forget_checkin_copy", None)
+        for request, sub in (
+            ("checkin_cold_copy", f"a{size}"),
+            ("checkin_steady", f"b{size}"),
+            ("checkin_newcomer", f"c{size}"),
+            ("checkin_newcomer_cold", f"d{size}"),
+        ):
+            if forget is not None and "cold" in request:  # the container's copy of the activity
+                forget(HIDA, activity_id)
+            results[request] = measured(
+                lambda sub=sub: call(
+                    "POST",
+                    "/v1/checkins",
+                    {"token": token, "nonce": f"nonce-{sub}-scan"},
+                    claims=world.person(sub),
+                    headers={KEY_HEADER: f"k-{sub}"},
+                )
+            )
+            if not results[request]["finished"]:
+                return results  # its thread still runs: later figures would share the server
+        results["roster"] = measured(lambda: call("GET", f"{path}/participants", claims=viewer))
+        return results
+    setup[str(size)] = round(time.perf_counter() - started, 1)
+    if part == "get":
+        results["get"] = measured(lambda: call("GET", path, claims=viewer))
+    elif part == "patch":
+        results["patch"] = measured(
+            lambda: call("PATCH", path, {"place": "体育館", "designated": True}, claims=government)
         )
+    else:  # an organization's activity: its own staff edit it, then the government undesignates it
+        results["patch_org_staff"] = measured(
+            lambda: call("PATCH", path, {"place": "体育館"}, claims=org_staff)
+        )
+        if results["patch_org_staff"]["finished"]:
+            results["patch_org_undesignate"] = measured(
+                lambda: call("PATCH", path, {"designated": False}, claims=government)
+            )
+    return results
+
+
+def _registrations(
+    ctx: Any, part: str, size: int, *, started: float, setup: dict[str, float]
+) -> dict[str, Any]:
+    """`size` registrations of other people with the government (added to those of the smaller
+    size), then a newcomer's keyed registration, its replay and its `GET /v1/me`s."""
+    from datetime import datetime
+
+    from furusato import clock
+    from furusato.clock import JST
+    from furusato.domain.registration import Registration
+    from furusato.store import people
+
+    call, world, measured = ctx.call, ctx.world, ctx.measured
+    clock.freeze(datetime(2026, 5, 10, 10, 5, tzinfo=JST))
+    held = getattr(ctx, "registrations_held", 0)
+
+    def items() -> Any:
+        for n in range(held, size):
+            registration = Registration(
+                registration_id=f"reg_{n:026d}",
+                lg_code=HIDA,
+                plan="basic",
+                status="active",
+                own_residence=False,
+                auto_created=False,
+                registered_at="2026-05-01T09:00:00+09:00",
+                survey_answers=dict(world.RELATIONSHIP),
+            )
+            yield people._registration_item(f"o{n:07d}", registration, 1).serialize()
+
+    ctx.batch_write(items())
+    ctx.registrations_held = size
+    sub = f"r{size}"
+    world.set_profile(sub)
+    setup[str(size)] = round(time.perf_counter() - started, 1)
+    results: dict[str, Any] = {}
+    results["registration_put"] = measured(
+        lambda: world.register(sub, HIDA, headers={KEY_HEADER: f"k{size}"})
     )
-    set_profile("r1")
-    out["requests"]["registration_with_key"] = measured(
-        lambda: register("r1", HIDA, headers={"Idempotency-Key": "k1"})
-    )
-    out["requests"]["registration_replay"] = measured(
-        lambda: register("r1", HIDA, headers={"Idempotency-Key": "k1"})
+    results["registration_replay"] = measured(
+        lambda: world.register(sub, HIDA, headers={KEY_HEADER: f"k{size}"})
     )
     clock.freeze(datetime(2026, 5, 11, 10, 0, tzinfo=JST))
-    out["requests"]["me_first_access_of_day"] = measured(lambda: call("GET", "/v1/me", claims=person("r1")))
+    results["me_first_of_day"] = measured(lambda: call("GET", "/v1/me", claims=world.person(sub)))
+    results["me_later_in_day"] = measured(lambda: call("GET", "/v1/me", claims=world.person(sub)))
+    return results
 
-    # The directory: 200 governments whose pages are 20 KB each.
+
+def _government_codes() -> Any:
+    """Codes to onboard (without their check digit): 200 in Tokyo (prefecture 13) first, then
+    the other prefectures' in turn (from 401: clear of the governments the side onboards itself)."""
+    for n in range(101, 301):
+        yield "13", f"13{n:03d}"
+    n = 401
+    while True:
+        for prefecture in (f"{p:02d}" for p in range(1, 48) if p != 13):
+            yield prefecture, f"{prefecture}{n:03d}"
+        n += 1
+
+
+def _directory(ctx: Any, part: str, size: int, *, started: float, setup: dict[str, float]) -> dict[str, Any]:
+    """`size` governments onboarded (pages of ~20 KB each; added to those of the smaller size),
+    then the directory's page of 200 in prefecture 13."""
+    from furusato import clock
     from furusato.domain.lg import LocalGovernment, Page
     from furusato.domain.lg_code import lg_check_digit
     from furusato.store import lgs
 
-    for n in range(101, 301):
-        code = f"13{n:03d}"
+    held = getattr(ctx, "governments_held", 0)
+    codes = _government_codes()
+    for _ in range(held):
+        next(codes)
+    for _ in range(held, size):
+        prefecture, code = next(codes)
         code += lg_check_digit(code)
         lgs.onboard(
             LocalGovernment(
                 lg_code=code,
-                name=f"区{n}",
+                name=f"町{code}",
                 kind="municipality",
-                prefecture_code="13",
+                prefecture_code=prefecture,
                 onboarded_at=clock.iso(clock.now()),
             )
         )
         lgs.save_page(code, Page(title="紹介", body="あ" * 6_800, updated_at=clock.iso(clock.now())))
-    out["requests"]["directory_page_of_200"] = measured(
-        lambda: call("GET", "/v1/local-governments", query={"limit": "200", "prefecture_code": "13"})
-    )
-    return dict(out["requests"])
+    ctx.governments_held = size
+    setup[str(size)] = round(time.perf_counter() - started, 1)
+    return {
+        "directory": ctx.measured(
+            lambda: ctx.call("GET", "/v1/local-governments", query={"limit": "200", "prefecture_code": "13"})
+        )
+    }
 
 
 # --- the parent ---------------------------------------------------------------------------------
 
 
-def _run_side(tree: Path, sizes: list[int], budget_s: float) -> dict[str, Any]:
-    """The side's parts, each in its own interpreter and moto server."""
-    merged: dict[str, Any] = {"activity": {}, "requests": {}}
-    for part in PARTS:
-        found = _run_part(tree, sizes, budget_s, part)
-        merged["requests"].update(found["requests"])
-        for size, measures in found["activity"].items():
-            merged["activity"].setdefault(size, {}).update(measures)
+def _run_side(
+    tree: Path, sizes: dict[str, list[int]], budget_s: float, jobs: int, parts: list[str]
+) -> dict[str, Any]:
+    """The side's parts, each in its own interpreter and moto server (`jobs` at a time)."""
+    merged: dict[str, Any] = {"sized": {}, "setup_s": {}}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        found = list(pool.map(lambda part: _run_part(tree, sizes[PARTS[part]], budget_s, part), parts))
+    for part, result in zip(parts, found, strict=True):
+        merged["sized"].update(result["sized"])
+        merged["setup_s"][part] = result["setup_s"]
     return merged
 
 
@@ -311,73 +485,115 @@ def _run_part(tree: Path, sizes: list[int], budget_s: float, part: str) -> dict[
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=False, cwd=tree)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
-        raise SystemExit(f"side {tree} failed:\n{done.stderr[-4000:]}")
+        print(f"side {tree}, part {part} failed:\n{done.stderr[-4000:]}", file=sys.stderr)
+        return {"sized": {}, "setup_s": {}, "failed": True}
     result: dict[str, Any] = json.loads(lines[-1])
     return result
 
 
-def _cell(m: dict[str, Any], what: str) -> str:
-    if what == "calls":
-        text = f"{m['calls']}"
-    elif what == "items":
-        text = f"{m['items']:,}"
-    elif what == "bytes":
-        text = f"{m['bytes'] / 1024:,.1f} KB"
-    else:
-        text = f"{m['seconds'] * 1000:,.0f} ms"
-    return text if m["finished"] else f"not finished in {m['seconds']:.0f} s ({m['calls']:,} calls so far)"
+def _operations(m: dict[str, Any]) -> str:
+    return ", ".join(f"{name} {count:,}" for name, count in sorted(m["by_operation"].items()))
 
 
-def _ratio(before: dict[str, Any], after: dict[str, Any], what: str) -> str:
-    key = {"calls": "calls", "items": "items", "bytes": "bytes", "time": "seconds"}[what]
-    a, b = after[key], before[key]
-    if not before["finished"]:
-        return "≤ " + (f"{a / b:.4f}" if b else "-")
-    return f"{a / b:.4f}" if b else "-"
+def _calls(m: dict[str, Any] | None, note: str) -> str:
+    if m is None:
+        return f"not run ({note})"
+    if not m["finished"]:
+        return f"not finished in {m['seconds']:.0f} s ({m['calls']:,} so far: {_operations(m)})"
+    return f"{m['calls']} ({_operations(m)})"
+
+
+def _figure(m: dict[str, Any] | None, what: str) -> str:
+    if m is None or not m["finished"]:
+        return "> budget" if m is not None and what == "time" else "-"
+    if what == "keys":
+        return f"{m['keys']:,}"
+    if what == "rcu":
+        return ("≥ " if m["rcu_lower_bound"] else "") + f"{m['rcu']:,.1f}"
+    if what == "bytes":
+        return f"{m['bytes'] / 1024:,.1f}"
+    return f"{m['seconds'] * 1000:,.0f}"
+
+
+def _ratio(before: dict[str, Any] | None, after: dict[str, Any] | None, key: str) -> str:
+    """after / before; against a request that did not finish, an upper bound (its calls so far
+    are fewer than it would make). No ratio of read units against a lower bound of them."""
+    if before is None or after is None or not after["finished"] or not before[key]:
+        return "-"
+    if key == "rcu" and (before["rcu_lower_bound"] or not before["finished"]):
+        return "-"
+    return ("≤ " if not before["finished"] else "") + f"{after[key] / before[key]:.3g}"
+
+
+def report(before: dict[str, Any], after: dict[str, Any], by_kind: dict[str, list[int]]) -> list[str]:
+    """The table of `docs/benchmarks.md`: one line per request and size."""
+    lines = [
+        "| request | size | calls: before → after | keys asked | read units | KB read | ms |"
+        " after / before: calls · units |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    kinds = {request: PARTS[part] for part, requests in REQUESTS.items() for request in requests}
+    for request, label in SIZED:
+        kind = kinds[request]
+        for size in map(str, by_kind[kind]):
+            b = before["sized"].get(request, {}).get(size)
+            a = after["sized"].get(request, {}).get(size)
+            if a is None and b is None:
+                continue
+            note = "a request before it in this part was still running"
+            cells = [f"{_calls(b, note)} → {_calls(a, note)}"]
+            cells += [f"{_figure(b, what)} → {_figure(a, what)}" for what in ("keys", "rcu", "bytes", "time")]
+            cells.append(f"{_ratio(b, a, 'calls')} · {_ratio(b, a, 'rcu')}")
+            lines.append(f"| {label} | {int(size):,} {kind} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default=DEFAULT_BEFORE)
-    parser.add_argument("--sizes", default="10,50000")
+    parser.add_argument("--sizes", default="10,50000", help="participants of an activity")
+    parser.add_argument("--registrations", default="1000,100000", help="registrations with the government")
+    parser.add_argument("--governments", default="200,1800", help="governments onboarded")
     parser.add_argument("--budget-s", type=float, default=60.0)
+    parser.add_argument("--jobs", type=int, default=1, help="parts run at a time")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"of {', '.join(PARTS)}")
     parser.add_argument("--side")
-    parser.add_argument("--part", choices=PARTS, default="requests")
+    parser.add_argument("--part", choices=PARTS, default="get")
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
     if args.side:
+        sizes = [int(s) for s in args.sizes.split(",")]
         print(json.dumps(_side(Path(args.side), sizes, args.budget_s, args.part)))
         return
+    by_kind = {
+        "participants": [int(s) for s in args.sizes.split(",")],
+        "registrations": [int(s) for s in args.registrations.split(",")],
+        "governments": [int(s) for s in args.governments.split(",")],
+    }
+    parts = [p for p in args.parts.split(",") if p]
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        raise SystemExit(f"unknown parts: {', '.join(sorted(unknown))}")
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+    print(f"load at start: {uptime}", flush=True)
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="furusato-before-") as tmp:
         archive = subprocess.run(["git", "archive", args.before], cwd=ROOT, capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
-        before = _run_side(Path(tmp), sizes, args.budget_s)
-    after = _run_side(ROOT, sizes, args.budget_s)
-    print(f"before: {args.before}, after: the working tree; sizes {sizes}; budget {args.budget_s:.0f} s\n")
-    print("| request | size | measure | before | after | after / before |")
-    print("|---|---:|---|---:|---:|---:|")
-    for size in map(str, sizes):
-        for request, label in SIZED:
-            b = before["activity"].get(size, {}).get(request)
-            a = after["activity"].get(size, {}).get(request)
-            if not (a and b):
-                continue
-            for what in ("calls", "items", "bytes", "time"):
-                cells = f"{_cell(b, what)} | {_cell(a, what)} | {_ratio(b, a, what)}"
-                print(f"| {label} | {int(size):,} | {what} | {cells} |")
-    for name in after["requests"]:
-        b, a = before["requests"][name], after["requests"][name]
-        for what in ("calls", "bytes", "time"):
-            print(f"| {name} | - | {what} | {_cell(b, what)} | {_cell(a, what)} | {_ratio(b, a, what)} |")
-    print("\nby operation (before → after):")
-    for size in map(str, sizes):
-        for request, _ in SIZED:
-            b = before["activity"].get(size, {}).get(request, {}).get("by_operation")
-            a = after["activity"].get(size, {}).get(request, {}).get("by_operation")
-            print(f"- {request} at {size}: {b} → {a}")
-    for name in after["requests"]:
-        was, now = before["requests"][name]["by_operation"], after["requests"][name]["by_operation"]
-        print(f"- {name}: {was} → {now}")
+        with ThreadPoolExecutor(max_workers=2) as sides:
+            before_run = sides.submit(_run_side, Path(tmp), by_kind, args.budget_s, args.jobs, parts)
+            after_run = sides.submit(_run_side, ROOT, by_kind, args.budget_s, args.jobs, parts)
+            before, after = before_run.result(), after_run.result()
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+    print(f"load at end: {uptime}; the run took {time.perf_counter() - started:,.0f} s")
+    print(f"before: {args.before}, after: the working tree; sizes {by_kind}; budget {args.budget_s:.0f} s\n")
+    print(json.dumps({"before": before, "after": after}))
+    print("\n".join(["", *report(before, after, by_kind)]))
+    print("\nresponse statuses (before → after):")
+    for request, _ in SIZED:
+        for size, m in after["sized"].get(request, {}).items():
+            was = before["sized"].get(request, {}).get(size, {})
+            print(f"- {request} at {size}: {was.get('status')} → {m.get('status')}")
+    print("\nsetup seconds (before → after):", before["setup_s"], "→", after["setup_s"])
 
 
 if __name__ == "__main__":

@@ -1,12 +1,15 @@
 """Check-in (rules 16-18): scans that record participation, the person's history and card.
 
 A check-in costs three DynamoDB round trips, two of them in sequence:
-  1. BatchGetItem: the activity and its government (keys from the verified token)
-  2. PutItem: the participation, conditional on none existing for this person and activity;
-     a losing (repeated) write gets the stored record back from the failed condition
+  1. BatchGetItem: the activity and its government (keys from the verified token); none while
+     the container's copy is fresh
+  2. TransactWriteItems: the participation, conditional on none existing for this person and
+     activity, with the activity's counter shard; a losing (repeated) write gets the stored
+     record back from the failed condition
   and, concurrently with both, keyed by the verified subject only:
   3. Query: the person's partition, projected to what progress needs
-Nothing in the person's partition can refuse a check-in, so the write does not wait for it.
+Nothing in the person's partition can refuse a check-in, so the write does not wait for it. A
+newcomer's first record adds one GetItem (the deleted-account marker).
 """
 
 from __future__ import annotations
