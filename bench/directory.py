@@ -35,29 +35,12 @@ NEWCOMER = ("212172", "飛騨市", "21")  # onboarded while the instances read
 
 
 def page_bytes() -> dict[str, Any]:
-    from furusato import clock
-    from furusato.domain.lg import LocalGovernment, Page, PremiumSettings
     from furusato.store import lgs
-    from tests.support.directory import longest_names
+    from tests.support.directory import onboard_longest
     from tests.support.lambda_api import call
     from tests.support.roundtrips import count_bytes, count_calls
 
-    widest = PremiumSettings(
-        min_activities=100, long_stay_days=366, auto_approval=False, inactivity_months=120
-    )
-    names = longest_names(200)
-    for code, name in names:
-        lgs.onboard(
-            LocalGovernment(
-                lg_code=code,
-                name=name,
-                kind="municipality",
-                prefecture_code=code[:2],
-                settings=widest,
-                onboarded_at=clock.iso(clock.now()),
-            )
-        )
-        lgs.save_page(code, Page(title="紹介", body="あ" * 6_800, updated_at=clock.iso(clock.now())))
+    names = onboard_longest(200, page_chars=6_800)
     lgs.forget_directory_copy()
     with count_calls() as calls, count_bytes() as read:
         reply = call("GET", "/v1/local-governments", query={"limit": "200"})

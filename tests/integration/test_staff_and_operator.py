@@ -196,27 +196,11 @@ def test_a_directory_page_of_200_reads_listings_only() -> None:
     longest real names (prefecture and municipality written in full, as in 和歌山県東牟婁郡那智勝浦町),
     with settings at their widest, reads at most 64 KB with room to spare, and the public answer
     may be cached for DIRECTORY_CACHE_S."""
-    from furusato import clock
-    from furusato.domain.lg import LocalGovernment, Page, PremiumSettings
     from furusato.store import lgs
-    from tests.support.directory import longest_names
+    from tests.support.directory import onboard_longest
     from tests.support.roundtrips import count_bytes
 
-    widest = PremiumSettings(
-        min_activities=100, long_stay_days=366, auto_approval=False, inactivity_months=120
-    )
-    for code, name in longest_names(200):
-        lgs.onboard(
-            LocalGovernment(
-                lg_code=code,
-                name=name,
-                kind="municipality",
-                prefecture_code=code[:2],
-                settings=widest,
-                onboarded_at=clock.iso(clock.now()),
-            )
-        )
-        lgs.save_page(code, Page(title="紹介", body="あ" * 20_000, updated_at=clock.iso(clock.now())))
+    onboard_longest(200, page_chars=20_000)
     with count_bytes() as read:
         reply = call("GET", "/v1/local-governments", query={"limit": "200"})
     assert reply.status == 200 and len(reply.body["items"]) == 200

@@ -20,3 +20,30 @@ def longest_names(n: int) -> list[tuple[str, str]]:
             names.append((code, prefecture + municipality))
     names.sort(key=lambda entry: (-len(entry[1].encode()), entry[0]))
     return names[:n]
+
+
+def onboard_longest(n: int, page_chars: int) -> list[tuple[str, str]]:
+    """Onboard the `n` governments with the longest names, settings at their widest and a page of
+    `page_chars` characters each (kept out of the listing, which is the point): the directory's
+    worst page. Returns their (lg_code, name), longest first."""
+    from furusato import clock
+    from furusato.domain.lg import LocalGovernment, Page, PremiumSettings
+    from furusato.store import lgs
+
+    widest = PremiumSettings(
+        min_activities=100, long_stay_days=366, auto_approval=False, inactivity_months=120
+    )
+    names = longest_names(n)
+    for code, name in names:
+        lgs.onboard(
+            LocalGovernment(
+                lg_code=code,
+                name=name,
+                kind="municipality",
+                prefecture_code=code[:2],
+                settings=widest,
+                onboarded_at=clock.iso(clock.now()),
+            )
+        )
+        lgs.save_page(code, Page(title="紹介", body="あ" * page_chars, updated_at=clock.iso(clock.now())))
+    return names
