@@ -22,7 +22,7 @@ import os
 import threading
 import time
 from collections import Counter
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 HIDA = "212172"
@@ -54,10 +54,10 @@ def run(records: int, rate: int | None, slice_s: float | None) -> dict[str, Any]
 
     from botocore.client import BaseClient
 
+    from bench.scale import participation_items
     from furusato import clock
     from furusato.capabilities import activity_copies
     from furusato.clock import JST
-    from furusato.domain.checkin import ParticipationRecord
     from furusato.store import activities as activity_store
     from furusato.store import participations
     from furusato.store.models import ActivityCopyStepItem, MainItem
@@ -84,25 +84,13 @@ def run(records: int, rate: int | None, slice_s: float | None) -> dict[str, Any]
     client = MainItem._get_connection().connection.client
     started = time.perf_counter()
     batch: list[dict[str, Any]] = []
-    for n in range(records):
-        record = ParticipationRecord(
-            activity_id=activity_id,
-            lg_code=HIDA,
-            designated=False,
-            day=date(2026, 5, 10),
-            sub=f"p{n:06d}",
-            participation_id=f"par_{n:026d}",
-            activity_name=body["name"],
-            activity_starts_at=body["starts_at"],
-            activity_ends_at=body["ends_at"],
-            place=body["place"],
-            checked_in_at="2026-05-10T10:05:00+09:00",
-            recorded_at="2026-05-10T10:05:00+09:00",
-        )
-        batch.append({"PutRequest": {"Item": participations.item_of(record).serialize()}})
-        if len(batch) == 25 or n == records - 1:
+    for item in participation_items(activity_id, records, body):  # the records and their counter shards
+        batch.append({"PutRequest": {"Item": item}})
+        if len(batch) == 25:
             client.batch_write_item(RequestItems={table: batch})
             batch = []
+    if batch:
+        client.batch_write_item(RequestItems={table: batch})
     setup_s = time.perf_counter() - started
     path = f"/v1/admin/lgs/{HIDA}/activities/{activity_id}"
     assert call("PATCH", path, {"place": "体育館", "designated": True}, claims=admin(HIDA)).status == 200

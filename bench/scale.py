@@ -255,7 +255,7 @@ def _side(tree: Path, sizes: list[int], budget_s: float, part: str) -> dict[str,
     return {"sized": sized, "setup_s": setup}
 
 
-def _participation_items(activity_id: str, size: int, body: dict[str, Any]) -> Any:
+def participation_items(activity_id: str, size: int, body: dict[str, Any]) -> Any:
     """The side's own stored participations (and, after, the counter shards their transactions
     would have kept), ready for batch writes."""
     from datetime import date
@@ -316,7 +316,7 @@ def _activity(ctx: Any, part: str, size: int, *, started: float, setup: dict[str
         org_staff = world.admin(HIDA, "org", organization["org_id"])
     created = call("POST", f"/v1/admin/lgs/{HIDA}/activities", body, claims=government)
     activity_id = created.body["activity_id"]
-    ctx.batch_write(_participation_items(activity_id, size, body))
+    ctx.batch_write(participation_items(activity_id, size, body))
     path = f"/v1/admin/lgs/{HIDA}/activities/{activity_id}"
     results: dict[str, Any] = {}
     if part == "roster_checkin":
