@@ -320,18 +320,7 @@ class Api(Construct):
                 text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
             )
         )
-        # NORMALIZE_PATH (`//`, `./`, `../`) so that `/v1/me/../local-governments` counts as the public
-        # route it may reach; no URL decoding, which would make an encoded `%2F..%2F` inside a
-        # public route's path parameter look like an authorized path.
-        authorized_path = wafv2.CfnWebACL.StatementProperty(
-            regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
-                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
-                regex_string=authorized_path_pattern(config.stage),
-                text_transformations=[
-                    wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NORMALIZE_PATH")
-                ],
-            )
-        )
+        authorized_path = path_matches(authorized_path_pattern(config.stage))
         # A token on a route with a Cognito authorizer: a made-up one is refused there (401) before
         # any function runs, and API Gateway bills no refused request.
         per_token = wafv2.CfnWebACL.StatementProperty(
@@ -429,6 +418,22 @@ def _route_throttles(config: DeployConfig) -> dict[str, apigw.MethodDeploymentOp
             throttling_rate_limit=rate, throttling_burst_limit=burst
         )
     return options
+
+
+def path_matches(pattern: str) -> wafv2.CfnWebACL.StatementProperty:
+    """A web ACL statement matching the request's path against `pattern` after NORMALIZE_PATH
+    (`//`, `./`, `../`), so that `/v1/me/../local-governments` counts as the route it may reach; no
+    URL decoding, which would make an encoded `%2F..%2F` inside a path parameter look like
+    another route."""
+    return wafv2.CfnWebACL.StatementProperty(
+        regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
+            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+            regex_string=pattern,
+            text_transformations=[
+                wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NORMALIZE_PATH")
+            ],
+        )
+    )
 
 
 def authorized_path_pattern(stage: str) -> str:

@@ -27,7 +27,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from .api import Api
+from .api import Api, path_matches
 from .auth import STAFF_CUSTOM_ATTRIBUTES
 from .config import ROOT, ConfigError, DeployConfig
 from .console_edge import staff_path_pattern, viewer_request_code
@@ -341,15 +341,7 @@ class Console(Construct):
             description="LGWAN egress ranges of the governments",
         )
         text = wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
-        staff_path = wafv2.CfnWebACL.StatementProperty(
-            regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
-                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
-                regex_string=staff_path_pattern(config.stage),
-                text_transformations=[
-                    wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NORMALIZE_PATH")
-                ],
-            )
-        )
+        staff_path = path_matches(staff_path_pattern(config.stage))
         from_lgwan = wafv2.CfnWebACL.StatementProperty(
             ip_set_reference_statement=wafv2.CfnWebACL.IPSetReferenceStatementProperty(arn=ip_set.attr_arn)
         )
