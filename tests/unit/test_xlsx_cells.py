@@ -48,18 +48,7 @@ def test_cell_text_keeps_what_xml_can_hold() -> None:
 
 
 def test_a_roster_holds_every_control_character_written_through_it() -> None:
-    line = {
-        "participation_id": "par_x",
-        "name": f"山田{HOSTILE}花子",
-        "registered": False,
-        "registration_id": None,
-        "source": "qr",
-        "checkin_mode": "static_qr",
-        "checked_in_at": "2026-05-10T09:00:00+09:00",
-        "recorded_at": "2026-05-10T09:00:00+09:00",
-        "offline": False,
-        "status": "confirmed",
-    }
+    line = _line(1, f"山田{HOSTILE}花子")
     data = roster_workbook(_activity(f"清掃{HOSTILE}"), [line])
     sheet = openpyxl.load_workbook(io.BytesIO(data))["参加者"]
     name = sheet.cell(row=7, column=2).value
