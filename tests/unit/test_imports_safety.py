@@ -6,6 +6,7 @@ import io
 import re
 import struct
 import zipfile
+from typing import Any
 
 import pytest
 
@@ -359,17 +360,36 @@ def _rejecting() -> None:
     raise safety._reject("xml_dtd", name="x.xml")
 
 
+def _limited(fn: Any, *args: Any, **limits: Any) -> Any:
+    """fn(*args) in the limited child, its return value back."""
+    with safety.LimitedChild(lambda _send: fn(*args), **limits) as child:
+        for _ in child:
+            pass
+        return child.result
+
+
+def _spinning() -> None:
+    while True:
+        pass
+
+
 def test_a_parse_runs_under_a_memory_limit_in_a_child_process() -> None:
-    assert safety.in_limited_process(sum, [1, 2, 3]) == 6
-    parsed = safety.in_limited_process(parse_xlsx, sample())
+    assert _limited(sum, [1, 2, 3]) == 6
+    parsed = _limited(parse_xlsx, sample())
     assert len(parsed.rows) == len(sample_rows())
     for crash in (_hungry, _aborting):
         with pytest.raises(FileRejected) as caught:
-            safety.in_limited_process(crash, memory_bytes=256 * MiB)
+            _limited(crash, memory_bytes=256 * MiB)
         assert caught.value.reason == "parse_crashed" and "メモリ" in caught.value.message_ja
     with pytest.raises(FileRejected) as caught:
-        safety.in_limited_process(_rejecting)
+        _limited(_rejecting)
     assert caught.value.reason == "xml_dtd" and caught.value.details["name"] == "x.xml"
+
+
+def test_a_reader_that_never_ends_is_stopped_by_its_cpu_limit() -> None:
+    with pytest.raises(FileRejected) as caught:
+        _limited(_spinning, cpu_seconds=1)
+    assert caught.value.reason == "parse_crashed"
 
 
 def test_the_cheap_sign_of_a_far_reference_precedes_every_match() -> None:

@@ -365,7 +365,7 @@ RawRows = list[tuple[int, tuple[Any, ...]]]
 class RawSheet:
     """The worksheet holding the header, its data rows as the reader gave them (only the template's
     columns, in COLUMNS order: primitives, strings and datetimes), nothing typed yet. Compact and
-    cheap to pickle: what the limited child (safety.in_limited_process) hands back to the parent."""
+    cheap to pickle: what the limited child (safety.LimitedChild) hands back to the parent."""
 
     sheet_name: str
     header_row: int

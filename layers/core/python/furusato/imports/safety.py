@@ -37,7 +37,6 @@ __all__ = [
     "ZipSummary",
     "check_xlsx",
     "ensure_defused_xml",
-    "in_limited_process",
 ]
 
 MiB = 1024 * 1024
@@ -314,6 +313,10 @@ def _not_utf8_xml(head: bytes) -> bool:
 
 # Address space a parse may add to the process: a 200,000-row file needs well under half of it.
 PARSE_MEMORY_BYTES = 768 * MiB
+# The reader's CPU time at most (RLIMIT_CPU): it opens a file whose checks run beside it, and a
+# reader that never ends must end the child, not hold the job until the function's timeout.
+# 100,000 rows take ~1.5 s (docs/benchmarks.md).
+PARSE_CPU_SECONDS = 120
 # The pipe from the child holds this much: the child reads ahead while this process types.
 _PIPE_BYTES = 1 * MiB
 T = TypeVar("T")
@@ -325,48 +328,39 @@ def _address_space_bytes() -> int:
         return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def in_limited_process(
-    fn: Callable[..., T], *args: Any, memory_bytes: int = PARSE_MEMORY_BYTES, **kwargs: Any
-) -> T:
-    """`fn(*args, **kwargs)` in a forked child whose address space may grow by `memory_bytes`
-    at most (RLIMIT_AS). A reader that overruns it, or aborts outright (a native reader allocating
-    for a forged cell range), ends the child only: this process raises FileRejected
-    (`parse_crashed`, a clean `failed` job) and stays up. The result comes back pickled: keep
-    it compact (primitives rather than rich objects): pickling costs CPU and memory on both sides."""
-    # Many small acyclic objects: the cyclic collector would rescan them all repeatedly.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with LimitedChild(lambda _send: fn(*args, **kwargs), memory_bytes=memory_bytes) as child:
-            for _ in child:
-                pass
-            result: T = child.result
-            return result
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-
-
 class LimitedChild:
-    """`fn(send)` in a forked child under RLIMIT_AS (as `in_limited_process`), streamed: each
+    """`fn(send)` in a forked child whose address space may grow by `memory_bytes` at most
+    (RLIMIT_AS) and whose CPU time is `cpu_seconds` at most (RLIMIT_CPU), streamed: each
     `send(item)` in the child is pickled down a pipe at once, and iterating this object yields
     the items as they arrive, so this process works on the first ones while the child still
     produces the rest (the pipe's buffer bounds how far ahead it runs). When the iteration ends
     `result` holds fn's return value; a FileRejected raised in the child is raised here, and a
-    child that dies (a memory overrun, a native abort) raises `parse_crashed`.
+    child that dies (a memory overrun, a native abort, its CPU time spent) raises `parse_crashed`:
+    this process stays up and the job fails cleanly.
 
     Use it as a context manager: leaving early (an exception here) kills the child."""
 
-    def __init__(self, fn: Callable[[Send], Any], *, memory_bytes: int = PARSE_MEMORY_BYTES) -> None:
+    def __init__(
+        self,
+        fn: Callable[[Send], Any],
+        *,
+        memory_bytes: int = PARSE_MEMORY_BYTES,
+        cpu_seconds: int = PARSE_CPU_SECONDS,
+    ) -> None:
         self.result: Any = None
         read_end, write_end = os.pipe()
         try:
             fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         except OSError:  # over the system's pipe-max-size: the default buffer still works
             pass
-        self._pid: int | None = os.fork()
+        try:
+            self._pid: int | None = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            raise
         if self._pid == 0:
-            _child(fn, read_end, write_end, memory_bytes)  # never returns
+            _child(fn, read_end, write_end, memory_bytes, cpu_seconds)  # never returns
         os.close(write_end)
         self._source = os.fdopen(read_end, "rb")
 
@@ -387,7 +381,8 @@ class LimitedChild:
                 # One unpickler per message: the child clears its memo after each one.
                 kind, value = pickle.Unpickler(self._source).load()  # noqa: S301 - our own child's output
             except Exception:  # a child that died mid-write leaves a truncated or empty stream
-                self._source.read()  # let it finish exiting before waiting for it
+                assert self._pid is not None
+                os.kill(self._pid, signal.SIGKILL)  # dead already (its status stays), or not wanted
                 kind, value = "crashed", None
             if kind != "item":
                 break
@@ -404,7 +399,9 @@ class LimitedChild:
         self.result = value
 
 
-def _child(fn: Callable[[Send], Any], read_end: int, write_end: int, memory_bytes: int) -> NoReturn:
+def _child(
+    fn: Callable[[Send], Any], read_end: int, write_end: int, memory_bytes: int, cpu_seconds: int
+) -> NoReturn:
     code = 0
     try:
         faulthandler.disable()  # a crash of the reader ends the child quietly, by its exit code
@@ -412,6 +409,7 @@ def _child(fn: Callable[[Send], Any], read_end: int, write_end: int, memory_byte
         os.close(read_end)
         limit = _address_space_bytes() + memory_bytes
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))  # SIGXCPU ends it
         with os.fdopen(write_end, "wb") as out:
             pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
 
