@@ -60,9 +60,7 @@ def display_text(value: Any) -> str | None:
         text = str(value)
     # Control characters are illegal in XML; a reader would refuse the whole report. A printable
     # text of Excel's length holds none of them (the common case skips the substitution).
-    if not (text.isprintable() and len(text) <= MAX_CELL_CHARS):
-        text = cell_text(text)
-    return text or None
+    return xlsx.text(text) or None
 
 
 # Every uploaded value is text ("@") with Excel's quote prefix, so an edit in Excel stays text and
@@ -73,10 +71,8 @@ _STATUS_STYLE = {"ok": xlsx.TOP, "duplicate": xlsx.HIGHLIGHT, "error": xlsx.ALER
 def _rows_sheet(rows: list[RowResult], ok_label: str) -> Iterator[str]:
     """The 取込結果 sheet: the header, then one row per data row, in chunks."""
     last = f"{xlsx.column(len(REPORT_COLUMNS) - 1)}{len(rows) + 1}"
-    yield xlsx.sheet_start(_WIDTHS, selected=True, frozen="D2", dimension=f"A1:{last}") + (
-        '<row r="1">'
-        + "".join(xlsx.text_cell(f"{xlsx.column(i)}1", h, xlsx.BOLD) for i, h in enumerate(REPORT_COLUMNS))
-        + "</row>"
+    yield xlsx.sheet_start(_WIDTHS, selected=True, frozen="D2", dimension=f"A1:{last}") + xlsx.text_row(
+        1, REPORT_COLUMNS, xlsx.BOLD
     )
     first = len(REPORT_COLUMNS) - len(COLUMNS)
     # Per uploaded column: the start of its cell up to the row number, what follows it, and
