@@ -420,17 +420,20 @@ def _route_throttles(config: DeployConfig) -> dict[str, apigw.MethodDeploymentOp
     return options
 
 
-def path_matches(pattern: str) -> wafv2.CfnWebACL.StatementProperty:
+def path_matches(pattern: str, *, decode: bool = False) -> wafv2.CfnWebACL.StatementProperty:
     """A web ACL statement matching the request's path against `pattern` after NORMALIZE_PATH
-    (`//`, `./`, `../`), so that `/v1/me/../local-governments` counts as the route it may reach; no
-    URL decoding, which would make an encoded `%2F..%2F` inside a path parameter look like
-    another route."""
+    (`//`, `./`, `../`), so that `/v1/me/../local-governments` counts as the route it may reach.
+    `decode` URL-decodes first: right for a rule that blocks (`/v1/%61dmin/` is then a staff
+    route too), wrong for one that lets a path through to a gentler limit, where an encoded
+    `%2F..%2F` inside a path parameter would look like another route."""
+    steps = ["URL_DECODE", "NORMALIZE_PATH"] if decode else ["NORMALIZE_PATH"]
     return wafv2.CfnWebACL.StatementProperty(
         regex_match_statement=wafv2.CfnWebACL.RegexMatchStatementProperty(
             field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
             regex_string=pattern,
             text_transformations=[
-                wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NORMALIZE_PATH")
+                wafv2.CfnWebACL.TextTransformationProperty(priority=n, type=step)
+                for n, step in enumerate(steps)
             ],
         )
     )

@@ -341,7 +341,7 @@ class Console(Construct):
             description="LGWAN egress ranges of the governments",
         )
         text = wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
-        staff_path = path_matches(staff_path_pattern(config.stage))
+        staff_path = path_matches(staff_path_pattern(config.stage), decode=True)  # a block: match wide
         from_lgwan = wafv2.CfnWebACL.StatementProperty(
             ip_set_reference_statement=wafv2.CfnWebACL.IPSetReferenceStatementProperty(arn=ip_set.attr_arn)
         )
